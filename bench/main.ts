@@ -1,0 +1,92 @@
+// `npm run bench`: prints the simulator's speed and memory figures. Not a test: nothing here
+// asserts; the figures are printed for people (and the issue's targets are shown beside them).
+import { Bench } from "tinybench";
+import { Simulator } from "../src/engine/sim.js";
+import { EpcPages } from "../src/kernel/epc-page.js";
+import type { Scenario, Step } from "../src/scenario/types.js";
+
+const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
+
+function scenario(epcBytes: number, steps: Step[], replicas = 1): Scenario {
+  return {
+    source: "bench",
+    kernel: "mainline",
+    seed: 1,
+    untilNs: null,
+    machine: { sections: [{ size: epcBytes, node: 0 }], numaNodes: 1, cpus: 8, sgx2: true, profile: "client-128m", costs: {} },
+    options: { eaugRaceFix: false, timedSanitize: false, schedQuantumNs: 4_000_000 },
+    processes: Array.from({ length: replicas }, (_, i) => ({ name: `p${i}`, start: 0, cgroup: "/", steps })),
+    events: [],
+  };
+}
+
+function enclaveProgram(sizeBytes: number, addBytes: number, workingSet: number, count: number, pattern: "uniform" | "zipf"): Step[] {
+  return [
+    { op: "create", size: sizeBytes, debug: false },
+    { op: "addPages", offset: 0, length: addBytes - 4096, type: "REG", perm: 7, measure: false, chunk: addBytes },
+    { op: "addPages", offset: addBytes - 4096, length: 4096, type: "TCS", perm: 0, measure: false, chunk: 4096 },
+    { op: "init" },
+    { op: "mmap" },
+    {
+      op: "run",
+      threads: 1,
+      phases: [
+        {
+          type: "access",
+          pattern: pattern === "zipf" ? { kind: "zipf", skew: 0.99 } : { kind: "uniform" },
+          offset: 0,
+          pages: workingSet / 4096,
+          count,
+          writeRatio: 0,
+          thinkNs: 0,
+        },
+      ],
+    },
+    { op: "exit", code: 0 },
+  ];
+}
+
+function fmt(n: number): string {
+  return n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} k` : n.toFixed(1);
+}
+
+const ACCESSES = 4_000_000;
+const fits = scenario(128 * MiB, enclaveProgram(64 * MiB, 32 * MiB, 24 * MiB, ACCESSES, "uniform"));
+const thrash = scenario(8 * MiB, enclaveProgram(32 * MiB, 16 * MiB, 16 * MiB, 400_000, "uniform"));
+const big = scenario(64 * GiB, []);
+
+let swaps = 0;
+let thrashAccesses = 0;
+const bench = new Bench({ iterations: 5, time: 0, warmupIterations: 1, warmupTime: 0 });
+bench
+  .add("fits: accesses", () => {
+    new Simulator(fits).run();
+  })
+  .add("thrash: swaps", () => {
+    const s = new Simulator(thrash).run();
+    swaps = s.counters.EWB + s.counters.ELDU;
+    thrashAccesses = 400_000;
+  })
+  .add("setup: 64 GiB EPC", () => {
+    new Simulator(big);
+  });
+bench.runSync();
+
+const ms = (name: string): number => {
+  const t = bench.tasks.find((x) => x.name === name);
+  const r = t?.result as { latency?: { min: number } } | undefined;
+  if (r?.latency === undefined) throw new Error(`The benchmark task "${name}" produced no result.`);
+  return r.latency.min;
+};
+
+const before = process.memoryUsage().arrayBuffers;
+const sim = new Simulator(big);
+const perFrameMeasured = (process.memoryUsage().arrayBuffers - before) / sim.sgx.totalPages;
+const perFrameLayout = EpcPages.bytesPerFrame() + 1; // + the EPCM byte
+
+console.log("epcsim benchmarks (best of 5 runs, one core)");
+console.log(`  accesses/s, working set fits   ${fmt(ACCESSES / (ms("fits: accesses") / 1000))}   (target >= 2 M)`);
+console.log(`  swaps/s (EWB+ELDU), thrashing  ${fmt(swaps / (ms("thrash: swaps") / 1000))}   (${swaps} swaps for ${thrashAccesses} accesses; target >= 200 k)`);
+console.log(`  bytes per EPC frame            ${perFrameLayout} by layout, ${perFrameMeasured.toFixed(2)} allocated for 64 GiB   (target <= 48)`);
+console.log(`  setup of a 64 GiB EPC          ${ms("setup: 64 GiB EPC").toFixed(1)} ms   (${fmt(sim.sgx.totalPages)} frames)`);

@@ -1,0 +1,72 @@
+// The human-readable summary printed by `epcsim run` without --json.
+import type { SimSummary } from "../engine/summary.js";
+
+export function formatNs(ns: number): string {
+  if (ns >= 1e9) return `${(ns / 1e9).toFixed(3)} s`;
+  if (ns >= 1e6) return `${(ns / 1e6).toFixed(3)} ms`;
+  if (ns >= 1e3) return `${(ns / 1e3).toFixed(3)} µs`;
+  return `${ns} ns`;
+}
+
+function mib(pages: number): string {
+  return `${((pages * 4096) / 1048576).toFixed(1)} MiB`;
+}
+
+function table(rows: string[][]): string {
+  const widths: number[] = [];
+  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
+  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ").trimEnd()).join("\n");
+}
+
+export function formatSummary(s: SimSummary): string {
+  const lines: string[] = [];
+  lines.push(`epcsim: ${s.scenario} — kernel ${s.kernel}, seed ${s.seed}, profile ${s.profile}`);
+  lines.push(`simulated time ${formatNs(s.simulatedNs)} in ${s.events} events`);
+  lines.push("");
+  lines.push("processes");
+  const rows = [["  name", "cgroup", "exit", "signal", "error", "ended at"]];
+  for (const p of s.processes) {
+    rows.push([
+      `  ${p.name}`,
+      p.cgroup,
+      p.exitCode === null ? "-" : String(p.exitCode),
+      p.signal ?? "-",
+      p.error === null ? "-" : `${p.error.op}: ${p.error.errno}`,
+      p.endNs === null ? (p.startNs === null ? "not started" : "running") : formatNs(p.endNs),
+    ]);
+  }
+  lines.push(table(rows));
+  lines.push("");
+  const c = s.counters;
+  lines.push("ENCLS");
+  lines.push(
+    table([
+      ["  ECREATE", String(c.ECREATE), "EADD", String(c.EADD), "EEXTEND", String(c.EEXTEND), "EINIT", String(c.EINIT)],
+      ["  EREMOVE", String(c.EREMOVE), "EPA", String(c.EPA), "EBLOCK", String(c.EBLOCK), "ETRACK", String(c.ETRACK)],
+      ["  EWB", String(c.EWB), "ELDU", String(c.ELDU), "EAUG", String(c.EAUG), "EMODPR", String(c.EMODPR)],
+      ["  EMODT", String(c.EMODT)],
+    ]),
+  );
+  lines.push("");
+  lines.push("paging");
+  lines.push(
+    table([
+      ["  faults", String(c.faults), "retries (NOPAGE)", String(c.faultRetries), "SIGBUS", String(c.sigbus)],
+      ["  reclaim batches", String(c.reclaimBatches), "by ksgxd", String(c.ksgxdBatches), "direct", String(c.directReclaimBatches)],
+      ["  pages written back", String(c.pagesReclaimed), "skipped young", String(c.pagesSkippedYoung), "SECS evicted", String(c.secsEvicted)],
+      ["  IPI rounds", String(c.ipi), "CPUs interrupted", String(c.ipiCpus), "ksgxd wake-ups", String(c.ksgxdWakeups)],
+    ]),
+  );
+  lines.push("");
+  const e = s.epc;
+  lines.push(`EPC at the end: ${e.totalPages} pages (${mib(e.totalPages)}), free counter ${e.freePages}, on free lists ${e.freeListPages}`);
+  lines.push(
+    `  in use: ${e.enclavePages} enclave, ${e.secsPages} SECS, ${e.vaPages} VA, ${e.vepcPages} vEPC; poisoned ${e.poisonedPages}, leaked ${e.leakedPages}; swapped out ${e.swappedOutPages}`,
+  );
+  const inv = s.invariants;
+  if (inv.checked > 0) {
+    lines.push(`invariants: checked ${inv.checked} times, ${inv.violations.length} violations`);
+    for (const v of inv.violations.slice(0, 10)) lines.push(`  at ${formatNs(v.atNs)}: ${v.message}`);
+  }
+  return lines.join("\n");
+}

@@ -1,0 +1,101 @@
+#!/usr/bin/env node
+// The `epcsim` command: a thin skin over the engine. It reads files, prints results and maps
+// failures to exit codes: 0 the simulation ran, 2 bad input (one line on stderr), 1 internal error.
+import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Command, CommanderError, InvalidArgumentError } from "commander";
+import { simulate } from "../engine/sim.js";
+import { costProfileNames, describeProfile } from "../hw/costs.js";
+import { loadScenarioFile, ScenarioError } from "../scenario/load.js";
+import { scenarioJsonSchema } from "../scenario/schema.js";
+import { formatSummary } from "./format.js";
+
+/** an input problem: printed as one line, exit code 2 */
+class UsageError extends Error {}
+
+function parseSeed(value: string): number {
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) {
+    throw new InvalidArgumentError("expected a non-negative integer seed.");
+  }
+  return Number(value);
+}
+
+/** write a file so that an interrupted run never leaves a half-written one under the real name */
+export function writeFileAtomic(path: string, text: string): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
+}
+
+interface RunOptions {
+  json?: boolean;
+  seed?: number;
+  out?: string;
+  checkInvariants?: boolean;
+}
+
+function runCommand(file: string, opts: RunOptions): void {
+  const scenario = loadScenarioFile(file, opts.seed === undefined ? {} : { seed: opts.seed });
+  if (scenario.kernel !== "mainline") {
+    throw new UsageError(`${file}: kernel: ${scenario.kernel} is not implemented yet; this version simulates kernel: mainline.`);
+  }
+  const summary = simulate(scenario, { checkInvariants: opts.checkInvariants ?? false });
+  const json = `${JSON.stringify(summary, null, 2)}\n`;
+  if (opts.out !== undefined) {
+    mkdirSync(opts.out, { recursive: true });
+    writeFileAtomic(join(opts.out, "summary.json"), json);
+  }
+  process.stdout.write(opts.json === true ? json : `${formatSummary(summary)}\n`);
+}
+
+export function main(argv: string[]): number {
+  const program = new Command();
+  program
+    .name("epcsim")
+    .description("A deterministic, kernel-faithful simulator of Linux SGX EPC memory management.")
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  program
+    .command("run")
+    .description("simulate a scenario file (YAML or JSON) and print a summary")
+    .argument("<file>", "scenario file")
+    .option("--json", "print the full result as one JSON document")
+    .option("--seed <n>", "override the scenario's seed", parseSeed)
+    .option("--out <dir>", "also write the results into this directory")
+    .option("--check-invariants", "check the kernel-state invariants after every event")
+    .action((file: string, opts: RunOptions) => runCommand(file, opts));
+  program
+    .command("schema")
+    .description("print the JSON Schema of scenario files")
+    .action(() => process.stdout.write(`${JSON.stringify(scenarioJsonSchema(), null, 2)}\n`));
+  program
+    .command("profiles")
+    .description("list the cost profiles, or print one profile's parameters with their sources")
+    .argument("[name]", "profile name")
+    .action((name?: string) => {
+      if (name === undefined) {
+        process.stdout.write(`${costProfileNames.join("\n")}\n`);
+        return;
+      }
+      if (!costProfileNames.includes(name)) throw new UsageError(`Unknown profile "${name}"; expected one of ${costProfileNames.join(", ")}.`);
+      process.stdout.write(`${describeProfile(name)}\n`);
+    });
+  try {
+    program.parse(argv, { from: "user" });
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.exitCode === 0) return 0;
+      return 2;
+    }
+    if (err instanceof ScenarioError || err instanceof UsageError) {
+      process.stderr.write(`epcsim: ${err.message}\n`);
+      return 2;
+    }
+    const e = err instanceof Error ? err : new Error(String(err));
+    process.stderr.write(`epcsim: internal error: ${e.message}\n${e.stack ?? ""}\n`);
+    return 1;
+  }
+}
+
+process.exitCode = main(process.argv.slice(2));

@@ -1,0 +1,152 @@
+// Invariants of the driver's state (spec 16.2 and what else must hold), checked after every event
+// when checking is on. Each violation is a full sentence naming the object and the rule.
+import { EP_LOST } from "../kernel/encl-page.js";
+import { enclVaPages } from "../kernel/encl.js";
+import {
+  EpcPages,
+  LIST_NAMES,
+  ON_FREE,
+  ON_LRU,
+  ON_NONE,
+  ON_POISON,
+  ON_UNTOUCHED,
+  ON_ZOMBIE,
+  OWNER_ENCL_PAGE,
+  OWNER_VA,
+  OWNER_VEPC,
+} from "../kernel/epc-page.js";
+import { SGX_ENCL_INITIALIZED, SGX_ENCL_PAGE_VA_OFFSET_MASK, SGX_PAGE_TYPE_SECS, SGX_PAGE_TYPE_VA, SGX_VA_SLOT_COUNT } from "../kernel/sgx.js";
+import type { Sgx } from "../kernel/state.js";
+
+function checkList(pages: EpcPages, name: string, head: number, size: number, tag: number, out: string[]): void {
+  let n = 0;
+  let prev = -1;
+  for (let f = head; f >= 0; f = pages.next[f] as number) {
+    if (pages.list[f] !== tag) out.push(`Frame ${f} is linked on the ${name} but tagged ${LIST_NAMES[pages.list[f] as number]}.`);
+    if (pages.prev[f] !== prev) out.push(`Frame ${f} on the ${name} has a broken prev link.`);
+    prev = f;
+    if (++n > size) {
+      out.push(`The ${name} holds more frames than its size ${size} (or has a cycle).`);
+      return;
+    }
+  }
+  if (n !== size) out.push(`The ${name} links ${n} frames but records size ${size}.`);
+}
+
+export function checkInvariants(sgx: Sgx): string[] {
+  const out: string[] = [];
+  const pages = sgx.pages;
+  const ep = sgx.enclPages;
+  const va = sgx.vaPages;
+
+  // lists: linkage and sizes
+  checkList(pages, "global LRU", sgx.lru.head, sgx.lru.size, ON_LRU, out);
+  let untouched = 0;
+  let freeListed = 0;
+  let poisoned = 0;
+  for (const node of sgx.nodes) {
+    checkList(pages, `free list of node ${node.id}`, node.freeList.head, node.freeList.size, ON_FREE, out);
+    checkList(pages, `poison list of node ${node.id}`, node.poisonList.head, node.poisonList.size, ON_POISON, out);
+    untouched += node.untouchedLeft;
+    freeListed += node.freeList.size;
+    poisoned += node.poisonList.size;
+  }
+
+  // every frame is in exactly one state; count by state
+  const byList = new Array<number>(LIST_NAMES.length).fill(0);
+  for (let f = 0; f < sgx.totalPages; f++) {
+    const tag = pages.list[f] as number;
+    byList[tag] = (byList[tag] as number) + 1;
+    const tracked = pages.isTracked(f);
+    if (tag === ON_LRU && !tracked) out.push(`Frame ${f} is on the LRU without RECLAIMER_TRACKED.`);
+    if (tracked && tag !== ON_LRU && tag !== ON_NONE) out.push(`Frame ${f} is RECLAIMER_TRACKED but ${LIST_NAMES[tag]}.`);
+    if (tag === ON_LRU) {
+      const e = pages.owner[f] as number;
+      if (pages.ownerKind[f] !== OWNER_ENCL_PAGE || ep.frame[e] !== f || ep.type[e] === SGX_PAGE_TYPE_SECS)
+        out.push(`Frame ${f} is on the LRU but is not the resident frame of a child page.`);
+    }
+    if ((tag === ON_FREE || tag === ON_UNTOUCHED) && sgx.epcm.isValid(f)) out.push(`Free frame ${f} is still valid in the EPCM.`);
+  }
+  if (byList[ON_UNTOUCHED] !== untouched)
+    out.push(`${byList[ON_UNTOUCHED]} frames are tagged untouched-free but the nodes count ${untouched}.`);
+  if (byList[ON_FREE] !== freeListed) out.push(`${byList[ON_FREE]} frames are tagged free but the free lists hold ${freeListed}.`);
+  if (byList[ON_POISON] !== poisoned) out.push(`${byList[ON_POISON]} frames are tagged poison but the poison lists hold ${poisoned}.`);
+  if (byList[ON_LRU] !== sgx.lru.size) out.push(`${byList[ON_LRU]} frames are tagged LRU but the LRU holds ${sgx.lru.size}.`);
+  // sgx_nr_free_pages = frames freed - frames allocated (quirk Q1: poisoned frees count)
+  const inUse = (byList[ON_NONE] as number) + (byList[ON_LRU] as number) + (byList[ON_ZOMBIE] as number);
+  if (sgx.nrFree !== sgx.totalPages - inUse)
+    out.push(`sgx_nr_free_pages is ${sgx.nrFree} but ${sgx.totalPages - inUse} frames were freed and not reallocated.`);
+
+  // enclaves
+  for (const encl of sgx.encls) {
+    if (encl === undefined || encl.released) continue;
+    const name = `Enclave ${encl.id} (${encl.ownerName})`;
+    let resident = 0;
+    let evicted = 0;
+    encl.pageArray.forEach(0, encl.secsIndex, (index, e) => {
+      if (ep.encl[e] !== encl.id) out.push(`${name}: page index ${index} points at a descriptor of another enclave.`);
+      const frame = ep.frame[e] as number;
+      if (frame >= 0) {
+        resident++;
+        if (pages.owner[frame] !== e || pages.ownerKind[frame] !== OWNER_ENCL_PAGE)
+          out.push(`${name}: frame ${frame} of page ${index} is not owned by that page.`);
+        if (!sgx.epcm.isValid(frame)) out.push(`${name}: resident page ${index} has an invalid EPCM entry.`);
+      } else if (((ep.flags[e] as number) & EP_LOST) === 0) {
+        evicted++;
+        const v = ep.vaPage[e] as number;
+        const off = (ep.desc[e] as number) & SGX_ENCL_PAGE_VA_OFFSET_MASK;
+        if (v < 0 || va.encl[v] !== encl.id || !va.isSlotUsed(v, off))
+          out.push(`${name}: evicted page ${index} does not own a VA slot.`);
+        if (encl.backingContents.get(index) < 0) out.push(`${name}: evicted page ${index} has no backing page.`);
+        if (encl.backingPcmd.get(Math.floor(index / 32)) < 1) out.push(`${name}: evicted page ${index} has no PCMD entry.`);
+      }
+    });
+    if (resident !== encl.secsChildCnt)
+      out.push(`${name}: secs_child_cnt is ${encl.secsChildCnt} but ${resident} child pages are resident.`);
+    if (encl.secs.children !== encl.secsChildCnt)
+      out.push(`${name}: the EPCM holds ${encl.secs.children} valid children but secs_child_cnt is ${encl.secsChildCnt}.`);
+    const secsFrame = ep.frame[encl.secsPage] as number;
+    if (encl.size > 0 && secsFrame < 0) {
+      evicted++;
+      if ((encl.flags & SGX_ENCL_INITIALIZED) === 0 || encl.secsChildCnt !== 0)
+        out.push(`${name}: the SECS is evicted but the enclave is not initialized or still has resident children.`);
+    }
+    if (secsFrame >= 0 && sgx.epcm.type(secsFrame) !== SGX_PAGE_TYPE_SECS)
+      out.push(`${name}: the SECS frame ${secsFrame} is not a SECS in the EPCM.`);
+    const vas = enclVaPages(sgx, encl);
+    if (vas.length !== encl.vaCount) out.push(`${name}: the VA list links ${vas.length} pages but counts ${encl.vaCount}.`);
+    if (SGX_VA_SLOT_COUNT * vas.length < encl.pageCnt)
+      out.push(`${name}: ${vas.length} VA pages cannot hold page_cnt ${encl.pageCnt} slots.`);
+    let slots = 0;
+    let seenFull = false;
+    for (const v of vas) {
+      slots += va.used[v] as number;
+      const f = va.frame[v] as number;
+      if (f < 0 || pages.ownerKind[f] !== OWNER_VA || pages.owner[f] !== v || sgx.epcm.type(f) !== SGX_PAGE_TYPE_VA)
+        out.push(`${name}: VA page ${v} is not backed by a VA frame it owns.`);
+      if (va.isFull(v)) seenFull = true;
+      else if (seenFull) out.push(`${name}: a VA page with free slots follows a full one.`);
+    }
+    if (slots !== evicted) out.push(`${name}: ${slots} VA slots are in use for ${evicted} evicted pages.`);
+  }
+
+  // owners of allocated frames
+  for (let f = 0; f < sgx.totalPages; f++) {
+    const tag = pages.list[f] as number;
+    if (tag !== ON_NONE) continue;
+    const kind = pages.ownerKind[f];
+    if (kind === OWNER_ENCL_PAGE) {
+      const e = pages.owner[f] as number;
+      if (ep.frame[e] !== f && !pages.isTracked(f)) {
+        // a frame between allocation and install (ioctl in progress) or leaked by EREMOVE
+        continue;
+      }
+      if (pages.isTracked(f) && ep.type[e] === SGX_PAGE_TYPE_SECS) out.push(`Frame ${f}: a SECS page is RECLAIMER_TRACKED.`);
+    } else if (kind === OWNER_VEPC) {
+      const v = sgx.vepcs[pages.owner[f] as number];
+      if (v === undefined || v.released) out.push(`Frame ${f} belongs to a released vEPC.`);
+    }
+  }
+  return out;
+}
+

@@ -1,0 +1,133 @@
+// Simulated user processes: each has an address space, an open enclave and/or vEPC file, and
+// threads that run the scenario program. A thread's program is a generator that yields the
+// nanoseconds it spends (or BLOCK to sleep until woken); memory accesses that hit a present PTE
+// run inline without yielding while no other event is due.
+import type { Encl } from "../kernel/encl.js";
+import { Mm, type Task } from "../kernel/state.js";
+import type { SecsState } from "../hw/epcm.js";
+import type { Vepc } from "../kernel/virt.js";
+import type { ProcessConfig } from "../scenario/types.js";
+import type { Rng } from "./random.js";
+
+/** yielded by a thread program to sleep until something wakes it */
+export const BLOCK = -1;
+
+export type ThreadProgram = Generator<number, void, void>;
+
+/** a mapping of enclave pages [start, end) with VMA protection `prot` */
+export interface Vma {
+  start: number;
+  end: number;
+  prot: number;
+}
+
+export interface SyscallError {
+  op: string;
+  errno: string;
+}
+
+export interface ProcessFailure {
+  at: number;
+  op: string;
+  errno: string;
+  expected: boolean;
+}
+
+/** the struct file of an open /dev/sgx_enclave: sgx_release() runs when its last reference goes */
+export class EnclFile {
+  refs = 1;
+  constructor(readonly encl: Encl) {}
+}
+
+export class Process {
+  readonly mm: Mm;
+  readonly threads: UserThread[] = [];
+  file: EnclFile | null = null;
+  /** the enclave fd is open (holds a file reference) */
+  enclFdOpen = false;
+  /** enclave VMAs; while any exist they hold one file reference */
+  vmas: Vma[] = [];
+  /** regions added with ADD_PAGES, for mmap's per-region protections */
+  readonly addedRegions: Vma[] = [];
+  /** first page above the enclave's heap, for SGX2 grow/shrink */
+  heapTop = 0;
+  vepc: Vepc | null = null;
+  started = false;
+  /** a fatal signal is pending or the process is exiting: threads stop at their next user boundary */
+  exiting = false;
+  exited = false;
+  exitCode: number | null = null;
+  signal: string | null = null;
+  error: SyscallError | null = null;
+  readonly failures: ProcessFailure[] = [];
+  startNs = 0;
+  endNs: number | null = null;
+  liveThreads = 0;
+  /** the main thread waiting for the other threads of a `run` step */
+  joinWaiter: UserThread | null = null;
+
+  constructor(
+    readonly pid: number,
+    readonly config: ProcessConfig,
+    mmId: number,
+    readonly isGuest: boolean,
+  ) {
+    this.mm = new Mm(mmId);
+  }
+
+  get name(): string {
+    return this.config.name;
+  }
+
+  get encl(): Encl | null {
+    return this.file === null ? null : this.file.encl;
+  }
+}
+
+export class UserThread implements Task {
+  cpu = -1;
+  insideSecs: SecsState | null = null;
+  /** an ECALL is in progress (the thread re-enters with ERESUME after an AEX) */
+  inEcall = false;
+  /** ns of interrupt handling (IPI-forced AEX) to add before the thread next runs */
+  penaltyNs = 0;
+  /** delay still to run once the thread gets a CPU back */
+  pendingDelay = 0;
+  /** when the thread last got its CPU */
+  sliceStart = 0;
+  scheduled = false;
+  blocked = false;
+  /** invalidates the wake-up timer of an earlier sleep */
+  sleepToken = 0;
+  done = false;
+  /** the thread is inside a kernel path that must complete before it can die */
+  inKernel = false;
+  program: ThreadProgram | null = null;
+
+  constructor(
+    readonly actorId: number,
+    readonly tid: number,
+    readonly proc: Process,
+    readonly index: number,
+    readonly rng: Rng,
+  ) {}
+
+  get name(): string {
+    return `${this.proc.name}/${this.index}`;
+  }
+
+  get mm(): Mm {
+    return this.proc.mm;
+  }
+
+  signalPending(): boolean {
+    return this.proc.exiting;
+  }
+}
+
+/** A barrier the threads of a `run` step meet at between phases. */
+export class Barrier {
+  arrived = 0;
+  readonly waiting: UserThread[] = [];
+  constructor(public parties: number) {}
+}

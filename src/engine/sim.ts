@@ -1,0 +1,872 @@
+// The discrete-event simulator: a clock in integer nanoseconds, an event queue with a deterministic
+// order for equal times, CPUs with a FIFO run queue, ksgxd, the scenario's processes and timed
+// events. It implements KernelEnv, so kernel code sees `current`, wakes ksgxd and sends IPIs
+// through it. No I/O and no wall clock: the same scenario and seed give the same result.
+import { resolveCosts, type Costs } from "../hw/costs.js";
+import { archMemoryFailure, sgxSanitizeAtBoot } from "../kernel/alloc.js";
+import { Encl, enclMmSlot, sgxEnclMmAdd, sgxEnclMmRemove, sgxEnclPut, sgxVmaFault, ptePresentBit, pteAccessedBit, VM_FAULT_SIGBUS } from "../kernel/encl.js";
+import { EP_TRIM_ACCEPTED } from "../kernel/encl-page.js";
+import { EAGAIN, errnoName, SIGNALS } from "../kernel/errno.js";
+import {
+  sgxIocEnclaveAddPages,
+  sgxIocEnclaveCreate,
+  sgxIocEnclaveInit,
+  sgxIocEnclaveModifyTypes,
+  sgxIocEnclaveRemovePages,
+  sgxIocEnclaveRestrictPermissions,
+  type IoctlResult,
+} from "../kernel/ioctl.js";
+import { ksgxd } from "../kernel/reclaim.js";
+import {
+  PAGE_SIZE,
+  PROT_R,
+  PROT_W,
+  SGX_IOC_ENCLAVE_ADD_PAGES,
+  SGX_IOC_ENCLAVE_CREATE,
+  SGX_IOC_ENCLAVE_INIT,
+  SGX_IOC_ENCLAVE_MODIFY_TYPES,
+  SGX_IOC_ENCLAVE_REMOVE_PAGES,
+  SGX_IOC_ENCLAVE_RESTRICT_PERMISSIONS,
+  SGX_PAGE_TYPE_TCS,
+  SGX_PAGE_TYPE_REG,
+  SGX_PAGE_TYPE_TRIM,
+} from "../kernel/sgx.js";
+import { Mm, Sgx, type KernelEnv, type Task } from "../kernel/state.js";
+import { sgxVepcFault, sgxVepcRelease, Vepc, VEPC_RETRY, VEPC_SIGBUS } from "../kernel/virt.js";
+import type { AccessPhase, Phase, Scenario, Step } from "../scenario/types.js";
+import { EventQueue } from "./event-queue.js";
+import { checkInvariants } from "./invariants.js";
+import { createSampler } from "./patterns.js";
+import { Barrier, BLOCK, EnclFile, Process, UserThread, type ThreadProgram } from "./process.js";
+import { Rng } from "./random.js";
+import { buildSummary, type SimSummary } from "./summary.js";
+
+export interface SimOptions {
+  /** check the invariants after every event */
+  checkInvariants?: boolean;
+  /** stop after this many events (a guard for runaway scenarios); default unlimited */
+  maxEvents?: number;
+}
+
+/** kernel threads as `current` */
+class KernelTask implements Task {
+  insideSecs = null;
+  readonly mm = null;
+  constructor(
+    readonly tid: number,
+    readonly name: string,
+    readonly cpu: number,
+  ) {}
+  signalPending(): boolean {
+    return false;
+  }
+}
+
+type Actor =
+  | { kind: "thread"; thread: UserThread }
+  | { kind: "ksgxd" }
+  | { kind: "timer"; fire: () => void };
+
+export interface InvariantViolation {
+  atNs: number;
+  message: string;
+}
+
+const MAX_VIOLATIONS = 100;
+
+export class Simulator implements KernelEnv {
+  nowNs = 0;
+  readonly sgx: Sgx;
+  readonly costs: Costs;
+  readonly processes: Process[] = [];
+  private readonly queue = new EventQueue();
+  private readonly actors: Actor[] = [];
+  private readonly cpus: (UserThread | null)[];
+  private readonly runQueue: UserThread[] = [];
+  private readonly quantum: number;
+  private readonly untilNs: number;
+  private currentRef: Task;
+  private readonly ksgxdTask: KernelTask;
+  private ksgxdActor = -1;
+  private ksgxdGen: Generator<number, void> | null = null;
+  private ksgxdSleeping = true;
+  private readonly rng: Rng;
+  private nextTid = 1;
+  private nextMmId = 1;
+  private readonly holders: UserThread[] = [];
+  /** children created by fork steps; not scenario instances, so not in the summary's processes */
+  readonly forks: Process[] = [];
+  private forkCount = 0;
+  events = 0;
+  invariantChecks = 0;
+  readonly violations: InvariantViolation[] = [];
+  private readonly check: boolean;
+  private readonly maxEvents: number;
+
+  constructor(
+    readonly scenario: Scenario,
+    options: SimOptions = {},
+  ) {
+    this.costs = resolveCosts(scenario.machine.profile, scenario.machine.costs);
+    this.sgx = new Sgx(scenario.machine, this.costs, this, scenario.options);
+    this.cpus = new Array<UserThread | null>(scenario.machine.cpus).fill(null);
+    this.quantum = scenario.options.schedQuantumNs;
+    this.untilNs = scenario.untilNs ?? Infinity;
+    this.check = options.checkInvariants ?? false;
+    this.maxEvents = options.maxEvents ?? Infinity;
+    this.rng = Rng.fromSeed(scenario.seed);
+    this.ksgxdTask = new KernelTask(0, "ksgxd", 0);
+    this.currentRef = this.ksgxdTask;
+    sgxSanitizeAtBoot(this.sgx);
+    this.ksgxdActor = this.addActor({ kind: "ksgxd" });
+    scenario.processes.forEach((cfg, i) => {
+      const isGuest = cfg.steps.some((s) => s.op === "vepc");
+      const p = new Process(i + 1, cfg, this.nextMmId++, isGuest);
+      this.processes.push(p);
+      this.at(cfg.start, () => this.startProcess(p));
+    });
+    for (const ev of scenario.events) {
+      const action = ev.action;
+      this.at(ev.at, () => {
+        if (action.type === "kill") {
+          for (const p of this.processes) {
+            if (p.name === action.target || p.name.startsWith(`${action.target}[`)) this.killProcess(p, action.signal);
+          }
+        } else {
+          const victim = action.process === null ? undefined : this.processes.find((p) => p.name === action.process);
+          const task = victim?.threads.find((t) => !t.done);
+          const saved = this.currentRef;
+          if (task !== undefined) this.currentRef = task;
+          archMemoryFailure(this.sgx, action.frame, action.actionRequired && task !== undefined);
+          this.currentRef = saved;
+        }
+      });
+    }
+  }
+
+  // ---- KernelEnv ---------------------------------------------------------------------------------
+
+  now(): number {
+    return this.nowNs;
+  }
+
+  current(): Task {
+    return this.currentRef;
+  }
+
+  wakeKsgxd(): void {
+    if (!this.ksgxdSleeping) return;
+    this.ksgxdSleeping = false;
+    this.sgx.counters.ksgxdWakeups++;
+    this.queue.push(this.nowNs + this.costs.ksgxdWake, this.ksgxdActor);
+  }
+
+  interrupt(task: Task): void {
+    if (!(task instanceof UserThread)) return;
+    if (task.insideSecs !== null) {
+      this.leaveEnclave(task);
+      this.sgx.counters.aex++;
+      task.penaltyNs += this.costs.aex;
+    }
+  }
+
+  forceSigbus(task: Task): void {
+    if (task instanceof UserThread) this.killProcess(task.proc, "SIGBUS");
+  }
+
+  // ---- scheduling ---------------------------------------------------------------------------------
+
+  private addActor(a: Actor): number {
+    this.actors.push(a);
+    return this.actors.length - 1;
+  }
+
+  private at(time: number, fire: () => void): void {
+    this.queue.push(time, this.addActor({ kind: "timer", fire }));
+  }
+
+  private schedule(t: UserThread, time: number): void {
+    t.scheduled = true;
+    this.queue.push(time, t.actorId);
+  }
+
+  /** wake a blocked thread now */
+  private wake(t: UserThread): void {
+    if (!t.blocked || t.done) return;
+    t.blocked = false;
+    t.sleepToken++;
+    this.schedule(t, this.nowNs);
+  }
+
+  private acquireCpu(t: UserThread): boolean {
+    const c = this.cpus.indexOf(null);
+    if (c < 0) return false;
+    this.giveCpu(t, c);
+    return true;
+  }
+
+  private giveCpu(t: UserThread, c: number): void {
+    this.cpus[c] = t;
+    t.cpu = c;
+    t.sliceStart = this.nowNs;
+    t.proc.mm.running.add(t);
+  }
+
+  private releaseCpu(t: UserThread): void {
+    if (t.cpu < 0) return;
+    // a descheduled thread is no longer executing inside its enclave
+    if (t.insideSecs !== null) {
+      this.leaveEnclave(t);
+      this.sgx.counters.aex++;
+    }
+    const c = t.cpu;
+    this.cpus[c] = null;
+    t.cpu = -1;
+    t.proc.mm.running.delete(t);
+    const next = this.runQueue.shift();
+    if (next !== undefined) {
+      this.giveCpu(next, c);
+      const d = next.pendingDelay;
+      next.pendingDelay = 0;
+      this.schedule(next, this.nowNs + d);
+    }
+  }
+
+  /** how far a running thread may advance inline before another event is due */
+  private inlineLimit(t: UserThread): number {
+    let limit = this.queue.peekTime();
+    if (this.runQueue.length > 0) limit = Math.min(limit, t.sliceStart + this.quantum);
+    return Math.min(limit, this.untilNs + 1);
+  }
+
+  private runThread(t: UserThread): void {
+    t.scheduled = false;
+    if (t.done) return;
+    if (t.cpu < 0 && !this.acquireCpu(t)) {
+      this.runQueue.push(t);
+      return;
+    }
+    if (t.penaltyNs > 0) {
+      const d = t.penaltyNs;
+      t.penaltyNs = 0;
+      this.schedule(t, this.nowNs + d);
+      return;
+    }
+    const program = t.program;
+    if (program === null) return;
+    this.currentRef = t;
+    const r = program.next();
+    if (r.done === true) {
+      this.threadFinished(t);
+      return;
+    }
+    const d = r.value;
+    if (d === BLOCK) {
+      t.blocked = true;
+      this.releaseCpu(t);
+      return;
+    }
+    if (this.runQueue.length > 0 && this.nowNs - t.sliceStart >= this.quantum) {
+      t.pendingDelay = d;
+      this.releaseCpu(t);
+      this.runQueue.push(t);
+      return;
+    }
+    this.schedule(t, this.nowNs + d);
+  }
+
+  private runKsgxd(): void {
+    this.currentRef = this.ksgxdTask;
+    if (this.ksgxdGen === null) this.ksgxdGen = ksgxd(this.sgx);
+    const r = this.ksgxdGen.next();
+    if (r.done === true) {
+      this.ksgxdGen = null;
+      this.ksgxdSleeping = true;
+      return;
+    }
+    this.queue.push(this.nowNs + r.value, this.ksgxdActor);
+  }
+
+  /** runs the simulation to its end and returns the summary */
+  run(): SimSummary {
+    const queue = this.queue;
+    while (queue.size > 0) {
+      const t = queue.peekTime();
+      if (t > this.untilNs) break;
+      if (this.events >= this.maxEvents) break;
+      const id = queue.pop();
+      this.nowNs = t;
+      this.events++;
+      const actor = this.actors[id] as Actor;
+      if (actor.kind === "thread") this.runThread(actor.thread);
+      else if (actor.kind === "ksgxd") this.runKsgxd();
+      else {
+        this.currentRef = this.ksgxdTask;
+        actor.fire();
+        this.sgx.takeCost();
+      }
+      if (this.check) this.checkNow();
+    }
+    if (this.untilNs !== Infinity && queue.size > 0) this.nowNs = Math.max(this.nowNs, this.untilNs);
+    if (this.check) this.checkNow();
+    return buildSummary(this);
+  }
+
+  checkNow(): void {
+    this.invariantChecks++;
+    if (this.violations.length >= MAX_VIOLATIONS) return;
+    for (const message of checkInvariants(this.sgx)) {
+      if (this.violations.length >= MAX_VIOLATIONS) break;
+      this.violations.push({ atNs: this.nowNs, message });
+    }
+  }
+
+  // ---- processes ------------------------------------------------------------------------------------
+
+  private newThread(p: Process, index: number, program: (t: UserThread) => ThreadProgram): UserThread {
+    const id = this.actors.length;
+    const t = new UserThread(id, this.nextTid++, p, index, this.rng.fork());
+    this.addActor({ kind: "thread", thread: t });
+    t.program = program(t);
+    p.threads.push(t);
+    p.liveThreads++;
+    return t;
+  }
+
+  private startProcess(p: Process): void {
+    p.started = true;
+    p.startNs = this.nowNs;
+    const t = this.newThread(p, 0, (th) => this.mainProgram(th));
+    this.schedule(t, this.nowNs);
+  }
+
+  killProcess(p: Process, signal: string): void {
+    if (!p.started || p.exited || p.exiting) return;
+    p.signal = signal;
+    p.exitCode = 128 + (SIGNALS[signal] ?? 0);
+    p.exiting = true;
+    for (const t of p.threads) if (t.blocked) this.wake(t);
+  }
+
+  /** the process ends normally (exit) or because a syscall failed */
+  private exitWith(p: Process, code: number): void {
+    if (p.exiting) return;
+    p.exitCode = code;
+    p.exiting = true;
+    for (const t of p.threads) if (t.blocked) this.wake(t);
+  }
+
+  private threadFinished(t: UserThread): void {
+    t.done = true;
+    this.releaseCpu(t);
+    const p = t.proc;
+    p.liveThreads--;
+    if (p.joinWaiter !== null && p.liveThreads === 1) this.wake(p.joinWaiter);
+    if (p.liveThreads === 0) this.processExit(p, t);
+  }
+
+  /** do_exit of the last thread: exit_mm (mmu notifier release), unmap, close files */
+  private processExit(p: Process, last: UserThread): void {
+    this.currentRef = last;
+    if (p.exitCode === null) p.exitCode = 0;
+    p.mm.exiting = true;
+    const file = p.file;
+    if (file !== null) {
+      // exit_mm: the mmu notifier unlinks this mm's encl_mm; then the VMAs and the fd go
+      sgxEnclMmRemove(this.sgx, file.encl, p.mm);
+      if (p.vmas.length > 0) this.fput(file);
+      if (p.enclFdOpen) this.fput(file);
+      p.vmas = [];
+      p.enclFdOpen = false;
+      p.file = null;
+    }
+    if (p.vepc !== null) sgxVepcRelease(this.sgx, p.vepc);
+    p.exited = true;
+    p.endNs = this.nowNs + this.sgx.takeCost();
+    if (!p.isGuest && this.processes.every((q) => q.isGuest || q.exited || !this.willStart(q))) {
+      for (const h of this.holders.splice(0)) this.wake(h);
+    }
+  }
+
+  private willStart(p: Process): boolean {
+    return p.started || p.config.start <= this.untilNs;
+  }
+
+  /** fput() of the enclave file: the last reference runs sgx_release() */
+  private fput(file: EnclFile): void {
+    file.refs--;
+    if (file.refs === 0) this.sgxRelease(file.encl);
+  }
+
+  /** mirrors sgx_release() (driver.c): drain the mm list, then drop the file's reference */
+  private sgxRelease(encl: Encl): void {
+    for (const m of [...encl.mmList]) sgxEnclMmRemove(this.sgx, encl, m.mm);
+    sgxEnclPut(this.sgx, encl);
+  }
+
+  // ---- enclave entry and exit -----------------------------------------------------------------------
+
+  private enterEnclave(t: UserThread, encl: Encl): number {
+    const secs = encl.secs;
+    t.insideSecs = secs;
+    secs.inside.add(t);
+    if (t.inEcall) return this.costs.eresume;
+    t.inEcall = true;
+    return this.costs.eenter;
+  }
+
+  private leaveEnclave(t: UserThread): void {
+    const secs = t.insideSecs;
+    if (secs === null) return;
+    secs.leave(t);
+    t.insideSecs = null;
+  }
+
+  /** EEXIT: the ECALL returns */
+  private eexit(t: UserThread): number {
+    if (!t.inEcall) return 0;
+    this.leaveEnclave(t);
+    t.inEcall = false;
+    return this.costs.eexit;
+  }
+
+  // ---- programs -------------------------------------------------------------------------------------
+
+  /** run a kernel path to completion; its costs become the thread's time */
+  private *kernel<T>(t: UserThread, path: Generator<number, T>): Generator<number, T, void> {
+    t.inKernel = true;
+    const r = yield* path;
+    t.inKernel = false;
+    yield this.sgx.takeCost();
+    return r;
+  }
+
+  /** a failed syscall: true to continue (the failure was expected), false when the process ends */
+  private failed(p: Process, op: string, ret: number, expect: string | undefined): boolean {
+    const errno = errnoName(ret);
+    const expected = expect === errno;
+    p.failures.push({ at: this.nowNs, op, errno, expected });
+    if (p.exiting) return false;
+    if (expected) return true;
+    p.error = { op, errno };
+    this.exitWith(p, 1);
+    return false;
+  }
+
+  /** sleep for `ns` without a CPU; a fatal signal wakes the thread early */
+  private *sleep(t: UserThread, ns: number): ThreadProgram {
+    // a fatal signal interrupts the sleep; one already pending prevents it
+    if (t.proc.exiting) return;
+    const token = ++t.sleepToken;
+    this.at(this.nowNs + ns, () => {
+      if (t.sleepToken === token) this.wake(t);
+    });
+    yield BLOCK;
+  }
+
+  private *mainProgram(t: UserThread): ThreadProgram {
+    const p = t.proc;
+    for (const step of p.config.steps) {
+      if (p.exiting) return;
+      const ok = yield* this.runStep(t, step);
+      if (!ok || p.exiting) return;
+    }
+  }
+
+  /** open("/dev/sgx_enclave") on first use (sgx_open) */
+  private openEncl(p: Process): Encl {
+    if (p.file === null) {
+      const encl = new Encl(this.sgx.encls.length, p.name, this.sgx);
+      this.sgx.encls.push(encl);
+      p.file = new EnclFile(encl);
+      p.enclFdOpen = true;
+    }
+    return p.file.encl;
+  }
+
+  private *ioctlCount(t: UserThread, op: string, path: Generator<number, IoctlResult>, expect: string | undefined): Generator<number, boolean, void> {
+    const r = yield* this.kernel(t, path);
+    if (r.ret < 0) return this.failed(t.proc, op, r.ret, expect);
+    return true;
+  }
+
+  /** runs one step; false when the process must stop */
+  private *runStep(t: UserThread, step: Step): Generator<number, boolean, void> {
+    const p = t.proc;
+    const sgx = this.sgx;
+    switch (step.op) {
+      case "create": {
+        const encl = this.openEncl(p);
+        const ret = yield* this.kernel(t, sgxIocEnclaveCreate(sgx, encl, step.size, step.debug));
+        if (ret < 0) return this.failed(p, SGX_IOC_ENCLAVE_CREATE, ret, step.expect);
+        return true;
+      }
+      case "addPages": {
+        const encl = this.openEncl(p);
+        const type = step.type === "TCS" ? SGX_PAGE_TYPE_TCS : SGX_PAGE_TYPE_REG;
+        for (let off = 0; off < step.length; off += step.chunk) {
+          const len = Math.min(step.chunk, step.length - off);
+          const r = yield* this.kernel(t, sgxIocEnclaveAddPages(sgx, encl, step.offset + off, len, type, step.perm, step.measure));
+          if (r.count > 0) {
+            const start = (step.offset + off) / PAGE_SIZE;
+            p.addedRegions.push({ start, end: start + r.count / PAGE_SIZE, prot: type === SGX_PAGE_TYPE_TCS ? PROT_R | PROT_W : step.perm });
+          }
+          if (r.ret < 0) return this.failed(p, SGX_IOC_ENCLAVE_ADD_PAGES, r.ret, step.expect);
+        }
+        return true;
+      }
+      case "init": {
+        const encl = this.openEncl(p);
+        const ret = yield* this.kernel(t, sgxIocEnclaveInit(sgx, encl));
+        if (ret < 0) return this.failed(p, SGX_IOC_ENCLAVE_INIT, ret, step.expect);
+        return true;
+      }
+      case "mmap":
+        return yield* this.mmapEnclave(t, step.expect);
+      case "run":
+        return yield* this.runThreads(t, step.threads, step.phases);
+      case "ecall": {
+        const encl = p.encl;
+        if (encl === null) return this.noEnclave(p, "ECALL");
+        yield this.enterEnclave(t, encl);
+        for (const off of step.touches) {
+          if (!(yield* this.touch(t, encl, Math.floor(off / PAGE_SIZE)))) return false;
+        }
+        yield this.eexit(t);
+        return true;
+      }
+      case "modifyTypes":
+      case "restrictPermissions":
+      case "removePages": {
+        const encl = p.encl;
+        if (encl === null) return this.noEnclave(p, "SGX2 ioctl");
+        const d = this.eexit(t);
+        if (d > 0) yield d;
+        const op =
+          step.op === "modifyTypes"
+            ? SGX_IOC_ENCLAVE_MODIFY_TYPES
+            : step.op === "restrictPermissions"
+              ? SGX_IOC_ENCLAVE_RESTRICT_PERMISSIONS
+              : SGX_IOC_ENCLAVE_REMOVE_PAGES;
+        const path =
+          step.op === "modifyTypes"
+            ? sgxIocEnclaveModifyTypes(sgx, encl, step.offset, step.length, step.pageType === "TCS" ? SGX_PAGE_TYPE_TCS : SGX_PAGE_TYPE_TRIM)
+            : step.op === "restrictPermissions"
+              ? sgxIocEnclaveRestrictPermissions(sgx, encl, step.offset, step.length, step.perm)
+              : sgxIocEnclaveRemovePages(sgx, encl, step.offset, step.length);
+        return yield* this.ioctlCount(t, op, path, step.expect);
+      }
+      case "eaccept": {
+        const encl = p.encl;
+        if (encl === null) return this.noEnclave(p, "EACCEPT");
+        return yield* this.eaccept(t, encl, step.offset / PAGE_SIZE, step.length / PAGE_SIZE);
+      }
+      case "fork":
+        this.fork(p, step.holdNs);
+        yield this.costs.mmapCall;
+        return true;
+      case "idle":
+        yield this.eexit(t);
+        yield* this.sleep(t, step.durationNs);
+        return true;
+      case "close": {
+        const file = p.file;
+        if (file !== null && p.enclFdOpen) {
+          p.enclFdOpen = false;
+          this.fput(file);
+          if (p.vmas.length === 0) p.file = null;
+        }
+        return true;
+      }
+      case "vepc":
+        return yield* this.runGuest(t, step.bytes, step.touch);
+      case "hold":
+        yield this.eexit(t);
+        if (step.durationNs !== null) {
+          yield* this.sleep(t, step.durationNs);
+          return true;
+        }
+        if (this.processes.every((q) => q.isGuest || q.exited || !this.willStart(q))) return true;
+        if (p.exiting) return false;
+        this.holders.push(t);
+        yield BLOCK;
+        return true;
+      case "exit":
+        yield this.eexit(t);
+        this.exitWith(p, step.code);
+        return false;
+    }
+  }
+
+  private noEnclave(p: Process, what: string): boolean {
+    p.error = { op: what, errno: "EBADF" };
+    this.exitWith(p, 1);
+    return false;
+  }
+
+  /** mmap() of the enclave: one VMA per added region with its protection, RW for the rest of ELRANGE */
+  private *mmapEnclave(t: UserThread, expect: string | undefined): Generator<number, boolean, void> {
+    const p = t.proc;
+    const encl = this.openEncl(p);
+    yield this.costs.mmapCall;
+    const regions = [...p.addedRegions].sort((a, b) => a.start - b.start);
+    const pagesInRange = Math.floor(encl.size / PAGE_SIZE);
+    const vmas = [];
+    let cursor = 0;
+    for (const r of regions) {
+      if (r.start > cursor) vmas.push({ start: cursor, end: r.start, prot: PROT_R | PROT_W });
+      vmas.push(r);
+      cursor = Math.max(cursor, r.end);
+    }
+    if (cursor < pagesInRange) vmas.push({ start: cursor, end: pagesInRange, prot: PROT_R | PROT_W });
+    const ret = sgxEnclMmAdd(encl, p.mm);
+    if (ret < 0) return this.failed(p, "mmap", ret, expect);
+    if (p.vmas.length === 0 && p.file !== null) p.file.refs++;
+    p.vmas = vmas;
+    p.heapTop = cursor === 0 ? 0 : regions.reduce((m, r) => Math.max(m, r.end), 0);
+    return true;
+  }
+
+  /**
+   * fork(): the child shares the enclave file (the fd and the VMAs each take a reference) and its
+   * new mm joins the enclave's mm list through sgx_vma_open(); it holds for `holdNs`, then exits
+   */
+  private fork(p: Process, holdNs: number): void {
+    const cfg = { name: `${p.name}~fork${++this.forkCount}`, start: this.nowNs, cgroup: p.config.cgroup, steps: [{ op: "hold" as const, durationNs: holdNs }, { op: "exit" as const, code: 0 }] };
+    const child = new Process(this.processes.length + this.forks.length + 1, cfg, this.nextMmId++, false);
+    this.forks.push(child);
+    const file = p.file;
+    if (file !== null) {
+      child.file = file;
+      if (p.enclFdOpen) {
+        child.enclFdOpen = true;
+        file.refs++;
+      }
+      if (p.vmas.length > 0) {
+        child.vmas = p.vmas.map((v) => ({ ...v }));
+        file.refs++;
+        // a failed sgx_encl_mm_add() leaves the VMA without vm_private_data: faults there SIGBUS
+        sgxEnclMmAdd(file.encl, child.mm);
+      }
+    }
+    this.startProcess(child);
+  }
+
+  private vmProt(p: Process, index: number): number {
+    for (const v of p.vmas) if (index >= v.start && index < v.end) return v.prot;
+    return -1;
+  }
+
+  /**
+   * one access to enclave page `index` by a thread inside the enclave, faulting as needed; false
+   * when the process must stop (SIGBUS, SIGSEGV or a pending fatal signal)
+   */
+  private *touch(t: UserThread, encl: Encl, index: number): Generator<number, boolean, void> {
+    const sgx = this.sgx;
+    const slot = enclMmSlot(encl, t.proc.mm);
+    for (;;) {
+      if (t.proc.exiting) return false;
+      if (t.insideSecs === null) yield this.enterEnclave(t, encl);
+      const ep = encl.pageArray.get(index);
+      if (slot >= 0 && ep >= 0 && ((sgx.enclPages.pte[ep] as number) & ptePresentBit(slot)) !== 0) {
+        sgx.enclPages.pte[ep] = (sgx.enclPages.pte[ep] as number) | pteAccessedBit(slot);
+        yield this.costs.memoryAccess;
+        return true;
+      }
+      const prot = this.vmProt(t.proc, index);
+      if (prot < 0 || slot < 0) {
+        this.killProcess(t.proc, "SIGSEGV");
+        return false;
+      }
+      // the fault exits the enclave (AEX), runs sgx_vma_fault(), and ERESUMEs to retry the access
+      this.leaveEnclave(t);
+      sgx.counters.aex++;
+      sgx.addCost(this.costs.aex);
+      const r = sgxVmaFault(sgx, encl, slot, index, prot);
+      yield sgx.takeCost();
+      if (r === VM_FAULT_SIGBUS) {
+        this.killProcess(t.proc, "SIGBUS");
+        return false;
+      }
+    }
+  }
+
+  private *runThreads(t: UserThread, threads: number, phases: Phase[]): Generator<number, boolean, void> {
+    const p = t.proc;
+    const barrier = new Barrier(threads);
+    for (let i = 1; i < threads; i++) {
+      const helper = this.newThread(p, i, (th) => this.phaseProgram(th, phases, barrier));
+      this.schedule(helper, this.nowNs);
+    }
+    yield* this.phaseProgram(t, phases, barrier);
+    if (p.liveThreads > 1) {
+      p.joinWaiter = t;
+      // threadFinished() wakes the waiter when the last other thread ends
+      while (p.liveThreads > 1) yield BLOCK;
+      p.joinWaiter = null;
+    }
+    return !p.exiting;
+  }
+
+  private *phaseProgram(t: UserThread, phases: Phase[], barrier: Barrier): ThreadProgram {
+    const p = t.proc;
+    const encl = p.encl;
+    for (const phase of phases) {
+      if (p.exiting) return;
+      if (encl === null) {
+        this.noEnclave(p, "access");
+        return;
+      }
+      if (phase.type === "access") {
+        if (!(yield* this.accessPhase(t, encl, phase))) return;
+      } else if (phase.type === "idle") {
+        yield this.eexit(t);
+        yield* this.sleep(t, phase.durationNs);
+      } else if (t.index === 0) {
+        const ok = phase.type === "grow" ? yield* this.grow(t, encl, phase.bytes) : yield* this.shrink(t, encl, phase.bytes);
+        if (!ok) return;
+      }
+      // barrier between phases
+      barrier.arrived++;
+      if (barrier.arrived === barrier.parties) {
+        barrier.arrived = 0;
+        for (const w of barrier.waiting.splice(0)) this.wake(w);
+      } else {
+        // the kill that makes a thread skip the barrier wakes every waiter
+        if (p.exiting) return;
+        barrier.waiting.push(t);
+        yield BLOCK;
+      }
+    }
+  }
+
+  /** the hot loop: accesses that hit a present PTE run inline until another event is due */
+  private *accessPhase(t: UserThread, encl: Encl, phase: AccessPhase): Generator<number, boolean, void> {
+    const sgx = this.sgx;
+    const p = t.proc;
+    const sampler = createSampler(phase.pattern, phase.pages);
+    const rng = t.rng;
+    const first = phase.offset / PAGE_SIZE;
+    const slot = enclMmSlot(encl, p.mm);
+    if (slot < 0) {
+      this.killProcess(p, "SIGSEGV");
+      return false;
+    }
+    const present = ptePresentBit(slot);
+    const accessed = pteAccessedBit(slot);
+    const step = this.costs.memoryAccess + phase.thinkNs;
+    const pageArray = encl.pageArray;
+    yield this.enterEnclave(t, encl);
+    let limit = this.inlineLimit(t);
+    for (let i = 0; i < phase.count; i++) {
+      if (p.exiting) return false;
+      const index = first + sampler.next(rng);
+      const ep = pageArray.get(index);
+      const pte = sgx.enclPages.pte;
+      if (t.insideSecs !== null && ep >= 0 && ((pte[ep] as number) & present) !== 0) {
+        pte[ep] = (pte[ep] as number) | accessed;
+        const next = this.nowNs + step;
+        if (next < limit) {
+          this.nowNs = next;
+        } else {
+          yield step;
+          limit = this.inlineLimit(t);
+        }
+        continue;
+      }
+      if (!(yield* this.touch(t, encl, index))) return false;
+      if (phase.thinkNs > 0) yield phase.thinkNs;
+      limit = this.inlineLimit(t);
+    }
+    yield this.eexit(t);
+    return true;
+  }
+
+  /** EACCEPT pages [first, first+count) from inside the enclave; marks accepted trims */
+  private *eaccept(t: UserThread, encl: Encl, first: number, count: number): Generator<number, boolean, void> {
+    const sgx = this.sgx;
+    for (let i = first; i < first + count; i++) {
+      if (!(yield* this.touch(t, encl, i))) return false;
+      const ep = encl.pageArray.get(i);
+      const frame = ep >= 0 ? (sgx.enclPages.frame[ep] as number) : -1;
+      if (frame < 0) continue;
+      sgx.epcm.eaccept(frame);
+      sgx.counters.eaccept++;
+      if (sgx.enclPages.type[ep] === SGX_PAGE_TYPE_TRIM)
+        sgx.enclPages.flags[ep] = (sgx.enclPages.flags[ep] as number) | EP_TRIM_ACCEPTED;
+      yield sgx.takeCost();
+    }
+    return true;
+  }
+
+  /** SGX2 growth: touch new pages above the heap top (EAUG on fault), then EACCEPT them */
+  private *grow(t: UserThread, encl: Encl, bytes: number): Generator<number, boolean, void> {
+    const p = t.proc;
+    const first = p.heapTop;
+    const count = Math.floor(bytes / PAGE_SIZE);
+    if (!(yield* this.eaccept(t, encl, first, count))) return false;
+    p.heapTop = first + count;
+    yield this.eexit(t);
+    return true;
+  }
+
+  /** SGX2 shrink: MODIFY_TYPES(TRIM), EACCEPT, REMOVE_PAGES of the top `bytes`, retrying on EAGAIN */
+  private *shrink(t: UserThread, encl: Encl, bytes: number): Generator<number, boolean, void> {
+    const p = t.proc;
+    const count = Math.min(Math.floor(bytes / PAGE_SIZE), p.heapTop);
+    if (count === 0) return true;
+    const first = p.heapTop - count;
+    yield this.eexit(t);
+    for (const kind of ["modify", "accept", "remove"] as const) {
+      if (kind === "accept") {
+        if (!(yield* this.eaccept(t, encl, first, count))) return false;
+        yield this.eexit(t);
+        continue;
+      }
+      let done = 0;
+      while (done < count) {
+        const off = (first + done) * PAGE_SIZE;
+        const len = (count - done) * PAGE_SIZE;
+        const path =
+          kind === "modify"
+            ? sgxIocEnclaveModifyTypes(this.sgx, encl, off, len, SGX_PAGE_TYPE_TRIM)
+            : sgxIocEnclaveRemovePages(this.sgx, encl, off, len);
+        const r = yield* this.kernel(t, path);
+        done += r.count / PAGE_SIZE;
+        if (r.ret === -EAGAIN) continue;
+        if (r.ret < 0) return this.failed(p, kind === "modify" ? SGX_IOC_ENCLAVE_MODIFY_TYPES : SGX_IOC_ENCLAVE_REMOVE_PAGES, r.ret, undefined);
+      }
+    }
+    p.heapTop = first;
+    return true;
+  }
+
+  /** a KVM guest: open /dev/sgx_vepc, map `bytes`, fault in `touch` bytes of it */
+  private *runGuest(t: UserThread, bytes: number, touch: number): Generator<number, boolean, void> {
+    const p = t.proc;
+    const vepc = new Vepc(this.sgx.vepcs.length, p.name, Math.floor(bytes / PAGE_SIZE));
+    this.sgx.vepcs.push(vepc);
+    p.vepc = vepc;
+    yield this.costs.mmapCall;
+    const pages = Math.min(Math.floor(touch / PAGE_SIZE), vepc.pageArray.length);
+    for (let i = 0; i < pages; i++) {
+      for (;;) {
+        if (p.exiting) return false;
+        const r = sgxVepcFault(this.sgx, vepc, i);
+        yield this.sgx.takeCost();
+        if (r === VEPC_SIGBUS) {
+          this.killProcess(p, "SIGBUS");
+          return false;
+        }
+        if (r !== VEPC_RETRY) break;
+      }
+    }
+    return true;
+  }
+}
+
+export function simulate(scenario: Scenario, options: SimOptions = {}): SimSummary {
+  return new Simulator(scenario, options).run();
+}
+
+export { Mm };

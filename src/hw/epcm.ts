@@ -1,0 +1,253 @@
+// The SGX hardware as the driver sees it: the EPCM entry of every EPC frame and the ENCLS leaves
+// the driver executes, with their architectural preconditions (Intel SDM vol. 3D, ch. 38/40) and the
+// SGX error codes the driver reacts to. Every leaf counts itself and charges its cost.
+import type { Costs } from "./costs.js";
+import {
+  SGX_BLKSTATE,
+  SGX_CHILD_PRESENT,
+  SGX_ENCLS_FAULT_FLAG,
+  SGX_MAC_COMPARE_FAIL,
+  SGX_NOT_TRACKED,
+  SGX_PAGE_NOT_BLOCKED,
+  SGX_PAGE_NOT_MODIFIABLE,
+  SGX_PAGE_TYPE_REG,
+  SGX_PAGE_TYPE_SECS,
+  SGX_PAGE_TYPE_TCS,
+  SGX_PAGE_TYPE_TRIM,
+  SGX_PAGE_TYPE_VA,
+  SGX_PREV_TRK_INCMPL,
+  X86_TRAP_PF,
+  X86_TRAP_GP,
+  SGX_EEXTEND_PER_PAGE,
+  type EnclsLeaf,
+  ENCLS_LEAVES,
+} from "../kernel/sgx.js";
+
+export const EPCM_VALID = 1;
+export const EPCM_BLOCKED = 2;
+export const EPCM_PENDING = 4;
+export const EPCM_MODIFIED = 8;
+const TYPE_SHIFT = 4;
+
+export const ENCLS_PF = SGX_ENCLS_FAULT_FLAG | X86_TRAP_PF;
+export const ENCLS_GP = SGX_ENCLS_FAULT_FLAG | X86_TRAP_GP;
+
+/** encls_faulted() */
+export function enclsFaulted(ret: number): boolean {
+  return (ret & SGX_ENCLS_FAULT_FLAG) !== 0;
+}
+
+/** encls_failed(): a #PF counts as expected (not failed), any other fault or SGX code as failed */
+export function enclsFailed(ret: number): boolean {
+  if (enclsFaulted(ret)) return (ret & ~SGX_ENCLS_FAULT_FLAG) !== X86_TRAP_PF;
+  return ret !== 0;
+}
+
+/** Per-enclave hardware state reachable through its SECS: child count and the TLB-tracking epoch. */
+export class SecsState {
+  /** valid child frames (REG/TCS/TRIM) in the EPC */
+  children = 0;
+  initialized = false;
+  /** bumped by every successful ETRACK */
+  epoch = 0;
+  /** tasks that were inside the enclave at the last ETRACK and have not exited since */
+  readonly tracking = new Set<object>();
+  /** tasks currently executing inside the enclave (EENTER/ERESUME until EEXIT/AEX) */
+  readonly inside = new Set<object>();
+  /** epoch at which each blocked frame was blocked */
+  readonly blockedAt = new Map<number, number>();
+
+  /** a logical processor left the enclave (EEXIT or AEX) */
+  leave(task: object): void {
+    this.inside.delete(task);
+    this.tracking.delete(task);
+  }
+}
+
+export type LeafCounters = Record<EnclsLeaf, number>;
+
+export function newLeafCounters(): LeafCounters {
+  const c = {} as LeafCounters;
+  for (const leaf of ENCLS_LEAVES) c[leaf] = 0;
+  return c;
+}
+
+export class Epcm {
+  readonly state: Uint8Array;
+  readonly leaves = newLeafCounters();
+  /** nanoseconds of ENCLS work not yet charged to the running actor */
+  cost = 0;
+  /** frames whose contents a failed EWB or ELDU destroyed are marked by the kernel; ELDU of a lost page fails */
+
+  constructor(
+    frames: number,
+    private readonly costs: Costs,
+  ) {
+    this.state = new Uint8Array(frames);
+  }
+
+  isValid(frame: number): boolean {
+    return ((this.state[frame] as number) & EPCM_VALID) !== 0;
+  }
+
+  type(frame: number): number {
+    return (this.state[frame] as number) >> TYPE_SHIFT;
+  }
+
+  private set(frame: number, type: number, bits: number): void {
+    this.state[frame] = (type << TYPE_SHIFT) | bits | EPCM_VALID;
+  }
+
+  ecreate(frame: number, secs: SecsState): number {
+    this.leaves.ECREATE++;
+    this.cost += this.costs.ecreate;
+    if (this.isValid(frame)) return ENCLS_PF;
+    this.set(frame, SGX_PAGE_TYPE_SECS, 0);
+    secs.children = 0;
+    secs.initialized = false;
+    return 0;
+  }
+
+  eadd(frame: number, secs: SecsState, type: number): number {
+    this.leaves.EADD++;
+    this.cost += this.costs.eadd;
+    if (this.isValid(frame) || secs.initialized) return ENCLS_PF;
+    this.set(frame, type, 0);
+    secs.children++;
+    return 0;
+  }
+
+  /** the 16 EEXTENDs that measure one page */
+  eextendPage(): number {
+    this.leaves.EEXTEND += SGX_EEXTEND_PER_PAGE;
+    this.cost += this.costs.eextend * SGX_EEXTEND_PER_PAGE;
+    return 0;
+  }
+
+  einit(secs: SecsState): number {
+    this.leaves.EINIT++;
+    this.cost += this.costs.einit;
+    if (secs.initialized) return ENCLS_GP;
+    secs.initialized = true;
+    return 0;
+  }
+
+  epa(frame: number): number {
+    this.leaves.EPA++;
+    this.cost += this.costs.epa;
+    if (this.isValid(frame)) return ENCLS_PF;
+    this.set(frame, SGX_PAGE_TYPE_VA, 0);
+    return 0;
+  }
+
+  /** EREMOVE; `secs` is the enclave a child frame belongs to (null for SECS, VA and unowned frames) */
+  eremove(frame: number, secs: SecsState | null, ownSecs: SecsState | null = null): number {
+    this.leaves.EREMOVE++;
+    this.cost += this.costs.eremove;
+    if (!this.isValid(frame)) return 0;
+    const type = this.type(frame);
+    if (type === SGX_PAGE_TYPE_SECS) {
+      if (ownSecs !== null && ownSecs.children > 0) return SGX_CHILD_PRESENT;
+    } else if (type !== SGX_PAGE_TYPE_VA && secs !== null) {
+      secs.children--;
+      secs.blockedAt.delete(frame);
+    }
+    this.state[frame] = 0;
+    return 0;
+  }
+
+  eblock(frame: number, secs: SecsState): number {
+    this.leaves.EBLOCK++;
+    this.cost += this.costs.eblock;
+    const s = this.state[frame] as number;
+    if ((s & EPCM_VALID) === 0) return ENCLS_PF;
+    if ((s & EPCM_BLOCKED) !== 0) return SGX_BLKSTATE;
+    this.state[frame] = s | EPCM_BLOCKED;
+    secs.blockedAt.set(frame, secs.epoch);
+    return 0;
+  }
+
+  etrack(secs: SecsState): number {
+    this.leaves.ETRACK++;
+    this.cost += this.costs.etrack;
+    if (secs.tracking.size > 0) return SGX_PREV_TRK_INCMPL;
+    secs.epoch++;
+    for (const t of secs.inside) secs.tracking.add(t);
+    return 0;
+  }
+
+  /** EWB of a child page (must be blocked and tracked) or of a SECS (must have no children) */
+  ewb(frame: number, secs: SecsState, isSecs: boolean): number {
+    this.leaves.EWB++;
+    this.cost += this.costs.ewb;
+    const s = this.state[frame] as number;
+    if ((s & EPCM_VALID) === 0) return ENCLS_PF;
+    if (isSecs) {
+      if (secs.children > 0) return SGX_CHILD_PRESENT;
+    } else {
+      if ((s & EPCM_BLOCKED) === 0) return SGX_PAGE_NOT_BLOCKED;
+      const at = secs.blockedAt.get(frame) ?? secs.epoch;
+      if (secs.epoch <= at || secs.tracking.size > 0) return SGX_NOT_TRACKED;
+      secs.children--;
+      secs.blockedAt.delete(frame);
+    }
+    this.state[frame] = 0;
+    return 0;
+  }
+
+  /** ELDU of a child (secs resident) or of the SECS itself (secs === null); `intact` is false for a lost page */
+  eldu(frame: number, type: number, secs: SecsState | null, secsFrame: number, intact: boolean): number {
+    this.leaves.ELDU++;
+    this.cost += this.costs.eldu;
+    if (this.isValid(frame)) return ENCLS_PF;
+    if (secs !== null && (secsFrame < 0 || !this.isValid(secsFrame))) return ENCLS_PF;
+    if (!intact) return SGX_MAC_COMPARE_FAIL;
+    this.set(frame, type, 0);
+    if (secs !== null) secs.children++;
+    return 0;
+  }
+
+  eaug(frame: number, secs: SecsState): number {
+    this.leaves.EAUG++;
+    this.cost += this.costs.eaug;
+    if (this.isValid(frame) || !secs.initialized) return ENCLS_PF;
+    this.set(frame, SGX_PAGE_TYPE_REG, EPCM_PENDING);
+    secs.children++;
+    return 0;
+  }
+
+  /** EMODPR; `trimAccepted` tells whether the enclave already EACCEPTed a TRIM of the page */
+  emodpr(frame: number, trimAccepted: boolean): number {
+    this.leaves.EMODPR++;
+    this.cost += this.costs.emodpr;
+    const s = this.state[frame] as number;
+    if ((s & EPCM_VALID) === 0) return ENCLS_PF;
+    const type = s >> TYPE_SHIFT;
+    if (type === SGX_PAGE_TYPE_TRIM) return trimAccepted ? ENCLS_PF : SGX_PAGE_NOT_MODIFIABLE;
+    if (type !== SGX_PAGE_TYPE_REG || (s & (EPCM_PENDING | EPCM_MODIFIED)) !== 0) return SGX_PAGE_NOT_MODIFIABLE;
+    return 0;
+  }
+
+  emodt(frame: number, newType: number): number {
+    this.leaves.EMODT++;
+    this.cost += this.costs.emodt;
+    const s = this.state[frame] as number;
+    if ((s & EPCM_VALID) === 0) return ENCLS_PF;
+    const type = s >> TYPE_SHIFT;
+    if ((type !== SGX_PAGE_TYPE_REG && type !== SGX_PAGE_TYPE_TCS) || (s & (EPCM_PENDING | EPCM_MODIFIED)) !== 0)
+      return SGX_PAGE_NOT_MODIFIABLE;
+    this.state[frame] = (newType << TYPE_SHIFT) | EPCM_VALID | EPCM_MODIFIED;
+    return 0;
+  }
+
+  /** ENCLU[EACCEPT] run by the enclave: clears PENDING/MODIFIED */
+  eaccept(frame: number): number {
+    this.cost += this.costs.eaccept;
+    const s = this.state[frame] as number;
+    if ((s & EPCM_VALID) === 0) return ENCLS_PF;
+    this.state[frame] = s & ~(EPCM_PENDING | EPCM_MODIFIED);
+    return 0;
+  }
+}
+
+export { SGX_PAGE_TYPE_TCS, SGX_PAGE_TYPE_REG };

@@ -1,0 +1,161 @@
+// EPC allocation, freeing and LRU tracking (main.c): boot sanitization, the NUMA-aware allocator
+// with its free counter (quirk Q1), sgx_alloc_epc_page() with and without direct reclaim, and
+// marking pages reclaimable on the global LRU.
+import { EBUSY, ENOMEM, ERESTARTSYS, ENXIO } from "./errno.js";
+import {
+  ON_DIRTY,
+  ON_FREE,
+  ON_LRU,
+  ON_NONE,
+  ON_UNTOUCHED,
+  OWNER_NONE,
+  SGX_EPC_PAGE_IS_FREE,
+  SGX_EPC_PAGE_RECLAIMER_TRACKED,
+} from "./epc-page.js";
+import { SGX_NR_LOW_PAGES } from "./sgx.js";
+import type { NumaNode, Sgx } from "./state.js";
+import { sgxReclaimPages } from "./reclaim.js";
+
+/**
+ * Boot: every frame is dirty until ksgxd's two __sgx_sanitize_pages() passes EREMOVE it. We run the
+ * sanitization instantly before t=0 (the kernel does it before user space can open the device in
+ * practice); frames are put on their node's free list in ascending order without touching them.
+ */
+export function sgxSanitizeAtBoot(sgx: Sgx): void {
+  for (const s of sgx.sections) {
+    (sgx.nodes[s.node] as NumaNode).addUntouched(s.first, s.first + s.count);
+  }
+  sgx.nrFree = sgx.totalPages;
+}
+
+/** mirrors __sgx_alloc_epc_page_from_node() */
+function allocFromNode(sgx: Sgx, node: NumaNode): number {
+  const frame = node.takeHead();
+  if (frame < 0) return -1;
+  sgx.pages.list[frame] = ON_NONE;
+  sgx.pages.flags[frame] = 0;
+  sgx.nrFree--;
+  return frame;
+}
+
+/** mirrors __sgx_alloc_epc_page(): start on the current CPU's node (or the next node with EPC) */
+export function sgxAllocEpcPageAnyNode(sgx: Sgx): number {
+  const mask = sgx.numaMask;
+  const here = sgx.nodeOfCpu(sgx.env.current().cpu);
+  let start = mask.indexOf(here);
+  if (start < 0) {
+    // next_node_in(): the next node with EPC after `here`, wrapping round
+    start = mask.findIndex((n) => n > here);
+    if (start < 0) start = 0;
+  }
+  for (let i = 0; i < mask.length; i++) {
+    const node = sgx.nodes[mask[(start + i) % mask.length] as number] as NumaNode;
+    const frame = allocFromNode(sgx, node);
+    if (frame >= 0) return frame;
+  }
+  return -ENOMEM;
+}
+
+/** sgx_should_reclaim(): free below the watermark and something on the LRU */
+export function sgxShouldReclaim(sgx: Sgx, watermark: number): boolean {
+  return sgx.nrFree < watermark && !sgx.lru.isEmpty();
+}
+
+function setOwner(sgx: Sgx, frame: number, ownerKind: number, owner: number): void {
+  sgx.pages.ownerKind[frame] = ownerKind;
+  sgx.pages.owner[frame] = owner;
+}
+
+/** sgx_alloc_epc_page(owner, reclaim=false): faults, ELDU, EAUG and vEPC paths */
+export function sgxAllocEpcPageNoReclaim(sgx: Sgx, ownerKind: number, owner: number): number {
+  let ret = sgxAllocEpcPageAnyNode(sgx);
+  if (ret >= 0) setOwner(sgx, ret, ownerKind, owner);
+  else if (sgx.lru.isEmpty()) {
+    // the unlocked LRU-empty check returns at once, skipping the wake-up (quirk Q6)
+    sgx.counters.enomem++;
+    return -ENOMEM;
+  } else {
+    ret = -EBUSY;
+    sgx.counters.ebusy++;
+  }
+  if (sgxShouldReclaim(sgx, SGX_NR_LOW_PAGES)) sgx.env.wakeKsgxd();
+  return ret;
+}
+
+/** sgx_alloc_epc_page(owner, reclaim=true): ECREATE and ADD_PAGES; reclaims directly while it must */
+export function* sgxAllocEpcPage(sgx: Sgx, ownerKind: number, owner: number): Generator<number, number> {
+  let ret: number;
+  for (;;) {
+    ret = sgxAllocEpcPageAnyNode(sgx);
+    if (ret >= 0) {
+      setOwner(sgx, ret, ownerKind, owner);
+      break;
+    }
+    if (sgx.lru.isEmpty()) {
+      sgx.counters.enomem++;
+      return -ENOMEM;
+    }
+    if (sgx.env.current().signalPending()) {
+      ret = -ERESTARTSYS;
+      break;
+    }
+    sgx.counters.directReclaimBatches++;
+    yield* sgxReclaimPages(sgx);
+  }
+  if (sgxShouldReclaim(sgx, SGX_NR_LOW_PAGES)) sgx.env.wakeKsgxd();
+  return ret;
+}
+
+/** mirrors sgx_free_epc_page(): the caller has made the frame uninitialized */
+export function sgxFreeEpcPage(sgx: Sgx, frame: number): void {
+  const p = sgx.pages;
+  setOwner(sgx, frame, OWNER_NONE, 0);
+  const node = sgx.nodeOfFrame(frame);
+  if (p.poison[frame]) node.poisonList.addHead(frame);
+  else node.freeList.addTail(frame);
+  p.flags[frame] = SGX_EPC_PAGE_IS_FREE;
+  // counted even when the frame went to the poison list (quirk Q1)
+  sgx.nrFree++;
+}
+
+/** mirrors sgx_mark_page_reclaimable(): the page becomes the youngest on the LRU */
+export function sgxMarkPageReclaimable(sgx: Sgx, frame: number): void {
+  sgx.pages.flags[frame] = (sgx.pages.flags[frame] as number) | SGX_EPC_PAGE_RECLAIMER_TRACKED;
+  sgx.lru.addTail(frame);
+}
+
+/** mirrors sgx_unmark_page_reclaimable(): -EBUSY when a reclaimer has the page isolated */
+export function sgxUnmarkPageReclaimable(sgx: Sgx, frame: number): number {
+  const p = sgx.pages;
+  if (p.isTracked(frame)) {
+    if (p.list[frame] !== ON_LRU) return -EBUSY;
+    sgx.lru.remove(frame);
+    p.flags[frame] = (p.flags[frame] as number) & ~SGX_EPC_PAGE_RECLAIMER_TRACKED;
+  }
+  return 0;
+}
+
+/** mirrors arch_memory_failure(); returns 0 or -ENXIO for a frame outside the EPC */
+export function archMemoryFailure(sgx: Sgx, frame: number, actionRequired: boolean): number {
+  if (frame < 0 || frame >= sgx.totalPages) return -ENXIO;
+  if (actionRequired) sgx.env.forceSigbus(sgx.env.current());
+  const p = sgx.pages;
+  if (p.poison[frame]) return 0;
+  p.poison[frame] = 1;
+  const list = p.list[frame];
+  const node = sgx.nodeOfFrame(frame);
+  if (list === ON_UNTOUCHED) {
+    // a free frame: to the poison list; the free counter is not decremented (quirk Q1)
+    node.dropUntouched();
+    node.poisonList.addHead(frame);
+    p.flags[frame] = SGX_EPC_PAGE_IS_FREE;
+  } else if (list === ON_FREE) {
+    node.freeList.remove(frame);
+    node.poisonList.addHead(frame);
+    p.flags[frame] = SGX_EPC_PAGE_IS_FREE;
+  } else if (list !== ON_DIRTY) {
+    // in use: only taken off the LRU; -EBUSY (isolated by a reclaimer) is ignored
+    sgxUnmarkPageReclaimable(sgx, frame);
+  }
+  return 0;
+}

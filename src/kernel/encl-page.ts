@@ -1,0 +1,83 @@
+// struct sgx_encl_page (encl.h) as a growable struct of arrays. Ids are recycled through a free stack.
+// `desc` keeps only bits 11:0 of the kernel's desc: the VA slot offset while evicted, and
+// SGX_ENCL_PAGE_BEING_RECLAIMED (bit 3, the same bit) while resident — quirk Q14.
+
+/** the page was lost by a failed EWB or ELDU (quirks Q3/Q4); its next load fails */
+export const EP_LOST = 1;
+/** the enclave EACCEPTed a TRIM of this page, so the EMODPR probe of REMOVE_PAGES faults */
+export const EP_TRIM_ACCEPTED = 2;
+/** EAUG'd and not yet EACCEPTed (EPCM pending) */
+export const EP_PENDING = 4;
+
+export class EnclPages {
+  capacity = 0;
+  frame = new Int32Array(0);
+  encl = new Int32Array(0);
+  /** page index within ELRANGE: (addr - base) >> 12; the SECS uses size >> 12 */
+  index = new Int32Array(0);
+  vaPage = new Int32Array(0);
+  desc = new Uint16Array(0);
+  type = new Uint8Array(0);
+  /** vm_max_prot_bits */
+  maxProt = new Uint8Array(0);
+  /** present (bit 2k) and accessed (bit 2k+1) PTE bits for the enclave's mm slot k */
+  pte = new Uint16Array(0);
+  flags = new Uint8Array(0);
+  private free: number[] = [];
+  private top = 0;
+  live = 0;
+
+  constructor(initialCapacity = 1024) {
+    this.grow(initialCapacity);
+  }
+
+  private grow(capacity: number): void {
+    const copy = <T extends Int32Array | Uint16Array | Uint8Array>(old: T, make: (n: number) => T): T => {
+      const a = make(capacity);
+      a.set(old);
+      return a;
+    };
+    this.frame = copy(this.frame, (n) => new Int32Array(n));
+    this.encl = copy(this.encl, (n) => new Int32Array(n));
+    this.index = copy(this.index, (n) => new Int32Array(n));
+    this.vaPage = copy(this.vaPage, (n) => new Int32Array(n));
+    this.desc = copy(this.desc, (n) => new Uint16Array(n));
+    this.type = copy(this.type, (n) => new Uint8Array(n));
+    this.maxProt = copy(this.maxProt, (n) => new Uint8Array(n));
+    this.pte = copy(this.pte, (n) => new Uint16Array(n));
+    this.flags = copy(this.flags, (n) => new Uint8Array(n));
+    this.capacity = capacity;
+  }
+
+  /** sgx_encl_page_alloc: a zeroed descriptor */
+  alloc(encl: number, index: number, type: number, maxProt: number): number {
+    let id = this.free.pop();
+    if (id === undefined) {
+      if (this.top === this.capacity) this.grow(this.capacity * 2);
+      id = this.top++;
+    }
+    this.frame[id] = -1;
+    this.encl[id] = encl;
+    this.index[id] = index;
+    this.vaPage[id] = -1;
+    this.desc[id] = 0;
+    this.type[id] = type;
+    this.maxProt[id] = maxProt;
+    this.pte[id] = 0;
+    this.flags[id] = 0;
+    this.live++;
+    return id;
+  }
+
+  /** kfree */
+  release(id: number): void {
+    this.encl[id] = -1;
+    this.frame[id] = -1;
+    this.free.push(id);
+    this.live--;
+  }
+
+  static bytesPerPage(): number {
+    return 4 * 4 + 2 + 1 + 1 + 2 + 1;
+  }
+}

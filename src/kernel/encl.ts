@@ -1,0 +1,565 @@
+// struct sgx_encl and the enclave-side paths of encl.c: the fault handler, page loading (ELDU with
+// SECS reload), SGX2 EAUG on fault, VA pages and slots, the backing store with its PCMD pages, PTE
+// aging and zapping, the enclave cpumask for IPIs, and enclave release.
+import { SecsState, enclsFailed } from "../hw/epcm.js";
+import { sgxAllocEpcPage, sgxAllocEpcPageNoReclaim, sgxFreeEpcPage, sgxMarkPageReclaimable, sgxUnmarkPageReclaimable } from "./alloc.js";
+import { EBUSY, EFAULT, EINVAL } from "./errno.js";
+import { EP_LOST, EP_PENDING } from "./encl-page.js";
+import { OWNER_ENCL_PAGE, OWNER_VA } from "./epc-page.js";
+import { SparseInt32Array } from "../engine/sparse-array.js";
+import {
+  PCMDS_PER_PAGE,
+  PROT_R,
+  PROT_W,
+  PROT_X,
+  SGX_ENCL_INITIALIZED,
+  SGX_ENCL_PAGE_BEING_RECLAIMED,
+  SGX_ENCL_PAGE_VA_OFFSET_MASK,
+  SGX_PAGE_TYPE_REG,
+  SGX_PAGE_TYPE_SECS,
+  SGX_VA_SLOT_COUNT,
+} from "./sgx.js";
+import type { Mm, Sgx, Task } from "./state.js";
+
+/** the most mms one enclave can be mapped into at once (PTE bits are kept per mm slot) */
+export const MAX_MMS_PER_ENCL = 8;
+
+/** struct sgx_encl_mm */
+export class EnclMm {
+  constructor(
+    readonly encl: Encl,
+    readonly mm: Mm,
+    /** which PTE bit pair of EnclPages.pte belongs to this mm */
+    readonly slot: number,
+  ) {}
+}
+
+/** struct sgx_encl */
+export class Encl {
+  base = 0;
+  size = 0;
+  flags = 0;
+  /** SGX_ENCL_IOCTL, kept apart from `flags` for clarity */
+  ioctlBusy = false;
+  pageCnt = 0;
+  secsChildCnt = 0;
+  /** encl->secs: an EnclPages entry of type SECS */
+  readonly secsPage: number;
+  /** xarray of enclave pages keyed by page index within ELRANGE */
+  readonly pageArray = new SparseInt32Array();
+  vaHead = -1;
+  vaTail = -1;
+  vaCount = 0;
+  /** newest first, as list_add_rcu() builds it */
+  mmList: EnclMm[] = [];
+  mmListVersion = 0;
+  refcount = 1;
+  attributes = 0n;
+  attributesMask = 0n;
+  readonly secs = new SecsState();
+  /** backing shmem: contents pages present (index -> 1) and PCMD pages (index -> live entries) */
+  readonly backingContents = new SparseInt32Array();
+  readonly backingPcmd = new SparseInt32Array();
+  released = false;
+
+  constructor(
+    readonly id: number,
+    /** the process that opened /dev/sgx_enclave, for reports */
+    readonly ownerName: string,
+    sgx: Sgx,
+  ) {
+    this.secsPage = sgx.enclPages.alloc(id, 0, SGX_PAGE_TYPE_SECS, 0);
+  }
+
+  /** page index of the SECS in the backing file: PFN_DOWN(size) */
+  get secsIndex(): number {
+    return Math.floor(this.size / 4096);
+  }
+
+  /** shmem pages the backing file holds (contents + PCMD) */
+  backingPages(): number {
+    return this.backingContents.count + this.backingPcmd.count;
+  }
+}
+
+export const VA_NONE = 0x7fffffff;
+
+// ---- VA pages (encl.c, ioctl.c) ----------------------------------------------------------------
+
+function vaListAddHead(sgx: Sgx, encl: Encl, va: number): void {
+  const v = sgx.vaPages;
+  v.prev[va] = -1;
+  v.next[va] = encl.vaHead;
+  if (encl.vaHead >= 0) v.prev[encl.vaHead] = va;
+  else encl.vaTail = va;
+  encl.vaHead = va;
+  encl.vaCount++;
+}
+
+function vaListRemove(sgx: Sgx, encl: Encl, va: number): void {
+  const v = sgx.vaPages;
+  const prev = v.prev[va] as number;
+  const next = v.next[va] as number;
+  if (prev >= 0) v.next[prev] = next;
+  else encl.vaHead = next;
+  if (next >= 0) v.prev[next] = prev;
+  else encl.vaTail = prev;
+  encl.vaCount--;
+}
+
+function vaListAddTail(sgx: Sgx, encl: Encl, va: number): void {
+  const v = sgx.vaPages;
+  v.next[va] = -1;
+  v.prev[va] = encl.vaTail;
+  if (encl.vaTail >= 0) v.next[encl.vaTail] = va;
+  else encl.vaHead = va;
+  encl.vaTail = va;
+  encl.vaCount++;
+}
+
+/** the VA pages of an enclave, head first */
+export function enclVaPages(sgx: Sgx, encl: Encl): number[] {
+  const out: number[] = [];
+  for (let va = encl.vaHead; va >= 0; va = sgx.vaPages.next[va] as number) out.push(va);
+  return out;
+}
+
+function finishVaPage(sgx: Sgx, encl: Encl, frame: number): number {
+  const ret = sgx.epcm.epa(frame);
+  if (ret !== 0) {
+    // mirrors sgx_alloc_va_page(): WARN, EREMOVE + free, -EFAULT
+    sgxEnclFreeEpcPage(sgx, frame, null);
+    return -EFAULT;
+  }
+  const va = sgx.vaPages.alloc(encl.id);
+  sgx.vaPages.frame[va] = frame;
+  sgx.pages.owner[frame] = va;
+  return va;
+}
+
+/** sgx_encl_grow(encl, reclaim=true): a new VA page when page_cnt % 512 == 0; returns its id, VA_NONE or -errno */
+export function* sgxEnclGrow(sgx: Sgx, encl: Encl): Generator<number, number> {
+  let va = VA_NONE;
+  if (encl.pageCnt % SGX_VA_SLOT_COUNT === 0) {
+    const frame = yield* sgxAllocEpcPage(sgx, OWNER_VA, -1);
+    if (frame < 0) return frame;
+    va = finishVaPage(sgx, encl, frame);
+    if (va < 0) return va;
+  }
+  encl.pageCnt++;
+  return va;
+}
+
+/** sgx_encl_grow(encl, reclaim=false) */
+export function sgxEnclGrowNoReclaim(sgx: Sgx, encl: Encl): number {
+  let va = VA_NONE;
+  if (encl.pageCnt % SGX_VA_SLOT_COUNT === 0) {
+    const frame = sgxAllocEpcPageNoReclaim(sgx, OWNER_VA, -1);
+    if (frame < 0) return frame;
+    va = finishVaPage(sgx, encl, frame);
+    if (va < 0) return va;
+  }
+  encl.pageCnt++;
+  return va;
+}
+
+/** the caller's list_add() of a new VA page (under encl->lock) */
+export function sgxEnclAddVaPage(sgx: Sgx, encl: Encl, va: number): void {
+  if (va !== VA_NONE) vaListAddHead(sgx, encl, va);
+}
+
+/** sgx_encl_shrink(encl, va): undo a grow; `va` is the page the grow created or VA_NONE */
+export function sgxEnclShrink(sgx: Sgx, encl: Encl, va: number): void {
+  encl.pageCnt--;
+  if (va !== VA_NONE) {
+    const frame = sgx.vaPages.frame[va] as number;
+    // the page may or may not have been list_add()ed yet
+    if (encl.vaHead === va || sgx.vaPages.prev[va] !== -1) vaListRemove(sgx, encl, va);
+    sgxEnclFreeEpcPage(sgx, frame, null);
+    sgx.vaPages.release(va);
+  }
+}
+
+// ---- freeing enclave frames ---------------------------------------------------------------------
+
+/** mirrors sgx_encl_free_epc_page(): EREMOVE, then free; a failed EREMOVE leaks the frame */
+export function sgxEnclFreeEpcPage(sgx: Sgx, frame: number, encl: Encl | null, isSecs = false): void {
+  const ret = isSecs
+    ? sgx.epcm.eremove(frame, null, encl?.secs ?? null)
+    : sgx.epcm.eremove(frame, encl?.secs ?? null);
+  if (ret !== 0) {
+    sgx.leaked++;
+    return;
+  }
+  sgxFreeEpcPage(sgx, frame);
+}
+
+// ---- backing store ----------------------------------------------------------------------------
+
+/** PCMD page index (within the PCMD area) of backing page `index` */
+function pcmdPageOf(index: number): number {
+  return Math.floor(index / PCMDS_PER_PAGE);
+}
+
+/** sgx_encl_alloc_backing(): get (and create) the contents page and the PCMD page */
+export function sgxEnclAllocBacking(sgx: Sgx, encl: Encl, index: number): number {
+  sgx.addCost(sgx.costs.backingAlloc);
+  encl.backingContents.set(index, 1);
+  const p = pcmdPageOf(index);
+  if (encl.backingPcmd.get(p) < 0) encl.backingPcmd.set(p, 0);
+  return 0;
+}
+
+/** EWB wrote the PCMD entry of `index` */
+function pcmdWritten(encl: Encl, index: number): void {
+  const p = pcmdPageOf(index);
+  encl.backingPcmd.set(p, Math.max(encl.backingPcmd.get(p), 0) + 1);
+}
+
+/** mirrors reclaimer_writing_to_pcmd(): a sibling sharing the PCMD page is about to be written */
+function reclaimerWritingToPcmd(sgx: Sgx, encl: Encl, firstIndex: number): boolean {
+  const ep = sgx.enclPages;
+  const limit = encl.secsIndex;
+  for (let i = 0; i < PCMDS_PER_PAGE; i++) {
+    const idx = firstIndex + i;
+    if (idx >= limit) break;
+    const e = encl.pageArray.get(idx);
+    if (e >= 0 && (ep.frame[e] as number) >= 0 && ((ep.desc[e] as number) & SGX_ENCL_PAGE_BEING_RECLAIMED) !== 0)
+      return true;
+  }
+  return false;
+}
+
+// ---- EWB and ELDU -----------------------------------------------------------------------------
+
+/** mirrors sgx_encl_ewb() (main.c): EWB, then ETRACK + EWB, then IPI + EWB */
+export function sgxEnclEwb(sgx: Sgx, encl: Encl, ep: number, frame: number, isSecs: boolean): number {
+  const pages = sgx.enclPages;
+  const vaPages = sgx.vaPages;
+  pages.desc[ep] = (pages.desc[ep] as number) & ~SGX_ENCL_PAGE_BEING_RECLAIMED;
+  const va = encl.vaHead;
+  const vaOffset = vaPages.allocSlot(va);
+  if (vaPages.isFull(va)) {
+    vaListRemove(sgx, encl, va);
+    vaListAddTail(sgx, encl, va);
+  }
+  const index = isSecs ? encl.secsIndex : (pages.index[ep] as number);
+  sgx.addCost(sgx.costs.backingCopy);
+  let ret = sgx.epcm.ewb(frame, encl.secs, isSecs);
+  if (ret === 11 /* SGX_NOT_TRACKED */) {
+    sgx.epcm.etrack(encl.secs);
+    ret = sgx.epcm.ewb(frame, encl.secs, isSecs);
+    if (ret === 11) {
+      // the cpumask is computed after the ETRACK, then every CPU in it is interrupted
+      sgxEnclIpi(sgx, encl);
+      ret = sgx.epcm.ewb(frame, encl.secs, isSecs);
+    }
+  }
+  pcmdWritten(encl, index);
+  if (ret !== 0) {
+    // quirk Q3: the slot is released and desc gets no offset; the page is lost
+    vaPages.freeSlot(va, vaOffset);
+    pages.flags[ep] = (pages.flags[ep] as number) | EP_LOST;
+  } else {
+    pages.desc[ep] = (pages.desc[ep] as number) | vaOffset;
+    pages.vaPage[ep] = va;
+  }
+  return ret;
+}
+
+/** mirrors __sgx_encl_eldu(): ELDU, then zero the PCMD entry and truncate backing pages */
+function __sgxEnclEldu(sgx: Sgx, encl: Encl, ep: number, frame: number, secsFrame: number): number {
+  const pages = sgx.enclPages;
+  const isSecs = ep === encl.secsPage;
+  const index = isSecs ? encl.secsIndex : (pages.index[ep] as number);
+  const pcmdFirst = index - (index % PCMDS_PER_PAGE);
+  sgx.addCost(sgx.costs.backingCopy);
+  const intact = ((pages.flags[ep] as number) & EP_LOST) === 0;
+  let ret = sgx.epcm.eldu(frame, pages.type[ep] as number, isSecs ? null : encl.secs, secsFrame, intact);
+  if (ret !== 0) ret = -EFAULT;
+  // whether or not ELDU succeeded: zero the PCMD entry and truncate the contents page (quirk Q4)
+  const p = pcmdPageOf(index);
+  const live = encl.backingPcmd.get(p) - 1;
+  encl.backingPcmd.set(p, Math.max(live, 0));
+  encl.backingContents.set(index, -1);
+  if (live <= 0 && !reclaimerWritingToPcmd(sgx, encl, pcmdFirst)) encl.backingPcmd.set(p, -1);
+  if (ret !== 0) pages.flags[ep] = (pages.flags[ep] as number) | EP_LOST;
+  return ret;
+}
+
+/** mirrors sgx_encl_eldu(): allocate without reclaim, reload, release the VA slot */
+export function sgxEnclEldu(sgx: Sgx, encl: Encl, ep: number, secsFrame: number): number {
+  const pages = sgx.enclPages;
+  const frame = sgxAllocEpcPageNoReclaim(sgx, OWNER_ENCL_PAGE, ep);
+  if (frame < 0) return frame;
+  const ret = __sgxEnclEldu(sgx, encl, ep, frame, secsFrame);
+  if (ret !== 0) {
+    sgxEnclFreeEpcPage(sgx, frame, encl);
+    return ret;
+  }
+  const va = pages.vaPage[ep] as number;
+  const desc = pages.desc[ep] as number;
+  sgx.vaPages.freeSlot(va, desc & SGX_ENCL_PAGE_VA_OFFSET_MASK);
+  vaListRemove(sgx, encl, va);
+  vaListAddHead(sgx, encl, va);
+  pages.desc[ep] = desc & ~SGX_ENCL_PAGE_VA_OFFSET_MASK;
+  pages.frame[ep] = frame;
+  if (ep === encl.secsPage) sgx.counters.secsReloaded++;
+  return 0;
+}
+
+/** mirrors sgx_encl_load_secs() */
+function sgxEnclLoadSecs(sgx: Sgx, encl: Encl): number {
+  if ((sgx.enclPages.frame[encl.secsPage] as number) < 0)
+    return sgxEnclEldu(sgx, encl, encl.secsPage, -1);
+  return 0;
+}
+
+/** mirrors __sgx_encl_load_page(): 0 when `ep` is resident afterwards, else -errno */
+export function __sgxEnclLoadPage(sgx: Sgx, encl: Encl, ep: number): number {
+  const pages = sgx.enclPages;
+  if ((pages.frame[ep] as number) >= 0) {
+    return ((pages.desc[ep] as number) & SGX_ENCL_PAGE_BEING_RECLAIMED) !== 0 ? -EBUSY : 0;
+  }
+  let ret = sgxEnclLoadSecs(sgx, encl);
+  if (ret !== 0) return ret;
+  // quirk Q5: if the child's reload fails below, the SECS stays resident with no resident child
+  ret = sgxEnclEldu(sgx, encl, ep, pages.frame[encl.secsPage] as number);
+  if (ret !== 0) return ret;
+  encl.secsChildCnt++;
+  sgxMarkPageReclaimable(sgx, pages.frame[ep] as number);
+  return 0;
+}
+
+/** mirrors sgx_encl_load_page() (no VMA permission check; SGX2 ioctls): the entry, or -errno */
+export function sgxEnclLoadPage(sgx: Sgx, encl: Encl, index: number): number {
+  const ep = encl.pageArray.get(index);
+  if (ep < 0) return -EFAULT;
+  const ret = __sgxEnclLoadPage(sgx, encl, ep);
+  return ret < 0 ? ret : ep;
+}
+
+// ---- PTEs: aging and zapping -------------------------------------------------------------------
+
+export function ptePresentBit(slot: number): number {
+  return 1 << (2 * slot);
+}
+
+export function pteAccessedBit(slot: number): number {
+  return 2 << (2 * slot);
+}
+
+/** mirrors sgx_reclaimer_age(): true when no mm reports the page young (aging stops at the first young mm, Q8) */
+export function sgxReclaimerAge(sgx: Sgx, encl: Encl, ep: number): boolean {
+  const pages = sgx.enclPages;
+  for (const encl_mm of encl.mmList) {
+    if (encl_mm.mm.exiting) continue;
+    sgx.addCost(sgx.costs.ageScan);
+    const a = pteAccessedBit(encl_mm.slot);
+    const pte = pages.pte[ep] as number;
+    if ((pte & a) !== 0) {
+      pages.pte[ep] = pte & ~a;
+      return false;
+    }
+  }
+  return true;
+}
+
+/** mirrors sgx_zap_enclave_ptes() for one page: every live mm loses its PTE */
+export function sgxZapEnclavePtes(sgx: Sgx, encl: Encl, ep: number): void {
+  let live = 0;
+  for (const encl_mm of encl.mmList) if (!encl_mm.mm.exiting) live++;
+  sgx.addCost(sgx.costs.pteZap * live);
+  sgx.enclPages.pte[ep] = 0;
+}
+
+/** mirrors sgx_encl_cpumask() + on_each_cpu_mask(..., wait=1): interrupt every CPU running one of the enclave's mms */
+export function sgxEnclIpi(sgx: Sgx, encl: Encl): void {
+  const targets: Task[] = [];
+  for (const encl_mm of encl.mmList) {
+    if (encl_mm.mm.exiting) continue;
+    for (const t of encl_mm.mm.running) targets.push(t);
+  }
+  sgx.counters.ipi++;
+  sgx.counters.ipiCpus += targets.length;
+  sgx.addCost(sgx.costs.ipiNs(targets.length));
+  for (const t of targets) sgx.env.interrupt(t);
+}
+
+// ---- the fault handler -------------------------------------------------------------------------
+
+export const VM_FAULT_NOPAGE = 0;
+export const VM_FAULT_SIGBUS = 1;
+export const VM_FAULT_OOM = 2;
+
+/** the enclave's mm slot for `mm`, or -1 */
+export function enclMmSlot(encl: Encl, mm: Mm): number {
+  for (const m of encl.mmList) if (m.mm === mm) return m.slot;
+  return -1;
+}
+
+/**
+ * mirrors sgx_vma_fault(): a fault at enclave page `index` from a VMA with protection `vmProt`
+ * in the mm whose slot is `slot`. NOPAGE either installed the PTE or asks for a retry.
+ */
+export function sgxVmaFault(sgx: Sgx, encl: Encl, slot: number, index: number, vmProt: number): number {
+  sgx.counters.faults++;
+  sgx.addCost(sgx.costs.faultEntry);
+  const pages = sgx.enclPages;
+  let ep = encl.pageArray.get(index);
+  if (sgx.machine.sgx2 && ep < 0) return sgxEnclEaugPage(sgx, encl, slot, index);
+  if (ep < 0) return sigbus(sgx);
+  if ((vmProt & ~(pages.maxProt[ep] as number) & (PROT_R | PROT_W | PROT_X)) !== 0) return sigbus(sgx);
+  const ret = __sgxEnclLoadPage(sgx, encl, ep);
+  if (ret === -EBUSY) {
+    sgx.counters.faultRetries++;
+    return VM_FAULT_NOPAGE;
+  }
+  if (ret < 0) return sigbus(sgx);
+  // vmf_insert_pfn(), then the A-bit of the new PTE is cleared (quirk Q17)
+  ep = encl.pageArray.get(index);
+  pages.pte[ep] = ((pages.pte[ep] as number) | ptePresentBit(slot)) & ~pteAccessedBit(slot);
+  return VM_FAULT_NOPAGE;
+}
+
+function sigbus(sgx: Sgx): number {
+  sgx.counters.sigbus++;
+  return VM_FAULT_SIGBUS;
+}
+
+/** mirrors sgx_encl_eaug_page() */
+function sgxEnclEaugPage(sgx: Sgx, encl: Encl, slot: number, index: number): number {
+  const pages = sgx.enclPages;
+  if ((encl.flags & SGX_ENCL_INITIALIZED) === 0) return sigbus(sgx);
+  const ep = pages.alloc(encl.id, index, SGX_PAGE_TYPE_REG, PROT_R | PROT_W | PROT_X);
+  let ret = sgxEnclLoadSecs(sgx, encl);
+  if (ret < 0) {
+    pages.release(ep);
+    if (ret === -EBUSY) {
+      sgx.counters.faultRetries++;
+      return VM_FAULT_NOPAGE;
+    }
+    return sigbus(sgx);
+  }
+  const frame = sgxAllocEpcPageNoReclaim(sgx, OWNER_ENCL_PAGE, ep);
+  if (frame < 0) {
+    pages.release(ep);
+    if (frame === -EBUSY) {
+      sgx.counters.faultRetries++;
+      return VM_FAULT_NOPAGE;
+    }
+    return sigbus(sgx);
+  }
+  const va = sgxEnclGrowNoReclaim(sgx, encl);
+  if (va < 0) {
+    sgxEnclFreeEpcPage(sgx, frame, encl);
+    pages.release(ep);
+    if (va === -EBUSY) {
+      sgx.counters.faultRetries++;
+      return VM_FAULT_NOPAGE;
+    }
+    return sigbus(sgx);
+  }
+  sgxEnclAddVaPage(sgx, encl, va);
+  if (encl.pageArray.get(index) >= 0) {
+    // xa_insert() -EBUSY: another thread added this page after our unlocked check (quirk Q11)
+    sgxEnclShrink(sgx, encl, va);
+    sgxEnclFreeEpcPage(sgx, frame, encl);
+    pages.release(ep);
+    return sgx.options.eaugRaceFix ? VM_FAULT_NOPAGE : sigbus(sgx);
+  }
+  encl.pageArray.set(index, ep);
+  ret = sgx.epcm.eaug(frame, encl.secs);
+  if (ret !== 0) {
+    encl.pageArray.set(index, -1);
+    sgxEnclShrink(sgx, encl, va);
+    sgxEnclFreeEpcPage(sgx, frame, encl);
+    pages.release(ep);
+    return sigbus(sgx);
+  }
+  pages.frame[ep] = frame;
+  pages.flags[ep] = EP_PENDING;
+  encl.secsChildCnt++;
+  sgxMarkPageReclaimable(sgx, frame);
+  // vmf_insert_pfn(); the EAUG path does not clear the A-bit
+  pages.pte[ep] = (pages.pte[ep] as number) | ptePresentBit(slot);
+  return VM_FAULT_NOPAGE;
+}
+
+// ---- mm list -----------------------------------------------------------------------------------
+
+/** mirrors sgx_encl_mm_add(): 0, or -EINVAL when the enclave is mapped into too many mms for our PTE bits */
+export function sgxEnclMmAdd(encl: Encl, mm: Mm): number {
+  if (enclMmSlot(encl, mm) >= 0) return 0;
+  let slot = 0;
+  while (encl.mmList.some((m) => m.slot === slot)) slot++;
+  if (slot >= MAX_MMS_PER_ENCL) return -EINVAL;
+  encl.refcount++;
+  encl.mmList.unshift(new EnclMm(encl, mm, slot));
+  encl.mmListVersion++;
+  return 0;
+}
+
+/** mirrors sgx_mmu_notifier_release() + sgx_mmu_notifier_free(): the mm leaves the list, its PTEs go, its ref is dropped */
+export function sgxEnclMmRemove(sgx: Sgx, encl: Encl, mm: Mm): void {
+  const i = encl.mmList.findIndex((m) => m.mm === mm);
+  if (i < 0) return;
+  const slot = (encl.mmList[i] as EnclMm).slot;
+  encl.mmList.splice(i, 1);
+  encl.mmListVersion++;
+  const keep = ~(ptePresentBit(slot) | pteAccessedBit(slot));
+  const pages = sgx.enclPages;
+  encl.pageArray.forEach(0, encl.secsIndex, (_idx, ep) => {
+    pages.pte[ep] = (pages.pte[ep] as number) & keep;
+  });
+  sgxEnclPut(sgx, encl);
+}
+
+// ---- release -----------------------------------------------------------------------------------
+
+/** kref_put(&encl->refcount, sgx_encl_release) */
+export function sgxEnclPut(sgx: Sgx, encl: Encl): void {
+  encl.refcount--;
+  if (encl.refcount === 0) sgxEnclRelease(sgx, encl);
+}
+
+/** mirrors sgx_encl_release() */
+export function sgxEnclRelease(sgx: Sgx, encl: Encl): void {
+  const pages = sgx.enclPages;
+  const entries: number[] = [];
+  encl.pageArray.forEach(0, encl.secsIndex, (_idx, ep) => entries.push(ep));
+  for (const ep of entries) {
+    const frame = pages.frame[ep] as number;
+    if (frame >= 0) {
+      // a page the reclaimer holds is skipped entirely (cannot happen: it holds an enclave ref)
+      if (sgxUnmarkPageReclaimable(sgx, frame) === -EBUSY) continue;
+      sgxEnclFreeEpcPage(sgx, frame, encl);
+      encl.secsChildCnt--;
+      pages.frame[ep] = -1;
+    }
+    pages.release(ep);
+  }
+  encl.pageArray.clear();
+  const secsFrame = pages.frame[encl.secsPage] as number;
+  if (encl.secsChildCnt === 0 && secsFrame >= 0) {
+    sgxEnclFreeEpcPage(sgx, secsFrame, encl, true);
+    pages.frame[encl.secsPage] = -1;
+  }
+  while (encl.vaHead >= 0) {
+    const va = encl.vaHead;
+    vaListRemove(sgx, encl, va);
+    sgxEnclFreeEpcPage(sgx, sgx.vaPages.frame[va] as number, null);
+    sgx.vaPages.release(va);
+  }
+  encl.backingContents.clear();
+  encl.backingPcmd.clear();
+  pages.release(encl.secsPage);
+  encl.released = true;
+}
+
+/** helper for checks: is the enclave page evicted (has an entry, no frame, not lost)? */
+export function isEvicted(sgx: Sgx, ep: number): boolean {
+  return (sgx.enclPages.frame[ep] as number) < 0 && ((sgx.enclPages.flags[ep] as number) & EP_LOST) === 0;
+}
+
+export { enclsFailed, EINVAL };

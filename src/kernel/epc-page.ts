@@ -1,0 +1,129 @@
+// struct sgx_epc_page (sgx.h) as a struct of arrays, one entry per EPC frame, plus the intrusive
+// list_head the kernel links it with: a frame is on at most one list (dirty, node free list, node
+// poison list, an LRU, the vEPC zombie list), so one prev/next pair serves all lists.
+
+/** which list a frame is on (`list` membership in the kernel, see spec 2.11) */
+export const ON_UNTOUCHED = 0; // free, in a node's not-yet-materialised initial free range
+export const ON_FREE = 1;
+export const ON_DIRTY = 2;
+export const ON_POISON = 3;
+export const ON_LRU = 4;
+export const ON_NONE = 5; // allocated and off-list, or isolated by a reclaimer
+export const ON_ZOMBIE = 6;
+export const LIST_NAMES = ["untouched-free", "free", "dirty", "poison", "lru", "none", "zombie"] as const;
+
+/** sgx_epc_page.flags */
+export const SGX_EPC_PAGE_RECLAIMER_TRACKED = 1;
+export const SGX_EPC_PAGE_IS_FREE = 2;
+
+/** what `owner` points to */
+export const OWNER_NONE = 0;
+/** a struct sgx_encl_page (a child page, or an enclave's embedded SECS page) */
+export const OWNER_ENCL_PAGE = 1;
+/** a VA page: the kernel stores NULL; we keep the VA page id for bookkeeping */
+export const OWNER_VA = 2;
+/** a struct sgx_vepc */
+export const OWNER_VEPC = 3;
+
+export class EpcPages {
+  readonly list: Uint8Array;
+  readonly flags: Uint8Array;
+  readonly poison: Uint8Array;
+  readonly ownerKind: Uint8Array;
+  readonly owner: Int32Array;
+  readonly prev: Int32Array;
+  readonly next: Int32Array;
+
+  constructor(readonly count: number) {
+    // Zero-filled typed arrays are lazily committed by the OS, so untouched frames cost no RSS.
+    this.list = new Uint8Array(count);
+    this.flags = new Uint8Array(count);
+    this.poison = new Uint8Array(count);
+    this.ownerKind = new Uint8Array(count);
+    this.owner = new Int32Array(count);
+    this.prev = new Int32Array(count);
+    this.next = new Int32Array(count);
+  }
+
+  /** sgx_epc_page.flags as the kernel would read them */
+  kernelFlags(frame: number): number {
+    return this.list[frame] === ON_UNTOUCHED ? SGX_EPC_PAGE_IS_FREE : (this.flags[frame] as number);
+  }
+
+  isTracked(frame: number): boolean {
+    return ((this.flags[frame] as number) & SGX_EPC_PAGE_RECLAIMER_TRACKED) !== 0;
+  }
+
+  static bytesPerFrame(): number {
+    return 1 + 1 + 1 + 1 + 4 + 4 + 4;
+  }
+}
+
+/** A doubly linked list of frames threaded through EpcPages.prev/next; head is the oldest entry. */
+export class FrameList {
+  head = -1;
+  tail = -1;
+  size = 0;
+
+  constructor(
+    private readonly pages: EpcPages,
+    /** the `list` tag frames on this list carry */
+    readonly tag: number,
+  ) {}
+
+  isEmpty(): boolean {
+    return this.size === 0;
+  }
+
+  /** list_add_tail */
+  addTail(frame: number): void {
+    const p = this.pages;
+    p.prev[frame] = this.tail;
+    p.next[frame] = -1;
+    if (this.tail >= 0) p.next[this.tail] = frame;
+    else this.head = frame;
+    this.tail = frame;
+    this.size++;
+    p.list[frame] = this.tag;
+  }
+
+  /** list_add (at the head) */
+  addHead(frame: number): void {
+    const p = this.pages;
+    p.next[frame] = this.head;
+    p.prev[frame] = -1;
+    if (this.head >= 0) p.prev[this.head] = frame;
+    else this.tail = frame;
+    this.head = frame;
+    this.size++;
+    p.list[frame] = this.tag;
+  }
+
+  /** list_del_init: the frame's tag becomes ON_NONE */
+  remove(frame: number): void {
+    const p = this.pages;
+    const prev = p.prev[frame] as number;
+    const next = p.next[frame] as number;
+    if (prev >= 0) p.next[prev] = next;
+    else this.head = next;
+    if (next >= 0) p.prev[next] = prev;
+    else this.tail = prev;
+    p.prev[frame] = -1;
+    p.next[frame] = -1;
+    this.size--;
+    p.list[frame] = ON_NONE;
+  }
+
+  popHead(): number {
+    const f = this.head;
+    if (f >= 0) this.remove(f);
+    return f;
+  }
+
+  /** frames from head to tail (for checks and tests, not hot paths) */
+  toArray(): number[] {
+    const out: number[] = [];
+    for (let f = this.head; f >= 0; f = this.pages.next[f] as number) out.push(f);
+    return out;
+  }
+}

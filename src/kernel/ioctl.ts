@@ -1,0 +1,341 @@
+// The /dev/sgx_enclave ioctls (ioctl.c), with their checks in the kernel's order and their errno.
+// Each is a generator: it yields the cost of work done so far (per page, and between reclaim
+// phases) so simulated time advances while it runs.
+import { enclsFaulted } from "../hw/epcm.js";
+import { EP_TRIM_ACCEPTED } from "./encl-page.js";
+import { sgxAllocEpcPage, sgxMarkPageReclaimable, sgxShouldReclaim, sgxUnmarkPageReclaimable } from "./alloc.js";
+import { EAGAIN, EBUSY, EFAULT, EINVAL, EIO, ENODEV, EPERM, ERESTARTSYS } from "./errno.js";
+import {
+  sgxEnclAddVaPage,
+  sgxEnclFreeEpcPage,
+  sgxEnclGrow,
+  sgxEnclIpi,
+  sgxEnclLoadPage,
+  sgxEnclShrink,
+  sgxZapEnclavePtes,
+  VA_NONE,
+  type Encl,
+} from "./encl.js";
+import { OWNER_ENCL_PAGE } from "./epc-page.js";
+import { sgxReclaimPages } from "./reclaim.js";
+import {
+  PAGE_SIZE,
+  PROT_R,
+  PROT_W,
+  SGX_ENCL_CREATED,
+  SGX_ENCL_DEBUG,
+  SGX_ENCL_INITIALIZED,
+  SGX_NR_LOW_PAGES,
+  SGX_PAGE_TYPE_REG,
+  SGX_PAGE_TYPE_SECS,
+  SGX_PAGE_TYPE_TCS,
+  SGX_PAGE_TYPE_TRIM,
+} from "./sgx.js";
+import type { Sgx } from "./state.js";
+
+export interface IoctlResult {
+  /** 0 or -errno */
+  ret: number;
+  /** bytes processed, for the ioctls that report `count` */
+  count: number;
+}
+
+function isPowerOfTwo(n: number): boolean {
+  return n > 0 && Number.isInteger(Math.log2(n)) && 2 ** Math.log2(n) === n;
+}
+
+/** mirrors sgx_ioc_enclave_create() / sgx_encl_create() */
+export function* sgxIocEnclaveCreate(sgx: Sgx, encl: Encl, size: number, debug: boolean): Generator<number, number> {
+  sgx.addCost(sgx.costs.ioctlEntry);
+  if ((encl.flags & SGX_ENCL_CREATED) !== 0) return -EINVAL;
+  if (!isPowerOfTwo(size)) return -EINVAL;
+  // the first VA page is allocated before the SECS (quirk Q16)
+  const va = yield* sgxEnclGrow(sgx, encl);
+  if (va < 0) return va;
+  sgxEnclAddVaPage(sgx, encl, va);
+  const frame = yield* sgxAllocEpcPage(sgx, OWNER_ENCL_PAGE, encl.secsPage);
+  if (frame < 0) {
+    sgxEnclShrink(sgx, encl, va);
+    return frame;
+  }
+  if (sgx.epcm.ecreate(frame, encl.secs) !== 0) {
+    sgxEnclFreeEpcPage(sgx, frame, encl, true);
+    sgxEnclShrink(sgx, encl, va);
+    return -EIO;
+  }
+  if (debug) encl.flags |= SGX_ENCL_DEBUG;
+  encl.size = size;
+  sgx.enclPages.index[encl.secsPage] = encl.secsIndex;
+  sgx.enclPages.frame[encl.secsPage] = frame;
+  sgx.enclPages.type[encl.secsPage] = SGX_PAGE_TYPE_SECS;
+  encl.flags |= SGX_ENCL_CREATED;
+  return 0;
+}
+
+/** mirrors sgx_validate_offset_length() */
+function validateOffsetLength(encl: Encl, offset: number, length: number): boolean {
+  if (offset % PAGE_SIZE !== 0) return false;
+  if (length === 0 || length % PAGE_SIZE !== 0) return false;
+  if (offset + length < offset || offset + length > Number.MAX_SAFE_INTEGER) return false;
+  if (offset + length - PAGE_SIZE >= encl.size) return false;
+  return true;
+}
+
+/** mirrors sgx_validate_secinfo() for the fields our scenarios can set */
+function validateSecinfo(type: number, perm: number): boolean {
+  if (type !== SGX_PAGE_TYPE_REG && type !== SGX_PAGE_TYPE_TCS) return false;
+  if ((perm & PROT_W) !== 0 && (perm & PROT_R) === 0) return false;
+  if (type === SGX_PAGE_TYPE_TCS && perm !== 0) return false;
+  return true;
+}
+
+/** mirrors sgx_encl_add_page() */
+function* sgxEnclAddPage(sgx: Sgx, encl: Encl, offset: number, type: number, perm: number, measure: boolean): Generator<number, number> {
+  const pages = sgx.enclPages;
+  const index = offset / PAGE_SIZE;
+  const ep = pages.alloc(encl.id, index, type, type === SGX_PAGE_TYPE_TCS ? PROT_R | PROT_W : perm);
+  const frame = yield* sgxAllocEpcPage(sgx, OWNER_ENCL_PAGE, ep);
+  if (frame < 0) {
+    pages.release(ep);
+    return frame;
+  }
+  const va = yield* sgxEnclGrow(sgx, encl);
+  if (va < 0) {
+    sgxEnclFreeEpcPage(sgx, frame, encl);
+    pages.release(ep);
+    return va;
+  }
+  sgxEnclAddVaPage(sgx, encl, va);
+  if (encl.pageArray.get(index) >= 0) {
+    // xa_insert(): a duplicate offset
+    sgxEnclShrink(sgx, encl, va);
+    sgxEnclFreeEpcPage(sgx, frame, encl);
+    pages.release(ep);
+    return -EBUSY;
+  }
+  encl.pageArray.set(index, ep);
+  if (sgx.epcm.eadd(frame, encl.secs, type) !== 0) {
+    encl.pageArray.set(index, -1);
+    sgxEnclShrink(sgx, encl, va);
+    sgxEnclFreeEpcPage(sgx, frame, encl);
+    pages.release(ep);
+    return -EIO;
+  }
+  pages.frame[ep] = frame;
+  encl.secsChildCnt++;
+  if (measure) sgx.epcm.eextendPage();
+  sgxMarkPageReclaimable(sgx, frame);
+  return 0;
+}
+
+/** mirrors sgx_ioc_enclave_add_pages() */
+export function* sgxIocEnclaveAddPages(
+  sgx: Sgx,
+  encl: Encl,
+  offset: number,
+  length: number,
+  type: number,
+  perm: number,
+  measure: boolean,
+): Generator<number, IoctlResult> {
+  sgx.addCost(sgx.costs.ioctlEntry);
+  if ((encl.flags & SGX_ENCL_CREATED) === 0 || (encl.flags & SGX_ENCL_INITIALIZED) !== 0) return { ret: -EINVAL, count: 0 };
+  if (!validateOffsetLength(encl, offset, length)) return { ret: -EINVAL, count: 0 };
+  if (!validateSecinfo(type, perm)) return { ret: -EINVAL, count: 0 };
+  let ret = 0;
+  let c = 0;
+  for (; c < length; c += PAGE_SIZE) {
+    if (sgx.env.current().signalPending()) {
+      if (c === 0) ret = -ERESTARTSYS;
+      break;
+    }
+    ret = yield* sgxEnclAddPage(sgx, encl, offset + c, type, perm, measure);
+    if (ret !== 0) break;
+    yield sgx.takeCost();
+  }
+  return { ret, count: c };
+}
+
+/** mirrors sgx_ioc_enclave_init() / sgx_encl_init(); the launch-token and signature checks always pass */
+export function* sgxIocEnclaveInit(sgx: Sgx, encl: Encl): Generator<number, number> {
+  sgx.addCost(sgx.costs.ioctlEntry);
+  if ((encl.flags & SGX_ENCL_CREATED) === 0 || (encl.flags & SGX_ENCL_INITIALIZED) !== 0) return -EINVAL;
+  if ((encl.attributes & ~encl.attributesMask) !== 0n) return -EACCES_;
+  sgx.addCost(sgx.costs.sha256Modulus);
+  const ret = sgx.epcm.einit(encl.secs);
+  yield sgx.takeCost();
+  if (ret !== 0) return enclsFaulted(ret) ? -EIO : -EPERM;
+  encl.flags |= SGX_ENCL_INITIALIZED;
+  return 0;
+}
+const EACCES_ = 13;
+
+/** mirrors sgx_reclaim_direct() */
+function* sgxReclaimDirect(sgx: Sgx): Generator<number, void> {
+  if (sgxShouldReclaim(sgx, SGX_NR_LOW_PAGES)) {
+    sgx.counters.directReclaimBatches++;
+    yield* sgxReclaimPages(sgx);
+  }
+}
+
+/** mirrors sgx_ioc_sgx2_ready() plus the offset/length validation of the SGX2 ioctls */
+function sgx2Ready(sgx: Sgx, encl: Encl, offset: number, length: number): number {
+  if (!sgx.machine.sgx2) return -ENODEV;
+  if ((encl.flags & SGX_ENCL_INITIALIZED) === 0) return -EINVAL;
+  if (!validateOffsetLength(encl, offset, length)) return -EINVAL;
+  return 0;
+}
+
+/** mirrors sgx_enclave_etrack(): ETRACK (retried once after IPIs), then always IPIs */
+function sgxEnclaveEtrack(sgx: Sgx, encl: Encl): number {
+  let ret = sgx.epcm.etrack(encl.secs);
+  if (ret !== 0) {
+    sgxEnclIpi(sgx, encl);
+    ret = sgx.epcm.etrack(encl.secs);
+    if (ret !== 0) return -EFAULT;
+  }
+  sgxEnclIpi(sgx, encl);
+  return 0;
+}
+
+/** a reload error as the SGX2 ioctls report it */
+function loadError(ret: number): number {
+  return ret === -EBUSY ? -EAGAIN : -EFAULT;
+}
+
+/** mirrors sgx_ioc_enclave_restrict_permissions() */
+export function* sgxIocEnclaveRestrictPermissions(
+  sgx: Sgx,
+  encl: Encl,
+  offset: number,
+  length: number,
+  perm: number,
+): Generator<number, IoctlResult> {
+  sgx.addCost(sgx.costs.ioctlEntry);
+  let ret = sgx2Ready(sgx, encl, offset, length);
+  if (ret !== 0) return { ret, count: 0 };
+  if ((perm & ~7) !== 0 || ((perm & PROT_W) !== 0 && (perm & PROT_R) === 0)) return { ret: -EINVAL, count: 0 };
+  let c = 0;
+  for (; c < length; c += PAGE_SIZE) {
+    yield* sgxReclaimDirect(sgx);
+    const ep = sgxEnclLoadPage(sgx, encl, (offset + c) / PAGE_SIZE);
+    if (ep < 0) {
+      ret = loadError(ep);
+      break;
+    }
+    if (sgx.enclPages.type[ep] !== SGX_PAGE_TYPE_REG) {
+      ret = -EINVAL;
+      break;
+    }
+    if (sgx.epcm.emodpr(sgx.enclPages.frame[ep] as number, false) !== 0) {
+      ret = -EFAULT;
+      break;
+    }
+    ret = sgxEnclaveEtrack(sgx, encl);
+    if (ret !== 0) break;
+    yield sgx.takeCost();
+  }
+  return { ret, count: c };
+}
+
+/** mirrors sgx_ioc_enclave_modify_types() */
+export function* sgxIocEnclaveModifyTypes(
+  sgx: Sgx,
+  encl: Encl,
+  offset: number,
+  length: number,
+  pageType: number,
+): Generator<number, IoctlResult> {
+  sgx.addCost(sgx.costs.ioctlEntry);
+  let ret = sgx2Ready(sgx, encl, offset, length);
+  if (ret !== 0) return { ret, count: 0 };
+  if (pageType !== SGX_PAGE_TYPE_TCS && pageType !== SGX_PAGE_TYPE_TRIM) return { ret: -EINVAL, count: 0 };
+  const pages = sgx.enclPages;
+  let c = 0;
+  for (; c < length; c += PAGE_SIZE) {
+    yield* sgxReclaimDirect(sgx);
+    const ep = sgxEnclLoadPage(sgx, encl, (offset + c) / PAGE_SIZE);
+    if (ep < 0) {
+      ret = loadError(ep);
+      break;
+    }
+    const from = pages.type[ep] as number;
+    const allowed =
+      (from === SGX_PAGE_TYPE_REG && (pageType === SGX_PAGE_TYPE_TCS || pageType === SGX_PAGE_TYPE_TRIM)) ||
+      (from === SGX_PAGE_TYPE_TCS && pageType === SGX_PAGE_TYPE_TRIM);
+    if (!allowed) {
+      ret = -EINVAL;
+      break;
+    }
+    const savedProt = pages.maxProt[ep] as number;
+    const frame = pages.frame[ep] as number;
+    if (pageType === SGX_PAGE_TYPE_TCS) {
+      if ((savedProt & (PROT_R | PROT_W)) !== (PROT_R | PROT_W)) {
+        ret = -EPERM;
+        break;
+      }
+      pages.maxProt[ep] = PROT_R | PROT_W;
+      if (sgxUnmarkPageReclaimable(sgx, frame) === -EBUSY) {
+        pages.maxProt[ep] = savedProt;
+        ret = -EAGAIN;
+        break;
+      }
+      sgxZapEnclavePtes(sgx, encl, ep);
+      sgxMarkPageReclaimable(sgx, frame);
+    }
+    if (sgx.epcm.emodt(frame, pageType) !== 0) {
+      pages.maxProt[ep] = savedProt;
+      ret = -EFAULT;
+      break;
+    }
+    ret = sgxEnclaveEtrack(sgx, encl);
+    if (ret !== 0) break;
+    pages.type[ep] = pageType;
+    pages.flags[ep] = (pages.flags[ep] as number) & ~EP_TRIM_ACCEPTED;
+    yield sgx.takeCost();
+  }
+  return { ret, count: c };
+}
+
+/** mirrors sgx_encl_remove_pages() */
+export function* sgxIocEnclaveRemovePages(sgx: Sgx, encl: Encl, offset: number, length: number): Generator<number, IoctlResult> {
+  sgx.addCost(sgx.costs.ioctlEntry);
+  let ret = sgx2Ready(sgx, encl, offset, length);
+  if (ret !== 0) return { ret, count: 0 };
+  const pages = sgx.enclPages;
+  let c = 0;
+  for (; c < length; c += PAGE_SIZE) {
+    yield* sgxReclaimDirect(sgx);
+    const index = (offset + c) / PAGE_SIZE;
+    // an evicted TRIM page is reloaded just to be removed
+    const ep = sgxEnclLoadPage(sgx, encl, index);
+    if (ep < 0) {
+      ret = loadError(ep);
+      break;
+    }
+    if (pages.type[ep] !== SGX_PAGE_TYPE_TRIM) {
+      ret = -EPERM;
+      break;
+    }
+    const frame = pages.frame[ep] as number;
+    // the probe must fault: only a trim the enclave EACCEPTed may be removed
+    const probe = sgx.epcm.emodpr(frame, ((pages.flags[ep] as number) & EP_TRIM_ACCEPTED) !== 0);
+    if (!enclsFaulted(probe)) {
+      ret = -EPERM;
+      break;
+    }
+    if (sgxUnmarkPageReclaimable(sgx, frame) === -EBUSY) {
+      ret = -EBUSY;
+      break;
+    }
+    sgxZapEnclavePtes(sgx, encl, ep);
+    sgxEnclFreeEpcPage(sgx, frame, encl);
+    encl.secsChildCnt--;
+    pages.frame[ep] = -1;
+    encl.pageArray.set(index, -1);
+    sgxEnclShrink(sgx, encl, VA_NONE);
+    pages.release(ep);
+    yield sgx.takeCost();
+  }
+  return { ret, count: c };
+}

@@ -1,0 +1,131 @@
+// The reclaimer (main.c): sgx_reclaim_pages() in its four phases — isolate, age and reserve backing,
+// block, write back — with the SECS eviction after the last resident child, and ksgxd with its
+// 32/64-page watermarks. Phases are separated by yields so that faults and ioctls running between
+// them see pages isolated or BEING_RECLAIMED, as they can on a real machine.
+import { EP_LOST } from "./encl-page.js";
+import { ON_LRU, SGX_EPC_PAGE_RECLAIMER_TRACKED } from "./epc-page.js";
+import {
+  sgxEnclAllocBacking,
+  sgxEnclEwb,
+  sgxEnclFreeEpcPage,
+  sgxEnclPut,
+  sgxReclaimerAge,
+  sgxZapEnclavePtes,
+  type Encl,
+} from "./encl.js";
+import { sgxFreeEpcPage, sgxShouldReclaim } from "./alloc.js";
+import { SGX_ENCL_INITIALIZED, SGX_ENCL_PAGE_BEING_RECLAIMED, SGX_NR_HIGH_PAGES, SGX_NR_TO_SCAN } from "./sgx.js";
+import type { Sgx } from "./state.js";
+
+/** an isolated page: its frame, enclave page and enclave */
+interface Isolated {
+  frame: number;
+  ep: number;
+  encl: Encl;
+}
+
+function putBack(sgx: Sgx, it: Isolated): void {
+  // list_add_tail under the reclaimer lock; TRACKED is still set
+  sgx.lru.addTail(it.frame);
+  sgxEnclPut(sgx, it.encl);
+}
+
+/** mirrors sgx_reclaimer_block(): zap the PTEs in every mm, then EBLOCK */
+function sgxReclaimerBlock(sgx: Sgx, it: Isolated): void {
+  sgxZapEnclavePtes(sgx, it.encl, it.ep);
+  sgx.epcm.eblock(it.frame, it.encl.secs);
+}
+
+/** mirrors sgx_reclaimer_write(): EWB the page, and the SECS after the last resident child */
+function sgxReclaimerWrite(sgx: Sgx, it: Isolated): void {
+  const pages = sgx.enclPages;
+  const encl = it.encl;
+  sgxEnclEwb(sgx, encl, it.ep, it.frame, false);
+  pages.frame[it.ep] = -1;
+  encl.secsChildCnt--;
+  sgx.counters.pagesReclaimed++;
+  if (encl.secsChildCnt === 0 && (encl.flags & SGX_ENCL_INITIALIZED) !== 0) {
+    const secsFrame = pages.frame[encl.secsPage] as number;
+    sgxEnclAllocBacking(sgx, encl, encl.secsIndex);
+    const ret = sgxEnclEwb(sgx, encl, encl.secsPage, secsFrame, true);
+    if (ret === 0) sgx.counters.secsEvicted++;
+    // EREMOVE after a successful EWB is a no-op on the now invalid frame
+    sgxEnclFreeEpcPage(sgx, secsFrame, encl, true);
+    pages.frame[encl.secsPage] = -1;
+  }
+}
+
+/**
+ * mirrors sgx_reclaim_pages(): one batch of up to SGX_NR_TO_SCAN pages from the head of the LRU.
+ * Yields the cost of each phase; returns the number of pages isolated.
+ */
+export function* sgxReclaimPages(sgx: Sgx): Generator<number, number> {
+  const pages = sgx.pages;
+  const encls = sgx.enclPages;
+  sgx.counters.reclaimBatches++;
+  sgx.addCost(sgx.costs.reclaimBatchOverhead);
+
+  // phase 1: isolate
+  const chunk: Isolated[] = [];
+  let scanned = 0;
+  while (scanned < SGX_NR_TO_SCAN && !sgx.lru.isEmpty()) {
+    const frame = sgx.lru.popHead();
+    scanned++;
+    const ep = pages.owner[frame] as number;
+    const encl = sgx.encl(encls.encl[ep] as number);
+    if (encl.refcount > 0) {
+      encl.refcount++;
+      chunk.push({ frame, ep, encl });
+    } else {
+      // the enclave is being released: let release free it
+      pages.flags[frame] = (pages.flags[frame] as number) & ~SGX_EPC_PAGE_RECLAIMER_TRACKED;
+    }
+  }
+  yield sgx.takeCost();
+
+  // phase 2: age and reserve backing
+  const kept: Isolated[] = [];
+  for (const it of chunk) {
+    if (!sgxReclaimerAge(sgx, it.encl, it.ep)) {
+      sgx.counters.pagesSkippedYoung++;
+      putBack(sgx, it);
+      continue;
+    }
+    sgxEnclAllocBacking(sgx, it.encl, encls.index[it.ep] as number);
+    encls.desc[it.ep] = (encls.desc[it.ep] as number) | SGX_ENCL_PAGE_BEING_RECLAIMED;
+    kept.push(it);
+  }
+  yield sgx.takeCost();
+
+  // phase 3: block every page before writing any, so one ETRACK covers the batch
+  for (const it of kept) sgxReclaimerBlock(sgx, it);
+  yield sgx.takeCost();
+
+  // phase 4: write back and free
+  for (const it of kept) {
+    sgxReclaimerWrite(sgx, it);
+    sgxEnclPut(sgx, it.encl);
+    pages.flags[it.frame] = (pages.flags[it.frame] as number) & ~SGX_EPC_PAGE_RECLAIMER_TRACKED;
+    sgxFreeEpcPage(sgx, it.frame);
+  }
+  return scanned;
+}
+
+/** whether `ep` was lost by a failed EWB/ELDU */
+export function isLost(sgx: Sgx, ep: number): boolean {
+  return ((sgx.enclPages.flags[ep] as number) & EP_LOST) !== 0;
+}
+
+/**
+ * ksgxd's loop body after sanitization: while free < 64 and the LRU is non-empty, one batch at a
+ * time; returns when it would go back to sleep. The only wake-up source is sgx_alloc_epc_page().
+ */
+export function* ksgxd(sgx: Sgx): Generator<number, void> {
+  while (sgxShouldReclaim(sgx, SGX_NR_HIGH_PAGES)) {
+    sgx.counters.ksgxdBatches++;
+    yield* sgxReclaimPages(sgx);
+    yield sgx.takeCost();
+  }
+}
+
+export { ON_LRU };

@@ -1,0 +1,236 @@
+// The driver's global state (main.c: sections, NUMA nodes, free counter, the global LRU) and the
+// interface through which kernel code sees the simulated world (`current`, ksgxd, IPIs, signals).
+import type { Costs } from "../hw/costs.js";
+import { Epcm, type SecsState } from "../hw/epcm.js";
+import type { KernelOptions, MachineConfig } from "../scenario/types.js";
+import { EnclPages } from "./encl-page.js";
+import { EpcPages, FrameList, ON_FREE, ON_LRU, ON_POISON } from "./epc-page.js";
+import { PAGE_SHIFT } from "./sgx.js";
+import { VaPages } from "./va-page.js";
+import type { Encl } from "./encl.js";
+import type { Vepc } from "./virt.js";
+
+/** An address space (struct mm_struct) as the driver uses it. */
+export class Mm {
+  /** tasks of this mm currently running on a CPU: their CPUs form mm_cpumask */
+  readonly running = new Set<Task>();
+  /** exit_mm has begun: mmget_not_zero() fails */
+  exiting = false;
+  constructor(readonly id: number) {}
+}
+
+/** A user or kernel thread as kernel code sees it through `current`. */
+export interface Task {
+  readonly tid: number;
+  readonly name: string;
+  readonly mm: Mm | null;
+  readonly cpu: number;
+  /** signal_pending(current) */
+  signalPending(): boolean;
+  /** the enclave this task is executing inside, if any */
+  insideSecs: SecsState | null;
+}
+
+/** What kernel code needs from the simulator around it. */
+export interface KernelEnv {
+  /** the task whose context kernel code runs in */
+  current(): Task;
+  /** wake_up(&ksgxd_waitq) */
+  wakeKsgxd(): void;
+  /** the IPI of on_each_cpu_mask() interrupts `task`; a task inside an enclave takes an AEX */
+  interrupt(task: Task): void;
+  /** force_sig(SIGBUS) to `task` (memory failure with MF_ACTION_REQUIRED) */
+  forceSigbus(task: Task): void;
+  /** the free counter, LRU and enclave state changed (for samplers); may be a no-op */
+  now(): number;
+}
+
+/** struct sgx_numa_node, plus the not-yet-touched part of its initial free list */
+export class NumaNode {
+  readonly freeList: FrameList;
+  readonly poisonList: FrameList;
+  /** sanitized frames never allocated yet, in ascending order; logically the head of the free list */
+  readonly untouched: [number, number][] = [];
+  private rangeIndex = 0;
+  private cursor = 0;
+  untouchedLeft = 0;
+  sizeBytes = 0;
+
+  constructor(
+    readonly id: number,
+    private readonly pages: EpcPages,
+  ) {
+    this.freeList = new FrameList(pages, ON_FREE);
+    this.poisonList = new FrameList(pages, ON_POISON);
+  }
+
+  addUntouched(first: number, end: number): void {
+    if (this.untouched.length === 0) this.cursor = first;
+    this.untouched.push([first, end]);
+    this.untouchedLeft += end - first;
+  }
+
+  /** free frames on this node (the real list length, unlike sgx_nr_free_pages) */
+  freeCount(): number {
+    return this.untouchedLeft + this.freeList.size;
+  }
+
+  /** the head of the free list, unlinked (mirrors the list part of __sgx_alloc_epc_page_from_node()) */
+  takeHead(): number {
+    while (this.untouchedLeft > 0) {
+      const range = this.untouched[this.rangeIndex] as [number, number];
+      if (this.cursor >= range[1]) {
+        this.rangeIndex++;
+        const nextRange = this.untouched[this.rangeIndex];
+        if (nextRange === undefined) break;
+        this.cursor = nextRange[0];
+        continue;
+      }
+      const f = this.cursor++;
+      // a frame poisoned while still untouched sits on the poison list: skip it
+      if (this.pages.list[f] === 0) {
+        this.untouchedLeft--;
+        return f;
+      }
+    }
+    return this.freeList.popHead();
+  }
+
+  /** an untouched free frame leaves the implicit range (memory failure on a free frame) */
+  dropUntouched(): void {
+    this.untouchedLeft--;
+  }
+}
+
+export interface SectionInfo {
+  first: number;
+  count: number;
+  node: number;
+}
+
+/** event counts the driver does not keep but users ask for */
+export interface KernelCounters {
+  ipi: number;
+  ipiCpus: number;
+  faults: number;
+  faultRetries: number;
+  sigbus: number;
+  reclaimBatches: number;
+  ksgxdBatches: number;
+  directReclaimBatches: number;
+  pagesReclaimed: number;
+  pagesSkippedYoung: number;
+  secsEvicted: number;
+  secsReloaded: number;
+  ksgxdWakeups: number;
+  vepcFaults: number;
+  enomem: number;
+  ebusy: number;
+  eaccept: number;
+  aex: number;
+}
+
+export function newKernelCounters(): KernelCounters {
+  return {
+    ipi: 0,
+    ipiCpus: 0,
+    faults: 0,
+    faultRetries: 0,
+    sigbus: 0,
+    reclaimBatches: 0,
+    ksgxdBatches: 0,
+    directReclaimBatches: 0,
+    pagesReclaimed: 0,
+    pagesSkippedYoung: 0,
+    secsEvicted: 0,
+    secsReloaded: 0,
+    ksgxdWakeups: 0,
+    vepcFaults: 0,
+    enomem: 0,
+    ebusy: 0,
+    eaccept: 0,
+    aex: 0,
+  };
+}
+
+export class Sgx {
+  readonly pages: EpcPages;
+  readonly epcm: Epcm;
+  readonly enclPages = new EnclPages();
+  readonly vaPages = new VaPages();
+  readonly sections: SectionInfo[] = [];
+  readonly nodes: NumaNode[] = [];
+  /** sgx_numa_mask: nodes that have EPC, ascending */
+  readonly numaMask: number[] = [];
+  /** sgx_active_page_list: the single global LRU */
+  readonly lru: FrameList;
+  /** sgx_nr_free_pages (quirk Q1: counts poisoned frees too) */
+  nrFree = 0;
+  readonly totalPages: number;
+  readonly counters = newKernelCounters();
+  readonly encls: (Encl | undefined)[] = [];
+  readonly vepcs: (Vepc | undefined)[] = [];
+  /** vEPC SECS pages whose EREMOVE failed with children elsewhere (virt.c zombie_secs_pages) */
+  readonly zombieSecs: number[] = [];
+  /** frames leaked by a failed EREMOVE (sgx_encl_free_epc_page) */
+  leaked = 0;
+
+  constructor(
+    readonly machine: MachineConfig,
+    readonly costs: Costs,
+    readonly env: KernelEnv,
+    readonly options: KernelOptions,
+  ) {
+    let total = 0;
+    for (const s of machine.sections) total += Math.floor(s.size / 2 ** PAGE_SHIFT);
+    this.totalPages = total;
+    this.pages = new EpcPages(total);
+    this.epcm = new Epcm(total, costs);
+    this.lru = new FrameList(this.pages, ON_LRU);
+    for (let n = 0; n < machine.numaNodes; n++) this.nodes.push(new NumaNode(n, this.pages));
+    // mirrors sgx_page_cache_init(): sections in CPUID order, frames numbered consecutively
+    let first = 0;
+    for (const s of machine.sections) {
+      const count = Math.floor(s.size / 4096);
+      this.sections.push({ first, count, node: s.node });
+      const node = this.nodes[s.node] as NumaNode;
+      node.sizeBytes += count * 4096;
+      if (!this.numaMask.includes(s.node)) this.numaMask.push(s.node);
+      first += count;
+    }
+    this.numaMask.sort((a, b) => a - b);
+  }
+
+  /** ns of work charged so far to the running actor and not yet consumed */
+  get cost(): number {
+    return this.epcm.cost;
+  }
+
+  addCost(ns: number): void {
+    this.epcm.cost += ns;
+  }
+
+  /** takes the pending cost (the actor advances by it) */
+  takeCost(): number {
+    const c = this.epcm.cost;
+    this.epcm.cost = 0;
+    return c;
+  }
+
+  nodeOfFrame(frame: number): NumaNode {
+    for (const s of this.sections) if (frame < s.first + s.count) return this.nodes[s.node] as NumaNode;
+    throw new Error(`Frame ${frame} is outside every EPC section.`);
+  }
+
+  /** NUMA node of a CPU: CPUs are spread over nodes in equal contiguous blocks */
+  nodeOfCpu(cpu: number): number {
+    const perNode = Math.max(1, Math.ceil(this.machine.cpus / this.machine.numaNodes));
+    return Math.min(Math.floor(cpu / perNode), this.machine.numaNodes - 1);
+  }
+
+  encl(id: number): Encl {
+    const e = this.encls[id];
+    if (e === undefined) throw new Error(`Enclave ${id} does not exist.`);
+    return e;
+  }
+}

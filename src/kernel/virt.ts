@@ -1,0 +1,70 @@
+// Virtual EPC for KVM guests (virt.c): /dev/sgx_vepc pages are allocated on guest faults without
+// reclaim, are never on the LRU, and are EREMOVEd and freed when the file is released.
+import { sgxAllocEpcPageNoReclaim, sgxFreeEpcPage } from "./alloc.js";
+import { EBUSY } from "./errno.js";
+import { OWNER_VEPC } from "./epc-page.js";
+import type { Sgx } from "./state.js";
+
+/** struct sgx_vepc */
+export class Vepc {
+  /** page index -> frame, -1 when not faulted in */
+  readonly pageArray: Int32Array;
+  released = false;
+  constructor(
+    readonly id: number,
+    readonly ownerName: string,
+    pages: number,
+  ) {
+    this.pageArray = new Int32Array(pages).fill(-1);
+  }
+
+  residentPages(): number {
+    let n = 0;
+    for (const f of this.pageArray) if (f >= 0) n++;
+    return n;
+  }
+}
+
+export const VEPC_OK = 0;
+export const VEPC_RETRY = 1;
+export const VEPC_SIGBUS = 2;
+
+/** mirrors sgx_vepc_fault() / __sgx_vepc_fault() */
+export function sgxVepcFault(sgx: Sgx, vepc: Vepc, index: number): number {
+  sgx.counters.vepcFaults++;
+  sgx.addCost(sgx.costs.faultEntry);
+  // already present: success without inserting a PTE (quirk Q15)
+  if ((vepc.pageArray[index] as number) >= 0) return VEPC_OK;
+  const frame = sgxAllocEpcPageNoReclaim(sgx, OWNER_VEPC, vepc.id);
+  if (frame === -EBUSY) return VEPC_RETRY; // VM_FAULT_RETRY (FAULT_FLAG_ALLOW_RETRY)
+  if (frame < 0) {
+    sgx.counters.sigbus++;
+    return VEPC_SIGBUS;
+  }
+  vepc.pageArray[index] = frame;
+  return VEPC_OK;
+}
+
+/** mirrors sgx_vepc_free_page(): EREMOVE, then free; false when EREMOVE failed */
+function sgxVepcFreePage(sgx: Sgx, frame: number): boolean {
+  if (sgx.epcm.eremove(frame, null) !== 0) return false;
+  sgxFreeEpcPage(sgx, frame);
+  return true;
+}
+
+/** mirrors sgx_vepc_release(): two passes, then retry the zombie SECS pages */
+export function sgxVepcRelease(sgx: Sgx, vepc: Vepc): void {
+  const left: number[] = [];
+  for (let i = 0; i < vepc.pageArray.length; i++) {
+    const frame = vepc.pageArray[i] as number;
+    if (frame < 0) continue;
+    if (!sgxVepcFreePage(sgx, frame)) left.push(frame);
+    vepc.pageArray[i] = -1;
+  }
+  const secsPages: number[] = [];
+  for (const frame of left) if (!sgxVepcFreePage(sgx, frame)) secsPages.push(frame);
+  const zombies = sgx.zombieSecs.splice(0);
+  for (const frame of zombies) if (!sgxVepcFreePage(sgx, frame)) secsPages.push(frame);
+  sgx.zombieSecs.push(...secsPages);
+  vepc.released = true;
+}

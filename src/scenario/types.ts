@@ -1,0 +1,132 @@
+// The normalized scenario the engine runs. The YAML/JSON surface (schema.ts) is parsed and
+// lowered into these plain types: sizes are bytes, times are integer nanoseconds, replicas are
+// expanded, presets and the compact `enclave:`/`access:` form are lowered to steps.
+
+export type KernelGeneration = "mainline" | "v17" | "v5";
+
+export interface EpcSectionConfig {
+  /** bytes, a multiple of 4096 */
+  size: number;
+  /** NUMA node the section belongs to */
+  node: number;
+}
+
+export interface MachineConfig {
+  /** EPC sections in CPUID order; their frames are numbered consecutively from 0 */
+  sections: EpcSectionConfig[];
+  numaNodes: number;
+  cpus: number;
+  sgx2: boolean;
+  /** cost profile name, see src/hw/costs.ts */
+  profile: string;
+  /** per-parameter overrides of the profile, in the parameter's own unit */
+  costs: Record<string, number>;
+}
+
+/** Named kernel options; each default is the mainline behaviour, a `true` is a documented deviation or proposed fix. */
+export interface KernelOptions {
+  /** Q11: the proposed "Resolve EAUG race where losing thread returns SIGBUS" fix (NOPAGE instead of SIGBUS) */
+  eaugRaceFix: boolean;
+  /** run ksgxd's two sanitization passes at boot as timed EREMOVE work instead of instantly before t=0 */
+  timedSanitize: boolean;
+  /** scheduler quantum for threads sharing a CPU */
+  schedQuantumNs: number;
+}
+
+export type Perm = number; // bit0 R, bit1 W, bit2 X (SECINFO permission bits)
+export type PageTypeName = "REG" | "TCS";
+
+export type AccessPattern =
+  | { kind: "sequential" }
+  | { kind: "uniform" }
+  | { kind: "zipf"; skew: number }
+  | { kind: "hotcold"; hotFraction: number; hotProbability: number };
+
+/** One access phase run by every thread of the process. */
+export interface AccessPhase {
+  type: "access";
+  pattern: AccessPattern;
+  /** first enclave byte offset of the working set, page aligned */
+  offset: number;
+  /** working-set size in pages */
+  pages: number;
+  /** accesses per thread */
+  count: number;
+  writeRatio: number;
+  /** compute time between two accesses, ns */
+  thinkNs: number;
+}
+
+export type Phase =
+  | AccessPhase
+  | { type: "idle"; durationNs: number }
+  /** SGX2: touch `bytes` of new pages above the current top of the enclave (EAUG on fault) */
+  | { type: "grow"; bytes: number }
+  /** SGX2: trim `bytes` from the top: MODIFY_TYPES(TRIM), EACCEPT, REMOVE_PAGES */
+  | { type: "shrink"; bytes: number };
+
+/**
+ * A program step. `expect` names an errno the step is expected to fail with: that failure is
+ * recorded and the program continues; any other failure ends the process with exit code 1.
+ */
+export type Step =
+  | { op: "create"; size: number; debug: boolean; expect?: string }
+  | {
+      op: "addPages";
+      offset: number;
+      length: number;
+      type: PageTypeName;
+      perm: Perm;
+      measure: boolean;
+      /** bytes per ADD_PAGES ioctl call (user space splits large regions) */
+      chunk: number;
+      expect?: string;
+    }
+  | { op: "init"; expect?: string }
+  | { op: "mmap"; expect?: string }
+  /** run phases on `threads` threads (phases are separated by barriers) */
+  | { op: "run"; threads: number; phases: Phase[] }
+  | { op: "ecall"; touches: number[] } // enclave byte offsets touched by one ECALL on thread 0
+  | { op: "modifyTypes"; offset: number; length: number; pageType: "TCS" | "TRIM"; expect?: string }
+  | { op: "restrictPermissions"; offset: number; length: number; perm: Perm; expect?: string }
+  | { op: "eaccept"; offset: number; length: number }
+  | { op: "removePages"; offset: number; length: number; expect?: string }
+  | { op: "fork"; holdNs: number }
+  | { op: "idle"; durationNs: number }
+  | { op: "close" }
+  /** virtual EPC guest: open /dev/sgx_vepc, mmap `bytes`, fault `touch` bytes of it */
+  | { op: "vepc"; bytes: number; touch: number }
+  /** hold until every non-guest process has exited, or for `durationNs` when given */
+  | { op: "hold"; durationNs: number | null }
+  | { op: "exit"; code: number };
+
+export interface ProcessConfig {
+  /** instance name, e.g. "build-and-scan[1]" (no suffix when replicas is 1) */
+  name: string;
+  /** ns */
+  start: number;
+  cgroup: string;
+  steps: Step[];
+}
+
+export type ScheduledAction =
+  | { type: "kill"; target: string; signal: string }
+  | { type: "memoryFailure"; frame: number; actionRequired: boolean; process: string | null };
+
+export interface ScheduledEvent {
+  at: number;
+  action: ScheduledAction;
+}
+
+export interface Scenario {
+  /** file the scenario came from, for messages */
+  source: string;
+  kernel: KernelGeneration;
+  seed: number;
+  /** stop the simulation at this simulated time (ns), null = run until every process has ended */
+  untilNs: number | null;
+  machine: MachineConfig;
+  options: KernelOptions;
+  processes: ProcessConfig[];
+  events: ScheduledEvent[];
+}

@@ -1,0 +1,131 @@
+// Scenario tests of the mainline driver with results derived by hand from the spec
+// (shared/spec/kernel-sgx-core.md); every run checks the invariants after every event.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { Simulator } from "../src/engine/sim.js";
+import { OWNER_ENCL_PAGE, OWNER_VA } from "../src/kernel/epc-page.js";
+import { SGX_PAGE_TYPE_SECS, SGX_PAGE_TYPE_VA } from "../src/kernel/sgx.js";
+import { access, build, machine, MiB, ms, PAGE, proc, run, scenario } from "../src/testing/builders.js";
+import type { Scenario } from "../src/scenario/types.js";
+
+function simulate(s: Scenario): { sim: Simulator; summary: ReturnType<Simulator["run"]> } {
+  const sim = new Simulator(s, { checkInvariants: true });
+  const summary = sim.run();
+  assert.deepEqual(summary.invariants.violations, [], "invariant violations");
+  return { sim, summary };
+}
+
+test("ECREATE takes two frames, the VA page first (Q16)", () => {
+  const s = scenario(machine(1 * MiB), [proc("a", [{ op: "create", size: 64 * 1024, debug: false }, { op: "idle", durationNs: 10 * ms }, { op: "exit", code: 0 }])], {
+    untilNs: 5 * ms,
+  });
+  const { sim } = simulate(s);
+  const sgx = sim.sgx;
+  assert.equal(sgx.totalPages - sgx.nrFree, 2);
+  // frames are handed out from the head of the free list, in ascending order
+  assert.equal(sgx.pages.ownerKind[0], OWNER_VA);
+  assert.equal(sgx.epcm.type(0), SGX_PAGE_TYPE_VA);
+  assert.equal(sgx.pages.ownerKind[1], OWNER_ENCL_PAGE);
+  assert.equal(sgx.epcm.type(1), SGX_PAGE_TYPE_SECS);
+  assert.equal(sgx.epcm.leaves.EPA, 1);
+  assert.equal(sgx.epcm.leaves.ECREATE, 1);
+});
+
+for (const n of [1, 510, 511, 512, 1000, 1023, 1024]) {
+  test(`an enclave of ${n} added pages that fits occupies N + 1 + ceil((N+1)/512) frames`, () => {
+    const steps = [...build(8 * MiB, n), { op: "idle" as const, durationNs: 10 * ms }, { op: "exit" as const, code: 0 }];
+    const { sim, summary } = simulate(scenario(machine(16 * MiB), [proc("a", steps)], { untilNs: 5 * ms }));
+    const expected = n + 1 + Math.ceil((n + 1) / 512);
+    assert.equal(sim.sgx.totalPages - sim.sgx.nrFree, expected);
+    assert.equal(summary.counters.EPA, Math.ceil((n + 1) / 512));
+    assert.equal(summary.counters.EADD, n);
+    assert.equal(summary.counters.EWB, 0);
+  });
+}
+
+test("after a burst of allocations ksgxd stops with free pages in [64, 79]", () => {
+  // 1024 frames; the enclave adds 1200 pages, so ADD_PAGES reclaims directly and wakes ksgxd
+  const steps = [...build(8 * MiB, 1200), { op: "idle" as const, durationNs: 50 * ms }, { op: "exit" as const, code: 0 }];
+  const { sim, summary } = simulate(scenario(machine(4 * MiB), [proc("a", steps)], { untilNs: 40 * ms }));
+  assert.ok(summary.counters.ksgxdBatches > 0, "ksgxd ran");
+  assert.ok(sim.sgx.nrFree >= 64 && sim.sgx.nrFree <= 79, `free pages ${sim.sgx.nrFree}`);
+});
+
+test("ADD_PAGES with a duplicate offset fails with EBUSY and the process exits 1", () => {
+  const steps = [
+    { op: "create" as const, size: 64 * 1024, debug: false },
+    { op: "addPages" as const, offset: 0, length: PAGE, type: "REG" as const, perm: 3, measure: true, chunk: PAGE },
+    { op: "addPages" as const, offset: 0, length: PAGE, type: "REG" as const, perm: 3, measure: true, chunk: PAGE },
+    { op: "exit" as const, code: 0 },
+  ];
+  const { summary } = simulate(scenario(machine(1 * MiB), [proc("a", steps)]));
+  const p = summary.processes[0];
+  assert.equal(p?.exitCode, 1);
+  assert.deepEqual(p?.error, { op: "SGX_IOC_ENCLAVE_ADD_PAGES", errno: "EBUSY" });
+  // everything was given back at exit
+  assert.equal(summary.epc.freePages, summary.epc.totalPages);
+});
+
+test("the SECS is never evicted before EINIT, even when all its children are", () => {
+  // two uninitialized enclaves that together exceed the EPC: children go to backing, SECSs stay
+  const a = [...build(8 * MiB, 900, { init: false }), { op: "idle" as const, durationNs: 30 * ms }, { op: "exit" as const, code: 0 }];
+  const { summary } = simulate(scenario(machine(4 * MiB), [proc("a", a), proc("b", a, 1 * ms)], { untilNs: 20 * ms }));
+  assert.ok(summary.counters.EWB > 100, "pages were written back");
+  assert.equal(summary.counters.secsEvicted, 0);
+  assert.equal(summary.epc.secsPages, 2);
+});
+
+test("the SECS of an initialized enclave is evicted with its last resident child", () => {
+  const a = [...build(4 * MiB, 300), { op: "idle" as const, durationNs: 100 * ms }, { op: "exit" as const, code: 0 }];
+  const b = [...build(8 * MiB, 1100), { op: "idle" as const, durationNs: 100 * ms }, { op: "exit" as const, code: 0 }];
+  const { sim, summary } = simulate(scenario(machine(4 * MiB), [proc("a", a), proc("b", b, 5 * ms)], { untilNs: 60 * ms }));
+  const encl = sim.sgx.encls[0];
+  assert.ok(encl !== undefined);
+  assert.equal(encl.secsChildCnt, 0, "a's children were all evicted");
+  assert.ok(summary.counters.secsEvicted >= 1);
+  assert.equal(sim.sgx.enclPages.frame[encl.secsPage], -1, "a's SECS is evicted");
+});
+
+test("an enclave thread faulting with no free frame retries (NOPAGE) until ksgxd frees one", () => {
+  // a's working set is larger than the EPC, so its faults meet an empty free list
+  const a = [...build(8 * MiB, 1200), run(1, access(1199, 20000, { pattern: { kind: "uniform" } })), { op: "exit" as const, code: 0 }];
+  const { summary } = simulate(scenario(machine(4 * MiB), [proc("a", a)]));
+  assert.equal(summary.processes[0]?.exitCode, 0);
+  assert.ok(summary.counters.faultRetries > 0, "some faults returned NOPAGE without a PTE");
+  assert.ok(summary.counters.ELDU > 0 && summary.counters.EWB > summary.counters.ELDU - 1);
+});
+
+test("without SGX2 an access outside the added pages gets SIGBUS (exit 135)", () => {
+  const a = [...build(1 * MiB, 16), run(1, access(32, 100, { pattern: { kind: "sequential" } })), { op: "exit" as const, code: 0 }];
+  const { summary } = simulate(scenario(machine(4 * MiB, { sgx2: false }), [proc("a", a)]));
+  assert.equal(summary.processes[0]?.exitCode, 135);
+  assert.equal(summary.processes[0]?.signal, "SIGBUS");
+  assert.equal(summary.epc.freePages, summary.epc.totalPages);
+});
+
+test("with SGX2 the same access EAUGs the missing pages and exits 0", () => {
+  const a = [...build(1 * MiB, 16), run(1, access(32, 100, { pattern: { kind: "sequential" } })), { op: "exit" as const, code: 0 }];
+  const { summary } = simulate(scenario(machine(4 * MiB), [proc("a", a)]));
+  assert.equal(summary.processes[0]?.exitCode, 0);
+  assert.equal(summary.counters.EAUG, 16);
+});
+
+test("a SIGTERM kills a running process with exit code 143 and frees its EPC", () => {
+  const a = [...build(2 * MiB, 200), run(2, access(199, 1_000_000)), { op: "exit" as const, code: 0 }];
+  const s = scenario(machine(4 * MiB), [proc("a", a)]);
+  s.events.push({ at: 2 * ms, action: { type: "kill", target: "a", signal: "SIGTERM" } });
+  const { summary } = simulate(s);
+  assert.equal(summary.processes[0]?.exitCode, 143);
+  assert.equal(summary.processes[0]?.signal, "SIGTERM");
+  assert.equal(summary.epc.freePages, summary.epc.totalPages);
+});
+
+test("the same scenario and seed give identical results", () => {
+  const a = [...build(8 * MiB, 1200), run(2, access(1199, 5000, { pattern: { kind: "zipf", skew: 0.9 } })), { op: "exit" as const, code: 0 }];
+  const mk = () => scenario(machine(4 * MiB), [proc("a", a), proc("b", a, 1 * ms)], { seed: 7 });
+  const one = JSON.stringify(new Simulator(mk()).run());
+  const two = JSON.stringify(new Simulator(mk()).run());
+  assert.equal(one, two);
+  const other = JSON.stringify(new Simulator({ ...mk(), seed: 8 }).run());
+  assert.notEqual(one, other);
+});
