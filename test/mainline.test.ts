@@ -129,3 +129,35 @@ test("the same scenario and seed give identical results", () => {
   const other = JSON.stringify(new Simulator({ ...mk(), seed: 8 }).run());
   assert.notEqual(one, other);
 });
+
+test("with timed sanitization an ECREATE racing ksgxd's boot passes fails with ENOMEM", () => {
+  const steps = [...build(1 * MiB, 16), { op: "exit" as const, code: 0 }];
+  const s = scenario(machine(4 * MiB), [proc("early", steps), proc("late", steps, 50 * ms)]);
+  s.options.timedSanitize = true;
+  const { summary } = simulate(s);
+  assert.deepEqual(summary.processes[0]?.error, { op: "SGX_IOC_ENCLAVE_CREATE", errno: "ENOMEM" });
+  assert.equal(summary.processes[1]?.exitCode, 0);
+  assert.equal(summary.counters.EREMOVE >= 1024, true, "every frame was EREMOVEd at boot");
+});
+
+test("a frame poisoned while dirty is never counted free; one poisoned while free still is (Q1)", () => {
+  const s = scenario(machine(1 * MiB), []);
+  s.options.timedSanitize = true;
+  s.events.push({ at: 0, action: { type: "memoryFailure", frame: 5, actionRequired: false, process: null } });
+  s.events.push({ at: 10 * ms, action: { type: "memoryFailure", frame: 9, actionRequired: false, process: null } });
+  const { summary } = simulate(s);
+  assert.equal(summary.epc.poisonedPages, 2);
+  // frame 5: not counted; frame 9: counted although it can never be allocated
+  assert.equal(summary.epc.freePages, 255);
+  assert.equal(summary.epc.freeListPages, 254);
+});
+
+test("allocation fails when every unpoisoned frame is in use although the free counter looks healthy (Q1)", () => {
+  // 64 frames, 32 of them poisoned while free: the counter still says 64 free
+  const s = scenario(machine(256 * 1024), [proc("a", [{ op: "vepc", bytes: 40 * PAGE, touch: 40 * PAGE }, { op: "hold", durationNs: null }, { op: "exit", code: 0 }], 1 * ms)]);
+  for (let f = 32; f < 64; f++) s.events.push({ at: 0, action: { type: "memoryFailure", frame: f, actionRequired: false, process: null } });
+  const { summary } = simulate(s);
+  // the guest gets 32 frames, then the 33rd fault finds no frame and an empty LRU: SIGBUS
+  assert.equal(summary.processes[0]?.signal, "SIGBUS");
+  assert.equal(summary.counters.vepcFaults, 33);
+});

@@ -78,6 +78,7 @@ const scenarioArb = fc.record({
   epcPages: fc.integer({ min: 160, max: 1200 }),
   cpus: fc.integer({ min: 1, max: 4 }),
   sgx2: fc.boolean(),
+  timedSanitize: fc.boolean(),
   seed: fc.integer({ min: 0, max: 1000 }),
   procs: fc.array(fc.oneof({ weight: 4, arbitrary: enclaveArb }, { weight: 1, arbitrary: guestArb }), { minLength: 1, maxLength: 4 }),
   kills: fc.array(fc.record({ at: fc.integer({ min: 0, max: 20_000 }), who: fc.nat(), signal: fc.constantFrom("SIGTERM", "SIGKILL") }), { maxLength: 2 }),
@@ -96,6 +97,7 @@ test("random scenarios keep every invariant and give every frame back", () => {
         })),
       ].sort((a, b) => a.at - b.at);
       const sc = scenario(machine(s.epcPages * PAGE, { cpus: s.cpus, sgx2: s.sgx2 }), processes, { seed: s.seed, events });
+      sc.options.timedSanitize = s.timedSanitize;
       const sim = new Simulator(sc, { checkInvariants: true, maxEvents: 3_000_000 });
       const summary = sim.run();
       assert.ok(sim.events < 3_000_000, "the run ended by itself");
@@ -104,7 +106,7 @@ test("random scenarios keep every invariant and give every frame back", () => {
       assert.equal(summary.epc.freePages + summary.epc.leakedPages, summary.epc.totalPages, "every frame was freed");
       assert.equal(summary.epc.enclavePages + summary.epc.secsPages + summary.epc.vaPages + summary.epc.vepcPages, summary.epc.leakedPages);
     }),
-    { numRuns: 60, seed: 20261125 },
+    { numRuns: Number(process.env.EPCSIM_PROPERTY_RUNS ?? 60), seed: Number(process.env.EPCSIM_PROPERTY_SEED ?? 20261125) },
   );
   void ms;
 });

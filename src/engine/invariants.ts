@@ -5,6 +5,7 @@ import { enclVaPages } from "../kernel/encl.js";
 import {
   EpcPages,
   LIST_NAMES,
+  ON_DIRTY,
   ON_FREE,
   ON_LRU,
   ON_NONE,
@@ -69,13 +70,14 @@ export function checkInvariants(sgx: Sgx): string[] {
   }
   if (byList[ON_UNTOUCHED] !== untouched)
     out.push(`${byList[ON_UNTOUCHED]} frames are tagged untouched-free but the nodes count ${untouched}.`);
+  if (byList[ON_DIRTY] !== sgx.dirtyLeft) out.push(`${byList[ON_DIRTY]} frames are tagged dirty but ${sgx.dirtyLeft} await sanitization.`);
   if (byList[ON_FREE] !== freeListed) out.push(`${byList[ON_FREE]} frames are tagged free but the free lists hold ${freeListed}.`);
   if (byList[ON_POISON] !== poisoned) out.push(`${byList[ON_POISON]} frames are tagged poison but the poison lists hold ${poisoned}.`);
   if (byList[ON_LRU] !== sgx.lru.size) out.push(`${byList[ON_LRU]} frames are tagged LRU but the LRU holds ${sgx.lru.size}.`);
   // sgx_nr_free_pages = frames freed - frames allocated (quirk Q1: poisoned frees count)
-  const inUse = (byList[ON_NONE] as number) + (byList[ON_LRU] as number) + (byList[ON_ZOMBIE] as number);
-  if (sgx.nrFree !== sgx.totalPages - inUse)
-    out.push(`sgx_nr_free_pages is ${sgx.nrFree} but ${sgx.totalPages - inUse} frames were freed and not reallocated.`);
+  const inUse = (byList[ON_NONE] as number) + (byList[ON_LRU] as number) + (byList[ON_ZOMBIE] as number) + (byList[ON_DIRTY] as number);
+  const counted = sgx.totalPages - inUse - sgx.poisonedUncounted;
+  if (sgx.nrFree !== counted) out.push(`sgx_nr_free_pages is ${sgx.nrFree} but ${counted} frames were freed and not reallocated.`);
 
   // enclaves
   for (const encl of sgx.encls) {

@@ -3,7 +3,7 @@
 // events. It implements KernelEnv, so kernel code sees `current`, wakes ksgxd and sends IPIs
 // through it. No I/O and no wall clock: the same scenario and seed give the same result.
 import { resolveCosts, type Costs } from "../hw/costs.js";
-import { archMemoryFailure, sgxSanitizeAtBoot } from "../kernel/alloc.js";
+import { archMemoryFailure, sgxDirtyAtBoot, sgxSanitizeAtBoot, sgxSanitizePages } from "../kernel/alloc.js";
 import { Encl, enclMmSlot, sgxEnclMmAdd, sgxEnclMmRemove, sgxEnclPut, sgxVmaFault, ptePresentBit, pteAccessedBit, VM_FAULT_SIGBUS } from "../kernel/encl.js";
 import { EP_TRIM_ACCEPTED } from "../kernel/encl-page.js";
 import { EAGAIN, errnoName, SIGNALS } from "../kernel/errno.js";
@@ -117,8 +117,16 @@ export class Simulator implements KernelEnv {
     this.rng = Rng.fromSeed(scenario.seed);
     this.ksgxdTask = new KernelTask(0, "ksgxd", 0);
     this.currentRef = this.ksgxdTask;
-    sgxSanitizeAtBoot(this.sgx);
     this.ksgxdActor = this.addActor({ kind: "ksgxd" });
+    if (scenario.options.timedSanitize) {
+      // ksgxd starts at boot (t=0) with the two sanitization passes, then enters its loop
+      sgxDirtyAtBoot(this.sgx);
+      this.ksgxdSleeping = false;
+      this.ksgxdGen = this.ksgxdBoot();
+      this.queue.push(0, this.ksgxdActor);
+    } else {
+      sgxSanitizeAtBoot(this.sgx);
+    }
     scenario.processes.forEach((cfg, i) => {
       const isGuest = cfg.steps.some((s) => s.op === "vepc");
       const p = new Process(i + 1, cfg, this.nextMmId++, isGuest);
@@ -273,6 +281,11 @@ export class Simulator implements KernelEnv {
       return;
     }
     this.schedule(t, this.nowNs + d);
+  }
+
+  private *ksgxdBoot(): Generator<number, void> {
+    yield* sgxSanitizePages(this.sgx);
+    yield* ksgxd(this.sgx);
   }
 
   private runKsgxd(): void {

@@ -28,6 +28,45 @@ export function sgxSanitizeAtBoot(sgx: Sgx): void {
   sgx.nrFree = sgx.totalPages;
 }
 
+/** frames EREMOVEd per step of the timed sanitization (one cond_resched() worth of work) */
+const SANITIZE_CHUNK = 64;
+
+/** boot with `timedSanitize`: every frame starts on sgx_dirty_page_list */
+export function sgxDirtyAtBoot(sgx: Sgx): void {
+  sgx.pages.list.fill(ON_DIRTY);
+  sgx.dirtyLeft = sgx.totalPages;
+}
+
+/**
+ * mirrors ksgxd's two __sgx_sanitize_pages() passes: EREMOVE every dirty frame in list order
+ * (section by section, ascending) and free it; a poisoned frame goes to the poison list uncounted.
+ * Without kexec leftovers nothing fails, so the second pass finds the list empty.
+ */
+export function* sgxSanitizePages(sgx: Sgx): Generator<number, void> {
+  const p = sgx.pages;
+  for (const s of sgx.sections) {
+    const node = sgx.nodes[s.node] as NumaNode;
+    const end = s.first + s.count;
+    for (let a = s.first; a < end; a += SANITIZE_CHUNK) {
+      const b = Math.min(a + SANITIZE_CHUNK, end);
+      // the EREMOVEs take their time before the frames become free
+      for (let f = a; f < b; f++) if (!p.poison[f]) sgx.epcm.eremove(f, null);
+      yield sgx.takeCost();
+      let poisoned = 0;
+      for (let f = a; f < b; f++) {
+        if (p.poison[f]) {
+          node.poisonList.addHead(f);
+          poisoned++;
+        } else p.list[f] = ON_UNTOUCHED;
+      }
+      node.addUntouched(a, b, poisoned);
+      sgx.poisonedUncounted += poisoned;
+      sgx.nrFree += b - a - poisoned;
+      sgx.dirtyLeft -= b - a;
+    }
+  }
+}
+
 /** mirrors __sgx_alloc_epc_page_from_node() */
 function allocFromNode(sgx: Sgx, node: NumaNode): number {
   const frame = node.takeHead();

@@ -64,10 +64,10 @@ export class NumaNode {
     this.poisonList = new FrameList(pages, ON_POISON);
   }
 
-  addUntouched(first: number, end: number): void {
-    if (this.untouched.length === 0) this.cursor = first;
+  /** appends sanitized frames [first, end) to the free list; `skipped` of them are poisoned, not free */
+  addUntouched(first: number, end: number, skipped = 0): void {
     this.untouched.push([first, end]);
-    this.untouchedLeft += end - first;
+    this.untouchedLeft += end - first - skipped;
   }
 
   /** free frames on this node (the real list length, unlike sgx_nr_free_pages) */
@@ -79,11 +79,11 @@ export class NumaNode {
   takeHead(): number {
     while (this.untouchedLeft > 0) {
       const range = this.untouched[this.rangeIndex] as [number, number];
+      if (this.cursor < range[0]) this.cursor = range[0];
       if (this.cursor >= range[1]) {
         this.rangeIndex++;
         const nextRange = this.untouched[this.rangeIndex];
         if (nextRange === undefined) break;
-        this.cursor = nextRange[0];
         continue;
       }
       const f = this.cursor++;
@@ -174,6 +174,10 @@ export class Sgx {
   readonly zombieSecs: number[] = [];
   /** frames leaked by a failed EREMOVE (sgx_encl_free_epc_page) */
   leaked = 0;
+  /** frames still on sgx_dirty_page_list (boot, before ksgxd sanitized them) */
+  dirtyLeft = 0;
+  /** frames poisoned while dirty: put on the poison list without ever being counted free */
+  poisonedUncounted = 0;
 
   constructor(
     readonly machine: MachineConfig,
