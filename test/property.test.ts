@@ -103,7 +103,8 @@ test("random scenarios keep every invariant and give every frame back", () => {
       assert.ok(sim.events < 3_000_000, "the run ended by itself");
       assert.deepEqual(summary.invariants.violations.slice(0, 3), []);
       for (const p of summary.processes) assert.notEqual(p.exitCode, null, `${p.name} ended`);
-      assert.equal(summary.epc.freePages + summary.epc.leakedPages, summary.epc.totalPages, "every frame was freed");
+      const e = summary.epc;
+      assert.equal(e.freeListPages + e.poisonedPages + e.leakedPages, e.totalPages, "every frame is free, poisoned or leaked");
       assert.equal(summary.epc.enclavePages + summary.epc.secsPages + summary.epc.vaPages + summary.epc.vepcPages, summary.epc.leakedPages);
     }),
     { numRuns: Number(process.env.EPCSIM_PROPERTY_RUNS ?? 60), seed: Number(process.env.EPCSIM_PROPERTY_SEED ?? 20261125) },
