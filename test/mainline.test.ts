@@ -161,3 +161,35 @@ test("allocation fails when every unpoisoned frame is in use although the free c
   assert.equal(summary.processes[0]?.signal, "SIGBUS");
   assert.equal(summary.counters.vepcFaults, 33);
 });
+
+test("two threads faulting on the same new SGX2 address: the loser gets SIGBUS (Q11), or a retry with eaugRaceFix", () => {
+  // both threads walk the same unadded pages in lockstep, so they fault on each address together
+  const steps = [...build(1 * MiB, 4), run(2, access(64, 64, { pattern: { kind: "sequential" }, offset: 16 * PAGE })), { op: "exit" as const, code: 0 }];
+  const racy = simulate(scenario(machine(4 * MiB), [proc("a", steps)])).summary;
+  assert.equal(racy.processes[0]?.signal, "SIGBUS");
+  const fixed = scenario(machine(4 * MiB), [proc("a", steps)]);
+  fixed.options.eaugRaceFix = true;
+  const ok = simulate(fixed).summary;
+  assert.equal(ok.processes[0]?.exitCode, 0);
+  assert.equal(ok.counters.EAUG, 64);
+});
+
+test("a failed EEXTEND leaks a secs_child_cnt increment and the SECS at release (Q2)", () => {
+  const steps = [...build(1 * MiB, 8, { measure: true }), { op: "exit" as const, code: 0 }];
+  const s = scenario(machine(4 * MiB), [proc("a", steps)]);
+  s.events.push({ at: 0, action: { type: "injectFailure", leaf: "EEXTEND", count: 1 } });
+  const { summary } = simulate(s);
+  assert.deepEqual(summary.processes[0]?.error, { op: "SGX_IOC_ENCLAVE_ADD_PAGES", errno: "EIO" });
+  assert.equal(summary.epc.leakedPages, 1, "the SECS frame is never freed");
+  assert.ok(summary.warnings.messages.some((m) => m.includes("EPC page leak")));
+});
+
+test("a failed ELDU loses the page: the next access gets SIGBUS (Q4)", () => {
+  // 300 pages on a 256-frame EPC: some are evicted; the first reload fails
+  const steps = [...build(2 * MiB, 300), run(1, access(299, 2000, { pattern: { kind: "sequential" } })), { op: "exit" as const, code: 0 }];
+  const s = scenario(machine(1 * MiB), [proc("a", steps)]);
+  s.events.push({ at: 0, action: { type: "injectFailure", leaf: "ELDU", count: 1 } });
+  const { summary } = simulate(s);
+  assert.equal(summary.processes[0]?.signal, "SIGBUS");
+  assert.equal(summary.epc.freeListPages, summary.epc.totalPages);
+});

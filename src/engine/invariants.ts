@@ -1,6 +1,6 @@
 // Invariants of the driver's state (spec 16.2 and what else must hold), checked after every event
 // when checking is on. Each violation is a full sentence naming the object and the rule.
-import { EP_LOST } from "../kernel/encl-page.js";
+import { EP_HOLDS_SLOT, EP_LOST } from "../kernel/encl-page.js";
 import { enclVaPages } from "../kernel/encl.js";
 import {
   EpcPages,
@@ -84,7 +84,7 @@ export function checkInvariants(sgx: Sgx): string[] {
     if (encl === undefined || encl.released) continue;
     const name = `Enclave ${encl.id} (${encl.ownerName})`;
     let resident = 0;
-    let evicted = 0;
+    let slotHolders = 0;
     encl.pageArray.forEach(0, encl.secsIndex, (index, e) => {
       if (ep.encl[e] !== encl.id) out.push(`${name}: page index ${index} points at a descriptor of another enclave.`);
       const frame = ep.frame[e] as number;
@@ -93,24 +93,30 @@ export function checkInvariants(sgx: Sgx): string[] {
         if (pages.owner[frame] !== e || pages.ownerKind[frame] !== OWNER_ENCL_PAGE)
           out.push(`${name}: frame ${frame} of page ${index} is not owned by that page.`);
         if (!sgx.epcm.isValid(frame)) out.push(`${name}: resident page ${index} has an invalid EPCM entry.`);
-      } else if (((ep.flags[e] as number) & EP_LOST) === 0) {
-        evicted++;
-        const v = ep.vaPage[e] as number;
-        const off = (ep.desc[e] as number) & SGX_ENCL_PAGE_VA_OFFSET_MASK;
-        if (v < 0 || va.encl[v] !== encl.id || !va.isSlotUsed(v, off))
-          out.push(`${name}: evicted page ${index} does not own a VA slot.`);
-        if (encl.backingContents.get(index) < 0) out.push(`${name}: evicted page ${index} has no backing page.`);
-        if (encl.backingPcmd.get(Math.floor(index / 32)) < 1) out.push(`${name}: evicted page ${index} has no PCMD entry.`);
+      } else {
+        const flags = ep.flags[e] as number;
+        if ((flags & EP_HOLDS_SLOT) !== 0) {
+          slotHolders++;
+          const v = ep.vaPage[e] as number;
+          const off = (ep.desc[e] as number) & SGX_ENCL_PAGE_VA_OFFSET_MASK;
+          if (v < 0 || va.encl[v] !== encl.id || !va.isSlotUsed(v, off)) out.push(`${name}: evicted page ${index} does not own a VA slot.`);
+        }
+        if ((flags & EP_LOST) === 0) {
+          if ((flags & EP_HOLDS_SLOT) === 0) out.push(`${name}: evicted page ${index} holds no VA slot.`);
+          if (encl.backingContents.get(index) < 0) out.push(`${name}: evicted page ${index} has no backing page.`);
+          if (encl.backingPcmd.get(Math.floor(index / 32)) < 1) out.push(`${name}: evicted page ${index} has no PCMD entry.`);
+        }
       }
     });
-    if (resident !== encl.secsChildCnt)
-      out.push(`${name}: secs_child_cnt is ${encl.secsChildCnt} but ${resident} child pages are resident.`);
-    if (encl.secs.children !== encl.secsChildCnt)
+    // secs_child_cnt counts resident children, plus what failed EEXTENDs leaked (quirk Q2)
+    const childCnt = encl.secsChildCnt - encl.leakedChildCnt;
+    if (resident !== childCnt) out.push(`${name}: secs_child_cnt is ${encl.secsChildCnt} but ${resident} child pages are resident.`);
+    if (encl.secs.children !== childCnt)
       out.push(`${name}: the EPCM holds ${encl.secs.children} valid children but secs_child_cnt is ${encl.secsChildCnt}.`);
     const secsFrame = ep.frame[encl.secsPage] as number;
     if (encl.size > 0 && secsFrame < 0) {
-      evicted++;
-      if ((encl.flags & SGX_ENCL_INITIALIZED) === 0 || encl.secsChildCnt !== 0)
+      slotHolders++;
+      if ((encl.flags & SGX_ENCL_INITIALIZED) === 0 || childCnt !== 0)
         out.push(`${name}: the SECS is evicted but the enclave is not initialized or still has resident children.`);
     }
     if (secsFrame >= 0 && sgx.epcm.type(secsFrame) !== SGX_PAGE_TYPE_SECS)
@@ -129,7 +135,7 @@ export function checkInvariants(sgx: Sgx): string[] {
       if (va.isFull(v)) seenFull = true;
       else if (seenFull) out.push(`${name}: a VA page with free slots follows a full one.`);
     }
-    if (slots !== evicted) out.push(`${name}: ${slots} VA slots are in use for ${evicted} evicted pages.`);
+    if (slots !== slotHolders) out.push(`${name}: ${slots} VA slots are in use for ${slotHolders} evicted pages.`);
   }
 
   // owners of allocated frames

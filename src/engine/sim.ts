@@ -4,7 +4,7 @@
 // through it. No I/O and no wall clock: the same scenario and seed give the same result.
 import { resolveCosts, type Costs } from "../hw/costs.js";
 import { archMemoryFailure, sgxDirtyAtBoot, sgxSanitizeAtBoot, sgxSanitizePages } from "../kernel/alloc.js";
-import { Encl, enclMmSlot, sgxEnclMmAdd, sgxEnclMmRemove, sgxEnclPut, sgxVmaFault, ptePresentBit, pteAccessedBit, VM_FAULT_SIGBUS } from "../kernel/encl.js";
+import { Encl, enclMmSlot, sgxEnclEaugPage, sgxEnclMmAdd, sgxEnclMmRemove, sgxEnclPut, sgxVmaFault, ptePresentBit, pteAccessedBit, VM_FAULT_SIGBUS } from "../kernel/encl.js";
 import { EP_TRIM_ACCEPTED } from "../kernel/encl-page.js";
 import { EAGAIN, errnoName, SIGNALS } from "../kernel/errno.js";
 import {
@@ -140,6 +140,8 @@ export class Simulator implements KernelEnv {
           for (const p of this.processes) {
             if (p.name === action.target || p.name.startsWith(`${action.target}[`)) this.killProcess(p, action.signal);
           }
+        } else if (action.type === "injectFailure") {
+          this.sgx.epcm.failNext[action.leaf] = (this.sgx.epcm.failNext[action.leaf] ?? 0) + action.count;
         } else {
           const victim = action.process === null ? undefined : this.processes.find((p) => p.name === action.process);
           const task = victim?.threads.find((t) => !t.done);
@@ -695,7 +697,17 @@ export class Simulator implements KernelEnv {
       this.leaveEnclave(t);
       sgx.counters.aex++;
       sgx.addCost(this.costs.aex);
-      const r = sgxVmaFault(sgx, encl, slot, index, prot);
+      let r: number;
+      if (sgx.machine.sgx2 && ep < 0) {
+        // sgx_vma_fault() found no entry without taking the lock; the EAUG path runs once the
+        // fault entry is done, so a second thread faulting on the same address may get there first
+        sgx.counters.faults++;
+        sgx.addCost(this.costs.faultEntry);
+        yield sgx.takeCost();
+        r = sgxEnclEaugPage(sgx, encl, slot, index);
+      } else {
+        r = sgxVmaFault(sgx, encl, slot, index, prot);
+      }
       yield sgx.takeCost();
       if (r === VM_FAULT_SIGBUS) {
         this.killProcess(t.proc, "SIGBUS");

@@ -53,6 +53,8 @@ export interface SimSummary {
   processes: ProcessSummary[];
   counters: Counters;
   epc: EpcSummary;
+  /** WARN()s the driver printed: how many, and the first 100 */
+  warnings: { count: number; messages: string[] };
   invariants: { checked: number; violations: InvariantViolation[] };
 }
 
@@ -123,6 +125,7 @@ export function buildSummary(sim: Simulator): SimSummary {
       swappedOutPages: swapped,
       backingPages: backing,
     },
+    warnings: { count: sgx.warningCount, messages: sgx.warnings },
     invariants: { checked: sim.invariantChecks, violations: sim.violations },
   };
 }

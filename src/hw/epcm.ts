@@ -77,7 +77,8 @@ export class Epcm {
   readonly leaves = newLeafCounters();
   /** nanoseconds of ENCLS work not yet charged to the running actor */
   cost = 0;
-  /** frames whose contents a failed EWB or ELDU destroyed are marked by the kernel; ELDU of a lost page fails */
+  /** injected failures still to happen, per leaf */
+  readonly failNext: Partial<Record<EnclsLeaf, number>> = {};
 
   constructor(
     frames: number,
@@ -92,6 +93,14 @@ export class Epcm {
 
   type(frame: number): number {
     return (this.state[frame] as number) >> TYPE_SHIFT;
+  }
+
+  /** consumes one injected failure of `leaf` */
+  private injected(leaf: EnclsLeaf): boolean {
+    const n = this.failNext[leaf];
+    if (n === undefined || n <= 0) return false;
+    this.failNext[leaf] = n - 1;
+    return true;
   }
 
   private set(frame: number, type: number, bits: number): void {
@@ -121,7 +130,7 @@ export class Epcm {
   eextendPage(): number {
     this.leaves.EEXTEND += SGX_EEXTEND_PER_PAGE;
     this.cost += this.costs.eextend * SGX_EEXTEND_PER_PAGE;
-    return 0;
+    return this.injected("EEXTEND") ? ENCLS_GP : 0;
   }
 
   einit(secs: SecsState): number {
@@ -182,6 +191,8 @@ export class Epcm {
     this.cost += this.costs.ewb;
     const s = this.state[frame] as number;
     if ((s & EPCM_VALID) === 0) return ENCLS_PF;
+    // an injected failure leaves the frame as it was (valid and blocked), as a real failed EWB would
+    if (this.injected("EWB")) return SGX_MAC_COMPARE_FAIL;
     if (isSecs) {
       if (secs.children > 0) return SGX_CHILD_PRESENT;
     } else {
@@ -201,7 +212,7 @@ export class Epcm {
     this.cost += this.costs.eldu;
     if (this.isValid(frame)) return ENCLS_PF;
     if (secs !== null && (secsFrame < 0 || !this.isValid(secsFrame))) return ENCLS_PF;
-    if (!intact) return SGX_MAC_COMPARE_FAIL;
+    if (!intact || this.injected("ELDU")) return SGX_MAC_COMPARE_FAIL;
     this.set(frame, type, 0);
     if (secs !== null) secs.children++;
     return 0;

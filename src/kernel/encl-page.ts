@@ -8,6 +8,8 @@ export const EP_LOST = 1;
 export const EP_TRIM_ACCEPTED = 2;
 /** EAUG'd and not yet EACCEPTed (EPCM pending) */
 export const EP_PENDING = 4;
+/** the page owns a VA slot: set by a successful EWB, cleared when ELDU frees the slot */
+export const EP_HOLDS_SLOT = 8;
 
 export class EnclPages {
   capacity = 0;

@@ -4,7 +4,7 @@
 import { SecsState, enclsFailed } from "../hw/epcm.js";
 import { sgxAllocEpcPage, sgxAllocEpcPageNoReclaim, sgxFreeEpcPage, sgxMarkPageReclaimable, sgxUnmarkPageReclaimable } from "./alloc.js";
 import { EBUSY, EFAULT, EINVAL } from "./errno.js";
-import { EP_LOST, EP_PENDING } from "./encl-page.js";
+import { EP_HOLDS_SLOT, EP_LOST, EP_PENDING } from "./encl-page.js";
 import { OWNER_ENCL_PAGE, OWNER_VA } from "./epc-page.js";
 import { SparseInt32Array } from "../engine/sparse-array.js";
 import {
@@ -43,6 +43,8 @@ export class Encl {
   ioctlBusy = false;
   pageCnt = 0;
   secsChildCnt = 0;
+  /** increments of secs_child_cnt leaked by failed EEXTENDs (quirk Q2) */
+  leakedChildCnt = 0;
   /** encl->secs: an EnclPages entry of type SECS */
   readonly secsPage: number;
   /** xarray of enclave pages keyed by page index within ELRANGE */
@@ -188,6 +190,7 @@ export function sgxEnclFreeEpcPage(sgx: Sgx, frame: number, encl: Encl | null, i
     ? sgx.epcm.eremove(frame, null, encl?.secs ?? null)
     : sgx.epcm.eremove(frame, encl?.secs ?? null);
   if (ret !== 0) {
+    sgx.warn(`EREMOVE returned ${ret} on frame ${frame}: the page is leaked`);
     sgx.leaked++;
     return;
   }
@@ -257,12 +260,14 @@ export function sgxEnclEwb(sgx: Sgx, encl: Encl, ep: number, frame: number, isSe
   }
   pcmdWritten(encl, index);
   if (ret !== 0) {
+    sgx.warn(`EWB failed with ${ret} for enclave ${encl.id}; the page is lost`);
     // quirk Q3: the slot is released and desc gets no offset; the page is lost
     vaPages.freeSlot(va, vaOffset);
     pages.flags[ep] = (pages.flags[ep] as number) | EP_LOST;
   } else {
     pages.desc[ep] = (pages.desc[ep] as number) | vaOffset;
     pages.vaPage[ep] = va;
+    pages.flags[ep] = (pages.flags[ep] as number) | EP_HOLDS_SLOT;
   }
   return ret;
 }
@@ -276,7 +281,10 @@ function __sgxEnclEldu(sgx: Sgx, encl: Encl, ep: number, frame: number, secsFram
   sgx.addCost(sgx.costs.backingCopy);
   const intact = ((pages.flags[ep] as number) & EP_LOST) === 0;
   let ret = sgx.epcm.eldu(frame, pages.type[ep] as number, isSecs ? null : encl.secs, secsFrame, intact);
-  if (ret !== 0) ret = -EFAULT;
+  if (ret !== 0) {
+    if (enclsFailed(ret)) sgx.warn(`ELDU failed with ${ret} for enclave ${encl.id}; the page is lost`);
+    ret = -EFAULT;
+  }
   // whether or not ELDU succeeded: zero the PCMD entry and truncate the contents page (quirk Q4)
   const p = pcmdPageOf(index);
   const live = encl.backingPcmd.get(p) - 1;
@@ -303,6 +311,7 @@ export function sgxEnclEldu(sgx: Sgx, encl: Encl, ep: number, secsFrame: number)
   vaListRemove(sgx, encl, va);
   vaListAddHead(sgx, encl, va);
   pages.desc[ep] = desc & ~SGX_ENCL_PAGE_VA_OFFSET_MASK;
+  pages.flags[ep] = (pages.flags[ep] as number) & ~EP_HOLDS_SLOT;
   pages.frame[ep] = frame;
   if (ep === encl.secsPage) sgx.counters.secsReloaded++;
   return 0;
@@ -380,6 +389,8 @@ export function sgxEnclIpi(sgx: Sgx, encl: Encl): void {
     if (encl_mm.mm.exiting) continue;
     for (const t of encl_mm.mm.running) targets.push(t);
   }
+  // an empty mask sends nothing
+  if (targets.length === 0) return;
   sgx.counters.ipi++;
   sgx.counters.ipiCpus += targets.length;
   sgx.addCost(sgx.costs.ipiNs(targets.length));
@@ -427,8 +438,11 @@ function sigbus(sgx: Sgx): number {
   return VM_FAULT_SIGBUS;
 }
 
-/** mirrors sgx_encl_eaug_page() */
-function sgxEnclEaugPage(sgx: Sgx, encl: Encl, slot: number, index: number): number {
+/**
+ * mirrors sgx_encl_eaug_page(), the part after sgx_vma_fault()'s unlocked "no entry" check; the
+ * simulator lets time pass between the two, which is where the EAUG race (quirk Q11) lives
+ */
+export function sgxEnclEaugPage(sgx: Sgx, encl: Encl, slot: number, index: number): number {
   const pages = sgx.enclPages;
   if ((encl.flags & SGX_ENCL_INITIALIZED) === 0) return sigbus(sgx);
   const ep = pages.alloc(encl.id, index, SGX_PAGE_TYPE_REG, PROT_R | PROT_W | PROT_X);
@@ -550,6 +564,11 @@ export function sgxEnclRelease(sgx: Sgx, encl: Encl): void {
     vaListRemove(sgx, encl, va);
     sgxEnclFreeEpcPage(sgx, sgx.vaPages.frame[va] as number, null);
     sgx.vaPages.release(va);
+  }
+  if (encl.secsChildCnt !== 0 || (pages.frame[encl.secsPage] as number) >= 0) {
+    sgx.warn(`Detect EPC page leak's: enclave ${encl.id} released with secs_child_cnt ${encl.secsChildCnt}`);
+    // the SECS frame stays allocated: it is leaked like any frame the kernel can no longer free
+    if ((pages.frame[encl.secsPage] as number) >= 0) sgx.leaked++;
   }
   encl.backingContents.clear();
   encl.backingPcmd.clear();

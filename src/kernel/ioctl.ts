@@ -123,7 +123,17 @@ function* sgxEnclAddPage(sgx: Sgx, encl: Encl, offset: number, type: number, per
   }
   pages.frame[ep] = frame;
   encl.secsChildCnt++;
-  if (measure) sgx.epcm.eextendPage();
+  if (measure && sgx.epcm.eextendPage() !== 0) {
+    // quirk Q2: this unwind does not decrement secs_child_cnt
+    encl.leakedChildCnt++;
+    sgx.warn(`EEXTEND failed for enclave ${encl.id}; secs_child_cnt stays incremented`);
+    pages.frame[ep] = -1;
+    encl.pageArray.set(index, -1);
+    sgxEnclShrink(sgx, encl, va);
+    sgxEnclFreeEpcPage(sgx, frame, encl);
+    pages.release(ep);
+    return -EIO;
+  }
   sgxMarkPageReclaimable(sgx, frame);
   return 0;
 }

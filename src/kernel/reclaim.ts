@@ -45,6 +45,7 @@ function sgxReclaimerWrite(sgx: Sgx, it: Isolated): void {
   encl.secsChildCnt--;
   sgx.counters.pagesReclaimed++;
   if (encl.secsChildCnt === 0 && (encl.flags & SGX_ENCL_INITIALIZED) !== 0) {
+    // (with a Q2 leak secs_child_cnt never reaches 0 and the SECS stays resident)
     const secsFrame = pages.frame[encl.secsPage] as number;
     sgxEnclAllocBacking(sgx, encl, encl.secsIndex);
     const ret = sgxEnclEwb(sgx, encl, encl.secsPage, secsFrame, true);

@@ -172,8 +172,11 @@ export class Sgx {
   readonly vepcs: (Vepc | undefined)[] = [];
   /** vEPC SECS pages whose EREMOVE failed with children elsewhere (virt.c zombie_secs_pages) */
   readonly zombieSecs: number[] = [];
-  /** frames leaked by a failed EREMOVE (sgx_encl_free_epc_page) */
+  /** frames leaked by a failed EREMOVE (sgx_encl_free_epc_page) or left behind by a leaking release */
   leaked = 0;
+  /** WARN()s the driver would print, in order (the first 100 are kept) */
+  readonly warnings: string[] = [];
+  warningCount = 0;
   /** frames still on sgx_dirty_page_list (boot, before ksgxd sanitized them) */
   dirtyLeft = 0;
   /** frames poisoned while dirty: put on the poison list without ever being counted free */
@@ -219,6 +222,12 @@ export class Sgx {
     const c = this.epcm.cost;
     this.epcm.cost = 0;
     return c;
+  }
+
+  /** WARN(): the kernel logs a splat and carries on */
+  warn(message: string): void {
+    this.warningCount++;
+    if (this.warnings.length < 100) this.warnings.push(`${this.env.now()} ns: ${message}`);
   }
 
   nodeOfFrame(frame: number): NumaNode {

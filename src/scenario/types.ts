@@ -111,7 +111,9 @@ export interface ProcessConfig {
 
 export type ScheduledAction =
   | { type: "kill"; target: string; signal: string }
-  | { type: "memoryFailure"; frame: number; actionRequired: boolean; process: string | null };
+  | { type: "memoryFailure"; frame: number; actionRequired: boolean; process: string | null }
+  /** fault injection: the next `count` executions of `leaf` fail (quirks Q2, Q3, Q4) */
+  | { type: "injectFailure"; leaf: "EEXTEND" | "EWB" | "ELDU"; count: number };
 
 export interface ScheduledEvent {
   at: number;
