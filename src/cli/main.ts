@@ -67,7 +67,9 @@ export function main(argv: string[]): number {
   program
     .command("schema")
     .description("print the JSON Schema of scenario files")
-    .action(() => process.stdout.write(`${JSON.stringify(scenarioJsonSchema(), null, 2)}\n`));
+    .action(() => {
+      process.stdout.write(`${JSON.stringify(scenarioJsonSchema(), null, 2)}\n`);
+    });
   program
     .command("profiles")
     .description("list the cost profiles, or print one profile's parameters with their sources")
