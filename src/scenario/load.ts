@@ -1,0 +1,493 @@
+// Loading a scenario: parse YAML or JSON keeping positions, validate it against the schema, check
+// what the schema cannot express, and lower it to the engine's `Scenario`. Every problem becomes a
+// ScenarioError whose message is one line: FILE:LINE:COL: field.path: what was expected.
+import { readFileSync } from "node:fs";
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
+import type { z } from "zod";
+import { costProfileNames, resolveCosts } from "../hw/costs.js";
+import {
+  enclaveProgramSchema,
+  eventSchemas,
+  phaseSchemas,
+  phasesSchema,
+  presetProgramSchema,
+  programSchemas,
+  stepSchemas,
+  stepsProgramSchema,
+  topSchema,
+  vmProgramSchema,
+} from "./schema.js";
+import type { AccessPhase, KernelGeneration, MachineConfig, Phase, ProcessConfig, Scenario, ScheduledEvent, Step } from "./types.js";
+import { parseSize } from "./units.js";
+import { presetTestSgxOversubscribed } from "./presets.js";
+
+const PAGE = 4096;
+
+export class ScenarioError extends Error {
+  override name = "ScenarioError";
+}
+
+type Path = (string | number)[];
+
+export interface LoadOverrides {
+  seed?: number;
+}
+
+function formatPath(path: Path): string {
+  let out = "";
+  for (const p of path) out += typeof p === "number" ? `[${p}]` : out === "" ? p : `.${p}`;
+  return out === "" ? "(top level)" : out;
+}
+
+function show(v: unknown): string {
+  if (typeof v === "string") return `"${v}"`;
+  if (v === undefined) return "nothing";
+  try {
+    const s = JSON.stringify(v);
+    return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+  } catch {
+    return String(v);
+  }
+}
+
+class Loader {
+  private readonly lines = new LineCounter();
+  private readonly doc: Document;
+
+  constructor(
+    private readonly text: string,
+    readonly source: string,
+  ) {
+    this.doc = parseDocument(text, { lineCounter: this.lines, prettyErrors: false, uniqueKeys: true });
+    const err = this.doc.errors[0];
+    if (err !== undefined) {
+      const pos = this.lines.linePos(err.pos[0]);
+      const what = err.message.split("\n")[0] ?? "invalid YAML";
+      throw new ScenarioError(`${source}:${pos.line}:${pos.col}: the file is not valid YAML or JSON: ${what}`);
+    }
+  }
+
+  data(): unknown {
+    return this.doc.toJS({ maxAliasCount: 1000 });
+  }
+
+  /** the YAML node at `path`, or the deepest existing ancestor; `key` points at a key of a mapping */
+  private position(path: Path, key?: string): { line: number; col: number } {
+    let node: unknown = this.doc.contents;
+    for (const p of path) {
+      let next: unknown;
+      if (isMap(node)) next = node.items.find((it) => isScalar(it.key) && String(it.key.value) === String(p))?.value;
+      else if (isSeq(node) && typeof p === "number") next = node.items[p];
+      if (next === undefined || next === null) break;
+      node = next;
+    }
+    if (key !== undefined && isMap(node)) {
+      const pair = node.items.find((it) => isPair(it) && isScalar(it.key) && String(it.key.value) === key);
+      if (pair !== undefined && isScalar(pair.key) && pair.key.range) return this.lines.linePos(pair.key.range[0]);
+    }
+    const range = (node as Node | null)?.range;
+    return range ? this.lines.linePos(range[0]) : { line: 1, col: 1 };
+  }
+
+  fail(path: Path, message: string, key?: string): never {
+    const pos = this.position(path, key);
+    const where = key === undefined ? formatPath(path) : formatPath([...path, key]);
+    throw new ScenarioError(`${this.source}:${pos.line}:${pos.col}: ${where}: ${message}`);
+  }
+
+  /** validates `value` (found at `path`) with `schema` */
+  check<S extends z.ZodType>(schema: S, value: unknown, path: Path): z.output<S> {
+    const r = schema.safeParse(value, { reportInput: true });
+    if (r.success) return r.data;
+    const issue = pickIssue(r.error.issues as Issue[]);
+    if (issue.code === "unrecognized_keys") {
+      const keys = issue.keys ?? [];
+      const allowed = allowedKeys(schema, issue.path);
+      this.fail([...path, ...issue.path], `unknown key${keys.length > 1 ? "s" : ""} ${keys.map((k) => `"${k}"`).join(", ")}${allowed}`, keys[0]);
+    }
+    this.fail([...path, ...issue.path], describeIssue(issue, valueAt(value, issue.path)));
+  }
+}
+
+interface Issue {
+  code: string;
+  path: (string | number)[];
+  message: string;
+  expected?: string;
+  keys?: string[];
+  values?: unknown[];
+  minimum?: number | bigint;
+  maximum?: number | bigint;
+  inclusive?: boolean;
+  origin?: string;
+  errors?: Issue[][];
+  input?: unknown;
+}
+
+function valueAt(value: unknown, path: Path): unknown {
+  let v = value;
+  for (const p of path) {
+    if (v === null || typeof v !== "object") return undefined;
+    v = (v as Record<string | number, unknown>)[p];
+  }
+  return v;
+}
+
+/** the most specific issue: for unions, the branch that got furthest */
+function pickIssue(issues: Issue[]): Issue {
+  const first = issues[0] as Issue;
+  if (first.code === "invalid_union" && first.errors !== undefined && first.errors.length > 0) {
+    const branches = first.errors.filter((b) => b.length > 0);
+    // prefer a branch whose issue is deeper than "wrong type here"
+    const deep = branches.map((b) => pickIssue(b)).sort((a, b) => b.path.length - a.path.length);
+    const best = deep[0];
+    if (best !== undefined && best.path.length > 0) return { ...best, path: [...first.path, ...best.path] };
+    return first;
+  }
+  return first;
+}
+
+function describeIssue(issue: Issue, input: unknown): string {
+  switch (issue.code) {
+    case "invalid_type":
+      if (input === undefined) return issue.expected === undefined || issue.expected === "nonoptional" ? "is required" : `is required (expected ${issue.expected})`;
+      return `expected ${issue.expected ?? "another type"}, got ${show(input)}`;
+    case "invalid_value":
+      return `expected one of ${(issue.values ?? []).map((v) => show(v)).join(", ")}, got ${show(input)}`;
+    case "too_small":
+      if (issue.origin === "array") return `expected at least ${issue.minimum} item(s)`;
+      return `expected a number ${issue.inclusive === false ? ">" : ">="} ${issue.minimum}, got ${show(input)}`;
+    case "too_big":
+      if (issue.origin === "array") return `expected at most ${issue.maximum} item(s)`;
+      return `expected a number ${issue.inclusive === false ? "<" : "<="} ${issue.maximum}, got ${show(input)}`;
+    case "invalid_union":
+      return `expected ${issue.message.replace(/^Invalid input:?\s*/i, "") || "a value of another form"}, got ${show(input)}`;
+    case "invalid_format":
+      return `${issue.message}, got ${show(input)}`;
+    default:
+      return issue.message;
+  }
+}
+
+function allowedKeys(schema: z.ZodType, path: Path): string {
+  let s: unknown = schema;
+  for (const p of path) {
+    const shape = (s as { shape?: Record<string, unknown> }).shape;
+    if (shape === undefined || typeof p !== "string") return "";
+    s = shape[p];
+    while (s !== undefined && (s as { unwrap?: () => unknown }).unwrap !== undefined && (s as { shape?: unknown }).shape === undefined) {
+      s = (s as { unwrap: () => unknown }).unwrap();
+    }
+  }
+  const shape = (s as { shape?: Record<string, unknown> }).shape;
+  return shape === undefined ? "" : `; expected one of ${Object.keys(shape).join(", ")}`;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** the one key of `obj` that names a variant in `variants`, or a failure naming them */
+function variantOf<K extends string>(ld: Loader, obj: unknown, path: Path, variants: readonly K[], what: string): K {
+  if (!isRecord(obj)) ld.fail(path, `expected ${what}: a mapping with one of the keys ${variants.join(", ")}, got ${show(obj)}`);
+  const found = variants.filter((v) => v in obj);
+  if (found.length === 1) return found[0] as K;
+  if (found.length === 0) ld.fail(path, `expected ${what}: a mapping with one of the keys ${variants.join(", ")}, got keys ${Object.keys(obj).join(", ") || "none"}`);
+  ld.fail(path, `expected ${what} with only one of the keys ${variants.join(", ")}, got ${found.join(" and ")}`);
+}
+
+function pagesOf(ld: Loader, bytes: number, path: Path, what: string): number {
+  if (bytes % PAGE !== 0) ld.fail(path, `expected ${what} that is a multiple of 4096 bytes, got ${bytes}`);
+  return bytes / PAGE;
+}
+
+function nextPowerOfTwo(n: number): number {
+  let p = PAGE;
+  while (p < n) p *= 2;
+  return p;
+}
+
+function lowerMachine(ld: Loader, raw: z.output<typeof topSchema>["machine"]): MachineConfig {
+  const m = raw ?? {};
+  const path = ["machine"];
+  if (m.epc !== undefined && m.sections !== undefined) ld.fail(path, "expected either epc or sections, not both", "sections");
+  let numaNodes = m.numaNodes ?? 1;
+  const sections: MachineConfig["sections"] = [];
+  if (m.sections !== undefined) {
+    if (m.sections.length > 8) ld.fail([...path, "sections"], `expected at most 8 EPC sections (SGX_MAX_EPC_SECTIONS), got ${m.sections.length}`);
+    if (m.numaNodes === undefined) numaNodes = Math.max(...m.sections.map((s) => (s.node ?? 0) + 1));
+    m.sections.forEach((s, i) => {
+      const pages = pagesOf(ld, s.size, [...path, "sections", i, "size"], "a section size");
+      if (pages === 0) ld.fail([...path, "sections", i, "size"], "expected a section of at least one page");
+      const node = s.node ?? 0;
+      if (node >= numaNodes) ld.fail([...path, "sections", i, "node"], `expected a node below numaNodes (${numaNodes}), got ${node}`);
+      sections.push({ size: s.size, node });
+    });
+  } else {
+    const epc = m.epc ?? 128 * 1024 * 1024;
+    const pages = pagesOf(ld, epc, [...path, "epc"], "an EPC size");
+    if (pages < numaNodes) ld.fail([...path, "epc"], `expected at least one page per NUMA node, got ${pages} pages for ${numaNodes} nodes`);
+    const per = Math.floor(pages / numaNodes);
+    for (let n = 0; n < numaNodes; n++) {
+      const p = n === numaNodes - 1 ? pages - per * (numaNodes - 1) : per;
+      sections.push({ size: p * PAGE, node: n });
+    }
+  }
+  const profile = m.profile ?? "client-128m";
+  if (!costProfileNames.includes(profile)) ld.fail([...path, "profile"], `expected one of ${costProfileNames.join(", ")}, got ${show(profile)}`);
+  const costs = m.costs ?? {};
+  try {
+    resolveCosts(profile, costs);
+  } catch (e) {
+    ld.fail([...path, "costs"], (e as Error).message);
+  }
+  return { sections, numaNodes, cpus: m.cpus ?? 8, sgx2: m.sgx2 ?? true, profile, costs };
+}
+
+function lowerPattern(ld: Loader, raw: unknown, path: Path): AccessPhase {
+  const a = ld.check(phaseSchemas.pattern, raw, path);
+  if (a.skew !== undefined && a.pattern !== "zipf") ld.fail(path, "skew only applies to pattern: zipf", "skew");
+  if (a.hot !== undefined && a.pattern !== "hotcold") ld.fail(path, "hot only applies to pattern: hotcold", "hot");
+  const pages = pagesOf(ld, a.pages, [...path, "pages"], "a working set");
+  if (pages === 0) ld.fail([...path, "pages"], "expected a working set of at least one page");
+  const offset = a.offset ?? 0;
+  pagesOf(ld, offset, [...path, "offset"], "an offset");
+  const pattern: AccessPhase["pattern"] =
+    a.pattern === "zipf"
+      ? { kind: "zipf", skew: a.skew ?? 0.99 }
+      : a.pattern === "hotcold"
+        ? { kind: "hotcold", hotFraction: a.hot?.fraction ?? 0.1, hotProbability: a.hot?.probability ?? 0.9 }
+        : { kind: a.pattern };
+  return { type: "access", pattern, offset, pages, count: a.count, writeRatio: a.writeRatio ?? 0, thinkNs: a.think ?? 0 };
+}
+
+function lowerAccess(ld: Loader, raw: unknown, path: Path): Phase[] {
+  if (isRecord(raw) && "phases" in raw) {
+    const { phases } = ld.check(phasesSchema, raw, path);
+    return phases.map((ph, i) => {
+      const p = [...path, "phases", i];
+      const kind = variantOf(ld, ph, p, ["pattern", "idle", "grow", "shrink"] as const, "a phase");
+      if (kind === "pattern") return lowerPattern(ld, ph, p);
+      if (kind === "idle") return { type: "idle", durationNs: ld.check(phaseSchemas.idle, ph, p).idle };
+      if (kind === "grow") {
+        const bytes = ld.check(phaseSchemas.grow, ph, p).grow;
+        pagesOf(ld, bytes, [...p, "grow"], "a size");
+        return { type: "grow", bytes };
+      }
+      const bytes = ld.check(phaseSchemas.shrink, ph, p).shrink;
+      pagesOf(ld, bytes, [...p, "shrink"], "a size");
+      return { type: "shrink", bytes };
+    });
+  }
+  return [lowerPattern(ld, raw, path)];
+}
+
+function perm(s: string | undefined, fallback: number): number {
+  if (s === undefined) return fallback;
+  return (s.includes("r") ? 1 : 0) | (s.includes("w") ? 2 : 0) | (s.includes("x") ? 4 : 0);
+}
+
+function touchBytes(ld: Loader, v: unknown, epc: number, path: Path): number {
+  if (v === undefined || v === "all") return epc;
+  const r = parseSize(v);
+  if (typeof r === "string") ld.fail(path, `${r} or "all"`);
+  if (r > epc) ld.fail(path, `expected at most the guest's EPC (${epc} bytes), got ${r}`);
+  return r;
+}
+
+function lowerSteps(ld: Loader, items: unknown[], path: Path): Step[] {
+  const names = Object.keys(stepSchemas) as (keyof typeof stepSchemas)[];
+  const steps: Step[] = items.map((item, i): Step => {
+    const p = [...path, i];
+    const op = variantOf(ld, item, p, names, "a step");
+    if (Object.keys(item as object).length !== 1) ld.fail(p, `expected a step with the single key ${op}`);
+    const body = (item as Record<string, unknown>)[op];
+    const bp = [...p, op];
+    switch (op) {
+      case "create": {
+        const s = ld.check(stepSchemas.create, body, bp);
+        return { op: "create", size: s.size, debug: s.debug ?? false, ...(s.expect ? { expect: s.expect } : {}) };
+      }
+      case "addPages": {
+        const s = ld.check(stepSchemas.addPages, body, bp);
+        const chunk = s.chunk ?? Math.max(s.length, PAGE);
+        if (chunk === 0 || chunk % PAGE !== 0) ld.fail([...bp, "chunk"], `expected a positive multiple of 4096 bytes, got ${chunk}`);
+        const type = s.type === "tcs" ? "TCS" : "REG";
+        return { op: "addPages", offset: s.offset, length: s.length, type, perm: perm(s.perm, type === "TCS" ? 0 : 3), measure: s.measure ?? true, chunk, ...(s.expect ? { expect: s.expect } : {}) };
+      }
+      case "init":
+      case "mmap": {
+        const s = ld.check(stepSchemas[op], body, bp);
+        return s?.expect ? { op, expect: s.expect } : { op };
+      }
+      case "run": {
+        const s = ld.check(stepSchemas.run, body, bp);
+        return { op: "run", threads: s.threads ?? 1, phases: lowerAccess(ld, s.access, [...bp, "access"]) };
+      }
+      case "ecall": {
+        const s = ld.check(stepSchemas.ecall, body, bp);
+        return {
+          op: "ecall",
+          touches: s.touch.map((t, j) => {
+            const r = parseSize(t);
+            if (typeof r === "string") ld.fail([...bp, "touch", j], r);
+            return r;
+          }),
+        };
+      }
+      case "modifyTypes": {
+        const s = ld.check(stepSchemas.modifyTypes, body, bp);
+        return { op: "modifyTypes", offset: s.offset, length: s.length, pageType: s.type === "tcs" ? "TCS" : "TRIM", ...(s.expect ? { expect: s.expect } : {}) };
+      }
+      case "restrictPermissions": {
+        const s = ld.check(stepSchemas.restrictPermissions, body, bp);
+        return { op: "restrictPermissions", offset: s.offset, length: s.length, perm: perm(s.perm, 0), ...(s.expect ? { expect: s.expect } : {}) };
+      }
+      case "eaccept": {
+        const s = ld.check(stepSchemas.eaccept, body, bp);
+        pagesOf(ld, s.offset, [...bp, "offset"], "an offset");
+        pagesOf(ld, s.length, [...bp, "length"], "a length");
+        return { op: "eaccept", offset: s.offset, length: s.length };
+      }
+      case "removePages": {
+        const s = ld.check(stepSchemas.removePages, body, bp);
+        return { op: "removePages", offset: s.offset, length: s.length, ...(s.expect ? { expect: s.expect } : {}) };
+      }
+      case "fork":
+        return { op: "fork", holdNs: ld.check(stepSchemas.fork, body, bp).hold };
+      case "idle":
+        return { op: "idle", durationNs: ld.check(stepSchemas.idle, body, bp) };
+      case "close":
+        ld.check(stepSchemas.close, body, bp);
+        return { op: "close" };
+      case "vepc": {
+        const s = ld.check(stepSchemas.vepc, body, bp);
+        pagesOf(ld, s.epc, [...bp, "epc"], "a guest EPC size");
+        return { op: "vepc", bytes: s.epc, touch: touchBytes(ld, s.touch, s.epc, [...bp, "touch"]) };
+      }
+      case "hold":
+        return { op: "hold", durationNs: ld.check(stepSchemas.hold, body, bp) };
+      case "exit":
+        return { op: "exit", code: ld.check(stepSchemas.exit, body, bp) };
+    }
+  });
+  if (steps.at(-1)?.op !== "exit") steps.push({ op: "exit", code: 0 });
+  return steps;
+}
+
+function lowerProgram(ld: Loader, raw: unknown, path: Path, totalEpc: number): Step[] {
+  const kind = variantOf(ld, raw, path, Object.keys(programSchemas) as (keyof typeof programSchemas)[], "a program");
+  if (kind === "preset") {
+    ld.check(presetProgramSchema, raw, path);
+    return presetTestSgxOversubscribed(totalEpc);
+  }
+  if (kind === "vm") {
+    const { vm } = ld.check(vmProgramSchema, raw, path);
+    pagesOf(ld, vm.epc, [...path, "vm", "epc"], "a guest EPC size");
+    const touch = touchBytes(ld, vm.touch, vm.epc, [...path, "vm", "touch"]);
+    return [{ op: "vepc", bytes: vm.epc, touch }, { op: "hold", durationNs: vm.hold ?? null }, { op: "exit", code: 0 }];
+  }
+  if (kind === "steps") {
+    const { steps } = ld.check(stepsProgramSchema, raw, path);
+    return lowerSteps(ld, steps, [...path, "steps"]);
+  }
+  const p = ld.check(enclaveProgramSchema, raw, path);
+  const e = p.enclave;
+  const ep = [...path, "enclave"];
+  pagesOf(ld, e.size, [...ep, "size"], "an enclave size");
+  const add = e.add ?? e.size;
+  const addPages = pagesOf(ld, add, [...ep, "add"], "an added size");
+  const tcs = e.tcs ?? 1;
+  if (addPages < tcs) ld.fail([...ep, "add"], `expected room for the ${tcs} TCS page(s), got ${addPages} page(s)`);
+  const threads = p.threads ?? 1;
+  if (threads > tcs) ld.fail([...path, "threads"], `expected at most tcs (${tcs}) threads, got ${threads}`);
+  const chunk = e.addChunk ?? add;
+  if (chunk === 0 || chunk % PAGE !== 0) ld.fail([...ep, "addChunk"], `expected a positive multiple of 4096 bytes, got ${chunk}`);
+  const measure = e.measure ?? true;
+  const regBytes = (addPages - tcs) * PAGE;
+  const steps: Step[] = [{ op: "create", size: e.size, debug: e.debug ?? false }];
+  if (regBytes > 0) steps.push({ op: "addPages", offset: 0, length: regBytes, type: "REG", perm: 7, measure, chunk });
+  steps.push({ op: "addPages", offset: regBytes, length: tcs * PAGE, type: "TCS", perm: 0, measure, chunk });
+  steps.push({ op: "init" }, { op: "mmap" });
+  if (p.access !== undefined) steps.push({ op: "run", threads, phases: lowerAccess(ld, p.access, [...path, "access"]) });
+  steps.push({ op: "exit", code: 0 });
+  return steps;
+}
+
+function lower(ld: Loader, overrides: LoadOverrides): Scenario {
+  const raw = ld.data();
+  if (raw === null || raw === undefined) ld.fail([], "expected a scenario mapping, got an empty file");
+  const top = ld.check(topSchema, raw, []);
+  const machine = lowerMachine(ld, top.machine);
+  const totalEpc = machine.sections.reduce((n, s) => n + s.size, 0);
+  const totalPages = totalEpc / PAGE;
+
+  const processes: ProcessConfig[] = [];
+  const baseNames = new Set<string>();
+  (top.processes ?? []).forEach((p, i) => {
+    const path = ["processes", i];
+    if (baseNames.has(p.name)) ld.fail([...path, "name"], `expected a unique process name, but "${p.name}" is used twice`);
+    baseNames.add(p.name);
+    if (p.program === undefined) ld.fail(path, "is missing its program (expected a program: enclave, preset, vm or steps)", undefined);
+    const steps = lowerProgram(ld, p.program, [...path, "program"], totalEpc);
+    const replicas = p.replicas ?? 1;
+    for (let r = 0; r < replicas; r++) {
+      processes.push({ name: replicas === 1 ? p.name : `${p.name}[${r}]`, start: p.start ?? 0, cgroup: p.cgroup ?? "/", steps });
+    }
+  });
+  const instance = (name: string): boolean => processes.some((q) => q.name === name || q.name.startsWith(`${name}[`));
+
+  const events: ScheduledEvent[] = (top.events ?? []).map((ev, i): ScheduledEvent => {
+    const path = ["events", i];
+    const kind = variantOf(ld, ev, path, ["kill", "memoryFailure", "inject"] as const, "an event");
+    if (kind === "kill") {
+      const e = ld.check(eventSchemas.kill, ev, path);
+      if (!instance(e.kill)) ld.fail([...path, "kill"], `expected the name of a process instance, got ${show(e.kill)}`);
+      return { at: e.at, action: { type: "kill", target: e.kill, signal: e.signal ?? "SIGKILL" } };
+    }
+    if (kind === "memoryFailure") {
+      const e = ld.check(eventSchemas.memoryFailure, ev, path);
+      const mf = e.memoryFailure;
+      if (mf.frame >= totalPages) ld.fail([...path, "memoryFailure", "frame"], `expected a frame below ${totalPages} (the EPC has ${totalPages} frames), got ${mf.frame}`);
+      const proc = mf.process ?? null;
+      if (proc !== null && !processes.some((q) => q.name === proc)) ld.fail([...path, "memoryFailure", "process"], `expected the name of a process instance, got ${show(proc)}`);
+      return { at: e.at, action: { type: "memoryFailure", frame: mf.frame, actionRequired: mf.actionRequired ?? false, process: proc } };
+    }
+    const e = ld.check(eventSchemas.inject, ev, path);
+    return { at: e.at, action: { type: "injectFailure", leaf: e.inject.leaf, count: e.inject.count ?? 1 } };
+  });
+  events.sort((a, b) => a.at - b.at);
+
+  return {
+    source: ld.source,
+    kernel: (top.kernel ?? "mainline") as KernelGeneration,
+    seed: overrides.seed ?? top.seed ?? 1,
+    untilNs: top.until ?? null,
+    machine,
+    options: {
+      eaugRaceFix: top.options?.eaugRaceFix ?? false,
+      timedSanitize: top.options?.timedSanitize ?? false,
+      schedQuantumNs: top.options?.schedQuantum ?? 4_000_000,
+    },
+    processes,
+    events,
+  };
+}
+
+export function parseScenarioText(text: string, source: string, overrides: LoadOverrides = {}): Scenario {
+  return lower(new Loader(text, source), overrides);
+}
+
+export function loadScenarioFile(path: string, overrides: LoadOverrides = {}): Scenario {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const reason = err.code === "ENOENT" ? "no such file" : err.code === "EISDIR" ? "it is a directory" : err.message;
+    throw new ScenarioError(`${path}: cannot read the scenario file: ${reason}.`);
+  }
+  return parseScenarioText(text, path, overrides);
+}
+
+export { nextPowerOfTwo };

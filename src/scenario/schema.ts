@@ -1,0 +1,233 @@
+// The scenario file format as zod schemas. Objects are strict, so a misspelt key is an error.
+// Sizes and times are validated by units.ts and arrive here already converted (bytes, integer ns).
+// Programs, steps and events are unions the loader dispatches by key, for precise error messages;
+// `documentSchema` puts them together for the published JSON Schema.
+import { z } from "zod";
+import { parseSize, parseTime } from "./units.js";
+
+export const ERRNO_NAMES = [
+  "EPERM",
+  "ENOENT",
+  "EINTR",
+  "EIO",
+  "ENXIO",
+  "E2BIG",
+  "EBADF",
+  "EAGAIN",
+  "ENOMEM",
+  "EACCES",
+  "EFAULT",
+  "EBUSY",
+  "EEXIST",
+  "ENODEV",
+  "EINVAL",
+  "ENOSPC",
+  "ERANGE",
+  "ENOTTY",
+  "ERESTARTSYS",
+] as const;
+
+export const SIGNAL_NAMES = ["SIGHUP", "SIGINT", "SIGQUIT", "SIGKILL", "SIGUSR1", "SIGUSR2", "SIGTERM", "SIGBUS", "SIGSEGV"] as const;
+
+const sizeInput = z.union([z.number(), z.string()]);
+
+function converted(parse: (v: unknown) => number | string, description: string) {
+  return sizeInput
+    .transform((v, ctx) => {
+      const r = parse(v);
+      if (typeof r === "string") {
+        ctx.addIssue({ code: "custom", message: r });
+        return z.NEVER;
+      }
+      return r;
+    })
+    .describe(description);
+}
+
+export const size = (description: string) => converted(parseSize, `${description} (bytes, or a string with a unit: 4096, "64KiB", "128MiB", "1GiB")`);
+export const time = (description: string) => converted(parseTime, `${description} (a string with a unit: "200ns", "10us", "5ms", "2s")`);
+
+const unit01 = z.number().min(0).max(1);
+
+export const patternFields = {
+  pattern: z.enum(["sequential", "uniform", "zipf", "hotcold"]).describe("how pages are picked: in order, uniformly, Zipf-distributed (page 0 most popular), or hot/cold"),
+  pages: size("working-set size; pages [offset, offset + pages) of the enclave are accessed"),
+  offset: size("first byte of the working set within the enclave").optional(),
+  count: z.number().int().min(0).describe("accesses per thread"),
+  writeRatio: unit01.optional().describe("fraction of accesses that are writes (default 0)"),
+  think: time("compute time between two accesses (default 0)").optional(),
+  skew: z.number().gt(0).optional().describe("zipf exponent s (default 0.99)"),
+  hot: z
+    .strictObject({
+      fraction: unit01.optional().describe("fraction of the working set that is hot (default 0.1)"),
+      probability: unit01.optional().describe("fraction of accesses that go to hot pages (default 0.9)"),
+    })
+    .optional()
+    .describe("hotcold parameters"),
+};
+
+export const accessPatternSchema = z.strictObject(patternFields).describe("an access phase run by every thread");
+export const idlePhaseSchema = z.strictObject({ idle: time("pause length") }).describe("every thread leaves the enclave and sleeps");
+export const growPhaseSchema = z.strictObject({ grow: size("bytes of new pages to touch above the heap top (SGX2: EAUG on fault, then EACCEPT)") });
+export const shrinkPhaseSchema = z.strictObject({ shrink: size("bytes to trim from the heap top (SGX2: MODIFY_TYPES to TRIM, EACCEPT, REMOVE_PAGES)") });
+
+/** the phase kinds, keyed by the key that identifies them */
+export const phaseSchemas = { idle: idlePhaseSchema, grow: growPhaseSchema, shrink: shrinkPhaseSchema, pattern: accessPatternSchema } as const;
+
+export const phasesSchema = z
+  .strictObject({ phases: z.array(z.unknown()).min(1).describe("phases run in order; each begins when every thread has finished the previous one") })
+  .describe("a list of phases");
+
+const phaseUnion = z.union([accessPatternSchema, idlePhaseSchema, growPhaseSchema, shrinkPhaseSchema]);
+const accessUnion = z.union([accessPatternSchema, z.strictObject({ phases: z.array(phaseUnion).min(1) })]);
+
+export const enclaveProgramSchema = z.strictObject({
+  enclave: z
+    .strictObject({
+      size: size("ELRANGE size; the kernel accepts only powers of two"),
+      add: size("bytes added with ADD_PAGES before EINIT, TCS pages included (default: size)").optional(),
+      measure: z.boolean().optional().describe("EEXTEND every added page (default true)"),
+      tcs: z.number().int().min(1).optional().describe("TCS pages, at the top of the added region (default 1)"),
+      debug: z.boolean().optional().describe("set the DEBUG attribute (default false)"),
+      addChunk: size("bytes per ADD_PAGES call (default: the whole region)").optional(),
+    })
+    .describe("the enclave to build"),
+  threads: z.number().int().min(1).max(64).optional().describe("threads running the access program (default 1, at most tcs)"),
+  access: z.unknown().optional().describe("an access pattern, or {phases: [...]}; without it the program builds, initializes and exits"),
+});
+
+export const presetProgramSchema = z.strictObject({
+  preset: z.enum(["test_sgx_oversubscribed"]).describe("test_sgx_oversubscribed: the kernel selftest's workload, an enclave with a heap as large as the EPC"),
+});
+
+export const vmProgramSchema = z.strictObject({
+  vm: z
+    .strictObject({
+      epc: size("guest EPC size (/dev/sgx_vepc mapping)"),
+      touch: z.union([z.literal("all"), sizeInput]).optional().describe('how much of it the guest faults in: "all" (default) or a size'),
+      hold: time("how long the guest keeps its EPC after touching it (default: until every other process has exited)").optional(),
+    })
+    .describe("a KVM guest using virtual EPC"),
+});
+
+export const stepsProgramSchema = z.strictObject({
+  steps: z.array(z.unknown()).min(1).describe("low-level program: one system call or enclave action per item"),
+});
+
+export const programSchemas = { enclave: enclaveProgramSchema, preset: presetProgramSchema, vm: vmProgramSchema, steps: stepsProgramSchema } as const;
+
+const expect = z.enum(ERRNO_NAMES).optional().describe("the errno this step is expected to fail with; the program then continues");
+const permString = z
+  .string()
+  .regex(/^r?w?x?$/, 'expected permission letters in the order r, w, x, such as "rw" or "rx" (or "")')
+  .describe("SECINFO permissions");
+
+export const stepSchemas = {
+  create: z.strictObject({ size: size("ELRANGE size"), debug: z.boolean().optional(), expect }),
+  addPages: z.strictObject({
+    offset: size("offset in the enclave"),
+    length: size("bytes to add"),
+    type: z.enum(["reg", "tcs"]).optional().describe("page type (default reg)"),
+    perm: permString.optional(),
+    measure: z.boolean().optional(),
+    chunk: size("bytes per ioctl").optional(),
+    expect,
+  }),
+  init: z.union([z.null(), z.strictObject({ expect })]),
+  mmap: z.union([z.null(), z.strictObject({ expect })]),
+  run: z.strictObject({ threads: z.number().int().min(1).max(64).optional(), access: z.unknown() }),
+  ecall: z.strictObject({ touch: z.array(sizeInput).describe("enclave offsets touched by one ECALL") }),
+  modifyTypes: z.strictObject({ offset: size("offset"), length: size("length"), type: z.enum(["tcs", "trim"]), expect }),
+  restrictPermissions: z.strictObject({ offset: size("offset"), length: size("length"), perm: permString, expect }),
+  eaccept: z.strictObject({ offset: size("offset"), length: size("length") }),
+  removePages: z.strictObject({ offset: size("offset"), length: size("length"), expect }),
+  fork: z.strictObject({ hold: time("how long the child lives") }),
+  idle: time("sleep"),
+  close: z.union([z.null(), z.strictObject({})]),
+  vepc: z.strictObject({ epc: size("guest EPC size"), touch: z.union([z.literal("all"), sizeInput]).optional() }),
+  hold: z.union([z.null(), time("how long to hold")]),
+  exit: z.number().int().min(0).max(255),
+} as const;
+
+export const eventSchemas = {
+  kill: z.strictObject({
+    at: time("when"),
+    kill: z.string().describe('process instance ("name[1]") or base name (every replica)'),
+    signal: z.enum(SIGNAL_NAMES).optional().describe("default SIGKILL"),
+  }),
+  memoryFailure: z.strictObject({
+    at: time("when"),
+    memoryFailure: z.strictObject({
+      frame: z.number().int().min(0).describe("EPC frame number (frames are numbered from 0 across the sections)"),
+      actionRequired: z.boolean().optional().describe("MF_ACTION_REQUIRED: SIGBUS to `process`"),
+      process: z.string().nullable().optional(),
+    }),
+  }),
+  inject: z.strictObject({
+    at: time("when"),
+    inject: z.strictObject({
+      leaf: z.enum(["EEXTEND", "EWB", "ELDU"]).describe("the ENCLS leaf whose next executions fail"),
+      count: z.number().int().min(1).optional().describe("how many (default 1)"),
+    }),
+  }),
+} as const;
+
+export const processSchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9_.-]+$/, "expected a name of letters, digits, '_', '.' and '-'").describe("process name"),
+  start: time("start time (default 0)").optional(),
+  replicas: z.number().int().min(1).max(10_000).optional().describe("instances, named name[0], name[1], ... (default 1)"),
+  cgroup: z.string().regex(/^\//, 'expected a cgroup path starting with "/"').optional().describe('cgroup path (default "/")'),
+  program: z.unknown(),
+});
+
+export const machineSchema = z.strictObject({
+  epc: size("total EPC, split evenly over the NUMA nodes").optional(),
+  sections: z
+    .array(z.strictObject({ size: size("section size"), node: z.number().int().min(0).optional() }))
+    .min(1)
+    .optional()
+    .describe("EPC sections in CPUID order (instead of epc)"),
+  numaNodes: z.number().int().min(1).max(64).optional().describe("default 1"),
+  cpus: z.number().int().min(1).max(1024).optional().describe("default 8"),
+  sgx2: z.boolean().optional().describe("EAUG/EMODPR/EMODT support (default true)"),
+  profile: z.string().optional().describe("cost profile (default client-128m); see `epcsim profiles`"),
+  costs: z.record(z.string(), z.number().min(0)).optional().describe("cost parameter overrides in the profile's units"),
+});
+
+export const optionsSchema = z.strictObject({
+  eaugRaceFix: z.boolean().optional().describe("the proposed fix for the EAUG race (quirk Q11): the loser retries instead of SIGBUS"),
+  timedSanitize: z.boolean().optional().describe("ksgxd sanitizes the EPC from t=0 instead of instantly before it"),
+  schedQuantum: time("scheduler time slice (default 4ms)").optional(),
+});
+
+export const topSchema = z.strictObject({
+  kernel: z.enum(["mainline", "v17", "v5"]).optional().describe("driver generation (default mainline)"),
+  seed: z.number().int().min(0).max(2 ** 31 - 1).optional().describe("PRNG seed (default 1)"),
+  until: time("stop the simulation at this simulated time").optional(),
+  machine: machineSchema.optional(),
+  options: optionsSchema.optional(),
+  processes: z.array(processSchema).optional(),
+  events: z.array(z.unknown()).optional(),
+});
+
+/** the whole document with its unions spelled out, for the published JSON Schema */
+export const documentSchema = topSchema.extend({
+  processes: z.array(
+    processSchema.extend({
+      program: z.union([
+        enclaveProgramSchema.extend({ access: accessUnion.optional() }),
+        presetProgramSchema,
+        vmProgramSchema,
+        stepsProgramSchema.extend({
+          steps: z.array(z.union(Object.entries(stepSchemas).map(([k, s]) => z.strictObject({ [k]: s })) as unknown as [z.ZodType, z.ZodType])),
+        }),
+      ]),
+    }),
+  ).optional(),
+  events: z.array(z.union([eventSchemas.kill, eventSchemas.memoryFailure, eventSchemas.inject])).optional(),
+});
+
+export function scenarioJsonSchema(): object {
+  const schema = z.toJSONSchema(documentSchema, { io: "input", unrepresentable: "any" }) as Record<string, unknown>;
+  return { ...schema, title: "epcsim scenario", description: "A scenario for epcsim, the SGX EPC memory-management simulator." };
+}
