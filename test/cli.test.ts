@@ -1,0 +1,129 @@
+// The command line as a user meets it: exit codes, the one-line errors, the JSON contract.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const cli = fileURLToPath(new URL("../src/cli/main.js", import.meta.url));
+const root = fileURLToPath(new URL("../../", import.meta.url));
+
+function epcsim(...args: string[]): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [cli, ...args], { cwd: root, encoding: "utf8" });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+function scenarioFile(text: string): string {
+  const dir = mkdtempSync(join(tmpdir(), "epcsim-"));
+  const f = join(dir, "s.yaml");
+  writeFileSync(f, text);
+  return f;
+}
+
+const SMALL = `
+machine: { epc: 4MiB, cpus: 2 }
+processes:
+  - name: app
+    replicas: 2
+    program:
+      enclave: { size: 4MiB, add: 2MiB, tcs: 1 }
+      access: { pattern: uniform, pages: 2MiB, count: 2000 }
+  - name: dup
+    program:
+      steps:
+        - create: { size: 64KiB }
+        - addPages: { offset: 0, length: 4KiB }
+        - addPages: { offset: 0, length: 4KiB }
+events:
+  - { at: 1ms, kill: "app[1]", signal: SIGTERM }
+`;
+
+test("run --json prints the result contract", () => {
+  const r = epcsim("run", scenarioFile(SMALL), "--json", "--check-invariants");
+  assert.equal(r.code, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  for (const k of ["kernel", "seed", "simulatedNs", "processes", "counters", "epc", "invariants"]) assert.ok(k in j, k);
+  assert.equal(j.kernel, "mainline");
+  assert.deepEqual(
+    j.processes.map((p: { name: string }) => p.name),
+    ["app[0]", "app[1]", "dup"],
+  );
+  for (const p of j.processes) for (const k of ["name", "cgroup", "exitCode", "signal", "error"]) assert.ok(k in p, k);
+  const [a0, a1, dup] = j.processes;
+  assert.equal(a0.exitCode, 0);
+  assert.equal(a1.exitCode, 143);
+  assert.equal(a1.signal, "SIGTERM");
+  assert.deepEqual(dup.error, { op: "SGX_IOC_ENCLAVE_ADD_PAGES", errno: "EBUSY" });
+  assert.equal(dup.exitCode, 1);
+  for (const k of ["ECREATE", "EADD", "EEXTEND", "EINIT", "EREMOVE", "EPA", "EBLOCK", "ETRACK", "EWB", "ELDU", "EAUG", "EMODPR", "EMODT", "ipi", "faults", "reclaimBatches"])
+    assert.equal(typeof j.counters[k], "number", k);
+  assert.equal(j.epc.totalPages, 1024);
+  assert.equal(j.epc.freePages, 1024);
+  assert.ok(j.invariants.checked > 0);
+  assert.deepEqual(j.invariants.violations, []);
+});
+
+test("the same file and seed give byte-identical output; --seed changes it", () => {
+  const f = scenarioFile(SMALL);
+  const a = epcsim("run", f, "--json");
+  const b = epcsim("run", f, "--json");
+  assert.equal(a.stdout, b.stdout);
+  const c = epcsim("run", f, "--json", "--seed", "99");
+  assert.equal(JSON.parse(c.stdout).seed, 99);
+  assert.notEqual(c.stdout, a.stdout);
+});
+
+test("--out writes summary.json atomically (no temporary file left)", () => {
+  const out = mkdtempSync(join(tmpdir(), "epcsim-out-"));
+  const r = epcsim("run", scenarioFile(SMALL), "--out", out);
+  assert.equal(r.code, 0);
+  assert.ok(existsSync(join(out, "summary.json")));
+  assert.deepEqual(readdirSync(out), ["summary.json"]);
+  assert.equal(JSON.parse(readFileSync(join(out, "summary.json"), "utf8")).kernel, "mainline");
+  assert.match(r.stdout, /processes/);
+});
+
+test("an invalid scenario exits 2 with one line naming file, line and field", () => {
+  const f = scenarioFile("machine:\n  epc: 64 lemons\n");
+  const r = epcsim("run", f);
+  assert.equal(r.code, 2);
+  assert.equal(r.stdout, "");
+  const lines = r.stderr.trimEnd().split("\n");
+  assert.equal(lines.length, 1);
+  assert.match(lines[0] ?? "", /s\.yaml:2:8: machine\.epc: expected a size/);
+});
+
+test("a missing file, a bad option and a bad --seed exit 2", () => {
+  assert.equal(epcsim("run", "/nonexistent/x.yaml").code, 2);
+  assert.equal(epcsim("run", scenarioFile(SMALL), "--bogus").code, 2);
+  assert.equal(epcsim("run", scenarioFile(SMALL), "--seed", "abc").code, 2);
+  assert.equal(epcsim("frobnicate").code, 2);
+});
+
+test("a kernel generation that is not implemented yet is refused with exit 2", () => {
+  const r = epcsim("run", scenarioFile("kernel: v17\n"));
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /kernel: v17 is not implemented yet/);
+});
+
+test("schema and profiles print what they promise", () => {
+  const s = epcsim("schema");
+  assert.equal(s.code, 0);
+  const published = JSON.parse(readFileSync(join(root, "schema/scenario.schema.json"), "utf8"));
+  assert.deepEqual(JSON.parse(s.stdout), published, "schema/scenario.schema.json is up to date (npm run schema)");
+  const p = epcsim("profiles");
+  assert.match(p.stdout, /client-128m/);
+  const d = epcsim("profiles", "client-128m");
+  assert.match(d.stdout, /\| ewb \| 13000 \| cycles \| derived \|/);
+  assert.equal(epcsim("profiles", "nope").code, 2);
+});
+
+test("the examples run", () => {
+  for (const f of readdirSync(join(root, "examples")).filter((x) => x.endsWith(".yaml"))) {
+    const r = epcsim("run", join("examples", f), "--json");
+    assert.equal(r.code, 0, `${f}: ${r.stderr}`);
+    assert.deepEqual(JSON.parse(r.stdout).invariants.violations, []);
+  }
+});
