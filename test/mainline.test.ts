@@ -193,3 +193,53 @@ test("a failed ELDU loses the page: the next access gets SIGBUS (Q4)", () => {
   assert.equal(summary.processes[0]?.signal, "SIGBUS");
   assert.equal(summary.epc.freeListPages, summary.epc.totalPages);
 });
+
+test("INIT of a PROVISIONKEY enclave fails with EACCES unless SGX_IOC_ENCLAVE_PROVISION came first", () => {
+  const base = (extra: Scenario["processes"][number]["steps"]) => [
+    { op: "create" as const, size: 64 * 1024, debug: false, provisionKey: true },
+    ...extra,
+    { op: "addPages" as const, offset: 0, length: PAGE, type: "TCS" as const, perm: 0, measure: true, chunk: PAGE },
+    { op: "init" as const },
+    { op: "exit" as const, code: 0 },
+  ];
+  const { summary } = simulate(
+    scenario(machine(1 * MiB), [
+      proc("denied", base([])),
+      proc("allowed", base([{ op: "provision", validFd: true }])),
+      proc("badfd", base([{ op: "provision", validFd: false }])),
+    ]),
+  );
+  const [denied, allowed, badfd] = summary.processes;
+  assert.deepEqual(denied?.error, { op: "SGX_IOC_ENCLAVE_INIT", errno: "EACCES" });
+  assert.equal(allowed?.exitCode, 0);
+  assert.deepEqual(badfd?.error, { op: "SGX_IOC_ENCLAVE_PROVISION", errno: "EINVAL" });
+});
+
+test("ioctls check their arguments in the kernel's order and return its errno", () => {
+  const cases: [Scenario["processes"][number]["steps"], string, string][] = [
+    [[{ op: "create", size: 3 * PAGE, debug: false }], "SGX_IOC_ENCLAVE_CREATE", "EINVAL"],
+    [[{ op: "init" }], "SGX_IOC_ENCLAVE_INIT", "EINVAL"],
+    [[{ op: "addPages", offset: 0, length: PAGE, type: "REG", perm: 3, measure: true, chunk: PAGE }], "SGX_IOC_ENCLAVE_ADD_PAGES", "EINVAL"],
+    [[{ op: "create", size: 16 * PAGE, debug: false }, { op: "addPages", offset: 100, length: PAGE, type: "REG", perm: 3, measure: true, chunk: PAGE }], "SGX_IOC_ENCLAVE_ADD_PAGES", "EINVAL"],
+    [[{ op: "create", size: 16 * PAGE, debug: false }, { op: "addPages", offset: 16 * PAGE, length: PAGE, type: "REG", perm: 3, measure: true, chunk: PAGE }], "SGX_IOC_ENCLAVE_ADD_PAGES", "EINVAL"],
+    [[{ op: "create", size: 16 * PAGE, debug: false }, { op: "addPages", offset: 0, length: PAGE, type: "REG", perm: 2, measure: true, chunk: PAGE }], "SGX_IOC_ENCLAVE_ADD_PAGES", "EINVAL"],
+    [[{ op: "create", size: 16 * PAGE, debug: false }, { op: "addPages", offset: 0, length: PAGE, type: "TCS", perm: 3, measure: true, chunk: PAGE }], "SGX_IOC_ENCLAVE_ADD_PAGES", "EINVAL"],
+    [[{ op: "create", size: 16 * PAGE, debug: false }, { op: "create", size: 16 * PAGE, debug: false }], "SGX_IOC_ENCLAVE_CREATE", "EINVAL"],
+    [[...build(16 * PAGE, 4).slice(0, 3), { op: "modifyTypes", offset: 0, length: PAGE, pageType: "TRIM" }], "SGX_IOC_ENCLAVE_MODIFY_TYPES", "EINVAL"],
+    [[...build(16 * PAGE, 4), { op: "removePages", offset: 0, length: PAGE }], "SGX_IOC_ENCLAVE_REMOVE_PAGES", "EPERM"],
+    [[...build(16 * PAGE, 4), { op: "modifyTypes", offset: 0, length: PAGE, pageType: "TRIM" }, { op: "removePages", offset: 0, length: PAGE }], "SGX_IOC_ENCLAVE_REMOVE_PAGES", "EPERM"],
+    [[...build(16 * PAGE, 4), { op: "restrictPermissions", offset: 0, length: PAGE, perm: 2 }], "SGX_IOC_ENCLAVE_RESTRICT_PERMISSIONS", "EINVAL"],
+    [[...build(16 * PAGE, 4), { op: "restrictPermissions", offset: 3 * PAGE, length: PAGE, perm: 1 }], "SGX_IOC_ENCLAVE_RESTRICT_PERMISSIONS", "EINVAL"],
+    [[...build(16 * PAGE, 4), { op: "modifyTypes", offset: 15 * PAGE, length: PAGE, pageType: "TRIM" }], "SGX_IOC_ENCLAVE_MODIFY_TYPES", "EFAULT"],
+  ];
+  for (const [steps, op, errno] of cases) {
+    const { summary } = simulate(scenario(machine(1 * MiB), [proc("p", [...steps, { op: "exit", code: 0 }])]));
+    assert.deepEqual(summary.processes[0]?.error, { op, errno }, JSON.stringify(steps.at(-1)));
+    assert.equal(summary.processes[0]?.exitCode, 1);
+  }
+  // without SGX2 the SGX2 ioctls are ENODEV
+  const { summary } = simulate(
+    scenario(machine(1 * MiB, { sgx2: false }), [proc("p", [...build(16 * PAGE, 4), { op: "modifyTypes", offset: 0, length: PAGE, pageType: "TRIM" }, { op: "exit", code: 0 }])]),
+  );
+  assert.deepEqual(summary.processes[0]?.error, { op: "SGX_IOC_ENCLAVE_MODIFY_TYPES", errno: "ENODEV" });
+});

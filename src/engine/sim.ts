@@ -12,6 +12,7 @@ import {
   sgxIocEnclaveCreate,
   sgxIocEnclaveInit,
   sgxIocEnclaveModifyTypes,
+  sgxIocEnclaveProvision,
   sgxIocEnclaveRemovePages,
   sgxIocEnclaveRestrictPermissions,
   type IoctlResult,
@@ -25,6 +26,7 @@ import {
   SGX_IOC_ENCLAVE_CREATE,
   SGX_IOC_ENCLAVE_INIT,
   SGX_IOC_ENCLAVE_MODIFY_TYPES,
+  SGX_IOC_ENCLAVE_PROVISION,
   SGX_IOC_ENCLAVE_REMOVE_PAGES,
   SGX_IOC_ENCLAVE_RESTRICT_PERMISSIONS,
   SGX_PAGE_TYPE_TCS,
@@ -512,8 +514,15 @@ export class Simulator implements KernelEnv {
     switch (step.op) {
       case "create": {
         const encl = this.openEncl(p);
-        const ret = yield* this.kernel(t, sgxIocEnclaveCreate(sgx, encl, step.size, step.debug));
+        const ret = yield* this.kernel(t, sgxIocEnclaveCreate(sgx, encl, step.size, step.debug, step.provisionKey ?? false));
         if (ret < 0) return this.failed(p, SGX_IOC_ENCLAVE_CREATE, ret, step.expect);
+        return true;
+      }
+      case "provision": {
+        const encl = this.openEncl(p);
+        const ret = sgxIocEnclaveProvision(sgx, encl, step.validFd);
+        yield sgx.takeCost();
+        if (ret < 0) return this.failed(p, SGX_IOC_ENCLAVE_PROVISION, ret, step.expect);
         return true;
       }
       case "addPages": {

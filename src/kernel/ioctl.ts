@@ -4,7 +4,7 @@
 import { enclsFaulted } from "../hw/epcm.js";
 import { EP_TRIM_ACCEPTED } from "./encl-page.js";
 import { sgxAllocEpcPage, sgxMarkPageReclaimable, sgxShouldReclaim, sgxUnmarkPageReclaimable } from "./alloc.js";
-import { EAGAIN, EBUSY, EFAULT, EINVAL, EIO, ENODEV, EPERM, ERESTARTSYS } from "./errno.js";
+import { EACCES, EAGAIN, EBUSY, EFAULT, EINVAL, EIO, ENODEV, EPERM, ERESTARTSYS } from "./errno.js";
 import {
   sgxEnclAddVaPage,
   sgxEnclFreeEpcPage,
@@ -22,6 +22,10 @@ import {
   PAGE_SIZE,
   PROT_R,
   PROT_W,
+  SGX_ATTR_DEBUG,
+  SGX_ATTR_MODE64BIT,
+  SGX_ATTR_PROVISIONKEY,
+  SGX_ATTR_UNPRIV_MASK,
   SGX_ENCL_CREATED,
   SGX_ENCL_DEBUG,
   SGX_ENCL_INITIALIZED,
@@ -45,7 +49,7 @@ function isPowerOfTwo(n: number): boolean {
 }
 
 /** mirrors sgx_ioc_enclave_create() / sgx_encl_create() */
-export function* sgxIocEnclaveCreate(sgx: Sgx, encl: Encl, size: number, debug: boolean): Generator<number, number> {
+export function* sgxIocEnclaveCreate(sgx: Sgx, encl: Encl, size: number, debug: boolean, provisionKey = false): Generator<number, number> {
   sgx.addCost(sgx.costs.ioctlEntry);
   if ((encl.flags & SGX_ENCL_CREATED) !== 0) return -EINVAL;
   if (!isPowerOfTwo(size)) return -EINVAL;
@@ -64,6 +68,8 @@ export function* sgxIocEnclaveCreate(sgx: Sgx, encl: Encl, size: number, debug: 
     return -EIO;
   }
   if (debug) encl.flags |= SGX_ENCL_DEBUG;
+  encl.attributes = SGX_ATTR_MODE64BIT | (debug ? SGX_ATTR_DEBUG : 0n) | (provisionKey ? SGX_ATTR_PROVISIONKEY : 0n);
+  encl.attributesMask = SGX_ATTR_UNPRIV_MASK;
   encl.size = size;
   sgx.enclPages.index[encl.secsPage] = encl.secsIndex;
   sgx.enclPages.frame[encl.secsPage] = frame;
@@ -170,7 +176,8 @@ export function* sgxIocEnclaveAddPages(
 export function* sgxIocEnclaveInit(sgx: Sgx, encl: Encl): Generator<number, number> {
   sgx.addCost(sgx.costs.ioctlEntry);
   if ((encl.flags & SGX_ENCL_CREATED) === 0 || (encl.flags & SGX_ENCL_INITIALIZED) !== 0) return -EINVAL;
-  if ((encl.attributes & ~encl.attributesMask) !== 0n) return -EACCES_;
+  // e.g. PROVISIONKEY without SGX_IOC_ENCLAVE_PROVISION
+  if ((encl.attributes & ~encl.attributesMask) !== 0n) return -EACCES;
   sgx.addCost(sgx.costs.sha256Modulus);
   const ret = sgx.epcm.einit(encl.secs);
   yield sgx.takeCost();
@@ -178,7 +185,14 @@ export function* sgxIocEnclaveInit(sgx: Sgx, encl: Encl): Generator<number, numb
   encl.flags |= SGX_ENCL_INITIALIZED;
   return 0;
 }
-const EACCES_ = 13;
+
+/** mirrors sgx_ioc_enclave_provision() / sgx_set_attribute(): any time, no state check */
+export function sgxIocEnclaveProvision(sgx: Sgx, encl: Encl, validFd: boolean): number {
+  sgx.addCost(sgx.costs.ioctlEntry);
+  if (!validFd) return -EINVAL;
+  encl.attributesMask |= SGX_ATTR_PROVISIONKEY;
+  return 0;
+}
 
 /** mirrors sgx_reclaim_direct() */
 function* sgxReclaimDirect(sgx: Sgx): Generator<number, void> {

@@ -67,7 +67,12 @@ export const X86_TRAP_PF = 14;
 
 // SECS attributes
 export const SGX_ATTR_DEBUG = 1n << 1n;
+export const SGX_ATTR_MODE64BIT = 1n << 2n;
 export const SGX_ATTR_PROVISIONKEY = 1n << 4n;
+export const SGX_ATTR_KSS = 1n << 7n;
+export const SGX_ATTR_ASYNC_EXIT_NOTIFY = 1n << 10n;
+/** attributes any enclave may have without extra permission */
+export const SGX_ATTR_UNPRIV_MASK = SGX_ATTR_DEBUG | SGX_ATTR_MODE64BIT | SGX_ATTR_KSS | SGX_ATTR_ASYNC_EXIT_NOTIFY;
 
 // ioctl names as user space spells them
 export const SGX_IOC_ENCLAVE_CREATE = "SGX_IOC_ENCLAVE_CREATE";

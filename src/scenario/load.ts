@@ -306,7 +306,11 @@ function lowerSteps(ld: Loader, items: unknown[], path: Path): Step[] {
     switch (op) {
       case "create": {
         const s = ld.check(stepSchemas.create, body, bp);
-        return { op: "create", size: s.size, debug: s.debug ?? false, ...(s.expect ? { expect: s.expect } : {}) };
+        return { op: "create", size: s.size, debug: s.debug ?? false, ...(s.provisionKey ? { provisionKey: true } : {}), ...(s.expect ? { expect: s.expect } : {}) };
+      }
+      case "provision": {
+        const s = ld.check(stepSchemas.provision, body, bp);
+        return { op: "provision", validFd: s?.fd !== "other", ...(s?.expect ? { expect: s.expect } : {}) };
       }
       case "addPages": {
         const s = ld.check(stepSchemas.addPages, body, bp);

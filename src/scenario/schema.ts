@@ -123,7 +123,19 @@ const permString = z
   .describe("SECINFO permissions");
 
 export const stepSchemas = {
-  create: z.strictObject({ size: size("ELRANGE size"), debug: z.boolean().optional(), expect }),
+  create: z.strictObject({
+    size: size("ELRANGE size"),
+    debug: z.boolean().optional().describe("the DEBUG attribute"),
+    provisionKey: z.boolean().optional().describe("the PROVISIONKEY attribute: INIT then fails with EACCES unless a provision step came first"),
+    expect,
+  }),
+  provision: z.union([
+    z.null(),
+    z.strictObject({
+      fd: z.enum(["sgx_provision", "other"]).optional().describe('the file passed: /dev/sgx_provision (default) or another one (EINVAL)'),
+      expect,
+    }),
+  ]),
   addPages: z.strictObject({
     offset: size("offset in the enclave"),
     length: size("bytes to add"),

@@ -70,7 +70,9 @@ export type Phase =
  * recorded and the program continues; any other failure ends the process with exit code 1.
  */
 export type Step =
-  | { op: "create"; size: number; debug: boolean; expect?: string }
+  | { op: "create"; size: number; debug: boolean; provisionKey?: boolean; expect?: string }
+  /** SGX_IOC_ENCLAVE_PROVISION with an fd of /dev/sgx_provision (or, with validFd false, of another file) */
+  | { op: "provision"; validFd: boolean; expect?: string }
   | {
       op: "addPages";
       offset: number;
