@@ -84,10 +84,10 @@ globalThis.gc?.();
 const rssBefore = process.memoryUsage().rss;
 const sim = new Simulator(big);
 const pages = sim.sgx.pages;
-const frameArrays = [pages.list, pages.flags, pages.poison, pages.ownerKind, pages.owner, pages.prev, pages.next, sim.sgx.epcm.state];
+const frameArrays = [pages.list, pages.flags, pages.poison, pages.ownerKind, pages.owner, pages.prev, pages.next, sim.sgx.epcm.state, sim.sgx.epcm.ownerPlusOne];
 const allocated = frameArrays.reduce((n, a) => n + a.byteLength, 0) / sim.sgx.totalPages;
 const rssPerFrame = (process.memoryUsage().rss - rssBefore) / sim.sgx.totalPages;
-const perFrameLayout = EpcPages.bytesPerFrame() + 1; // + the EPCM byte
+const perFrameLayout = EpcPages.bytesPerFrame() + 5; // + the EPCM state byte and owner
 
 console.log("epcsim benchmarks (best of 5 runs, one core)");
 console.log(`  accesses/s, working set fits   ${fmt(ACCESSES / (ms("fits: accesses") / 1000))}   (target >= 2 M)`);

@@ -93,6 +93,7 @@ export function checkInvariants(sgx: Sgx): string[] {
         if (pages.owner[frame] !== e || pages.ownerKind[frame] !== OWNER_ENCL_PAGE)
           out.push(`${name}: frame ${frame} of page ${index} is not owned by that page.`);
         if (!sgx.epcm.isValid(frame)) out.push(`${name}: resident page ${index} has an invalid EPCM entry.`);
+        else if (sgx.epcm.owner(frame) !== encl.id) out.push(`${name}: the EPCM says frame ${frame} of page ${index} belongs to enclave ${sgx.epcm.owner(frame)}.`);
       } else {
         const flags = ep.flags[e] as number;
         if ((flags & EP_HOLDS_SLOT) !== 0) {
@@ -119,7 +120,7 @@ export function checkInvariants(sgx: Sgx): string[] {
       if ((encl.flags & SGX_ENCL_INITIALIZED) === 0 || childCnt !== 0)
         out.push(`${name}: the SECS is evicted but the enclave is not initialized or still has resident children.`);
     }
-    if (secsFrame >= 0 && sgx.epcm.type(secsFrame) !== SGX_PAGE_TYPE_SECS)
+    if (secsFrame >= 0 && (sgx.epcm.type(secsFrame) !== SGX_PAGE_TYPE_SECS || sgx.epcm.owner(secsFrame) !== encl.id))
       out.push(`${name}: the SECS frame ${secsFrame} is not a SECS in the EPCM.`);
     const vas = enclVaPages(sgx, encl);
     if (vas.length !== encl.vaCount) out.push(`${name}: the VA list links ${vas.length} pages but counts ${encl.vaCount}.`);

@@ -45,6 +45,10 @@ export function enclsFailed(ret: number): boolean {
 
 /** Per-enclave hardware state reachable through its SECS: child count and the TLB-tracking epoch. */
 export class SecsState {
+  constructor(
+    /** the enclave this SECS describes (the EPCM's ENCLAVESECS of its children points here) */
+    readonly id: number,
+  ) {}
   /** valid child frames (REG/TCS/TRIM) in the EPC */
   children = 0;
   initialized = false;
@@ -74,6 +78,10 @@ export function newLeafCounters(): LeafCounters {
 
 export class Epcm {
   readonly state: Uint8Array;
+  /** EPCM.ENCLAVESECS as enclave id + 1 (0: VA or invalid), so the array needs no fill */
+  readonly ownerPlusOne: Int32Array;
+  /** SECS states by enclave id, registered by ECREATE */
+  private readonly secsById: (SecsState | undefined)[] = [];
   readonly leaves = newLeafCounters();
   /** nanoseconds of ENCLS work not yet charged to the running actor */
   cost = 0;
@@ -85,6 +93,12 @@ export class Epcm {
     private readonly costs: Costs,
   ) {
     this.state = new Uint8Array(frames);
+    this.ownerPlusOne = new Int32Array(frames);
+  }
+
+  /** the enclave a SECS or child frame belongs to, -1 for VA and invalid frames */
+  owner(frame: number): number {
+    return (this.ownerPlusOne[frame] as number) - 1;
   }
 
   isValid(frame: number): boolean {
@@ -103,15 +117,22 @@ export class Epcm {
     return true;
   }
 
-  private set(frame: number, type: number, bits: number): void {
+  private set(frame: number, type: number, bits: number, owner: SecsState | null): void {
     this.state[frame] = (type << TYPE_SHIFT) | bits | EPCM_VALID;
+    this.ownerPlusOne[frame] = owner === null ? 0 : owner.id + 1;
+  }
+
+  private invalidate(frame: number): void {
+    this.state[frame] = 0;
+    this.ownerPlusOne[frame] = 0;
   }
 
   ecreate(frame: number, secs: SecsState): number {
     this.leaves.ECREATE++;
     this.cost += this.costs.ecreate;
     if (this.isValid(frame)) return ENCLS_PF;
-    this.set(frame, SGX_PAGE_TYPE_SECS, 0);
+    this.set(frame, SGX_PAGE_TYPE_SECS, 0, secs);
+    this.secsById[secs.id] = secs;
     secs.children = 0;
     secs.initialized = false;
     return 0;
@@ -121,7 +142,7 @@ export class Epcm {
     this.leaves.EADD++;
     this.cost += this.costs.eadd;
     if (this.isValid(frame) || secs.initialized) return ENCLS_PF;
-    this.set(frame, type, 0);
+    this.set(frame, type, 0, secs);
     secs.children++;
     return 0;
   }
@@ -145,23 +166,24 @@ export class Epcm {
     this.leaves.EPA++;
     this.cost += this.costs.epa;
     if (this.isValid(frame)) return ENCLS_PF;
-    this.set(frame, SGX_PAGE_TYPE_VA, 0);
+    this.set(frame, SGX_PAGE_TYPE_VA, 0, null);
     return 0;
   }
 
-  /** EREMOVE; `secs` is the enclave a child frame belongs to (null for SECS, VA and unowned frames) */
-  eremove(frame: number, secs: SecsState | null, ownSecs: SecsState | null = null): number {
+  /** EREMOVE: a SECS with valid children fails with SGX_CHILD_PRESENT; a child leaves its SECS */
+  eremove(frame: number): number {
     this.leaves.EREMOVE++;
     this.cost += this.costs.eremove;
     if (!this.isValid(frame)) return 0;
     const type = this.type(frame);
+    const secs = this.secsById[this.owner(frame)];
     if (type === SGX_PAGE_TYPE_SECS) {
-      if (ownSecs !== null && ownSecs.children > 0) return SGX_CHILD_PRESENT;
-    } else if (type !== SGX_PAGE_TYPE_VA && secs !== null) {
+      if (secs !== undefined && secs.children > 0) return SGX_CHILD_PRESENT;
+    } else if (type !== SGX_PAGE_TYPE_VA && secs !== undefined) {
       secs.children--;
       secs.blockedAt.delete(frame);
     }
-    this.state[frame] = 0;
+    this.invalidate(frame);
     return 0;
   }
 
@@ -202,18 +224,18 @@ export class Epcm {
       secs.children--;
       secs.blockedAt.delete(frame);
     }
-    this.state[frame] = 0;
+    this.invalidate(frame);
     return 0;
   }
 
   /** ELDU of a child (secs resident) or of the SECS itself (secs === null); `intact` is false for a lost page */
-  eldu(frame: number, type: number, secs: SecsState | null, secsFrame: number, intact: boolean): number {
+  eldu(frame: number, type: number, secs: SecsState | null, secsFrame: number, intact: boolean, owner: SecsState): number {
     this.leaves.ELDU++;
     this.cost += this.costs.eldu;
     if (this.isValid(frame)) return ENCLS_PF;
     if (secs !== null && (secsFrame < 0 || !this.isValid(secsFrame))) return ENCLS_PF;
     if (!intact || this.injected("ELDU")) return SGX_MAC_COMPARE_FAIL;
-    this.set(frame, type, 0);
+    this.set(frame, type, 0, secs ?? owner);
     if (secs !== null) secs.children++;
     return 0;
   }
@@ -222,7 +244,7 @@ export class Epcm {
     this.leaves.EAUG++;
     this.cost += this.costs.eaug;
     if (this.isValid(frame) || !secs.initialized) return ENCLS_PF;
-    this.set(frame, SGX_PAGE_TYPE_REG, EPCM_PENDING);
+    this.set(frame, SGX_PAGE_TYPE_REG, EPCM_PENDING, secs);
     secs.children++;
     return 0;
   }

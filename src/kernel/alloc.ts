@@ -50,7 +50,7 @@ export function* sgxSanitizePages(sgx: Sgx): Generator<number, void> {
     for (let a = s.first; a < end; a += SANITIZE_CHUNK) {
       const b = Math.min(a + SANITIZE_CHUNK, end);
       // the EREMOVEs take their time before the frames become free
-      for (let f = a; f < b; f++) if (!p.poison[f]) sgx.epcm.eremove(f, null);
+      for (let f = a; f < b; f++) if (!p.poison[f]) sgx.epcm.eremove(f);
       yield sgx.takeCost();
       let poisoned = 0;
       for (let f = a; f < b; f++) {

@@ -58,7 +58,7 @@ export class Encl {
   refcount = 1;
   attributes = 0n;
   attributesMask = 0n;
-  readonly secs = new SecsState();
+  readonly secs: SecsState;
   /** backing shmem: contents pages present (index -> 1) and PCMD pages (index -> live entries) */
   readonly backingContents = new SparseInt32Array();
   readonly backingPcmd = new SparseInt32Array();
@@ -71,6 +71,7 @@ export class Encl {
     sgx: Sgx,
   ) {
     this.secsPage = sgx.enclPages.alloc(id, 0, SGX_PAGE_TYPE_SECS, 0);
+    this.secs = new SecsState(id);
   }
 
   /** page index of the SECS in the backing file: PFN_DOWN(size) */
@@ -130,7 +131,7 @@ function finishVaPage(sgx: Sgx, encl: Encl, frame: number): number {
   const ret = sgx.epcm.epa(frame);
   if (ret !== 0) {
     // mirrors sgx_alloc_va_page(): WARN, EREMOVE + free, -EFAULT
-    sgxEnclFreeEpcPage(sgx, frame, null);
+    sgxEnclFreeEpcPage(sgx, frame);
     return -EFAULT;
   }
   const va = sgx.vaPages.alloc(encl.id);
@@ -177,7 +178,7 @@ export function sgxEnclShrink(sgx: Sgx, encl: Encl, va: number): void {
     const frame = sgx.vaPages.frame[va] as number;
     // the page may or may not have been list_add()ed yet
     if (encl.vaHead === va || sgx.vaPages.prev[va] !== -1) vaListRemove(sgx, encl, va);
-    sgxEnclFreeEpcPage(sgx, frame, null);
+    sgxEnclFreeEpcPage(sgx, frame);
     sgx.vaPages.release(va);
   }
 }
@@ -185,10 +186,8 @@ export function sgxEnclShrink(sgx: Sgx, encl: Encl, va: number): void {
 // ---- freeing enclave frames ---------------------------------------------------------------------
 
 /** mirrors sgx_encl_free_epc_page(): EREMOVE, then free; a failed EREMOVE leaks the frame */
-export function sgxEnclFreeEpcPage(sgx: Sgx, frame: number, encl: Encl | null, isSecs = false): void {
-  const ret = isSecs
-    ? sgx.epcm.eremove(frame, null, encl?.secs ?? null)
-    : sgx.epcm.eremove(frame, encl?.secs ?? null);
+export function sgxEnclFreeEpcPage(sgx: Sgx, frame: number): void {
+  const ret = sgx.epcm.eremove(frame);
   if (ret !== 0) {
     sgx.warn(`EREMOVE returned ${ret} on frame ${frame}: the page is leaked`);
     sgx.leaked++;
@@ -280,7 +279,7 @@ function __sgxEnclEldu(sgx: Sgx, encl: Encl, ep: number, frame: number, secsFram
   const pcmdFirst = index - (index % PCMDS_PER_PAGE);
   sgx.addCost(sgx.costs.backingCopy);
   const intact = ((pages.flags[ep] as number) & EP_LOST) === 0;
-  let ret = sgx.epcm.eldu(frame, pages.type[ep] as number, isSecs ? null : encl.secs, secsFrame, intact);
+  let ret = sgx.epcm.eldu(frame, pages.type[ep] as number, isSecs ? null : encl.secs, secsFrame, intact, encl.secs);
   if (ret !== 0) {
     if (enclsFailed(ret)) sgx.warn(`ELDU failed with ${ret} for enclave ${encl.id}; the page is lost`);
     ret = -EFAULT;
@@ -302,7 +301,7 @@ export function sgxEnclEldu(sgx: Sgx, encl: Encl, ep: number, secsFrame: number)
   if (frame < 0) return frame;
   const ret = __sgxEnclEldu(sgx, encl, ep, frame, secsFrame);
   if (ret !== 0) {
-    sgxEnclFreeEpcPage(sgx, frame, encl);
+    sgxEnclFreeEpcPage(sgx, frame);
     return ret;
   }
   const va = pages.vaPage[ep] as number;
@@ -466,7 +465,7 @@ export function sgxEnclEaugPage(sgx: Sgx, encl: Encl, slot: number, index: numbe
   }
   const va = sgxEnclGrowNoReclaim(sgx, encl);
   if (va < 0) {
-    sgxEnclFreeEpcPage(sgx, frame, encl);
+    sgxEnclFreeEpcPage(sgx, frame);
     pages.release(ep);
     if (va === -EBUSY) {
       sgx.counters.faultRetries++;
@@ -478,7 +477,7 @@ export function sgxEnclEaugPage(sgx: Sgx, encl: Encl, slot: number, index: numbe
   if (encl.pageArray.get(index) >= 0) {
     // xa_insert() -EBUSY: another thread added this page after our unlocked check (quirk Q11)
     sgxEnclShrink(sgx, encl, va);
-    sgxEnclFreeEpcPage(sgx, frame, encl);
+    sgxEnclFreeEpcPage(sgx, frame);
     pages.release(ep);
     return sgx.options.eaugRaceFix ? VM_FAULT_NOPAGE : sigbus(sgx);
   }
@@ -487,7 +486,7 @@ export function sgxEnclEaugPage(sgx: Sgx, encl: Encl, slot: number, index: numbe
   if (ret !== 0) {
     encl.pageArray.set(index, -1);
     sgxEnclShrink(sgx, encl, va);
-    sgxEnclFreeEpcPage(sgx, frame, encl);
+    sgxEnclFreeEpcPage(sgx, frame);
     pages.release(ep);
     return sigbus(sgx);
   }
@@ -547,7 +546,7 @@ export function sgxEnclRelease(sgx: Sgx, encl: Encl): void {
     if (frame >= 0) {
       // a page the reclaimer holds is skipped entirely (cannot happen: it holds an enclave ref)
       if (sgxUnmarkPageReclaimable(sgx, frame) === -EBUSY) continue;
-      sgxEnclFreeEpcPage(sgx, frame, encl);
+      sgxEnclFreeEpcPage(sgx, frame);
       encl.secsChildCnt--;
       pages.frame[ep] = -1;
     }
@@ -556,13 +555,13 @@ export function sgxEnclRelease(sgx: Sgx, encl: Encl): void {
   encl.pageArray.clear();
   const secsFrame = pages.frame[encl.secsPage] as number;
   if (encl.secsChildCnt === 0 && secsFrame >= 0) {
-    sgxEnclFreeEpcPage(sgx, secsFrame, encl, true);
+    sgxEnclFreeEpcPage(sgx, secsFrame);
     pages.frame[encl.secsPage] = -1;
   }
   while (encl.vaHead >= 0) {
     const va = encl.vaHead;
     vaListRemove(sgx, encl, va);
-    sgxEnclFreeEpcPage(sgx, sgx.vaPages.frame[va] as number, null);
+    sgxEnclFreeEpcPage(sgx, sgx.vaPages.frame[va] as number);
     sgx.vaPages.release(va);
   }
   if (encl.secsChildCnt !== 0 || (pages.frame[encl.secsPage] as number) >= 0) {

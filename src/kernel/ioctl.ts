@@ -63,7 +63,7 @@ export function* sgxIocEnclaveCreate(sgx: Sgx, encl: Encl, size: number, debug: 
     return frame;
   }
   if (sgx.epcm.ecreate(frame, encl.secs) !== 0) {
-    sgxEnclFreeEpcPage(sgx, frame, encl, true);
+    sgxEnclFreeEpcPage(sgx, frame);
     sgxEnclShrink(sgx, encl, va);
     return -EIO;
   }
@@ -107,7 +107,7 @@ function* sgxEnclAddPage(sgx: Sgx, encl: Encl, offset: number, type: number, per
   }
   const va = yield* sgxEnclGrow(sgx, encl);
   if (va < 0) {
-    sgxEnclFreeEpcPage(sgx, frame, encl);
+    sgxEnclFreeEpcPage(sgx, frame);
     pages.release(ep);
     return va;
   }
@@ -115,7 +115,7 @@ function* sgxEnclAddPage(sgx: Sgx, encl: Encl, offset: number, type: number, per
   if (encl.pageArray.get(index) >= 0) {
     // xa_insert(): a duplicate offset
     sgxEnclShrink(sgx, encl, va);
-    sgxEnclFreeEpcPage(sgx, frame, encl);
+    sgxEnclFreeEpcPage(sgx, frame);
     pages.release(ep);
     return -EBUSY;
   }
@@ -123,7 +123,7 @@ function* sgxEnclAddPage(sgx: Sgx, encl: Encl, offset: number, type: number, per
   if (sgx.epcm.eadd(frame, encl.secs, type) !== 0) {
     encl.pageArray.set(index, -1);
     sgxEnclShrink(sgx, encl, va);
-    sgxEnclFreeEpcPage(sgx, frame, encl);
+    sgxEnclFreeEpcPage(sgx, frame);
     pages.release(ep);
     return -EIO;
   }
@@ -136,7 +136,7 @@ function* sgxEnclAddPage(sgx: Sgx, encl: Encl, offset: number, type: number, per
     pages.frame[ep] = -1;
     encl.pageArray.set(index, -1);
     sgxEnclShrink(sgx, encl, va);
-    sgxEnclFreeEpcPage(sgx, frame, encl);
+    sgxEnclFreeEpcPage(sgx, frame);
     pages.release(ep);
     return -EIO;
   }
@@ -353,7 +353,7 @@ export function* sgxIocEnclaveRemovePages(sgx: Sgx, encl: Encl, offset: number, 
       break;
     }
     sgxZapEnclavePtes(sgx, encl, ep);
-    sgxEnclFreeEpcPage(sgx, frame, encl);
+    sgxEnclFreeEpcPage(sgx, frame);
     encl.secsChildCnt--;
     pages.frame[ep] = -1;
     encl.pageArray.set(index, -1);

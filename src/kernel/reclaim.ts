@@ -51,7 +51,7 @@ function sgxReclaimerWrite(sgx: Sgx, it: Isolated): void {
     const ret = sgxEnclEwb(sgx, encl, encl.secsPage, secsFrame, true);
     if (ret === 0) sgx.counters.secsEvicted++;
     // EREMOVE after a successful EWB is a no-op on the now invalid frame
-    sgxEnclFreeEpcPage(sgx, secsFrame, encl, true);
+    sgxEnclFreeEpcPage(sgx, secsFrame);
     pages.frame[encl.secsPage] = -1;
   }
 }

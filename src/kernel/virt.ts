@@ -47,7 +47,7 @@ export function sgxVepcFault(sgx: Sgx, vepc: Vepc, index: number): number {
 
 /** mirrors sgx_vepc_free_page(): EREMOVE, then free; false when EREMOVE failed */
 function sgxVepcFreePage(sgx: Sgx, frame: number): boolean {
-  if (sgx.epcm.eremove(frame, null) !== 0) return false;
+  if (sgx.epcm.eremove(frame) !== 0) return false;
   sgxFreeEpcPage(sgx, frame);
   return true;
 }
