@@ -1,0 +1,73 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { archMemoryFailure, sgxAllocEpcPageAnyNode, sgxAllocEpcPageNoReclaim, sgxFreeEpcPage, sgxMarkPageReclaimable, sgxUnmarkPageReclaimable } from "./alloc.js";
+import { EBUSY, ENOMEM } from "./errno.js";
+import { ON_LRU, ON_NONE, OWNER_VEPC } from "./epc-page.js";
+import { FakeTask, kernel } from "../testing/kernel-harness.js";
+
+test("the free list is a FIFO: frames come in address order, freed frames go to the tail", () => {
+  const { sgx } = kernel(4);
+  const a = sgxAllocEpcPageAnyNode(sgx);
+  const b = sgxAllocEpcPageAnyNode(sgx);
+  assert.deepEqual([a, b], [0, 1]);
+  sgxFreeEpcPage(sgx, a);
+  assert.deepEqual([sgxAllocEpcPageAnyNode(sgx), sgxAllocEpcPageAnyNode(sgx), sgxAllocEpcPageAnyNode(sgx)], [2, 3, 0]);
+  assert.equal(sgxAllocEpcPageAnyNode(sgx), -ENOMEM);
+  assert.equal(sgx.nrFree, 0);
+});
+
+test("allocation starts on the current CPU's node and wraps round the nodes with EPC", () => {
+  const { sgx, env } = kernel(0, {
+    nodes: 3,
+    cpus: 6,
+    sections: [
+      { size: 2 * 4096, node: 0 },
+      { size: 2 * 4096, node: 2 },
+    ],
+  });
+  env.task = new FakeTask(1, null, 5); // CPU 5 is on node 2
+  assert.equal(sgxAllocEpcPageAnyNode(sgx), 2);
+  env.task = new FakeTask(1, null, 2); // CPU 2 is on node 1, which has no EPC: start at node 2
+  assert.equal(sgxAllocEpcPageAnyNode(sgx), 3);
+  assert.equal(sgxAllocEpcPageAnyNode(sgx), 0, "node 2 is empty: wrap to node 0");
+});
+
+test("without reclaim: ENOMEM when the LRU is empty (no wake-up), EBUSY and a wake-up otherwise", () => {
+  const { sgx, env } = kernel(2);
+  const f = sgxAllocEpcPageNoReclaim(sgx, OWNER_VEPC, 0);
+  const g = sgxAllocEpcPageNoReclaim(sgx, OWNER_VEPC, 0);
+  assert.deepEqual([f, g], [0, 1]);
+  assert.equal(env.wakeups, 0, "free < 32 but the LRU is empty");
+  assert.equal(sgxAllocEpcPageNoReclaim(sgx, OWNER_VEPC, 0), -ENOMEM);
+  sgxMarkPageReclaimable(sgx, f);
+  assert.equal(sgxAllocEpcPageNoReclaim(sgx, OWNER_VEPC, 0), -EBUSY);
+  assert.equal(env.wakeups, 1);
+});
+
+test("unmarking a page a reclaimer isolated fails with EBUSY", () => {
+  const { sgx } = kernel(2);
+  const f = sgxAllocEpcPageAnyNode(sgx);
+  sgxMarkPageReclaimable(sgx, f);
+  assert.equal(sgx.pages.list[f], ON_LRU);
+  sgx.lru.popHead(); // isolated: tracked and off-list
+  assert.equal(sgxUnmarkPageReclaimable(sgx, f), -EBUSY);
+  sgx.lru.addTail(f);
+  assert.equal(sgxUnmarkPageReclaimable(sgx, f), 0);
+  assert.equal(sgx.pages.list[f], ON_NONE);
+  assert.ok(!sgx.pages.isTracked(f));
+});
+
+test("memory failure: a free frame goes to the poison list and stays counted (Q1); an in-use one stays with its owner", () => {
+  const { sgx } = kernel(4);
+  assert.equal(archMemoryFailure(sgx, 3, false), 0);
+  assert.equal(sgx.nrFree, 4, "the counter still counts the poisoned frame");
+  const used = sgxAllocEpcPageAnyNode(sgx);
+  sgxMarkPageReclaimable(sgx, used);
+  archMemoryFailure(sgx, used, false);
+  assert.equal(sgx.pages.list[used], ON_NONE, "taken off the LRU");
+  sgxFreeEpcPage(sgx, used);
+  assert.equal(sgx.nodes[0]?.poisonList.size, 2, "freed to the poison list");
+  assert.equal(sgx.nrFree, 4);
+  assert.deepEqual([sgxAllocEpcPageAnyNode(sgx), sgxAllocEpcPageAnyNode(sgx), sgxAllocEpcPageAnyNode(sgx)], [1, 2, -ENOMEM]);
+  assert.equal(archMemoryFailure(sgx, 99, false) < 0, true, "not EPC: -ENXIO");
+});

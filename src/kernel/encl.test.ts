@@ -1,0 +1,66 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { enclVaPages, ptePresentBit, pteAccessedBit, sgxReclaimerAge, sgxVmaFault, VM_FAULT_NOPAGE, VM_FAULT_SIGBUS } from "./encl.js";
+import { sgxReclaimPages } from "./reclaim.js";
+import { Mm } from "./state.js";
+import { PROT_R, PROT_W } from "./sgx.js";
+import { drive, enclave, mapInto } from "../testing/kernel-harness.js";
+import { kernel } from "../testing/kernel-harness.js";
+
+test("VA pages: a new one goes to the head; eviction fills the first and moves it to the tail when full", () => {
+  const { sgx } = kernel(4096);
+  // 1100 pages + SECS need ceil(1101/512) = 3 VA pages
+  const encl = enclave(sgx, 8 * 1024 * 1024, 1100);
+  const vas = enclVaPages(sgx, encl);
+  assert.equal(vas.length, 3);
+  assert.deepEqual(vas, [2, 1, 0], "each new VA page was list_add()ed at the head");
+  // evict 600 pages: the head VA page fills up after 512 and moves to the tail
+  for (let i = 0; i < 38; i++) drive(sgxReclaimPages(sgx));
+  assert.equal(sgx.counters.pagesReclaimed, 608);
+  const after = enclVaPages(sgx, encl);
+  assert.deepEqual(after, [1, 0, 2]);
+  assert.equal(sgx.vaPages.used[2], 512);
+  assert.equal(sgx.vaPages.used[1], 96);
+});
+
+test("ELDU frees the slot and moves its VA page to the head; the SECS is reloaded first", () => {
+  const { sgx } = kernel(4096);
+  const encl = enclave(sgx, 1024 * 1024, 20);
+  const mm = new Mm(1);
+  mapInto(encl, mm);
+  while (encl.secsChildCnt > 0) drive(sgxReclaimPages(sgx));
+  assert.equal(sgx.enclPages.frame[encl.secsPage], -1, "the SECS went with the last child");
+  assert.equal(sgx.counters.secsEvicted, 1);
+  const eldu = sgx.epcm.leaves.ELDU;
+  assert.equal(sgxVmaFault(sgx, encl, 0, 5, PROT_R | PROT_W), VM_FAULT_NOPAGE);
+  assert.equal(sgx.epcm.leaves.ELDU, eldu + 2, "SECS, then the page");
+  const ep = encl.pageArray.get(5);
+  assert.ok((sgx.enclPages.frame[ep] as number) >= 0);
+  assert.equal(sgx.enclPages.pte[ep], ptePresentBit(0), "mapped with the A-bit cleared (Q17)");
+  assert.equal(encl.secsChildCnt, 1);
+});
+
+test("a fault with a VMA protection beyond the page's gets SIGBUS; an unknown page without SGX2 too", () => {
+  const { sgx } = kernel(64);
+  const encl = enclave(sgx, 1024 * 1024, 4);
+  mapInto(encl, new Mm(1));
+  sgx.enclPages.maxProt[encl.pageArray.get(0)] = PROT_R;
+  assert.equal(sgxVmaFault(sgx, encl, 0, 0, PROT_R | PROT_W), VM_FAULT_SIGBUS);
+  (sgx.machine as { sgx2: boolean }).sgx2 = false;
+  assert.equal(sgxVmaFault(sgx, encl, 0, 50, PROT_R), VM_FAULT_SIGBUS);
+});
+
+test("aging walks the mms newest first and stops at the first young one (Q8)", () => {
+  const { sgx } = kernel(64);
+  const encl = enclave(sgx, 1024 * 1024, 1);
+  const older = new Mm(1);
+  const newer = new Mm(2);
+  mapInto(encl, older); // slot 0
+  mapInto(encl, newer); // slot 1, at the head of mm_list
+  const ep = encl.pageArray.get(0);
+  sgx.enclPages.pte[ep] = pteAccessedBit(0) | pteAccessedBit(1);
+  assert.equal(sgxReclaimerAge(sgx, encl, ep), false);
+  assert.equal(sgx.enclPages.pte[ep], pteAccessedBit(0), "only the newer mm's bit was cleared");
+  assert.equal(sgxReclaimerAge(sgx, encl, ep), false);
+  assert.equal(sgxReclaimerAge(sgx, encl, ep), true);
+});

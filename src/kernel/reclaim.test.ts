@@ -1,0 +1,57 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { pteAccessedBit } from "./encl.js";
+import { ksgxd, sgxReclaimPages } from "./reclaim.js";
+import { Mm } from "./state.js";
+import { drive, enclave, FakeTask, kernel, mapInto } from "../testing/kernel-harness.js";
+
+test("a batch isolates 16 pages from the LRU head, rotates young ones to the tail and writes the rest back", () => {
+  const { sgx } = kernel(256);
+  const encl = enclave(sgx, 1024 * 1024, 40);
+  mapInto(encl, new Mm(1));
+  const head = sgx.lru.toArray().slice(0, 16);
+  // pages 0 and 3 were accessed since the last scan
+  for (const i of [0, 3]) sgx.enclPages.pte[encl.pageArray.get(i)] = pteAccessedBit(0);
+  const free = sgx.nrFree;
+  assert.equal(drive(sgxReclaimPages(sgx)), 16);
+  assert.equal(sgx.nrFree, free + 14);
+  assert.deepEqual(sgx.lru.toArray().slice(-2), [head[0], head[3]], "the young pages went to the tail, in order");
+  assert.equal(sgx.epcm.leaves.EBLOCK, 14);
+  assert.equal(sgx.epcm.leaves.ETRACK, 1, "one ETRACK for the enclave's whole batch");
+  assert.equal(sgx.epcm.leaves.EWB, 15, "the first EWB was NOT_TRACKED, the rest succeeded first time");
+  assert.equal(sgx.counters.ipi, 0, "no CPU was inside the enclave");
+});
+
+test("when a thread is inside the enclave the third EWB follows an IPI round", () => {
+  const { sgx, env } = kernel(256);
+  const encl = enclave(sgx, 1024 * 1024, 20);
+  const mm = new Mm(1);
+  mapInto(encl, mm);
+  const t = new FakeTask(7, mm, 1);
+  mm.running.add(t);
+  t.insideSecs = encl.secs;
+  encl.secs.inside.add(t);
+  drive(sgxReclaimPages(sgx));
+  assert.equal(sgx.counters.ipi, 1);
+  assert.deepEqual(env.interrupted, [t]);
+  assert.equal(sgx.epcm.leaves.EWB, 16 + 2);
+  assert.equal(t.insideSecs, null, "the IPI forced an AEX");
+});
+
+test("ksgxd reclaims batch after batch while fewer than 64 pages are free, then sleeps", () => {
+  const { sgx } = kernel(300);
+  enclave(sgx, 2 * 1024 * 1024, 280);
+  assert.ok(sgx.nrFree < 64);
+  drive(ksgxd(sgx));
+  assert.ok(sgx.nrFree >= 64 && sgx.nrFree < 64 + 16, `free ${sgx.nrFree}`);
+});
+
+test("pages of an enclave whose refcount hit zero are dropped from the LRU, not written back", () => {
+  const { sgx } = kernel(64);
+  const encl = enclave(sgx, 1024 * 1024, 4);
+  encl.refcount = 0; // release is running
+  drive(sgxReclaimPages(sgx));
+  assert.equal(sgx.epcm.leaves.EWB, 0);
+  assert.equal(sgx.lru.size, 0);
+  for (let i = 0; i < 4; i++) assert.ok(!sgx.pages.isTracked(sgx.enclPages.frame[encl.pageArray.get(i)] as number));
+});
