@@ -243,3 +243,16 @@ test("ioctls check their arguments in the kernel's order and return its errno", 
   );
   assert.deepEqual(summary.processes[0]?.error, { op: "SGX_IOC_ENCLAVE_MODIFY_TYPES", errno: "ENODEV" });
 });
+
+test("mmap: MAP_PRIVATE is refused (EINVAL); a protection an added page lacks is refused (EACCES)", () => {
+  const built = build(64 * 1024, 4).filter((s) => s.op !== "mmap");
+  const cases: [Scenario["processes"][number]["steps"][number], string | null][] = [
+    [{ op: "mmap", private: true }, "EINVAL"],
+    [{ op: "mmap", prot: 7 }, "EACCES"], // the TCS page allows only R|W
+    [{ op: "mmap", prot: 3 }, null],
+  ];
+  for (const [mmap, errno] of cases) {
+    const { summary } = simulate(scenario(machine(1 * MiB), [proc("p", [...built, mmap, { op: "exit", code: 0 }])]));
+    assert.deepEqual(summary.processes[0]?.error, errno === null ? null : { op: "mmap", errno });
+  }
+});

@@ -6,7 +6,7 @@ import { resolveCosts, type Costs } from "../hw/costs.js";
 import { archMemoryFailure, sgxDirtyAtBoot, sgxSanitizeAtBoot, sgxSanitizePages } from "../kernel/alloc.js";
 import { Encl, enclMmSlot, sgxEnclEaugPage, sgxEnclMmAdd, sgxEnclMmRemove, sgxEnclPut, sgxVmaFault, ptePresentBit, pteAccessedBit, VM_FAULT_SIGBUS } from "../kernel/encl.js";
 import { EP_TRIM_ACCEPTED } from "../kernel/encl-page.js";
-import { EAGAIN, errnoName, SIGNALS } from "../kernel/errno.js";
+import { EACCES, EAGAIN, EINVAL, errnoName, SIGNALS } from "../kernel/errno.js";
 import {
   sgxIocEnclaveAddPages,
   sgxIocEnclaveCreate,
@@ -546,7 +546,7 @@ export class Simulator implements KernelEnv {
         return true;
       }
       case "mmap":
-        return yield* this.mmapEnclave(t, step.expect);
+        return yield* this.mmapEnclave(t, step.expect, step.prot, step.private ?? false);
       case "run":
         return yield* this.runThreads(t, step.threads, step.phases);
       case "ecall": {
@@ -629,25 +629,39 @@ export class Simulator implements KernelEnv {
   }
 
   /** mmap() of the enclave: one VMA per added region with its protection, RW for the rest of ELRANGE */
-  private *mmapEnclave(t: UserThread, expect: string | undefined): Generator<number, boolean, void> {
+  private *mmapEnclave(t: UserThread, expect: string | undefined, prot: number | undefined, isPrivate: boolean): Generator<number, boolean, void> {
     const p = t.proc;
     const encl = this.openEncl(p);
     yield this.costs.mmapCall;
+    // sgx_get_unmapped_area(): MAP_PRIVATE is refused
+    if (isPrivate) return this.failed(p, "mmap", -EINVAL, expect);
     const regions = [...p.addedRegions].sort((a, b) => a.start - b.start);
     const pagesInRange = Math.floor(encl.size / PAGE_SIZE);
     const vmas = [];
     let cursor = 0;
-    for (const r of regions) {
-      if (r.start > cursor) vmas.push({ start: cursor, end: r.start, prot: PROT_R | PROT_W });
-      vmas.push(r);
-      cursor = Math.max(cursor, r.end);
+    if (prot !== undefined) {
+      // sgx_encl_may_map(): every existing page must allow every requested bit (holes are not checked)
+      let denied = false;
+      const pages = this.sgx.enclPages;
+      encl.pageArray.forEach(0, pagesInRange, (_i, ep) => {
+        if ((prot & ~(pages.maxProt[ep] as number) & 7) !== 0) denied = true;
+      });
+      if (denied) return this.failed(p, "mmap", -EACCES, expect);
+      vmas.push({ start: 0, end: pagesInRange, prot });
+      cursor = pagesInRange;
+    } else {
+      for (const r of regions) {
+        if (r.start > cursor) vmas.push({ start: cursor, end: r.start, prot: PROT_R | PROT_W });
+        vmas.push(r);
+        cursor = Math.max(cursor, r.end);
+      }
+      if (cursor < pagesInRange) vmas.push({ start: cursor, end: pagesInRange, prot: PROT_R | PROT_W });
     }
-    if (cursor < pagesInRange) vmas.push({ start: cursor, end: pagesInRange, prot: PROT_R | PROT_W });
     const ret = sgxEnclMmAdd(encl, p.mm);
     if (ret < 0) return this.failed(p, "mmap", ret, expect);
     if (p.vmas.length === 0 && p.file !== null) p.file.refs++;
     p.vmas = vmas;
-    p.heapTop = cursor === 0 ? 0 : regions.reduce((m, r) => Math.max(m, r.end), 0);
+    p.heapTop = regions.reduce((m, r) => Math.max(m, r.end), 0);
     return true;
   }
 

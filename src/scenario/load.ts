@@ -319,10 +319,18 @@ function lowerSteps(ld: Loader, items: unknown[], path: Path): Step[] {
         const type = s.type === "tcs" ? "TCS" : "REG";
         return { op: "addPages", offset: s.offset, length: s.length, type, perm: perm(s.perm, type === "TCS" ? 0 : 3), measure: s.measure ?? true, chunk, ...(s.expect ? { expect: s.expect } : {}) };
       }
-      case "init":
-      case "mmap": {
-        const s = ld.check(stepSchemas[op], body, bp);
+      case "init": {
+        const s = ld.check(stepSchemas.init, body, bp);
         return s?.expect ? { op, expect: s.expect } : { op };
+      }
+      case "mmap": {
+        const s = ld.check(stepSchemas.mmap, body, bp);
+        return {
+          op,
+          ...(s?.prot !== undefined ? { prot: perm(s.prot, 0) } : {}),
+          ...(s?.private ? { private: true } : {}),
+          ...(s?.expect ? { expect: s.expect } : {}),
+        };
       }
       case "run": {
         const s = ld.check(stepSchemas.run, body, bp);

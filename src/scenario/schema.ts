@@ -146,7 +146,14 @@ export const stepSchemas = {
     expect,
   }),
   init: z.union([z.null(), z.strictObject({ expect })]),
-  mmap: z.union([z.null(), z.strictObject({ expect })]),
+  mmap: z.union([
+    z.null(),
+    z.strictObject({
+      prot: permString.optional().describe("one mapping of the whole ELRANGE with this protection (checked by sgx_encl_may_map: EACCES)"),
+      private: z.boolean().optional().describe("MAP_PRIVATE, which the driver refuses with EINVAL"),
+      expect,
+    }),
+  ]),
   run: z.strictObject({ threads: z.number().int().min(1).max(64).optional(), access: z.unknown() }),
   ecall: z.strictObject({ touch: z.array(sizeInput).describe("enclave offsets touched by one ECALL") }),
   modifyTypes: z.strictObject({ offset: size("offset"), length: size("length"), type: z.enum(["tcs", "trim"]), expect }),

@@ -85,7 +85,12 @@ export type Step =
       expect?: string;
     }
   | { op: "init"; expect?: string }
-  | { op: "mmap"; expect?: string }
+  /**
+   * mmap() of the enclave. Without `prot`: one VMA per added region with its protection and RW for
+   * the rest of ELRANGE (what a loader does). With `prot`: one shared VMA over the whole ELRANGE,
+   * checked by sgx_encl_may_map(); `private` asks for MAP_PRIVATE, which the driver refuses.
+   */
+  | { op: "mmap"; prot?: Perm; private?: boolean; expect?: string }
   /** run phases on `threads` threads (phases are separated by barriers) */
   | { op: "run"; threads: number; phases: Phase[] }
   | { op: "ecall"; touches: number[] } // enclave byte offsets touched by one ECALL on thread 0
