@@ -122,8 +122,8 @@ export function checkInvariants(sgx: Sgx): string[] {
     }
     if (secsFrame >= 0 && (sgx.epcm.type(secsFrame) !== SGX_PAGE_TYPE_SECS || sgx.epcm.owner(secsFrame) !== encl.id))
       out.push(`${name}: the SECS frame ${secsFrame} is not a SECS in the EPCM.`);
-    const vas = enclVaPages(sgx, encl);
-    if (vas.length !== encl.vaCount) out.push(`${name}: the VA list links ${vas.length} pages but counts ${encl.vaCount}.`);
+    const vas = enclVaPages(encl);
+    if (vas.length !== encl.vaPages.size) out.push(`${name}: the VA list links ${vas.length} pages but counts ${encl.vaPages.size}.`);
     if (SGX_VA_SLOT_COUNT * vas.length < encl.pageCnt)
       out.push(`${name}: ${vas.length} VA pages cannot hold page_cnt ${encl.pageCnt} slots.`);
     let slots = 0;

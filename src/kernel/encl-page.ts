@@ -1,6 +1,7 @@
 // struct sgx_encl_page (encl.h) as a growable struct of arrays. Ids are recycled through a free stack.
 // `desc` keeps only bits 11:0 of the kernel's desc: the VA slot offset while evicted, and
 // SGX_ENCL_PAGE_BEING_RECLAIMED (bit 3, the same bit) while resident — quirk Q14.
+import { IdPool } from "../engine/intrusive-list.js";
 
 /** the page was lost by a failed EWB or ELDU (quirks Q3/Q4); its next load fails */
 export const EP_LOST = 1;
@@ -25,12 +26,10 @@ export class EnclPages {
   /** present (bit 2k) and accessed (bit 2k+1) PTE bits for the enclave's mm slot k */
   pte = new Uint16Array(0);
   flags = new Uint8Array(0);
-  private free: number[] = [];
-  private top = 0;
-  live = 0;
+  private readonly ids = new IdPool(1024, (n) => this.grow(n));
 
-  constructor(initialCapacity = 1024) {
-    this.grow(initialCapacity);
+  get live(): number {
+    return this.ids.live;
   }
 
   private grow(capacity: number): void {
@@ -53,11 +52,7 @@ export class EnclPages {
 
   /** sgx_encl_page_alloc: a zeroed descriptor */
   alloc(encl: number, index: number, type: number, maxProt: number): number {
-    let id = this.free.pop();
-    if (id === undefined) {
-      if (this.top === this.capacity) this.grow(this.capacity * 2);
-      id = this.top++;
-    }
+    const id = this.ids.take();
     this.frame[id] = -1;
     this.encl[id] = encl;
     this.index[id] = index;
@@ -67,7 +62,6 @@ export class EnclPages {
     this.maxProt[id] = maxProt;
     this.pte[id] = 0;
     this.flags[id] = 0;
-    this.live++;
     return id;
   }
 
@@ -75,8 +69,7 @@ export class EnclPages {
   release(id: number): void {
     this.encl[id] = -1;
     this.frame[id] = -1;
-    this.free.push(id);
-    this.live--;
+    this.ids.give(id);
   }
 
   static bytesPerPage(): number {

@@ -11,13 +11,13 @@ test("VA pages: a new one goes to the head; eviction fills the first and moves i
   const { sgx } = kernel(4096);
   // 1100 pages + SECS need ceil(1101/512) = 3 VA pages
   const encl = enclave(sgx, 8 * 1024 * 1024, 1100);
-  const vas = enclVaPages(sgx, encl);
+  const vas = enclVaPages(encl);
   assert.equal(vas.length, 3);
   assert.deepEqual(vas, [2, 1, 0], "each new VA page was list_add()ed at the head");
   // evict 600 pages: the head VA page fills up after 512 and moves to the tail
   for (let i = 0; i < 38; i++) drive(sgxReclaimPages(sgx));
   assert.equal(sgx.counters.pagesReclaimed, 608);
-  const after = enclVaPages(sgx, encl);
+  const after = enclVaPages(encl);
   assert.deepEqual(after, [1, 0, 2]);
   assert.equal(sgx.vaPages.used[2], 512);
   assert.equal(sgx.vaPages.used[1], 96);

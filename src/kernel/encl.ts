@@ -6,6 +6,7 @@ import { sgxAllocEpcPage, sgxAllocEpcPageNoReclaim, sgxFreeEpcPage, sgxMarkPageR
 import { EBUSY, EFAULT, EINVAL } from "./errno.js";
 import { EP_HOLDS_SLOT, EP_LOST, EP_PENDING } from "./encl-page.js";
 import { OWNER_ENCL_PAGE, OWNER_VA } from "./epc-page.js";
+import { IntrusiveList } from "../engine/intrusive-list.js";
 import { SparseInt32Array } from "../engine/sparse-array.js";
 import {
   PCMDS_PER_PAGE,
@@ -49,9 +50,8 @@ export class Encl {
   readonly secsPage: number;
   /** xarray of enclave pages keyed by page index within ELRANGE */
   readonly pageArray = new SparseInt32Array();
-  vaHead = -1;
-  vaTail = -1;
-  vaCount = 0;
+  /** encl->va_pages: pages with free slots first, full ones moved to the tail */
+  readonly vaPages: IntrusiveList;
   /** newest first, as list_add_rcu() builds it */
   mmList: EnclMm[] = [];
   mmListVersion = 0;
@@ -72,6 +72,7 @@ export class Encl {
   ) {
     this.secsPage = sgx.enclPages.alloc(id, 0, SGX_PAGE_TYPE_SECS, 0);
     this.secs = new SecsState(id);
+    this.vaPages = new IntrusiveList(sgx.vaPages);
   }
 
   /** page index of the SECS in the backing file: PFN_DOWN(size) */
@@ -89,42 +90,9 @@ export const VA_NONE = 0x7fffffff;
 
 // ---- VA pages (encl.c, ioctl.c) ----------------------------------------------------------------
 
-function vaListAddHead(sgx: Sgx, encl: Encl, va: number): void {
-  const v = sgx.vaPages;
-  v.prev[va] = -1;
-  v.next[va] = encl.vaHead;
-  if (encl.vaHead >= 0) v.prev[encl.vaHead] = va;
-  else encl.vaTail = va;
-  encl.vaHead = va;
-  encl.vaCount++;
-}
-
-function vaListRemove(sgx: Sgx, encl: Encl, va: number): void {
-  const v = sgx.vaPages;
-  const prev = v.prev[va] as number;
-  const next = v.next[va] as number;
-  if (prev >= 0) v.next[prev] = next;
-  else encl.vaHead = next;
-  if (next >= 0) v.prev[next] = prev;
-  else encl.vaTail = prev;
-  encl.vaCount--;
-}
-
-function vaListAddTail(sgx: Sgx, encl: Encl, va: number): void {
-  const v = sgx.vaPages;
-  v.next[va] = -1;
-  v.prev[va] = encl.vaTail;
-  if (encl.vaTail >= 0) v.next[encl.vaTail] = va;
-  else encl.vaHead = va;
-  encl.vaTail = va;
-  encl.vaCount++;
-}
-
 /** the VA pages of an enclave, head first */
-export function enclVaPages(sgx: Sgx, encl: Encl): number[] {
-  const out: number[] = [];
-  for (let va = encl.vaHead; va >= 0; va = sgx.vaPages.next[va] as number) out.push(va);
-  return out;
+export function enclVaPages(encl: Encl): number[] {
+  return encl.vaPages.toArray();
 }
 
 function finishVaPage(sgx: Sgx, encl: Encl, frame: number): number {
@@ -168,7 +136,7 @@ export function sgxEnclGrowNoReclaim(sgx: Sgx, encl: Encl): number {
 
 /** the caller's list_add() of a new VA page (under encl->lock) */
 export function sgxEnclAddVaPage(sgx: Sgx, encl: Encl, va: number): void {
-  if (va !== VA_NONE) vaListAddHead(sgx, encl, va);
+  if (va !== VA_NONE) encl.vaPages.addHead(va);
 }
 
 /** sgx_encl_shrink(encl, va): undo a grow; `va` is the page the grow created or VA_NONE */
@@ -177,7 +145,7 @@ export function sgxEnclShrink(sgx: Sgx, encl: Encl, va: number): void {
   if (va !== VA_NONE) {
     const frame = sgx.vaPages.frame[va] as number;
     // the page may or may not have been list_add()ed yet
-    if (encl.vaHead === va || sgx.vaPages.prev[va] !== -1) vaListRemove(sgx, encl, va);
+    if (encl.vaPages.head === va || sgx.vaPages.prev[va] !== -1) encl.vaPages.remove(va);
     sgxEnclFreeEpcPage(sgx, frame);
     sgx.vaPages.release(va);
   }
@@ -239,11 +207,11 @@ export function sgxEnclEwb(sgx: Sgx, encl: Encl, ep: number, frame: number, isSe
   const pages = sgx.enclPages;
   const vaPages = sgx.vaPages;
   pages.desc[ep] = (pages.desc[ep] as number) & ~SGX_ENCL_PAGE_BEING_RECLAIMED;
-  const va = encl.vaHead;
+  const va = encl.vaPages.head;
   const vaOffset = vaPages.allocSlot(va);
   if (vaPages.isFull(va)) {
-    vaListRemove(sgx, encl, va);
-    vaListAddTail(sgx, encl, va);
+    encl.vaPages.remove(va);
+    encl.vaPages.addTail(va);
   }
   const index = isSecs ? encl.secsIndex : (pages.index[ep] as number);
   sgx.addCost(sgx.costs.backingCopy);
@@ -307,8 +275,8 @@ export function sgxEnclEldu(sgx: Sgx, encl: Encl, ep: number, secsFrame: number)
   const va = pages.vaPage[ep] as number;
   const desc = pages.desc[ep] as number;
   sgx.vaPages.freeSlot(va, desc & SGX_ENCL_PAGE_VA_OFFSET_MASK);
-  vaListRemove(sgx, encl, va);
-  vaListAddHead(sgx, encl, va);
+  encl.vaPages.remove(va);
+  encl.vaPages.addHead(va);
   pages.desc[ep] = desc & ~SGX_ENCL_PAGE_VA_OFFSET_MASK;
   pages.flags[ep] = (pages.flags[ep] as number) & ~EP_HOLDS_SLOT;
   pages.frame[ep] = frame;
@@ -445,33 +413,21 @@ export function sgxEnclEaugPage(sgx: Sgx, encl: Encl, slot: number, index: numbe
   const pages = sgx.enclPages;
   if ((encl.flags & SGX_ENCL_INITIALIZED) === 0) return sigbus(sgx);
   const ep = pages.alloc(encl.id, index, SGX_PAGE_TYPE_REG, PROT_R | PROT_W | PROT_X);
+  // -EBUSY from any allocation below is a NOPAGE retry, anything else SIGBUS
+  const bail = (err: number): number => {
+    pages.release(ep);
+    if (err !== -EBUSY) return sigbus(sgx);
+    sgx.counters.faultRetries++;
+    return VM_FAULT_NOPAGE;
+  };
   let ret = sgxEnclLoadSecs(sgx, encl);
-  if (ret < 0) {
-    pages.release(ep);
-    if (ret === -EBUSY) {
-      sgx.counters.faultRetries++;
-      return VM_FAULT_NOPAGE;
-    }
-    return sigbus(sgx);
-  }
+  if (ret < 0) return bail(ret);
   const frame = sgxAllocEpcPageNoReclaim(sgx, OWNER_ENCL_PAGE, ep);
-  if (frame < 0) {
-    pages.release(ep);
-    if (frame === -EBUSY) {
-      sgx.counters.faultRetries++;
-      return VM_FAULT_NOPAGE;
-    }
-    return sigbus(sgx);
-  }
+  if (frame < 0) return bail(frame);
   const va = sgxEnclGrowNoReclaim(sgx, encl);
   if (va < 0) {
     sgxEnclFreeEpcPage(sgx, frame);
-    pages.release(ep);
-    if (va === -EBUSY) {
-      sgx.counters.faultRetries++;
-      return VM_FAULT_NOPAGE;
-    }
-    return sigbus(sgx);
+    return bail(va);
   }
   sgxEnclAddVaPage(sgx, encl, va);
   if (encl.pageArray.get(index) >= 0) {
@@ -558,9 +514,9 @@ export function sgxEnclRelease(sgx: Sgx, encl: Encl): void {
     sgxEnclFreeEpcPage(sgx, secsFrame);
     pages.frame[encl.secsPage] = -1;
   }
-  while (encl.vaHead >= 0) {
-    const va = encl.vaHead;
-    vaListRemove(sgx, encl, va);
+  while (!encl.vaPages.isEmpty()) {
+    const va = encl.vaPages.head;
+    encl.vaPages.remove(va);
     sgxEnclFreeEpcPage(sgx, sgx.vaPages.frame[va] as number);
     sgx.vaPages.release(va);
   }

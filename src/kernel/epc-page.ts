@@ -1,6 +1,7 @@
 // struct sgx_epc_page (sgx.h) as a struct of arrays, one entry per EPC frame, plus the intrusive
 // list_head the kernel links it with: a frame is on at most one list (dirty, node free list, node
 // poison list, an LRU, the vEPC zombie list), so one prev/next pair serves all lists.
+import { IntrusiveList } from "../engine/intrusive-list.js";
 
 /** which list a frame is on (`list` membership in the kernel, see spec 2.11) */
 export const ON_UNTOUCHED = 0; // free, in a node's not-yet-materialised initial free range
@@ -59,71 +60,29 @@ export class EpcPages {
   }
 }
 
-/** A doubly linked list of frames threaded through EpcPages.prev/next; head is the oldest entry. */
-export class FrameList {
-  head = -1;
-  tail = -1;
-  size = 0;
-
+/** A list of frames threaded through EpcPages.prev/next (head = oldest); it keeps each frame's `list` tag. */
+export class FrameList extends IntrusiveList {
   constructor(
     private readonly pages: EpcPages,
     /** the `list` tag frames on this list carry */
     readonly tag: number,
-  ) {}
-
-  isEmpty(): boolean {
-    return this.size === 0;
+  ) {
+    super(pages);
   }
 
-  /** list_add_tail */
-  addTail(frame: number): void {
-    const p = this.pages;
-    p.prev[frame] = this.tail;
-    p.next[frame] = -1;
-    if (this.tail >= 0) p.next[this.tail] = frame;
-    else this.head = frame;
-    this.tail = frame;
-    this.size++;
-    p.list[frame] = this.tag;
+  override addTail(frame: number): void {
+    super.addTail(frame);
+    this.pages.list[frame] = this.tag;
   }
 
-  /** list_add (at the head) */
-  addHead(frame: number): void {
-    const p = this.pages;
-    p.next[frame] = this.head;
-    p.prev[frame] = -1;
-    if (this.head >= 0) p.prev[this.head] = frame;
-    else this.tail = frame;
-    this.head = frame;
-    this.size++;
-    p.list[frame] = this.tag;
+  override addHead(frame: number): void {
+    super.addHead(frame);
+    this.pages.list[frame] = this.tag;
   }
 
   /** list_del_init: the frame's tag becomes ON_NONE */
-  remove(frame: number): void {
-    const p = this.pages;
-    const prev = p.prev[frame] as number;
-    const next = p.next[frame] as number;
-    if (prev >= 0) p.next[prev] = next;
-    else this.head = next;
-    if (next >= 0) p.prev[next] = prev;
-    else this.tail = prev;
-    p.prev[frame] = -1;
-    p.next[frame] = -1;
-    this.size--;
-    p.list[frame] = ON_NONE;
-  }
-
-  popHead(): number {
-    const f = this.head;
-    if (f >= 0) this.remove(f);
-    return f;
-  }
-
-  /** frames from head to tail (for checks and tests, not hot paths) */
-  toArray(): number[] {
-    const out: number[] = [];
-    for (let f = this.head; f >= 0; f = this.pages.next[f] as number) out.push(f);
-    return out;
+  override remove(frame: number): void {
+    super.remove(frame);
+    this.pages.list[frame] = ON_NONE;
   }
 }

@@ -222,9 +222,15 @@ function sgxEnclaveEtrack(sgx: Sgx, encl: Encl): number {
   return 0;
 }
 
-/** a reload error as the SGX2 ioctls report it */
-function loadError(ret: number): number {
-  return ret === -EBUSY ? -EAGAIN : -EFAULT;
+/**
+ * the start of every page of an SGX2 ioctl: sgx_reclaim_direct(), then sgx_encl_load_page()
+ * without reclaim; a reload error becomes -EAGAIN (-EBUSY) or -EFAULT
+ */
+function* sgx2LoadPage(sgx: Sgx, encl: Encl, index: number): Generator<number, number> {
+  yield* sgxReclaimDirect(sgx);
+  const ep = sgxEnclLoadPage(sgx, encl, index);
+  if (ep >= 0) return ep;
+  return ep === -EBUSY ? -EAGAIN : -EFAULT;
 }
 
 /** mirrors sgx_ioc_enclave_restrict_permissions() */
@@ -241,10 +247,9 @@ export function* sgxIocEnclaveRestrictPermissions(
   if ((perm & ~7) !== 0 || ((perm & PROT_W) !== 0 && (perm & PROT_R) === 0)) return { ret: -EINVAL, count: 0 };
   let c = 0;
   for (; c < length; c += PAGE_SIZE) {
-    yield* sgxReclaimDirect(sgx);
-    const ep = sgxEnclLoadPage(sgx, encl, (offset + c) / PAGE_SIZE);
+    const ep = yield* sgx2LoadPage(sgx, encl, (offset + c) / PAGE_SIZE);
     if (ep < 0) {
-      ret = loadError(ep);
+      ret = ep;
       break;
     }
     if (sgx.enclPages.type[ep] !== SGX_PAGE_TYPE_REG) {
@@ -277,10 +282,9 @@ export function* sgxIocEnclaveModifyTypes(
   const pages = sgx.enclPages;
   let c = 0;
   for (; c < length; c += PAGE_SIZE) {
-    yield* sgxReclaimDirect(sgx);
-    const ep = sgxEnclLoadPage(sgx, encl, (offset + c) / PAGE_SIZE);
+    const ep = yield* sgx2LoadPage(sgx, encl, (offset + c) / PAGE_SIZE);
     if (ep < 0) {
-      ret = loadError(ep);
+      ret = ep;
       break;
     }
     const from = pages.type[ep] as number;
@@ -329,12 +333,11 @@ export function* sgxIocEnclaveRemovePages(sgx: Sgx, encl: Encl, offset: number, 
   const pages = sgx.enclPages;
   let c = 0;
   for (; c < length; c += PAGE_SIZE) {
-    yield* sgxReclaimDirect(sgx);
     const index = (offset + c) / PAGE_SIZE;
     // an evicted TRIM page is reloaded just to be removed
-    const ep = sgxEnclLoadPage(sgx, encl, index);
+    const ep = yield* sgx2LoadPage(sgx, encl, index);
     if (ep < 0) {
-      ret = loadError(ep);
+      ret = ep;
       break;
     }
     if (pages.type[ep] !== SGX_PAGE_TYPE_TRIM) {

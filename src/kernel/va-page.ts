@@ -1,5 +1,6 @@
 // struct sgx_va_page (encl.h) and the VA slot allocator (encl.c): 512 eight-byte version slots per
 // VA page, a bitmap per page, and the per-enclave list the reclaimer takes slots from.
+import { IdPool } from "../engine/intrusive-list.js";
 import { SGX_VA_SLOT_COUNT } from "./sgx.js";
 
 const WORDS = SGX_VA_SLOT_COUNT / 32;
@@ -12,12 +13,14 @@ export class VaPages {
   prev = new Int32Array(0);
   next = new Int32Array(0);
   slots = new Uint32Array(0);
-  private free: number[] = [];
-  private top = 0;
-  live = 0;
+  private readonly ids: IdPool;
 
   constructor(initialCapacity = 64) {
-    this.grow(initialCapacity);
+    this.ids = new IdPool(initialCapacity, (n) => this.grow(n));
+  }
+
+  get live(): number {
+    return this.ids.live;
   }
 
   private grow(capacity: number): void {
@@ -38,25 +41,19 @@ export class VaPages {
 
   /** kzalloc of a struct sgx_va_page */
   alloc(encl: number): number {
-    let id = this.free.pop();
-    if (id === undefined) {
-      if (this.top === this.capacity) this.grow(this.capacity * 2);
-      id = this.top++;
-    }
+    const id = this.ids.take();
     this.frame[id] = -1;
     this.encl[id] = encl;
     this.used[id] = 0;
     this.prev[id] = -1;
     this.next[id] = -1;
     this.slots.fill(0, id * WORDS, id * WORDS + WORDS);
-    this.live++;
     return id;
   }
 
   release(id: number): void {
     this.encl[id] = -1;
-    this.free.push(id);
-    this.live--;
+    this.ids.give(id);
   }
 
   /** mirrors sgx_alloc_va_slot(): first zero bit, returned as a byte offset (slot << 3); 4096 when full */
