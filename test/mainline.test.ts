@@ -256,3 +256,25 @@ test("mmap: MAP_PRIVATE is refused (EINVAL); a protection an added page lacks is
     assert.deepEqual(summary.processes[0]?.error, errno === null ? null : { op: "mmap", errno });
   }
 });
+
+test("SGX_IOC_VEPC_REMOVE_ALL EREMOVEs every guest page and keeps them; a non-zero argument is EINVAL", () => {
+  const guest = (arg: number) => [
+    { op: "vepc" as const, bytes: 8 * PAGE, touch: 8 * PAGE },
+    { op: "vepcRemoveAll" as const, arg },
+    { op: "hold" as const, durationNs: 1 * ms },
+    { op: "exit" as const, code: 0 },
+  ];
+  const ok = simulate(scenario(machine(1 * MiB), [proc("g", guest(0))], { untilNs: 500_000 })).summary;
+  assert.equal(ok.counters.EREMOVE, 8);
+  assert.equal(ok.epc.vepcPages, 8, "the frames stay with the guest");
+  const bad = simulate(scenario(machine(1 * MiB), [proc("g", guest(1))])).summary;
+  assert.deepEqual(bad.processes[0]?.error, { op: "SGX_IOC_VEPC_REMOVE_ALL", errno: "EINVAL" });
+});
+
+test("mprotect() of the enclave mapping is checked like mmap (EACCES for a bit a page lacks)", () => {
+  const built = build(64 * 1024, 4);
+  const denied = simulate(scenario(machine(1 * MiB), [proc("p", [...built, { op: "mprotect", prot: 7 }, { op: "exit", code: 0 }])])).summary;
+  assert.deepEqual(denied.processes[0]?.error, { op: "mprotect", errno: "EACCES" });
+  const allowed = simulate(scenario(machine(1 * MiB), [proc("p", [...built, { op: "mprotect", prot: 1 }, { op: "exit", code: 0 }])])).summary;
+  assert.equal(allowed.processes[0]?.exitCode, 0);
+});

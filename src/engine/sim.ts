@@ -29,12 +29,13 @@ import {
   SGX_IOC_ENCLAVE_PROVISION,
   SGX_IOC_ENCLAVE_REMOVE_PAGES,
   SGX_IOC_ENCLAVE_RESTRICT_PERMISSIONS,
+  SGX_IOC_VEPC_REMOVE_ALL,
   SGX_PAGE_TYPE_TCS,
   SGX_PAGE_TYPE_REG,
   SGX_PAGE_TYPE_TRIM,
 } from "../kernel/sgx.js";
 import { Mm, Sgx, type KernelEnv, type Task } from "../kernel/state.js";
-import { sgxVepcFault, sgxVepcRelease, Vepc, VEPC_RETRY, VEPC_SIGBUS } from "../kernel/virt.js";
+import { sgxVepcFault, sgxVepcRelease, sgxVepcRemoveAll, Vepc, VEPC_RETRY, VEPC_SIGBUS } from "../kernel/virt.js";
 import type { AccessPhase, Phase, Scenario, Step } from "../scenario/types.js";
 import { EventQueue } from "./event-queue.js";
 import { checkInvariants } from "./invariants.js";
@@ -604,6 +605,21 @@ export class Simulator implements KernelEnv {
       }
       case "vepc":
         return yield* this.runGuest(t, step.bytes, step.touch);
+      case "vepcRemoveAll": {
+        if (p.vepc === null) return this.noEnclave(p, SGX_IOC_VEPC_REMOVE_ALL);
+        const ret = sgxVepcRemoveAll(sgx, p.vepc, step.arg);
+        yield sgx.takeCost();
+        if (ret < 0) return this.failed(p, SGX_IOC_VEPC_REMOVE_ALL, ret, step.expect);
+        return true;
+      }
+      case "mprotect": {
+        const encl = p.encl;
+        if (encl === null || p.vmas.length === 0) return this.noEnclave(p, "mprotect");
+        yield this.costs.mmapCall;
+        if (!this.mayMap(encl, step.prot)) return this.failed(p, "mprotect", -EACCES, step.expect);
+        for (const v of p.vmas) v.prot = step.prot;
+        return true;
+      }
       case "hold":
         yield this.eexit(t);
         if (step.durationNs !== null) {
@@ -640,13 +656,7 @@ export class Simulator implements KernelEnv {
     const vmas = [];
     let cursor = 0;
     if (prot !== undefined) {
-      // sgx_encl_may_map(): every existing page must allow every requested bit (holes are not checked)
-      let denied = false;
-      const pages = this.sgx.enclPages;
-      encl.pageArray.forEach(0, pagesInRange, (_i, ep) => {
-        if ((prot & ~(pages.maxProt[ep] as number) & 7) !== 0) denied = true;
-      });
-      if (denied) return this.failed(p, "mmap", -EACCES, expect);
+      if (!this.mayMap(encl, prot)) return this.failed(p, "mmap", -EACCES, expect);
       vmas.push({ start: 0, end: pagesInRange, prot });
       cursor = pagesInRange;
     } else {
@@ -688,6 +698,16 @@ export class Simulator implements KernelEnv {
       }
     }
     this.startProcess(child);
+  }
+
+  /** mirrors sgx_encl_may_map(): every existing page must allow every requested bit (holes are not checked) */
+  private mayMap(encl: Encl, prot: number): boolean {
+    let allowed = true;
+    const pages = this.sgx.enclPages;
+    encl.pageArray.forEach(0, Math.floor(encl.size / PAGE_SIZE), (_i, ep) => {
+      if ((prot & ~(pages.maxProt[ep] as number) & 7) !== 0) allowed = false;
+    });
+    return allowed;
   }
 
   private vmProt(p: Process, index: number): number {

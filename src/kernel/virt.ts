@@ -1,7 +1,8 @@
 // Virtual EPC for KVM guests (virt.c): /dev/sgx_vepc pages are allocated on guest faults without
 // reclaim, are never on the LRU, and are EREMOVEd and freed when the file is released.
 import { sgxAllocEpcPageNoReclaim, sgxFreeEpcPage } from "./alloc.js";
-import { EBUSY } from "./errno.js";
+import { EBUSY, EINVAL } from "./errno.js";
+import { SGX_CHILD_PRESENT } from "./sgx.js";
 import { OWNER_VEPC } from "./epc-page.js";
 import type { Sgx } from "./state.js";
 
@@ -43,6 +44,23 @@ export function sgxVepcFault(sgx: Sgx, vepc: Vepc, index: number): number {
   }
   vepc.pageArray[index] = frame;
   return VEPC_OK;
+}
+
+/**
+ * mirrors sgx_vepc_remove_all(): EREMOVE every page (the frames stay allocated and mapped); returns
+ * the number of SECS pages that failed with SGX_CHILD_PRESENT, or -errno
+ */
+export function sgxVepcRemoveAll(sgx: Sgx, vepc: Vepc, arg: number): number {
+  sgx.addCost(sgx.costs.ioctlEntry);
+  if (arg !== 0) return -EINVAL;
+  let failures = 0;
+  for (const frame of vepc.pageArray) {
+    if (frame < 0) continue;
+    const ret = sgx.epcm.eremove(frame);
+    if (ret === SGX_CHILD_PRESENT) failures++;
+    else if (ret !== 0) return -EBUSY;
+  }
+  return failures;
 }
 
 /** mirrors sgx_vepc_free_page(): EREMOVE, then free; false when EREMOVE failed */

@@ -379,6 +379,14 @@ function lowerSteps(ld: Loader, items: unknown[], path: Path): Step[] {
       }
       case "hold":
         return { op: "hold", durationNs: ld.check(stepSchemas.hold, body, bp) };
+      case "vepcRemoveAll": {
+        const s = ld.check(stepSchemas.vepcRemoveAll, body, bp);
+        return { op: "vepcRemoveAll", arg: s?.arg ?? 0, ...(s?.expect ? { expect: s.expect } : {}) };
+      }
+      case "mprotect": {
+        const s = ld.check(stepSchemas.mprotect, body, bp);
+        return { op: "mprotect", prot: perm(s.prot, 0), ...(s.expect ? { expect: s.expect } : {}) };
+      }
       case "exit":
         return { op: "exit", code: ld.check(stepSchemas.exit, body, bp) };
     }

@@ -164,6 +164,11 @@ export const stepSchemas = {
   idle: time("sleep"),
   close: z.union([z.null(), z.strictObject({})]),
   vepc: z.strictObject({ epc: size("guest EPC size"), touch: z.union([z.literal("all"), sizeInput]).optional() }),
+  vepcRemoveAll: z.union([
+    z.null(),
+    z.strictObject({ arg: z.number().int().min(0).optional().describe("the ioctl argument; anything but 0 is EINVAL"), expect }),
+  ]),
+  mprotect: z.strictObject({ prot: permString, expect }),
   hold: z.union([z.null(), time("how long to hold")]),
   exit: z.number().int().min(0).max(255),
 } as const;

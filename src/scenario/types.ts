@@ -103,6 +103,10 @@ export type Step =
   | { op: "close" }
   /** virtual EPC guest: open /dev/sgx_vepc, mmap `bytes`, fault `touch` bytes of it */
   | { op: "vepc"; bytes: number; touch: number }
+  /** SGX_IOC_VEPC_REMOVE_ALL on the guest's /dev/sgx_vepc (the argument must be 0) */
+  | { op: "vepcRemoveAll"; arg: number; expect?: string }
+  /** mprotect() of the whole enclave mapping, checked by sgx_vma_mprotect() -> sgx_encl_may_map() */
+  | { op: "mprotect"; prot: Perm; expect?: string }
   /** hold until every non-guest process has exited, or for `durationNs` when given */
   | { op: "hold"; durationNs: number | null }
   | { op: "exit"; code: number };
