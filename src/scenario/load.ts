@@ -142,6 +142,9 @@ function pickIssue(issues: Issue[]): Issue {
     const deep = branches.map((b) => pickIssue(b)).sort((a, b) => b.path.length - a.path.length);
     const best = deep[0];
     if (best !== undefined && best.path.length > 0) return { ...best, path: [...first.path, ...best.path] };
+    // a branch that accepted the type but not the value says the most
+    const custom = deep.find((i) => i.code === "custom") ?? deep.find((i) => i.code === "invalid_value");
+    if (custom !== undefined) return { ...custom, path: first.path };
     return first;
   }
   return first;

@@ -4,6 +4,7 @@
 // `documentSchema` puts them together for the published JSON Schema.
 import { z } from "zod";
 import { parseSize, parseTime } from "./units.js";
+import { SIGNALS } from "../kernel/errno.js";
 
 export const ERRNO_NAMES = [
   "EPERM",
@@ -28,11 +29,14 @@ export const ERRNO_NAMES = [
 ] as const;
 
 export const SIGNAL_NAMES = ["SIGHUP", "SIGINT", "SIGQUIT", "SIGKILL", "SIGUSR1", "SIGUSR2", "SIGTERM", "SIGBUS", "SIGSEGV"] as const;
+const SIGNAL_NUMBERS: Record<string, number> = SIGNALS;
 
 const sizeInput = z.union([z.number(), z.string()]);
 
 function converted(parse: (v: unknown) => number | string, description: string) {
-  return sizeInput
+  // any input reaches `parse`, so every wrong value gets its explanation; the schema says string|integer
+  return z
+    .unknown()
     .transform((v, ctx) => {
       const r = parse(v);
       if (typeof r === "string") {
@@ -41,6 +45,7 @@ function converted(parse: (v: unknown) => number | string, description: string) 
       }
       return r;
     })
+    .meta({ anyOf: [{ type: "integer" }, { type: "string" }] })
     .describe(description);
 }
 
@@ -50,7 +55,10 @@ export const time = (description: string) => converted(parseTime, `${description
 const unit01 = z.number().min(0).max(1);
 
 export const patternFields = {
-  pattern: z.enum(["sequential", "uniform", "zipf", "hotcold"]).describe("how pages are picked: in order, uniformly, Zipf-distributed (page 0 most popular), or hot/cold"),
+  pattern: z
+    .enum(["sequential", "uniform", "zipf", "hotcold", "hot-cold", "hot/cold"])
+    .transform((p) => (p === "hot-cold" || p === "hot/cold" ? "hotcold" : p))
+    .describe("how pages are picked: in order, uniformly, Zipf-distributed (page 0 most popular), or hot/cold (also spelt hot-cold)"),
   pages: size("working-set size; pages [offset, offset + pages) of the enclave are accessed"),
   offset: size("first byte of the working set within the enclave").optional(),
   count: z.number().int().min(0).describe("accesses per thread"),
@@ -177,7 +185,21 @@ export const eventSchemas = {
   kill: z.strictObject({
     at: time("when"),
     kill: z.string().describe('process instance ("name[1]") or base name (every replica)'),
-    signal: z.enum(SIGNAL_NAMES).optional().describe("default SIGKILL"),
+    signal: z
+      .union([
+        z.enum(SIGNAL_NAMES),
+        z.enum(SIGNAL_NAMES.map((s) => s.slice(3)) as [string, ...string[]]).transform((s) => `SIG${s}`),
+        z.number().int().transform((n, ctx) => {
+          const name = SIGNAL_NAMES.find((s) => SIGNAL_NUMBERS[s] === n);
+          if (name === undefined) {
+            ctx.addIssue({ code: "custom", message: `expected a signal number among ${Object.values(SIGNAL_NUMBERS).join(", ")}, got ${n}` });
+            return z.NEVER;
+          }
+          return name;
+        }),
+      ])
+      .optional()
+      .describe("signal name (SIGTERM or TERM) or number (default SIGKILL)"),
   }),
   memoryFailure: z.strictObject({
     at: time("when"),

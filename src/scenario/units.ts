@@ -28,6 +28,7 @@ function show(v: unknown): string {
 
 /** bytes, or an explanation */
 export function parseSize(v: unknown): number | string {
+  if (v === undefined) return "is required (a size such as 64MiB or 4096 bytes)";
   const expected = `expected a size such as 64MiB or 4096 (bytes), got ${show(v)}`;
   if (typeof v === "number") return Number.isSafeInteger(v) && v >= 0 ? v : expected;
   if (typeof v !== "string") return expected;
@@ -43,6 +44,7 @@ export function parseSize(v: unknown): number | string {
 
 /** integer nanoseconds, or an explanation */
 export function parseTime(v: unknown): number | string {
+  if (v === undefined) return "is required (a time such as 10ms)";
   const expected = `expected a time with a unit such as 10ms, 200ns or 1.5s, got ${show(v)}`;
   if (v === 0) return 0;
   if (typeof v !== "string") return expected;
