@@ -41,6 +41,8 @@ export interface EpcSummary {
   swappedOutPages: number;
   /** shmem pages of all backing files (contents and PCMD) */
   backingPages: number;
+  /** per NUMA node with EPC: its sgx_total_bytes and what is on its free and poison lists */
+  nodes: { node: number; totalBytes: number; freeListPages: number; poisonedPages: number }[];
 }
 
 export interface SimSummary {
@@ -124,6 +126,10 @@ export function buildSummary(sim: Simulator): SimSummary {
       leakedPages: sgx.leaked,
       swappedOutPages: swapped,
       backingPages: backing,
+      nodes: sgx.numaMask.map((n) => {
+        const node = sgx.nodes[n];
+        return { node: n, totalBytes: node?.sizeBytes ?? 0, freeListPages: node?.freeCount() ?? 0, poisonedPages: node?.poisonList.size ?? 0 };
+      }),
     },
     warnings: { count: sgx.warningCount, messages: sgx.warnings },
     invariants: { checked: sim.invariantChecks, violations: sim.violations },
