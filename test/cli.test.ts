@@ -127,3 +127,9 @@ test("the examples run", () => {
     assert.deepEqual(JSON.parse(r.stdout).invariants.violations, []);
   }
 });
+
+test("bin/epcsim.js is an executable entry point (what npx epcsim runs)", () => {
+  const r = spawnSync(join(root, "bin/epcsim.js"), ["--help"], { cwd: root, encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr ?? String(r.error));
+  assert.match(r.stdout, /Usage: epcsim/);
+});
