@@ -34,7 +34,7 @@ import {
   SGX_PAGE_TYPE_REG,
   SGX_PAGE_TYPE_TRIM,
 } from "../kernel/sgx.js";
-import { Mm, Sgx, type KernelEnv, type Task } from "../kernel/state.js";
+import { Sgx, type KernelEnv, type Task } from "../kernel/state.js";
 import { sgxVepcFault, sgxVepcRelease, sgxVepcRemoveAll, Vepc, VEPC_RETRY, VEPC_SIGBUS } from "../kernel/virt.js";
 import type { AccessPhase, Phase, Scenario, Step } from "../scenario/types.js";
 import { EventQueue } from "./event-queue.js";
@@ -937,4 +937,3 @@ export function simulate(scenario: Scenario, options: SimOptions = {}): SimSumma
   return new Simulator(scenario, options).run();
 }
 
-export { Mm };

@@ -63,7 +63,7 @@ export type Costs = { readonly [K in NsParam]: number } & {
 
 const VAULT = "VAULT (Taassori et al., ASPLOS'18): an EPC page swap costs about 40K cycles";
 const HOTCALLS = "HotCalls (Weisse et al., ISCA'17): an ECALL round trip costs about 8,200 cycles warm";
-const SWAP_SPLIT = "our split of VAULT's ~40K cycles per swap (fault + reload + eviction); only the sum is anchored";
+const SWAP_SPLIT = `our split of ${VAULT} (fault + reload + eviction); only the sum is anchored`;
 const ASSUMED = "no public measurement found; an order-of-magnitude estimate";
 
 const p = (value: number, unit: CostParam["unit"], kind: CostParam["kind"], source: string, note?: string): CostParam =>

@@ -283,4 +283,3 @@ export class Epcm {
   }
 }
 
-export { SGX_PAGE_TYPE_TCS, SGX_PAGE_TYPE_REG };

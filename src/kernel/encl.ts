@@ -135,7 +135,7 @@ export function sgxEnclGrowNoReclaim(sgx: Sgx, encl: Encl): number {
 }
 
 /** the caller's list_add() of a new VA page (under encl->lock) */
-export function sgxEnclAddVaPage(sgx: Sgx, encl: Encl, va: number): void {
+export function sgxEnclAddVaPage(encl: Encl, va: number): void {
   if (va !== VA_NONE) encl.vaPages.addHead(va);
 }
 
@@ -429,7 +429,7 @@ export function sgxEnclEaugPage(sgx: Sgx, encl: Encl, slot: number, index: numbe
     sgxEnclFreeEpcPage(sgx, frame);
     return bail(va);
   }
-  sgxEnclAddVaPage(sgx, encl, va);
+  sgxEnclAddVaPage(encl, va);
   if (encl.pageArray.get(index) >= 0) {
     // xa_insert() -EBUSY: another thread added this page after our unlocked check (quirk Q11)
     sgxEnclShrink(sgx, encl, va);
@@ -536,4 +536,3 @@ export function isEvicted(sgx: Sgx, ep: number): boolean {
   return (sgx.enclPages.frame[ep] as number) < 0 && ((sgx.enclPages.flags[ep] as number) & EP_LOST) === 0;
 }
 
-export { enclsFailed, EINVAL };

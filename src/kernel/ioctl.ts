@@ -56,7 +56,7 @@ export function* sgxIocEnclaveCreate(sgx: Sgx, encl: Encl, size: number, debug: 
   // the first VA page is allocated before the SECS (quirk Q16)
   const va = yield* sgxEnclGrow(sgx, encl);
   if (va < 0) return va;
-  sgxEnclAddVaPage(sgx, encl, va);
+  sgxEnclAddVaPage(encl, va);
   const frame = yield* sgxAllocEpcPage(sgx, OWNER_ENCL_PAGE, encl.secsPage);
   if (frame < 0) {
     sgxEnclShrink(sgx, encl, va);
@@ -111,7 +111,7 @@ function* sgxEnclAddPage(sgx: Sgx, encl: Encl, offset: number, type: number, per
     pages.release(ep);
     return va;
   }
-  sgxEnclAddVaPage(sgx, encl, va);
+  sgxEnclAddVaPage(encl, va);
   if (encl.pageArray.get(index) >= 0) {
     // xa_insert(): a duplicate offset
     sgxEnclShrink(sgx, encl, va);

@@ -2,8 +2,7 @@
 // block, write back — with the SECS eviction after the last resident child, and ksgxd with its
 // 32/64-page watermarks. Phases are separated by yields so that faults and ioctls running between
 // them see pages isolated or BEING_RECLAIMED, as they can on a real machine.
-import { EP_LOST } from "./encl-page.js";
-import { ON_LRU, SGX_EPC_PAGE_RECLAIMER_TRACKED } from "./epc-page.js";
+import { SGX_EPC_PAGE_RECLAIMER_TRACKED } from "./epc-page.js";
 import {
   sgxEnclAllocBacking,
   sgxEnclEwb,
@@ -112,11 +111,6 @@ export function* sgxReclaimPages(sgx: Sgx): Generator<number, number> {
   return scanned;
 }
 
-/** whether `ep` was lost by a failed EWB/ELDU */
-export function isLost(sgx: Sgx, ep: number): boolean {
-  return ((sgx.enclPages.flags[ep] as number) & EP_LOST) !== 0;
-}
-
 /**
  * ksgxd's loop body after sanitization: while free < 64 and the LRU is non-empty, one batch at a
  * time; returns when it would go back to sleep. The only wake-up source is sgx_alloc_epc_page().
@@ -129,4 +123,3 @@ export function* ksgxd(sgx: Sgx): Generator<number, void> {
   }
 }
 
-export { ON_LRU };

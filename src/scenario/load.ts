@@ -55,7 +55,7 @@ class Loader {
   private readonly doc: Document;
 
   constructor(
-    private readonly text: string,
+    text: string,
     readonly source: string,
   ) {
     this.doc = parseDocument(text, { lineCounter: this.lines, prettyErrors: false, uniqueKeys: true });
@@ -204,11 +204,6 @@ function pagesOf(ld: Loader, bytes: number, path: Path, what: string): number {
   return bytes / PAGE;
 }
 
-function nextPowerOfTwo(n: number): number {
-  let p = PAGE;
-  while (p < n) p *= 2;
-  return p;
-}
 
 function lowerMachine(ld: Loader, raw: z.output<typeof topSchema>["machine"]): MachineConfig {
   const m = raw ?? {};
@@ -513,4 +508,3 @@ export function loadScenarioFile(path: string, overrides: LoadOverrides = {}): S
   return parseScenarioText(text, path, overrides);
 }
 
-export { nextPowerOfTwo };
