@@ -112,10 +112,13 @@ test("mkdir and rmdir follow cgroupfs: EEXIST, ENOENT, EBUSY for a cgroup with c
   assert.equal(t.rmdir("/a/b"), 0, "charges do not prevent rmdir");
   assert.ok(b.dying);
   assert.equal(t.get("/a/b"), undefined);
-  assert.deepEqual(t.subtree(t.root), [t.root, a]);
+  assert.deepEqual(t.subtree(t.root), [t.root, a, b], "a dying cgroup with charges is still walked");
+  assert.equal(t.rmdir("/a"), 0, "dying children do not keep the parent busy");
   assert.equal(a.usage, PAGE, "the charge stays with the ancestors");
   t.uncharge(b, PAGE);
   assert.equal(t.root.usage, 0);
+  assert.deepEqual(t.subtree(t.root), [t.root], "freed with the last page, and the dying parent with it");
+  assert.equal((t.mkdir("/a") as Cgroup).path, "/a", "the name can be used again");
   assert.equal(t.rmdir("/"), -16);
 });
 

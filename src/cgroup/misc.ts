@@ -82,19 +82,29 @@ export class CgroupTree {
     return cg;
   }
 
-  /** rmdir(2): only an empty cgroup (no children, no processes); charges may remain (it goes dying) */
+  /**
+   * rmdir(2): only a cgroup without live children or processes. A cgroup that still has charges goes
+   * dying: it keeps its place in the tree (reclaim walks still visit it) until its last page is freed.
+   */
   rmdir(path: string): number {
     const cg = this.byPath.get(normalizePath(path));
     if (cg === undefined) return -ENOENT;
-    if (cg.isRoot || cg.children.length > 0 || cg.procs.size > 0) return -EBUSY;
+    if (cg.isRoot || cg.children.some((c) => !c.dying) || cg.procs.size > 0) return -EBUSY;
     this.byPath.delete(cg.path);
-    const siblings = (cg.parent as Cgroup).children;
-    siblings.splice(siblings.indexOf(cg), 1);
     cg.dying = true;
+    this.freeIfUnused(cg);
     return 0;
   }
 
-  /** live cgroups of subtree(cg) in pre-order, children in creation order */
+  /** the last reference of a dying cgroup went: it leaves the tree */
+  private freeIfUnused(cg: Cgroup): void {
+    if (!cg.dying || cg.usage !== 0 || cg.children.length > 0) return;
+    const parent = cg.parent as Cgroup;
+    parent.children.splice(parent.children.indexOf(cg), 1);
+    this.freeIfUnused(parent);
+  }
+
+  /** subtree(cg) in pre-order, children in creation order; dying cgroups that still hold charges included */
   subtree(cg: Cgroup): Cgroup[] {
     const out: Cgroup[] = [];
     const walk = (c: Cgroup): void => {
@@ -129,6 +139,7 @@ export class CgroupTree {
   /** mirrors misc_cg_uncharge() */
   uncharge(cg: Cgroup, amount: number): void {
     for (let i: Cgroup | null = cg; i !== null; i = i.parent) i.usage -= amount;
+    this.freeIfUnused(cg);
   }
 
   private countEvent(failed: Cgroup): void {

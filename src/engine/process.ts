@@ -8,6 +8,7 @@ import type { SecsState } from "../hw/epcm.js";
 import type { Vepc } from "../kernel/virt.js";
 import type { ProcessConfig } from "../scenario/types.js";
 import type { Rng } from "./random.js";
+import type { Cgroup } from "../cgroup/misc.js";
 
 /** yielded by a thread program to sleep until something wakes it */
 export const BLOCK = -1;
@@ -65,6 +66,8 @@ export class Process {
   liveThreads = 0;
   /** the main thread waiting for the other threads of a `run` step */
   joinWaiter: UserThread | null = null;
+  /** the cgroup the process is in (set when it starts; `move` events change it) */
+  cgroup: Cgroup | null = null;
 
   constructor(
     readonly pid: number,
@@ -122,6 +125,10 @@ export class UserThread implements Task {
 
   signalPending(): boolean {
     return this.proc.exiting;
+  }
+
+  get cgroup(): Cgroup | null {
+    return this.proc.cgroup;
   }
 }
 

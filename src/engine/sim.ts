@@ -55,6 +55,7 @@ export interface SimOptions {
 class KernelTask implements Task {
   insideSecs = null;
   readonly mm = null;
+  readonly cgroup = null;
   constructor(
     readonly tid: number,
     readonly name: string,
@@ -68,7 +69,9 @@ class KernelTask implements Task {
 type Actor =
   | { kind: "thread"; thread: UserThread }
   | { kind: "ksgxd" }
-  | { kind: "timer"; fire: () => void };
+  | { kind: "timer"; fire: () => void }
+  /** a work item on a kernel work queue (the EPC cgroup's async reclaim) */
+  | { kind: "work"; key: object; make: () => Generator<number, void>; gen: Generator<number, void> | null };
 
 export interface InvariantViolation {
   atNs: number;
@@ -90,6 +93,8 @@ export class Simulator implements KernelEnv {
   private readonly untilNs: number;
   private currentRef: Task;
   private readonly ksgxdTask: KernelTask;
+  private readonly kworkerTask = new KernelTask(0, "kworker", 0);
+  private readonly pendingWork = new Set<object>();
   private ksgxdActor = -1;
   private ksgxdGen: Generator<number, void> | null = null;
   private ksgxdSleeping = true;
@@ -181,6 +186,23 @@ export class Simulator implements KernelEnv {
       this.sgx.counters.aex++;
       task.penaltyNs += this.costs.aex;
     }
+  }
+
+  queueWork(key: object, work: () => Generator<number, void>): void {
+    if (this.pendingWork.has(key)) return;
+    this.pendingWork.add(key);
+    this.queue.push(this.nowNs + this.costs.ksgxdWake, this.addActor({ kind: "work", key, make: work, gen: null }));
+  }
+
+  /** a kworker runs a work item: it stops being pending when it starts, so it can be queued again */
+  private runWork(actor: Extract<Actor, { kind: "work" }>, id: number): void {
+    this.currentRef = this.kworkerTask;
+    if (actor.gen === null) {
+      this.pendingWork.delete(actor.key);
+      actor.gen = actor.make();
+    }
+    const r = actor.gen.next();
+    if (r.done !== true) this.queue.push(this.nowNs + r.value, id);
   }
 
   forceSigbus(task: Task): void {
@@ -318,6 +340,7 @@ export class Simulator implements KernelEnv {
       const actor = this.actors[id] as Actor;
       if (actor.kind === "thread") this.runThread(actor.thread);
       else if (actor.kind === "ksgxd") this.runKsgxd();
+      else if (actor.kind === "work") this.runWork(actor, id);
       else {
         this.currentRef = this.ksgxdTask;
         actor.fire();

@@ -14,7 +14,9 @@ import {
 } from "./epc-page.js";
 import { SGX_NR_LOW_PAGES } from "./sgx.js";
 import type { NumaNode, Sgx } from "./state.js";
-import { sgxReclaimPages } from "./reclaim.js";
+import { sgxReclaimGlobal } from "./reclaim.js";
+import { sgxCgroupTryCharge, sgxCgroupTryChargeNoReclaim, sgxCgroupUncharge } from "./epc-cgroup.js";
+import type { Cgroup } from "../cgroup/misc.js";
 
 /**
  * Boot: every frame is dirty until ksgxd's two __sgx_sanitize_pages() passes EREMOVE it. We run the
@@ -95,9 +97,9 @@ export function sgxAllocEpcPageAnyNode(sgx: Sgx): number {
   return -ENOMEM;
 }
 
-/** sgx_should_reclaim(): free below the watermark and something on the LRU */
+/** sgx_should_reclaim(): free below the watermark and something on an LRU */
 export function sgxShouldReclaim(sgx: Sgx, watermark: number): boolean {
-  return sgx.nrFree < watermark && !sgx.lru.isEmpty();
+  return sgx.nrFree < watermark && sgx.canReclaimGlobal();
 }
 
 function setOwner(sgx: Sgx, frame: number, ownerKind: number, owner: number): void {
@@ -105,24 +107,45 @@ function setOwner(sgx: Sgx, frame: number, ownerKind: number, owner: number): vo
   sgx.pages.owner[frame] = owner;
 }
 
+/** with EPC cgroups: the page keeps its charge (sgx_epc_page.sgx_cg); on failure the charge goes back */
+function settleCharge(sgx: Sgx, cg: Cgroup | null, ret: number): void {
+  if (cg === null) return;
+  if (ret >= 0) sgx.pages.cg[ret] = cg.id + 1;
+  else sgxCgroupUncharge(sgx, cg);
+}
+
 /** sgx_alloc_epc_page(owner, reclaim=false): faults, ELDU, EAUG and vEPC paths */
 export function sgxAllocEpcPageNoReclaim(sgx: Sgx, ownerKind: number, owner: number): number {
+  let cg: Cgroup | null = null;
+  if (sgx.epcCgroups) {
+    cg = sgx.currentCgroup();
+    const r = sgxCgroupTryChargeNoReclaim(sgx, cg);
+    if (r !== 0) return r;
+  }
   let ret = sgxAllocEpcPageAnyNode(sgx);
   if (ret >= 0) setOwner(sgx, ret, ownerKind, owner);
-  else if (sgx.lru.isEmpty()) {
+  else if (!sgx.canReclaimGlobal()) {
     // the unlocked LRU-empty check returns at once, skipping the wake-up (quirk Q6)
     sgx.counters.enomem++;
+    settleCharge(sgx, cg, -ENOMEM);
     return -ENOMEM;
   } else {
     ret = -EBUSY;
     sgx.counters.ebusy++;
   }
+  settleCharge(sgx, cg, ret);
   if (sgxShouldReclaim(sgx, SGX_NR_LOW_PAGES)) sgx.env.wakeKsgxd();
   return ret;
 }
 
 /** sgx_alloc_epc_page(owner, reclaim=true): ECREATE and ADD_PAGES; reclaims directly while it must */
 export function* sgxAllocEpcPage(sgx: Sgx, ownerKind: number, owner: number): Generator<number, number> {
+  let cg: Cgroup | null = null;
+  if (sgx.epcCgroups) {
+    cg = sgx.currentCgroup();
+    const r = yield* sgxCgroupTryCharge(sgx, cg);
+    if (r !== 0) return r;
+  }
   let ret: number;
   for (;;) {
     ret = sgxAllocEpcPageAnyNode(sgx);
@@ -130,17 +153,21 @@ export function* sgxAllocEpcPage(sgx: Sgx, ownerKind: number, owner: number): Ge
       setOwner(sgx, ret, ownerKind, owner);
       break;
     }
-    if (sgx.lru.isEmpty()) {
+    if (!sgx.canReclaimGlobal()) {
       sgx.counters.enomem++;
-      return -ENOMEM;
+      // mainline returns at once here; the cgroup code leaves the loop and still checks the wake-up
+      if (cg === null) return -ENOMEM;
+      ret = -ENOMEM;
+      break;
     }
     if (sgx.env.current().signalPending()) {
       ret = -ERESTARTSYS;
       break;
     }
     sgx.counters.directReclaimBatches++;
-    yield* sgxReclaimPages(sgx);
+    yield* sgxReclaimGlobal(sgx);
   }
+  settleCharge(sgx, cg, ret);
   if (sgxShouldReclaim(sgx, SGX_NR_LOW_PAGES)) sgx.env.wakeKsgxd();
   return ret;
 }
@@ -149,6 +176,11 @@ export function* sgxAllocEpcPage(sgx: Sgx, ownerKind: number, owner: number): Ge
 export function sgxFreeEpcPage(sgx: Sgx, frame: number): void {
   const p = sgx.pages;
   setOwner(sgx, frame, OWNER_NONE, 0);
+  const cgId = p.cg[frame] as number;
+  if (cgId !== 0) {
+    p.cg[frame] = 0;
+    sgxCgroupUncharge(sgx, sgx.cgroups.all[cgId - 1] as Cgroup);
+  }
   const node = sgx.nodeOfFrame(frame);
   if (p.poison[frame]) node.poisonList.addHead(frame);
   else node.freeList.addTail(frame);
@@ -160,7 +192,7 @@ export function sgxFreeEpcPage(sgx: Sgx, frame: number): void {
 /** mirrors sgx_mark_page_reclaimable(): the page becomes the youngest on the LRU */
 export function sgxMarkPageReclaimable(sgx: Sgx, frame: number): void {
   sgx.pages.flags[frame] = (sgx.pages.flags[frame] as number) | SGX_EPC_PAGE_RECLAIMER_TRACKED;
-  sgx.lru.addTail(frame);
+  sgx.lruOf(frame).addTail(frame);
 }
 
 /** mirrors sgx_unmark_page_reclaimable(): -EBUSY when a reclaimer has the page isolated */
@@ -168,7 +200,7 @@ export function sgxUnmarkPageReclaimable(sgx: Sgx, frame: number): number {
   const p = sgx.pages;
   if (p.isTracked(frame)) {
     if (p.list[frame] !== ON_LRU) return -EBUSY;
-    sgx.lru.remove(frame);
+    sgx.lruOf(frame).remove(frame);
     p.flags[frame] = (p.flags[frame] as number) & ~SGX_EPC_PAGE_RECLAIMER_TRACKED;
   }
   return 0;

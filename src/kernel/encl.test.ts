@@ -15,7 +15,7 @@ test("VA pages: a new one goes to the head; eviction fills the first and moves i
   assert.equal(vas.length, 3);
   assert.deepEqual(vas, [2, 1, 0], "each new VA page was list_add()ed at the head");
   // evict 600 pages: the head VA page fills up after 512 and moves to the tail
-  for (let i = 0; i < 38; i++) drive(sgxReclaimPages(sgx));
+  for (let i = 0; i < 38; i++) drive(sgxReclaimPages(sgx, sgx.lru));
   assert.equal(sgx.counters.pagesReclaimed, 608);
   const after = enclVaPages(encl);
   assert.deepEqual(after, [1, 0, 2]);
@@ -28,7 +28,7 @@ test("ELDU frees the slot and moves its VA page to the head; the SECS is reloade
   const encl = enclave(sgx, 1024 * 1024, 20);
   const mm = new Mm(1);
   mapInto(encl, mm);
-  while (encl.secsChildCnt > 0) drive(sgxReclaimPages(sgx));
+  while (encl.secsChildCnt > 0) drive(sgxReclaimPages(sgx, sgx.lru));
   assert.equal(sgx.enclPages.frame[encl.secsPage], -1, "the SECS went with the last child");
   assert.equal(sgx.counters.secsEvicted, 1);
   const eldu = sgx.epcm.leaves.ELDU;

@@ -34,6 +34,8 @@ export class EpcPages {
   readonly owner: Int32Array;
   readonly prev: Int32Array;
   readonly next: Int32Array;
+  /** sgx_epc_page.sgx_cg: the charged cgroup's id + 1, 0 when the page is not charged */
+  readonly cg: Uint16Array;
 
   constructor(readonly count: number) {
     // Zero-filled typed arrays are lazily committed by the OS, so untouched frames cost no RSS.
@@ -44,6 +46,7 @@ export class EpcPages {
     this.owner = new Int32Array(count);
     this.prev = new Int32Array(count);
     this.next = new Int32Array(count);
+    this.cg = new Uint16Array(count);
   }
 
   /** sgx_epc_page.flags as the kernel would read them */
@@ -56,7 +59,7 @@ export class EpcPages {
   }
 
   static bytesPerFrame(): number {
-    return 1 + 1 + 1 + 1 + 4 + 4 + 4;
+    return 1 + 1 + 1 + 1 + 4 + 4 + 4 + 2;
   }
 }
 

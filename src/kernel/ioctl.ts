@@ -17,7 +17,8 @@ import {
   type Encl,
 } from "./encl.js";
 import { OWNER_ENCL_PAGE } from "./epc-page.js";
-import { sgxReclaimPages } from "./reclaim.js";
+import { sgxReclaimGlobal } from "./reclaim.js";
+import { sgxCgroupReclaimDirect } from "./epc-cgroup.js";
 import {
   PAGE_SIZE,
   PROT_R,
@@ -194,11 +195,12 @@ export function sgxIocEnclaveProvision(sgx: Sgx, encl: Encl, validFd: boolean): 
   return 0;
 }
 
-/** mirrors sgx_reclaim_direct() */
+/** mirrors sgx_reclaim_direct(): the cgroup's own reclaim first (EPC cgroups), then one global batch if free < 32 */
 function* sgxReclaimDirect(sgx: Sgx): Generator<number, void> {
+  if (sgx.epcCgroups) yield* sgxCgroupReclaimDirect(sgx);
   if (sgxShouldReclaim(sgx, SGX_NR_LOW_PAGES)) {
     sgx.counters.directReclaimBatches++;
-    yield* sgxReclaimPages(sgx);
+    yield* sgxReclaimGlobal(sgx);
   }
 }
 

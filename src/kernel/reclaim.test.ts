@@ -13,7 +13,7 @@ test("a batch isolates 16 pages from the LRU head, rotates young ones to the tai
   // pages 0 and 3 were accessed since the last scan
   for (const i of [0, 3]) sgx.enclPages.pte[encl.pageArray.get(i)] = pteAccessedBit(0);
   const free = sgx.nrFree;
-  assert.equal(drive(sgxReclaimPages(sgx)), 16);
+  assert.equal(drive(sgxReclaimPages(sgx, sgx.lru)), 16);
   assert.equal(sgx.nrFree, free + 14);
   assert.deepEqual(sgx.lru.toArray().slice(-2), [head[0], head[3]], "the young pages went to the tail, in order");
   assert.equal(sgx.epcm.leaves.EBLOCK, 14);
@@ -31,7 +31,7 @@ test("when a thread is inside the enclave the third EWB follows an IPI round", (
   mm.running.add(t);
   t.insideSecs = encl.secs;
   encl.secs.inside.add(t);
-  drive(sgxReclaimPages(sgx));
+  drive(sgxReclaimPages(sgx, sgx.lru));
   assert.equal(sgx.counters.ipi, 1);
   assert.deepEqual(env.interrupted, [t]);
   assert.equal(sgx.epcm.leaves.EWB, 16 + 2);
@@ -50,7 +50,7 @@ test("pages of an enclave whose refcount hit zero are dropped from the LRU, not 
   const { sgx } = kernel(64);
   const encl = enclave(sgx, 1024 * 1024, 4);
   encl.refcount = 0; // release is running
-  drive(sgxReclaimPages(sgx));
+  drive(sgxReclaimPages(sgx, sgx.lru));
   assert.equal(sgx.epcm.leaves.EWB, 0);
   assert.equal(sgx.lru.size, 0);
   for (let i = 0; i < 4; i++) assert.ok(!sgx.pages.isTracked(sgx.enclPages.frame[encl.pageArray.get(i)] as number));

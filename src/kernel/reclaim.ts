@@ -15,6 +15,8 @@ import {
 import { sgxFreeEpcPage, sgxShouldReclaim } from "./alloc.js";
 import { SGX_ENCL_INITIALIZED, SGX_ENCL_PAGE_BEING_RECLAIMED, SGX_NR_HIGH_PAGES, SGX_NR_TO_SCAN } from "./sgx.js";
 import type { Sgx } from "./state.js";
+import type { FrameList } from "./epc-page.js";
+import { sgxReclaimPagesGlobal } from "./epc-cgroup.js";
 
 /** an isolated page: its frame, enclave page and enclave */
 interface Isolated {
@@ -24,8 +26,8 @@ interface Isolated {
 }
 
 function putBack(sgx: Sgx, it: Isolated): void {
-  // list_add_tail under the reclaimer lock; TRACKED is still set
-  sgx.lru.addTail(it.frame);
+  // list_add_tail on the page's own LRU; TRACKED is still set
+  sgx.lruOf(it.frame).addTail(it.frame);
   sgxEnclPut(sgx, it.encl);
 }
 
@@ -56,10 +58,11 @@ function sgxReclaimerWrite(sgx: Sgx, it: Isolated): void {
 }
 
 /**
- * mirrors sgx_reclaim_pages(): one batch of up to SGX_NR_TO_SCAN pages from the head of the LRU.
- * Yields the cost of each phase; returns the number of pages isolated.
+ * mirrors sgx_reclaim_pages(lru): one batch of up to SGX_NR_TO_SCAN pages from the head of `lru`
+ * (the global LRU in mainline, one cgroup's LRU with EPC cgroups). Yields the cost of each phase;
+ * returns the number of pages isolated.
  */
-export function* sgxReclaimPages(sgx: Sgx): Generator<number, number> {
+export function* sgxReclaimPages(sgx: Sgx, lru: FrameList): Generator<number, number> {
   const pages = sgx.pages;
   const encls = sgx.enclPages;
   sgx.counters.reclaimBatches++;
@@ -68,8 +71,8 @@ export function* sgxReclaimPages(sgx: Sgx): Generator<number, number> {
   // phase 1: isolate
   const chunk: Isolated[] = [];
   let scanned = 0;
-  while (scanned < SGX_NR_TO_SCAN && !sgx.lru.isEmpty()) {
-    const frame = sgx.lru.popHead();
+  while (scanned < SGX_NR_TO_SCAN && !lru.isEmpty()) {
+    const frame = lru.popHead();
     scanned++;
     const ep = pages.owner[frame] as number;
     const encl = sgx.encl(encls.encl[ep] as number);
@@ -118,8 +121,14 @@ export function* sgxReclaimPages(sgx: Sgx): Generator<number, number> {
 export function* ksgxd(sgx: Sgx): Generator<number, void> {
   while (sgxShouldReclaim(sgx, SGX_NR_HIGH_PAGES)) {
     sgx.counters.ksgxdBatches++;
-    yield* sgxReclaimPages(sgx);
+    yield* sgxReclaimGlobal(sgx);
     yield sgx.takeCost();
   }
+}
+
+/** one round of global reclaim: a batch from the global LRU, or (EPC cgroups) sgx_reclaim_pages_global() */
+export function* sgxReclaimGlobal(sgx: Sgx): Generator<number, number> {
+  if (sgx.epcCgroups) return yield* sgxReclaimPagesGlobal(sgx);
+  return yield* sgxReclaimPages(sgx, sgx.lru);
 }
 

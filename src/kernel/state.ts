@@ -9,6 +9,7 @@ import { PAGE_SHIFT } from "./sgx.js";
 import { VaPages } from "./va-page.js";
 import type { Encl } from "./encl.js";
 import type { Vepc } from "./virt.js";
+import { CgroupTree, type Cgroup } from "../cgroup/misc.js";
 
 /** An address space (struct mm_struct) as the driver uses it. */
 export class Mm {
@@ -27,6 +28,8 @@ export interface Task {
   readonly cpu: number;
   /** signal_pending(current) */
   signalPending(): boolean;
+  /** the task's cgroup (the misc and memory controllers charge it); null = the root */
+  readonly cgroup: Cgroup | null;
   /** the enclave this task is executing inside, if any */
   insideSecs: SecsState | null;
 }
@@ -41,8 +44,10 @@ export interface KernelEnv {
   interrupt(task: Task): void;
   /** force_sig(SIGBUS) to `task` (memory failure with MF_ACTION_REQUIRED) */
   forceSigbus(task: Task): void;
-  /** the free counter, LRU and enclave state changed (for samplers); may be a no-op */
+  /** simulated time, for messages */
   now(): number;
+  /** queue_work(): run `work` on a kernel worker unless the item `key` is already pending */
+  queueWork(key: object, work: () => Generator<number, void>): void;
 }
 
 /** struct sgx_numa_node, plus the not-yet-touched part of its initial free list */
@@ -126,6 +131,10 @@ export interface KernelCounters {
   vepcFaults: number;
   enomem: number;
   ebusy: number;
+  /** failed misc charge attempts of sgx_epc */
+  chargeFailures: number;
+  /** runs of the EPC cgroup's async reclaim work */
+  cgroupWorkRuns: number;
   eaccept: number;
   aex: number;
 }
@@ -148,6 +157,8 @@ export function newKernelCounters(): KernelCounters {
     vepcFaults: 0,
     enomem: 0,
     ebusy: 0,
+    chargeFailures: 0,
+    cgroupWorkRuns: 0,
     eaccept: 0,
     aex: 0,
   };
@@ -162,8 +173,14 @@ export class Sgx {
   readonly nodes: NumaNode[] = [];
   /** sgx_numa_mask: nodes that have EPC, ascending */
   readonly numaMask: number[] = [];
-  /** sgx_active_page_list: the single global LRU */
+  /** sgx_active_page_list, the single global LRU (mainline); with EPC cgroups, the root cgroup's LRU */
   readonly lru: FrameList;
+  /** per-cgroup LRUs by cgroup id (with EPC cgroups); lrus[0] is `lru` */
+  readonly lrus: FrameList[] = [];
+  /** the cgroup hierarchy; `sgx_epc` has capacity 0 unless the EPC cgroup is enabled */
+  readonly cgroups: CgroupTree;
+  /** the EPC cgroup of the v17 series is active */
+  readonly epcCgroups: boolean;
   /** sgx_nr_free_pages (quirk Q1: counts poisoned frees too) */
   nrFree = 0;
   readonly totalPages: number;
@@ -179,6 +196,8 @@ export class Sgx {
   warningCount = 0;
   /** frames still on sgx_dirty_page_list (boot, before ksgxd sanitized them) */
   dirtyLeft = 0;
+  /** called with each cgroup the EPC cgroup's reclaim walk visits (for tests and traces) */
+  onReclaimVisit: ((cg: Cgroup) => void) | null = null;
   /** frames poisoned while dirty: put on the poison list without ever being counted free */
   poisonedUncounted = 0;
 
@@ -187,6 +206,7 @@ export class Sgx {
     readonly costs: Costs,
     readonly env: KernelEnv,
     readonly options: KernelOptions,
+    cgroupOptions: { epcCgroups: boolean; miscEvents: "6.11" | "pre-6.11" } = { epcCgroups: false, miscEvents: "6.11" },
   ) {
     let total = 0;
     for (const s of machine.sections) total += Math.floor(s.size / 2 ** PAGE_SHIFT);
@@ -194,6 +214,8 @@ export class Sgx {
     this.pages = new EpcPages(total);
     this.epcm = new Epcm(total, costs);
     this.lru = new FrameList(this.pages, ON_LRU);
+    this.lrus.push(this.lru);
+    this.epcCgroups = cgroupOptions.epcCgroups;
     for (let n = 0; n < machine.numaNodes; n++) this.nodes.push(new NumaNode(n, this.pages));
     // mirrors sgx_page_cache_init(): sections in CPUID order, frames numbered consecutively
     let first = 0;
@@ -206,6 +228,43 @@ export class Sgx {
       first += count;
     }
     this.numaMask.sort((a, b) => a - b);
+    // sgx_cgroup_init(): capacity = the EPC of every node
+    this.cgroups = new CgroupTree(this.epcCgroups ? total * 4096 : 0, cgroupOptions.miscEvents);
+  }
+
+  /** the LRU of the cgroup `cg` (created on first use) */
+  lruOfCgroup(cg: Cgroup): FrameList {
+    let l = this.lrus[cg.id];
+    if (l === undefined) {
+      l = new FrameList(this.pages, ON_LRU);
+      this.lrus[cg.id] = l;
+    }
+    return l;
+  }
+
+  /** sgx_epc_page_lru(): the LRU of the cgroup a page is charged to (the global LRU in mainline) */
+  lruOf(frame: number): FrameList {
+    const id = this.pages.cg[frame] as number;
+    return id === 0 ? this.lru : (this.lrus[id - 1] as FrameList);
+  }
+
+  /** sgx_can_reclaim_global(): some LRU holds a page */
+  canReclaimGlobal(): boolean {
+    if (!this.epcCgroups) return !this.lru.isEmpty();
+    for (const l of this.lrus) if (l !== undefined && !l.isEmpty()) return true;
+    return false;
+  }
+
+  /** pages on all LRUs */
+  reclaimablePages(): number {
+    let n = 0;
+    for (const l of this.lrus) if (l !== undefined) n += l.size;
+    return n;
+  }
+
+  /** the cgroup `current` is charged to */
+  currentCgroup(): Cgroup {
+    return this.env.current().cgroup ?? this.cgroups.root;
   }
 
   /** ns of work charged so far to the running actor and not yet consumed */

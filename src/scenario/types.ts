@@ -31,6 +31,10 @@ export interface KernelOptions {
   timedSanitize: boolean;
   /** scheduler quantum for threads sharing a CPU */
   schedQuantumNs: number;
+  /** v17: queue the async reclaim after a successful charge too, as the unreachable v11+ code intended (spec 5.16) */
+  cgroupQueueAfterCharge?: boolean;
+  /** misc controller event counting: 6.11+ (default for v17) or the older rules (default for v5) */
+  miscEvents?: "6.11" | "pre-6.11";
 }
 
 export type Perm = number; // bit0 R, bit1 W, bit2 X (SECINFO permission bits)

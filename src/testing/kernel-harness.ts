@@ -7,10 +7,12 @@ import { sgxIocEnclaveAddPages, sgxIocEnclaveCreate, sgxIocEnclaveInit } from ".
 import { PROT_R, PROT_W, PROT_X, SGX_PAGE_TYPE_REG } from "../kernel/sgx.js";
 import { Mm, Sgx, type KernelEnv, type Task } from "../kernel/state.js";
 import type { SecsState } from "../hw/epcm.js";
+import type { Cgroup } from "../cgroup/misc.js";
 
 export class FakeTask implements Task {
   insideSecs: SecsState | null = null;
   pending = false;
+  cgroup: Cgroup | null = null;
   constructor(
     readonly tid: number,
     readonly mm: Mm | null,
@@ -39,6 +41,11 @@ export class FakeEnv implements KernelEnv {
       task.insideSecs.leave(task);
       task.insideSecs = null;
     }
+  }
+  /** queued work items, run by the test with runWork() */
+  readonly work: (() => Generator<number, void>)[] = [];
+  queueWork(_key: object, work: () => Generator<number, void>): void {
+    this.work.push(work);
   }
   forceSigbus(task: Task): void {
     this.sigbus.push(task);

@@ -1,0 +1,131 @@
+// The EPC cgroup of the final series, v16/v17 (arch/x86/kernel/cpu/sgx/epc_cgroup.c at
+// intel-lab-lkp/linux 17a6bd9339d1): per-cgroup LRUs, charging with and without reclaim, the
+// per-root round-robin `next_cg` cursor, should_reclaim with its 32-page credit, async reclaim on a
+// work queue, direct reclaim for the SGX2 ioctls, and global reclaim through the root's cursor.
+import type { Cgroup } from "../cgroup/misc.js";
+import { EBUSY, ENOMEM, ERESTARTSYS } from "./errno.js";
+import { sgxReclaimPages } from "./reclaim.js";
+import { PAGE_SIZE, SGX_NR_LOW_PAGES, SGX_NR_TO_SCAN } from "./sgx.js";
+import type { Sgx } from "./state.js";
+
+/** SGX_CG_MIN_FREE_PAGE */
+const SGX_CG_MIN_FREE_PAGE = SGX_NR_LOW_PAGES;
+/** SGX_CG_LOW_LIMIT */
+const SGX_CG_LOW_LIMIT = 4 * SGX_CG_MIN_FREE_PAGE;
+
+/** per-cgroup SGX state (struct sgx_cgroup): the round-robin cursor; the LRU lives in Sgx.lrus */
+const cursors = new WeakMap<Cgroup, Cgroup>();
+
+/** mirrors sgx_cgroup_lru_empty(): no reclaimable page anywhere in subtree(root) */
+export function sgxCgroupLruEmpty(sgx: Sgx, root: Cgroup): boolean {
+  for (const c of sgx.cgroups.subtree(root)) {
+    const l = sgx.lrus[c.id];
+    if (l !== undefined && !l.isEmpty()) return false;
+  }
+  return true;
+}
+
+/** the next cgroup after `c` in pre-order within subtree(root), or root when the walk runs off the end */
+function nextDescendantPre(sgx: Sgx, root: Cgroup, c: Cgroup): Cgroup {
+  const order = sgx.cgroups.subtree(root);
+  const i = order.indexOf(c);
+  return i < 0 || i + 1 >= order.length ? root : (order[i + 1] as Cgroup);
+}
+
+/** mirrors sgx_cgroup_next_get(): the cgroup to reclaim from next, and the cursor moved past it */
+function sgxCgroupNextGet(sgx: Sgx, root: Cgroup): Cgroup {
+  let p = cursors.get(root) ?? root;
+  // a cursor left on a cgroup that has been freed moves on
+  if (p !== root && !sgx.cgroups.subtree(root).includes(p)) p = nextDescendantPre(sgx, root, root);
+  cursors.set(root, nextDescendantPre(sgx, root, p));
+  return p;
+}
+
+/**
+ * mirrors sgx_cgroup_reclaim_pages(): round-robin over subtree(root) from its cursor, one
+ * sgx_reclaim_pages() batch per visited cgroup, until `nrToScan` pages were isolated
+ */
+export function* sgxCgroupReclaimPages(sgx: Sgx, root: Cgroup, nrToScan: number): Generator<number, number> {
+  let cnt = 0;
+  while (!sgxCgroupLruEmpty(sgx, root) && cnt < nrToScan) {
+    const c = sgxCgroupNextGet(sgx, root);
+    sgx.onReclaimVisit?.(c);
+    cnt += yield* sgxReclaimPages(sgx, sgx.lruOfCgroup(c));
+  }
+  return cnt;
+}
+
+/** mirrors sgx_reclaim_pages_global(): the misc root's cursor, 16 pages */
+export function* sgxReclaimPagesGlobal(sgx: Sgx): Generator<number, number> {
+  return yield* sgxCgroupReclaimPages(sgx, sgx.cgroups.root, SGX_NR_TO_SCAN);
+}
+
+/** the smallest misc.max of `cg` and its ancestors, in pages (floor of the byte value) */
+function minLimitPages(cg: Cgroup): number {
+  let m = Infinity;
+  for (let c: Cgroup | null = cg; c !== null; c = c.parent) m = Math.min(m, Math.floor(c.maxBytes() / PAGE_SIZE));
+  return m;
+}
+
+/** mirrors sgx_cgroup_should_reclaim(): at the limit, or within 32 pages of it above 128 pages */
+export function sgxCgroupShouldReclaim(sgx: Sgx, cg: Cgroup): boolean {
+  if (sgxCgroupLruEmpty(sgx, cg)) return false;
+  let m = minLimitPages(cg);
+  if (m > SGX_CG_LOW_LIMIT) m -= SGX_CG_MIN_FREE_PAGE;
+  return cg.usage / PAGE_SIZE >= m;
+}
+
+/** mirrors sgx_cgroup_reclaim_work_func(): the async reclaim of one cgroup */
+function* sgxCgroupReclaimWork(sgx: Sgx, cg: Cgroup): Generator<number, void> {
+  sgx.counters.cgroupWorkRuns++;
+  while (sgxCgroupShouldReclaim(sgx, cg)) {
+    yield* sgxCgroupReclaimPages(sgx, cg, SGX_NR_TO_SCAN);
+    yield sgx.takeCost();
+  }
+}
+
+/** mirrors __sgx_cgroup_try_charge(): one charge attempt */
+function sgxCgroupTryChargeOnce(sgx: Sgx, cg: Cgroup): number {
+  if (sgx.cgroups.tryCharge(cg, PAGE_SIZE).ok) return 0;
+  sgx.counters.chargeFailures++;
+  if (sgxCgroupLruEmpty(sgx, cg)) return -ENOMEM;
+  if (sgx.env.current().signalPending()) return -ERESTARTSYS;
+  return -EBUSY;
+}
+
+/** mirrors sgx_cgroup_try_charge(cg, SGX_NO_RECLAIM): queue the async work and give up */
+export function sgxCgroupTryChargeNoReclaim(sgx: Sgx, cg: Cgroup): number {
+  const r = sgxCgroupTryChargeOnce(sgx, cg);
+  if (r === -EBUSY) queueReclaimWork(sgx, cg);
+  else if (r === 0 && sgx.options.cgroupQueueAfterCharge && sgxCgroupShouldReclaim(sgx, cg)) queueReclaimWork(sgx, cg);
+  return r;
+}
+
+/** mirrors sgx_cgroup_try_charge(cg, SGX_DO_RECLAIM): reclaim from subtree(cg) until the charge fits */
+export function* sgxCgroupTryCharge(sgx: Sgx, cg: Cgroup): Generator<number, number> {
+  for (;;) {
+    const r = sgxCgroupTryChargeOnce(sgx, cg);
+    if (r !== -EBUSY) {
+      // the v11+ code's queueing after a successful charge is unreachable; the option restores its intent
+      if (r === 0 && sgx.options.cgroupQueueAfterCharge && sgxCgroupShouldReclaim(sgx, cg)) queueReclaimWork(sgx, cg);
+      return r;
+    }
+    yield* sgxCgroupReclaimPages(sgx, cg, 1);
+    yield sgx.takeCost();
+  }
+}
+
+function queueReclaimWork(sgx: Sgx, cg: Cgroup): void {
+  sgx.env.queueWork(cg, () => sgxCgroupReclaimWork(sgx, cg));
+}
+
+/** mirrors sgx_cgroup_reclaim_direct(): reclaim for current's cgroup before an SGX2 ioctl page */
+export function* sgxCgroupReclaimDirect(sgx: Sgx): Generator<number, void> {
+  const cg = sgx.currentCgroup();
+  if (sgxCgroupShouldReclaim(sgx, cg)) yield* sgxCgroupReclaimPages(sgx, cg, SGX_NR_TO_SCAN);
+}
+
+/** sgx_cgroup_uncharge() of a freed page; a removed cgroup whose last page goes is freed */
+export function sgxCgroupUncharge(sgx: Sgx, cg: Cgroup): void {
+  sgx.cgroups.uncharge(cg, PAGE_SIZE);
+}
