@@ -18,6 +18,7 @@ function scenario(epcBytes: number, steps: Step[], replicas = 1): Scenario {
     options: { eaugRaceFix: false, timedSanitize: false, schedQuantumNs: 4_000_000 },
     processes: Array.from({ length: replicas }, (_, i) => ({ name: `p${i}`, start: 0, cgroup: "/", steps })),
     events: [],
+    cgroups: [],
   };
 }
 

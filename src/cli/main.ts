@@ -36,8 +36,8 @@ interface RunOptions {
 
 function runCommand(file: string, opts: RunOptions): void {
   const scenario = loadScenarioFile(file, opts.seed === undefined ? {} : { seed: opts.seed });
-  if (scenario.kernel !== "mainline") {
-    throw new UsageError(`${file}: kernel: ${scenario.kernel} is not implemented yet; this version simulates kernel: mainline.`);
+  if (scenario.kernel === "v5") {
+    throw new UsageError(`${file}: kernel: v5 is not implemented yet; this version simulates kernel: mainline and v17.`);
   }
   const summary = simulate(scenario, { checkInvariants: opts.checkInvariants ?? false });
   const json = `${JSON.stringify(summary, null, 2)}\n`;

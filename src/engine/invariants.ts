@@ -40,8 +40,19 @@ export function checkInvariants(sgx: Sgx): string[] {
   const ep = sgx.enclPages;
   const va = sgx.vaPages;
 
-  // lists: linkage and sizes
-  checkList(pages, "global LRU", sgx.lru.head, sgx.lru.size, ON_LRU, out);
+  // lists: linkage and sizes; every page on a cgroup's LRU is charged to that cgroup
+  let lruTotal = 0;
+  sgx.lrus.forEach((lru, id) => {
+    if (lru === undefined) return;
+    const name = id === 0 ? "global LRU" : `LRU of cgroup ${sgx.cgroups.all[id]?.path}`;
+    checkList(pages, name, lru.head, lru.size, ON_LRU, out);
+    lruTotal += lru.size;
+    if (sgx.epcCgroups) {
+      for (let f = lru.head; f >= 0; f = pages.next[f] as number) {
+        if (pages.cg[f] !== id + 1) out.push(`Frame ${f} is on the ${name} but charged to cgroup id ${(pages.cg[f] as number) - 1}.`);
+      }
+    }
+  });
   let untouched = 0;
   let freeListed = 0;
   let poisoned = 0;
@@ -73,7 +84,8 @@ export function checkInvariants(sgx: Sgx): string[] {
   if (byList[ON_DIRTY] !== sgx.dirtyLeft) out.push(`${byList[ON_DIRTY]} frames are tagged dirty but ${sgx.dirtyLeft} await sanitization.`);
   if (byList[ON_FREE] !== freeListed) out.push(`${byList[ON_FREE]} frames are tagged free but the free lists hold ${freeListed}.`);
   if (byList[ON_POISON] !== poisoned) out.push(`${byList[ON_POISON]} frames are tagged poison but the poison lists hold ${poisoned}.`);
-  if (byList[ON_LRU] !== sgx.lru.size) out.push(`${byList[ON_LRU]} frames are tagged LRU but the LRU holds ${sgx.lru.size}.`);
+  if (byList[ON_LRU] !== lruTotal) out.push(`${byList[ON_LRU]} frames are tagged LRU but the LRUs hold ${lruTotal}.`);
+  checkCharges(sgx, out);
   // sgx_nr_free_pages = frames freed - frames allocated (quirk Q1: poisoned frees count)
   const inUse = (byList[ON_NONE] as number) + (byList[ON_LRU] as number) + (byList[ON_ZOMBIE] as number) + (byList[ON_DIRTY] as number);
   const counted = sgx.totalPages - inUse - sgx.poisonedUncounted;
@@ -159,3 +171,23 @@ export function checkInvariants(sgx: Sgx): string[] {
   return out;
 }
 
+
+/** misc usage at every level = 4096 x the pages charged in its subtree; the root stays within capacity */
+function checkCharges(sgx: Sgx, out: string[]): void {
+  const tree = sgx.cgroups;
+  const own = new Array<number>(tree.all.length).fill(0);
+  for (let f = 0; f < sgx.totalPages; f++) {
+    const id = sgx.pages.cg[f] as number;
+    if (id !== 0) own[id - 1] = (own[id - 1] as number) + 1;
+  }
+  const subtreePages = new Array<number>(tree.all.length).fill(0);
+  for (const cg of tree.all) {
+    for (let c: typeof cg | null = cg; c !== null; c = c.parent) subtreePages[c.id] = (subtreePages[c.id] as number) + (own[cg.id] as number);
+  }
+  for (const cg of tree.all) {
+    const expected = (subtreePages[cg.id] as number) * 4096;
+    if (cg.usage !== expected && !(cg.dying && cg.usage === 0 && expected === 0))
+      out.push(`Cgroup ${cg.path}: misc usage is ${cg.usage} bytes but ${expected / 4096} pages are charged in its subtree.`);
+  }
+  if (tree.capacity > 0 && tree.root.usage > tree.capacity) out.push(`The root's sgx_epc usage ${tree.root.usage} exceeds the capacity ${tree.capacity}.`);
+}

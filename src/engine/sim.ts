@@ -6,7 +6,7 @@ import { resolveCosts, type Costs } from "../hw/costs.js";
 import { archMemoryFailure, sgxDirtyAtBoot, sgxSanitizeAtBoot, sgxSanitizePages } from "../kernel/alloc.js";
 import { Encl, enclMmSlot, sgxEnclEaugPage, sgxEnclMmAdd, sgxEnclMmRemove, sgxEnclPut, sgxVmaFault, ptePresentBit, pteAccessedBit, VM_FAULT_SIGBUS } from "../kernel/encl.js";
 import { EP_TRIM_ACCEPTED } from "../kernel/encl-page.js";
-import { EACCES, EAGAIN, EINVAL, errnoName, SIGNALS } from "../kernel/errno.js";
+import { EACCES, EAGAIN, EINVAL, ENOENT, ESRCH, errnoName, SIGNALS } from "../kernel/errno.js";
 import {
   sgxIocEnclaveAddPages,
   sgxIocEnclaveCreate,
@@ -36,7 +36,9 @@ import {
 } from "../kernel/sgx.js";
 import { Sgx, type KernelEnv, type Task } from "../kernel/state.js";
 import { sgxVepcFault, sgxVepcRelease, sgxVepcRemoveAll, Vepc, VEPC_RETRY, VEPC_SIGBUS } from "../kernel/virt.js";
-import type { AccessPhase, Phase, Scenario, Step } from "../scenario/types.js";
+import type { AccessPhase, Phase, Scenario, ScheduledAction, Step } from "../scenario/types.js";
+import { normalizePath, type Cgroup } from "../cgroup/misc.js";
+import { cgroupRead, cgroupWrite, type CgroupFs } from "../cgroup/fs.js";
 import { EventQueue } from "./event-queue.js";
 import { checkInvariants } from "./invariants.js";
 import { createSampler } from "./patterns.js";
@@ -73,6 +75,18 @@ type Actor =
   /** a work item on a kernel work queue (the EPC cgroup's async reclaim) */
   | { kind: "work"; key: object; make: () => Generator<number, void>; gen: Generator<number, void> | null };
 
+/** one scripted cgroup file-system operation and what came of it */
+export interface FileOp {
+  atNs: number;
+  op: "write" | "read" | "mkdir" | "rmdir" | "move";
+  path: string;
+  value?: string;
+  /** "ok" or an errno name */
+  result: string;
+  /** the text read */
+  text?: string;
+}
+
 export interface InvariantViolation {
   atNs: number;
   message: string;
@@ -94,6 +108,9 @@ export class Simulator implements KernelEnv {
   private currentRef: Task;
   private readonly ksgxdTask: KernelTask;
   private readonly kworkerTask = new KernelTask(0, "kworker", 0);
+  /** every scripted read, write, mkdir, rmdir and move, in order */
+  readonly fileOps: FileOp[] = [];
+  private readonly cgfs: CgroupFs;
   private readonly pendingWork = new Set<object>();
   private ksgxdActor = -1;
   private ksgxdGen: Generator<number, void> | null = null;
@@ -116,7 +133,19 @@ export class Simulator implements KernelEnv {
     options: SimOptions = {},
   ) {
     this.costs = resolveCosts(scenario.machine.profile, scenario.machine.costs);
-    this.sgx = new Sgx(scenario.machine, this.costs, this, scenario.options);
+    this.sgx = new Sgx(scenario.machine, this.costs, this, scenario.options, {
+      epcCgroups: scenario.kernel === "v17",
+      miscEvents: scenario.options.miscEvents ?? (scenario.kernel === "v5" ? "pre-6.11" : "6.11"),
+    });
+    this.cgfs = {
+      tree: this.sgx.cgroups,
+      movePid: (pid, cg) => {
+        const p = this.processes.find((q) => q.pid === pid && q.started && !q.exited);
+        if (p === undefined) return -ESRCH;
+        this.moveProcess(p, cg);
+        return 0;
+      },
+    };
     this.cpus = new Array<UserThread | null>(scenario.machine.cpus).fill(null);
     this.quantum = scenario.options.schedQuantumNs;
     this.untilNs = scenario.untilNs ?? Infinity;
@@ -141,25 +170,87 @@ export class Simulator implements KernelEnv {
       this.processes.push(p);
       this.at(cfg.start, () => this.startProcess(p));
     });
-    for (const ev of scenario.events) {
-      const action = ev.action;
-      this.at(ev.at, () => {
-        if (action.type === "kill") {
-          for (const p of this.processes) {
-            if (p.name === action.target || p.name.startsWith(`${action.target}[`)) this.killProcess(p, action.signal);
-          }
-        } else if (action.type === "injectFailure") {
-          this.sgx.epcm.failNext[action.leaf] = (this.sgx.epcm.failNext[action.leaf] ?? 0) + action.count;
-        } else {
-          const victim = action.process === null ? undefined : this.processes.find((p) => p.name === action.process);
-          const task = victim?.threads.find((t) => !t.done);
-          const saved = this.currentRef;
-          if (task !== undefined) this.currentRef = task;
-          archMemoryFailure(this.sgx, action.frame, action.actionRequired && task !== undefined);
-          this.currentRef = saved;
-        }
-      });
+    // cgroups of the scenario, created at time zero (mkdir -p), with their file writes
+    for (const cfg of scenario.cgroups) {
+      this.mkdirP(cfg.path);
+      for (const w of cfg.writes) this.fileOp({ type: "write", path: `${cfg.path === "/" ? "" : cfg.path}/${w.file}`, value: w.value });
     }
+    for (const ev of scenario.events) this.at(ev.at, () => this.scheduled(ev.action));
+  }
+
+  private mkdirP(path: string): void {
+    const parts = path.split("/").filter((x) => x !== "");
+    for (let i = 1; i <= parts.length; i++) this.sgx.cgroups.mkdir(`/${parts.slice(0, i).join("/")}`);
+  }
+
+  private scheduled(action: ScheduledAction): void {
+    switch (action.type) {
+      case "kill":
+        for (const p of this.instances(action.target)) this.killProcess(p, action.signal);
+        return;
+      case "injectFailure":
+        this.sgx.epcm.failNext[action.leaf] = (this.sgx.epcm.failNext[action.leaf] ?? 0) + action.count;
+        return;
+      case "memoryFailure": {
+        const victim = action.process === null ? undefined : this.processes.find((p) => p.name === action.process);
+        const task = victim?.threads.find((t) => !t.done);
+        const saved = this.currentRef;
+        if (task !== undefined) this.currentRef = task;
+        archMemoryFailure(this.sgx, action.frame, action.actionRequired && task !== undefined);
+        this.currentRef = saved;
+        return;
+      }
+      default:
+        this.fileOp(action);
+    }
+  }
+
+  /** processes named `name`, or every replica of the base name `name` */
+  private instances(name: string): Process[] {
+    return this.processes.filter((p) => p.name === name || p.name.startsWith(`${name}[`));
+  }
+
+  /** a scripted cgroup file-system operation, recorded in fileOps */
+  private fileOp(action: Extract<ScheduledAction, { type: "write" | "read" | "mkdir" | "rmdir" | "move" }>): void {
+    const tree = this.sgx.cgroups;
+    const at = this.nowNs;
+    const result = (ret: number): string => (ret < 0 ? errnoName(ret) : "ok");
+    switch (action.type) {
+      case "write": {
+        const ret = cgroupWrite(this.cgfs, action.path, action.value);
+        this.fileOps.push({ atNs: at, op: "write", path: action.path, value: action.value, result: result(ret) });
+        return;
+      }
+      case "read": {
+        const r = cgroupRead(this.cgfs, action.path);
+        this.fileOps.push(typeof r === "string" ? { atNs: at, op: "read", path: action.path, result: "ok", text: r } : { atNs: at, op: "read", path: action.path, result: errnoName(r) });
+        return;
+      }
+      case "mkdir": {
+        const r = tree.mkdir(action.path);
+        this.fileOps.push({ atNs: at, op: "mkdir", path: action.path, result: typeof r === "number" ? errnoName(r) : "ok" });
+        return;
+      }
+      case "rmdir":
+        this.fileOps.push({ atNs: at, op: "rmdir", path: action.path, result: result(tree.rmdir(action.path)) });
+        return;
+      case "move": {
+        const cg = tree.get(action.cgroup);
+        let ret = cg === undefined ? -ENOENT : 0;
+        const procs = this.instances(action.process).filter((p) => p.started && !p.exited);
+        if (procs.length === 0 && ret === 0) ret = -ESRCH;
+        if (ret === 0 && cg !== undefined) for (const p of procs) this.moveProcess(p, cg);
+        this.fileOps.push({ atNs: at, op: "move", path: `${action.cgroup === "/" ? "" : normalizePath(action.cgroup)}/cgroup.procs`, value: action.process, result: result(ret) });
+        return;
+      }
+    }
+  }
+
+  /** the process leaves its cgroup for `cg`; charges it made stay where they were made */
+  private moveProcess(p: Process, cg: Cgroup): void {
+    p.cgroup?.procs.delete(p.pid);
+    p.cgroup = cg;
+    cg.procs.add(p.pid);
   }
 
   // ---- KernelEnv ---------------------------------------------------------------------------------
@@ -377,6 +468,16 @@ export class Simulator implements KernelEnv {
   private startProcess(p: Process): void {
     p.started = true;
     p.startNs = this.nowNs;
+    // like ash_cgexec.sh: the process joins its cgroup before it execs the program
+    const cg = this.sgx.cgroups.get(p.config.cgroup);
+    if (cg === undefined) {
+      p.error = { op: "cgroup.procs", errno: "ENOENT" };
+      p.exitCode = 1;
+      p.exited = true;
+      p.endNs = this.nowNs;
+      return;
+    }
+    this.moveProcess(p, cg);
     const t = this.newThread(p, 0, (th) => this.mainProgram(th));
     this.schedule(t, this.nowNs);
   }
@@ -423,6 +524,7 @@ export class Simulator implements KernelEnv {
     }
     if (p.vepc !== null) sgxVepcRelease(this.sgx, p.vepc);
     p.exited = true;
+    p.cgroup?.procs.delete(p.pid);
     p.endNs = this.nowNs + this.sgx.takeCost();
     if (!p.isGuest && this.processes.every((q) => q.isGuest || q.exited || !this.willStart(q))) {
       for (const h of this.holders.splice(0)) this.wake(h);

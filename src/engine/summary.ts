@@ -4,7 +4,30 @@ import { ENCLS_LEAVES, type EnclsLeaf } from "../kernel/sgx.js";
 import { ON_LRU, ON_NONE, OWNER_ENCL_PAGE, OWNER_VA, OWNER_VEPC } from "../kernel/epc-page.js";
 import type { KernelCounters } from "../kernel/state.js";
 import type { SyscallError } from "./process.js";
-import type { InvariantViolation, Simulator } from "./sim.js";
+import type { FileOp, InvariantViolation, Simulator } from "./sim.js";
+import { CGROUP_FILES, cgroupRead } from "../cgroup/fs.js";
+import { U64_MAX } from "../cgroup/misc.js";
+
+function cgroupSummaries(sim: Simulator): Record<string, CgroupSummary> {
+  const tree = sim.sgx.cgroups;
+  const out: Record<string, CgroupSummary> = {};
+  for (const cg of tree.subtree(tree.root)) {
+    if (cg.dying) continue;
+    const files: Record<string, string> = {};
+    for (const f of CGROUP_FILES) {
+      const text = cgroupRead({ tree, movePid: () => 0 }, `${cg.path === "/" ? "" : cg.path}/${f}`);
+      if (typeof text === "string") files[f] = text;
+    }
+    out[cg.path] = {
+      files,
+      current: cg.usage,
+      peak: cg.watermark,
+      max: cg.isRoot || cg.max === U64_MAX ? null : Number(cg.max),
+      events: cg.events,
+    };
+  }
+  return out;
+}
 
 export interface ProcessSummary {
   name: string;
@@ -45,6 +68,19 @@ export interface EpcSummary {
   nodes: { node: number; totalBytes: number; freeListPages: number; poisonedPages: number }[];
 }
 
+export interface CgroupSummary {
+  /** the exact text of every interface file the cgroup has */
+  files: Record<string, string>;
+  /** misc.current of sgx_epc, bytes */
+  current: number;
+  /** misc.peak of sgx_epc, bytes */
+  peak: number;
+  /** misc.max of sgx_epc in bytes, null for "max" (and for the root) */
+  max: number | null;
+  /** misc.events of sgx_epc (the root's internal count for "/") */
+  events: number;
+}
+
 export interface SimSummary {
   scenario: string;
   kernel: string;
@@ -55,6 +91,10 @@ export interface SimSummary {
   processes: ProcessSummary[];
   counters: Counters;
   epc: EpcSummary;
+  /** cgroups that exist at the end, by path */
+  cgroups: Record<string, CgroupSummary>;
+  /** every scripted cgroup read, write, mkdir, rmdir and move */
+  fileOps: FileOp[];
   /** WARN()s the driver printed: how many, and the first 100 */
   warnings: { count: number; messages: string[] };
   invariants: { checked: number; violations: InvariantViolation[] };
@@ -118,7 +158,7 @@ export function buildSummary(sim: Simulator): SimSummary {
       freePages: sgx.nrFree,
       freeListPages: freeList,
       poisonedPages: poisoned,
-      reclaimablePages: sgx.lru.size,
+      reclaimablePages: sgx.reclaimablePages(),
       enclavePages,
       secsPages,
       vaPages,
@@ -131,6 +171,8 @@ export function buildSummary(sim: Simulator): SimSummary {
         return { node: n, totalBytes: node?.sizeBytes ?? 0, freeListPages: node?.freeCount() ?? 0, poisonedPages: node?.poisonList.size ?? 0 };
       }),
     },
+    cgroups: cgroupSummaries(sim),
+    fileOps: sim.fileOps,
     warnings: { count: sgx.warningCount, messages: sgx.warnings },
     invariants: { checked: sim.invariantChecks, violations: sim.violations },
   };

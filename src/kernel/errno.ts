@@ -2,6 +2,7 @@
 
 export const EPERM = 1;
 export const ENOENT = 2;
+export const ESRCH = 3;
 export const EINTR = 4;
 export const EIO = 5;
 export const ENXIO = 6;
@@ -25,6 +26,7 @@ export const ENOIOCTLCMD = 515;
 const NAMES: Record<number, string> = {
   [EPERM]: "EPERM",
   [ENOENT]: "ENOENT",
+  [ESRCH]: "ESRCH",
   [EINTR]: "EINTR",
   [EIO]: "EIO",
   [ENXIO]: "ENXIO",

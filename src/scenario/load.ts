@@ -17,7 +17,8 @@ import {
   topSchema,
   vmProgramSchema,
 } from "./schema.js";
-import type { AccessPhase, KernelGeneration, MachineConfig, Phase, ProcessConfig, Scenario, ScheduledEvent, Step } from "./types.js";
+import { normalizePath } from "../cgroup/misc.js";
+import type { AccessPhase, CgroupConfig, KernelGeneration, MachineConfig, Phase, ProcessConfig, Scenario, ScheduledEvent, Step } from "./types.js";
 import { parseSize } from "./units.js";
 import { presetTestSgxOversubscribed } from "./presets.js";
 
@@ -450,29 +451,71 @@ function lower(ld: Loader, overrides: LoadOverrides): Scenario {
     const steps = lowerProgram(ld, p.program, [...path, "program"], totalEpc);
     const replicas = p.replicas ?? 1;
     for (let r = 0; r < replicas; r++) {
-      processes.push({ name: replicas === 1 ? p.name : `${p.name}[${r}]`, start: p.start ?? 0, cgroup: p.cgroup ?? "/", steps });
+      processes.push({ name: replicas === 1 ? p.name : `${p.name}[${r}]`, start: p.start ?? 0, cgroup: normalizePath(p.cgroup ?? "/"), steps });
     }
   });
   const instance = (name: string): boolean => processes.some((q) => q.name === name || q.name.startsWith(`${name}[`));
 
+  const cgroups: CgroupConfig[] = Object.entries(top.cgroups ?? {}).map(([path, files]) => ({
+    path: normalizePath(path),
+    writes: Object.entries(files ?? {}).map(([file, value]) => ({ file, value: String(value) })),
+  }));
+  const knownCgroups = new Set<string>(["/"]);
+  for (const c of cgroups) {
+    const parts = c.path.split("/").filter((x) => x !== "");
+    for (let i = 1; i <= parts.length; i++) knownCgroups.add(`/${parts.slice(0, i).join("/")}`);
+  }
+
+  const kinds = ["kill", "memoryFailure", "inject", "write", "read", "mkdir", "rmdir", "move"] as const;
   const events: ScheduledEvent[] = (top.events ?? []).map((ev, i): ScheduledEvent => {
     const path = ["events", i];
-    const kind = variantOf(ld, ev, path, ["kill", "memoryFailure", "inject"] as const, "an event");
-    if (kind === "kill") {
-      const e = ld.check(eventSchemas.kill, ev, path);
-      if (!instance(e.kill)) ld.fail([...path, "kill"], `expected the name of a process instance, got ${show(e.kill)}`);
-      return { at: e.at, action: { type: "kill", target: e.kill, signal: e.signal ?? "SIGKILL" } };
+    const kind = variantOf(ld, ev, path, kinds, "an event");
+    switch (kind) {
+      case "kill": {
+        const e = ld.check(eventSchemas.kill, ev, path);
+        if (!instance(e.kill)) ld.fail([...path, "kill"], `expected the name of a process instance, got ${show(e.kill)}`);
+        return { at: e.at, action: { type: "kill", target: e.kill, signal: e.signal ?? "SIGKILL" } };
+      }
+      case "memoryFailure": {
+        const e = ld.check(eventSchemas.memoryFailure, ev, path);
+        const mf = e.memoryFailure;
+        if (mf.frame >= totalPages) ld.fail([...path, "memoryFailure", "frame"], `expected a frame below ${totalPages} (the EPC has ${totalPages} frames), got ${mf.frame}`);
+        const proc = mf.process ?? null;
+        if (proc !== null && !processes.some((q) => q.name === proc)) ld.fail([...path, "memoryFailure", "process"], `expected the name of a process instance, got ${show(proc)}`);
+        return { at: e.at, action: { type: "memoryFailure", frame: mf.frame, actionRequired: mf.actionRequired ?? false, process: proc } };
+      }
+      case "inject": {
+        const e = ld.check(eventSchemas.inject, ev, path);
+        return { at: e.at, action: { type: "injectFailure", leaf: e.inject.leaf, count: e.inject.count ?? 1 } };
+      }
+      case "write": {
+        const e = ld.check(eventSchemas.write, ev, path);
+        return { at: e.at, action: { type: "write", path: e.write.path, value: String(e.write.value) } };
+      }
+      case "read": {
+        const e = ld.check(eventSchemas.read, ev, path);
+        return { at: e.at, action: { type: "read", path: e.read } };
+      }
+      case "mkdir": {
+        const e = ld.check(eventSchemas.mkdir, ev, path);
+        knownCgroups.add(normalizePath(e.mkdir));
+        return { at: e.at, action: { type: "mkdir", path: normalizePath(e.mkdir) } };
+      }
+      case "rmdir": {
+        const e = ld.check(eventSchemas.rmdir, ev, path);
+        return { at: e.at, action: { type: "rmdir", path: normalizePath(e.rmdir) } };
+      }
+      case "move": {
+        const e = ld.check(eventSchemas.move, ev, path);
+        if (!instance(e.move.process)) ld.fail([...path, "move", "process"], `expected the name of a process instance, got ${show(e.move.process)}`);
+        return { at: e.at, action: { type: "move", process: e.move.process, cgroup: normalizePath(e.move.cgroup) } };
+      }
     }
-    if (kind === "memoryFailure") {
-      const e = ld.check(eventSchemas.memoryFailure, ev, path);
-      const mf = e.memoryFailure;
-      if (mf.frame >= totalPages) ld.fail([...path, "memoryFailure", "frame"], `expected a frame below ${totalPages} (the EPC has ${totalPages} frames), got ${mf.frame}`);
-      const proc = mf.process ?? null;
-      if (proc !== null && !processes.some((q) => q.name === proc)) ld.fail([...path, "memoryFailure", "process"], `expected the name of a process instance, got ${show(proc)}`);
-      return { at: e.at, action: { type: "memoryFailure", frame: mf.frame, actionRequired: mf.actionRequired ?? false, process: proc } };
-    }
-    const e = ld.check(eventSchemas.inject, ev, path);
-    return { at: e.at, action: { type: "injectFailure", leaf: e.inject.leaf, count: e.inject.count ?? 1 } };
+  });
+  (top.processes ?? []).forEach((p, i) => {
+    const cg = normalizePath(p.cgroup ?? "/");
+    if (!knownCgroups.has(cg))
+      ld.fail(["processes", i, "cgroup"], `expected a cgroup declared under cgroups: or made by a mkdir event, got ${show(p.cgroup)}`);
   });
   events.sort((a, b) => a.at - b.at);
 
@@ -486,9 +529,12 @@ function lower(ld: Loader, overrides: LoadOverrides): Scenario {
       eaugRaceFix: top.options?.eaugRaceFix ?? false,
       timedSanitize: top.options?.timedSanitize ?? false,
       schedQuantumNs: top.options?.schedQuantum ?? 4_000_000,
+      ...(top.options?.cgroupQueueAfterCharge !== undefined ? { cgroupQueueAfterCharge: top.options.cgroupQueueAfterCharge } : {}),
+      ...(top.options?.miscEvents !== undefined ? { miscEvents: top.options.miscEvents } : {}),
     },
     processes,
     events,
+    cgroups,
   };
 }
 

@@ -209,6 +209,26 @@ export const eventSchemas = {
       process: z.string().nullable().optional(),
     }),
   }),
+  write: z.strictObject({
+    at: time("when"),
+    write: z.strictObject({
+      path: z.string().regex(/^\//, 'expected a file path starting with "/", such as /a/misc.max').describe("cgroup file, e.g. /a/misc.max"),
+      value: z.union([z.string(), z.number()]).describe('what is written, e.g. "sgx_epc 1048576"'),
+    }),
+  }),
+  read: z.strictObject({
+    at: time("when"),
+    read: z.string().regex(/^\//, 'expected a file path starting with "/", such as /a/misc.current').describe("cgroup file to read"),
+  }),
+  mkdir: z.strictObject({ at: time("when"), mkdir: z.string().regex(/^\//, 'expected a cgroup path starting with "/"') }),
+  rmdir: z.strictObject({ at: time("when"), rmdir: z.string().regex(/^\//, 'expected a cgroup path starting with "/"') }),
+  move: z.strictObject({
+    at: time("when"),
+    move: z.strictObject({
+      process: z.string().describe("process instance, or base name for every replica"),
+      cgroup: z.string().regex(/^\//, 'expected a cgroup path starting with "/"'),
+    }),
+  }),
   inject: z.strictObject({
     at: time("when"),
     inject: z.strictObject({
@@ -244,7 +264,22 @@ export const optionsSchema = z.strictObject({
   eaugRaceFix: z.boolean().optional().describe("the proposed fix for the EAUG race (quirk Q11): the loser retries instead of SIGBUS"),
   timedSanitize: z.boolean().optional().describe("ksgxd sanitizes the EPC from t=0 instead of instantly before it"),
   schedQuantum: time("scheduler time slice (default 4ms)").optional(),
+  cgroupQueueAfterCharge: z
+    .boolean()
+    .optional()
+    .describe("v17: also queue the async reclaim after a successful charge, as the unreachable v11+ code intended (spec 5.16)"),
+  miscEvents: z.enum(["6.11", "pre-6.11"]).optional().describe("misc.events counting: 6.11+ (default for v17) or the older rules (default for v5)"),
 });
+
+/** files a `cgroups:` entry may write at time zero */
+export const WRITABLE_CGROUP_FILES = ["misc.max", "cgroup.subtree_control"] as const;
+
+export const cgroupsSchema = z
+  .record(
+    z.string().regex(/^\//, 'expected a cgroup path starting with "/"'),
+    z.union([z.null(), z.record(z.enum(WRITABLE_CGROUP_FILES), z.union([z.string(), z.number()]))]),
+  )
+  .describe('cgroups created at time zero (parents are created as needed): path -> {file: value}, e.g. {"/a": {"misc.max": "sgx_epc 1048576"}}');
 
 export const topSchema = z.strictObject({
   kernel: z.enum(["mainline", "v17", "v5"]).optional().describe("driver generation (default mainline)"),
@@ -254,6 +289,7 @@ export const topSchema = z.strictObject({
   options: optionsSchema.optional(),
   processes: z.array(processSchema).optional(),
   events: z.array(z.unknown()).optional(),
+  cgroups: cgroupsSchema.optional(),
 });
 
 /** the whole document with its unions spelled out, for the published JSON Schema */
@@ -270,7 +306,20 @@ export const documentSchema = topSchema.extend({
       ]),
     }),
   ).optional(),
-  events: z.array(z.union([eventSchemas.kill, eventSchemas.memoryFailure, eventSchemas.inject])).optional(),
+  events: z
+    .array(
+      z.union([
+        eventSchemas.kill,
+        eventSchemas.memoryFailure,
+        eventSchemas.inject,
+        eventSchemas.write,
+        eventSchemas.read,
+        eventSchemas.mkdir,
+        eventSchemas.rmdir,
+        eventSchemas.move,
+      ]),
+    )
+    .optional(),
 });
 
 export function scenarioJsonSchema(): object {

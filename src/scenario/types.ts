@@ -128,7 +128,21 @@ export type ScheduledAction =
   | { type: "kill"; target: string; signal: string }
   | { type: "memoryFailure"; frame: number; actionRequired: boolean; process: string | null }
   /** fault injection: the next `count` executions of `leaf` fail (quirks Q2, Q3, Q4) */
-  | { type: "injectFailure"; leaf: "EEXTEND" | "EWB" | "ELDU"; count: number };
+  | { type: "injectFailure"; leaf: "EEXTEND" | "EWB" | "ELDU"; count: number }
+  /** write `value` to a cgroup interface file such as /a/misc.max */
+  | { type: "write"; path: string; value: string }
+  /** read a cgroup interface file; the text goes to the result's fileOps */
+  | { type: "read"; path: string }
+  | { type: "mkdir"; path: string }
+  | { type: "rmdir"; path: string }
+  /** move a process (every replica for a base name) to another cgroup; its charges stay where they were made */
+  | { type: "move"; process: string; cgroup: string };
+
+/** a cgroup created at time zero, with interface-file writes applied in order */
+export interface CgroupConfig {
+  path: string;
+  writes: { file: string; value: string }[];
+}
 
 export interface ScheduledEvent {
   at: number;
@@ -146,4 +160,6 @@ export interface Scenario {
   options: KernelOptions;
   processes: ProcessConfig[];
   events: ScheduledEvent[];
+  /** cgroups created at time zero, parents before children */
+  cgroups: CgroupConfig[];
 }

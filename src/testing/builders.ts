@@ -21,6 +21,7 @@ export function scenario(m: MachineConfig, processes: ProcessConfig[], over: Par
     options: { eaugRaceFix: false, timedSanitize: false, schedQuantumNs: 4 * ms },
     processes,
     events: [] as ScheduledEvent[],
+    cgroups: [],
     ...over,
   };
 }
