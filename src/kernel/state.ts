@@ -245,7 +245,8 @@ export class Sgx {
   /** sgx_epc_page_lru(): the LRU of the cgroup a page is charged to (the global LRU in mainline) */
   lruOf(frame: number): FrameList {
     const id = this.pages.cg[frame] as number;
-    return id === 0 ? this.lru : (this.lrus[id - 1] as FrameList);
+    if (id === 0) return this.lru;
+    return this.lrus[id - 1] ?? this.lruOfCgroup(this.cgroups.all[id - 1] as Cgroup);
   }
 
   /** sgx_can_reclaim_global(): some LRU holds a page */

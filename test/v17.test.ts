@@ -1,0 +1,155 @@
+// The v17 EPC cgroup: scenario tests with results derived from spec kernel-epc-cgroup.md §1 and §5.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { Simulator } from "../src/engine/sim.js";
+import { parseScenarioText } from "../src/scenario/load.js";
+import { access, build, machine, MiB, ms, PAGE, proc, run, scenario } from "../src/testing/builders.js";
+import type { CgroupConfig, Scenario, ScheduledEvent } from "../src/scenario/types.js";
+import { drive, enclave, FakeTask, kernel } from "../src/testing/kernel-harness.js";
+import { sgxReclaimPagesGlobal } from "../src/kernel/epc-cgroup.js";
+import { CgroupTree, type Cgroup } from "../src/cgroup/misc.js";
+import { Sgx } from "../src/kernel/state.js";
+
+function v17(s: Scenario, cgroups: CgroupConfig[], events: ScheduledEvent[] = []): Scenario {
+  return { ...s, kernel: "v17", cgroups, events: [...s.events, ...events] };
+}
+
+function simulate(s: Scenario): ReturnType<Simulator["run"]> {
+  const summary = new Simulator(s, { checkInvariants: true }).run();
+  assert.deepEqual(summary.invariants.violations.slice(0, 3), []);
+  // at the end every cgroup without a live process has nothing charged
+  for (const [path, cg] of Object.entries(summary.cgroups)) {
+    assert.equal(cg.current, 0, path);
+    assert.equal(cg.files["misc.current"], s.kernel === "mainline" ? "" : "sgx_epc 0\n", path);
+  }
+  return summary;
+}
+
+const limit = (pages: number) => ({ file: "misc.max", value: `sgx_epc ${pages * PAGE}` });
+
+test("an ancestor's limit is hit: the event counts at the ancestor, not the leaf (M2); reclaim stays in the subtree", () => {
+  const steps = [...build(2 * MiB, 200), { op: "exit" as const, code: 0 }];
+  const s = v17(scenario(machine(4 * MiB), [{ ...proc("p", steps), cgroup: "/A/B" }]), [
+    { path: "/A", writes: [limit(64)] },
+    { path: "/A/B", writes: [] },
+  ]);
+  const r = simulate(s);
+  assert.equal(r.processes[0]?.exitCode, 0);
+  assert.ok((r.cgroups["/A"]?.events ?? 0) > 0);
+  assert.equal(r.cgroups["/A"]?.files["misc.events.local"], `sgx_epc.max ${r.cgroups["/A"]?.events}\n`);
+  assert.equal(r.cgroups["/A/B"]?.files["misc.events"], "sgx_epc.max 0\n");
+  assert.equal(r.cgroups["/A"]?.peak, 64 * PAGE);
+  assert.ok(r.counters.EWB > 100, "the enclave was paged within its limit");
+});
+
+test("a limit below an enclave's VA and SECS needs: CREATE or ADD_PAGES fails with ENOMEM, exit 1", () => {
+  const steps = [...build(1 * MiB, 16), { op: "exit" as const, code: 0 }];
+  const one = simulate(v17(scenario(machine(4 * MiB), [{ ...proc("p", steps), cgroup: "/A" }]), [{ path: "/A", writes: [limit(1)] }]));
+  assert.deepEqual(one.processes[0]?.error, { op: "SGX_IOC_ENCLAVE_CREATE", errno: "ENOMEM" });
+  assert.equal(one.processes[0]?.exitCode, 1);
+  const two = simulate(v17(scenario(machine(4 * MiB), [{ ...proc("p", steps), cgroup: "/A" }]), [{ path: "/A", writes: [limit(2)] }]));
+  assert.deepEqual(two.processes[0]?.error, { op: "SGX_IOC_ENCLAVE_ADD_PAGES", errno: "ENOMEM" });
+});
+
+test("a fault at the limit with reclaimable pages retries until the async work frees room (R1)", () => {
+  const steps = [...build(2 * MiB, 200), run(1, access(199, 3000)), { op: "exit" as const, code: 0 }];
+  const r = simulate(v17(scenario(machine(4 * MiB), [{ ...proc("p", steps), cgroup: "/A" }]), [{ path: "/A", writes: [limit(100)] }]));
+  assert.equal(r.processes[0]?.exitCode, 0);
+  assert.ok(r.counters.cgroupWorkRuns > 0, "the work item ran");
+  assert.ok(r.counters.faultRetries > 0, "faults returned NOPAGE while over the limit");
+  assert.ok(r.counters.ELDU > 0);
+});
+
+test("a vEPC guest at its limit with nothing reclaimable gets SIGBUS (R2, R4)", () => {
+  const guest = [{ op: "vepc" as const, bytes: 32 * PAGE, touch: 32 * PAGE }, { op: "hold" as const, durationNs: null }, { op: "exit" as const, code: 0 }];
+  const r = simulate(v17(scenario(machine(4 * MiB), [{ ...proc("g", guest), cgroup: "/A" }]), [{ path: "/A", writes: [limit(16)] }]));
+  assert.equal(r.processes[0]?.signal, "SIGBUS");
+  assert.equal(r.counters.vepcFaults, 17);
+});
+
+test("global reclaim visits R, A, A1, B, R in that order for the tree R{A{A1},B} (R5)", () => {
+  const { sgx, env } = v17Kernel(2048);
+  const tree = sgx.cgroups;
+  const A = tree.mkdir("/A") as Cgroup;
+  const A1 = tree.mkdir("/A/A1") as Cgroup;
+  const B = tree.mkdir("/B") as Cgroup;
+  for (const cg of [tree.root, A, A1, B]) {
+    const t = new FakeTask(1, null);
+    t.cgroup = cg;
+    env.task = t;
+    enclave(sgx, 1 * MiB, 40);
+  }
+  const visits: string[] = [];
+  sgx.onReclaimVisit = (cg) => visits.push(cg.path);
+  for (let i = 0; i < 5; i++) drive(sgxReclaimPagesGlobal(sgx));
+  assert.deepEqual(visits, ["/", "/A", "/A/A1", "/B", "/"]);
+});
+
+test("misc.max writes through scenario events: the kernel's grammar and errno (M1)", () => {
+  const rows: [string, string, string][] = [
+    ["sgx_epc 1048576", "ok", "sgx_epc 1048576\n"],
+    ["sgx_epc max", "ok", "sgx_epc max\n"],
+    ["sgx_epc", "EINVAL", "sgx_epc max\n"],
+    ["sgx_epc 99999999999999999999", "ERANGE", "sgx_epc max\n"],
+    ["sgx_epc 0x1000", "ok", "sgx_epc 4096\n"],
+  ];
+  for (const [value, result, text] of rows) {
+    const r = simulate(
+      v17(scenario(machine(1 * MiB), []), [{ path: "/A", writes: [] }], [
+        { at: 1, action: { type: "write", path: "/A/misc.max", value } },
+        { at: 2, action: { type: "read", path: "/A/misc.max" } },
+      ]),
+    );
+    assert.deepEqual(
+      r.fileOps.map((o) => [o.op, o.result]),
+      [
+        ["write", result],
+        ["read", "ok"],
+      ],
+      value,
+    );
+    assert.equal(r.fileOps[1]?.text, text, value);
+  }
+});
+
+test("under mainline the sgx_epc resource does not exist: misc.max writes fail with EINVAL", () => {
+  const s = parseScenarioText(
+    "kernel: mainline\ncgroups: { /a: null }\nevents:\n  - { at: 1ms, write: { path: /a/misc.max, value: sgx_epc 1048576 } }\n  - { at: 2ms, read: /misc.capacity }\n",
+    "s.yaml",
+  );
+  const r = simulate(s);
+  assert.equal(r.fileOps[0]?.result, "EINVAL");
+  assert.equal(r.fileOps[1]?.text, "");
+  assert.equal(r.cgroups["/a"]?.files["misc.max"], "");
+});
+
+test("rmdir keeps charges in the ancestors (M5); a moved process leaves its charges behind (M6)", () => {
+  const steps = [...build(1 * MiB, 32), { op: "idle" as const, durationNs: 10 * ms }, ...build(1 * MiB, 8).slice(0, 0), { op: "exit" as const, code: 0 }];
+  const s = v17(scenario(machine(4 * MiB), [{ ...proc("p", steps), cgroup: "/A/B" }]), [{ path: "/A/B", writes: [] }, { path: "/C", writes: [] }], [
+    { at: 2 * ms, action: { type: "move", process: "p", cgroup: "/C" } },
+    { at: 3 * ms, action: { type: "rmdir", path: "/A/B" } },
+    { at: 4 * ms, action: { type: "read", path: "/A/misc.current" } },
+    { at: 4 * ms, action: { type: "read", path: "/C/misc.current" } },
+    { at: 4 * ms, action: { type: "read", path: "/C/cgroup.procs" } },
+  ]);
+  const r = simulate(s);
+  assert.deepEqual(
+    r.fileOps.map((o) => o.result),
+    ["ok", "ok", "ok", "ok", "ok"],
+  );
+  // 32 pages + SECS + 1 VA page stay charged to /A/B (dying) and so to /A
+  assert.equal(r.fileOps[2]?.text, `sgx_epc ${34 * PAGE}\n`);
+  assert.equal(r.fileOps[3]?.text, "sgx_epc 0\n");
+  assert.equal(r.fileOps[4]?.text, "1\n");
+  assert.equal(r.cgroups["/A/B"], undefined, "removed");
+});
+
+function v17Kernel(pages: number): ReturnType<typeof kernel> {
+  const k = kernel(pages);
+  // rebuild the kernel with the EPC cgroup on
+  const sgx = new Sgx(k.sgx.machine, k.sgx.costs, k.env, k.sgx.options, { epcCgroups: true, miscEvents: "6.11" });
+  for (const s of sgx.sections) sgx.nodes[s.node]?.addUntouched(s.first, s.first + s.count);
+  sgx.nrFree = sgx.totalPages;
+  void CgroupTree;
+  return { sgx, env: k.env };
+}
