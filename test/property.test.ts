@@ -83,21 +83,34 @@ const scenarioArb = fc.record({
   procs: fc.array(fc.oneof({ weight: 4, arbitrary: enclaveArb }, { weight: 1, arbitrary: guestArb }), { minLength: 1, maxLength: 4 }),
   kills: fc.array(fc.record({ at: fc.integer({ min: 0, max: 20_000 }), who: fc.nat(), signal: fc.constantFrom("SIGTERM", "SIGKILL") }), { maxLength: 2 }),
   failures: fc.array(fc.record({ at: fc.integer({ min: 0, max: 20_000 }), frame: fc.nat() }), { maxLength: 2 }),
+  // the v17 EPC cgroup: limits (in pages, 0 = max) for /c0, /c1 and /c0/c2, and where each process runs
+  v17: fc.boolean(),
+  limits: fc.tuple(fc.nat(300), fc.nat(300), fc.nat(300)),
+  placement: fc.array(fc.nat(3), { minLength: 4, maxLength: 4 }),
+  moves: fc.array(fc.record({ at: fc.integer({ min: 0, max: 20_000 }), who: fc.nat(), to: fc.nat(3) }), { maxLength: 2 }),
 });
+
+const CGROUP_PATHS = ["/", "/c0", "/c1", "/c0/c2"];
 
 test("random scenarios keep every invariant and give every frame back", () => {
   fc.assert(
     fc.property(scenarioArb, (s) => {
-      const processes = s.procs.map((p, i) => ({ ...p, name: `p${i}` }));
+      const processes = s.procs.map((p, i) => ({ ...p, name: `p${i}`, cgroup: CGROUP_PATHS[s.placement[i] ?? 0] ?? "/" }));
       const events: ScheduledEvent[] = [
         ...s.kills.map((k) => ({ at: k.at * us, action: { type: "kill" as const, target: `p${k.who % processes.length}`, signal: k.signal } })),
         ...s.failures.map((f) => ({
           at: f.at * us,
           action: { type: "memoryFailure" as const, frame: f.frame % s.epcPages, actionRequired: false, process: null },
         })),
+        ...s.moves.map((m) => ({ at: m.at * us, action: { type: "move" as const, process: `p${m.who % processes.length}`, cgroup: CGROUP_PATHS[m.to] ?? "/" } })),
       ].sort((a, b) => a.at - b.at);
       const sc = scenario(machine(s.epcPages * PAGE, { cpus: s.cpus, sgx2: s.sgx2 }), processes, { seed: s.seed, events });
       sc.options.timedSanitize = s.timedSanitize;
+      if (s.v17) sc.kernel = "v17";
+      sc.cgroups = CGROUP_PATHS.slice(1).map((path, i) => ({
+        path,
+        writes: (s.limits[i] ?? 0) > 0 ? [{ file: "misc.max", value: `sgx_epc ${(s.limits[i] ?? 0) * PAGE}` }] : [],
+      }));
       const sim = new Simulator(sc, { checkInvariants: true, maxEvents: 3_000_000 });
       const summary = sim.run();
       assert.ok(sim.events < 3_000_000, "the run ended by itself");
@@ -106,6 +119,7 @@ test("random scenarios keep every invariant and give every frame back", () => {
       const e = summary.epc;
       assert.equal(e.freeListPages + e.poisonedPages + e.leakedPages, e.totalPages, "every frame is free, poisoned or leaked");
       assert.equal(summary.epc.enclavePages + summary.epc.secsPages + summary.epc.vaPages + summary.epc.vepcPages, summary.epc.leakedPages);
+      for (const [path, cg] of Object.entries(summary.cgroups)) assert.equal(cg.current, 0, `${path} has nothing charged at the end`);
     }),
     { numRuns: Number(process.env.EPCSIM_PROPERTY_RUNS ?? 60), seed: Number(process.env.EPCSIM_PROPERTY_SEED ?? 20261125) },
   );

@@ -180,6 +180,7 @@ function checkCharges(sgx: Sgx, out: string[]): void {
     const id = sgx.pages.cg[f] as number;
     if (id !== 0) own[id - 1] = (own[id - 1] as number) + 1;
   }
+  for (const [cg, n] of sgx.chargesInFlight) own[cg.id] = (own[cg.id] as number) + n;
   const subtreePages = new Array<number>(tree.all.length).fill(0);
   for (const cg of tree.all) {
     for (let c: typeof cg | null = cg; c !== null; c = c.parent) subtreePages[c.id] = (subtreePages[c.id] as number) + (own[cg.id] as number);

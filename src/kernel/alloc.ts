@@ -110,6 +110,7 @@ function setOwner(sgx: Sgx, frame: number, ownerKind: number, owner: number): vo
 /** with EPC cgroups: the page keeps its charge (sgx_epc_page.sgx_cg); on failure the charge goes back */
 function settleCharge(sgx: Sgx, cg: Cgroup | null, ret: number): void {
   if (cg === null) return;
+  sgx.chargesInFlight.set(cg, (sgx.chargesInFlight.get(cg) ?? 1) - 1);
   if (ret >= 0) sgx.pages.cg[ret] = cg.id + 1;
   else sgxCgroupUncharge(sgx, cg);
 }
@@ -121,6 +122,7 @@ export function sgxAllocEpcPageNoReclaim(sgx: Sgx, ownerKind: number, owner: num
     cg = sgx.currentCgroup();
     const r = sgxCgroupTryChargeNoReclaim(sgx, cg);
     if (r !== 0) return r;
+    sgx.chargesInFlight.set(cg, (sgx.chargesInFlight.get(cg) ?? 0) + 1);
   }
   let ret = sgxAllocEpcPageAnyNode(sgx);
   if (ret >= 0) setOwner(sgx, ret, ownerKind, owner);
@@ -145,6 +147,7 @@ export function* sgxAllocEpcPage(sgx: Sgx, ownerKind: number, owner: number): Ge
     cg = sgx.currentCgroup();
     const r = yield* sgxCgroupTryCharge(sgx, cg);
     if (r !== 0) return r;
+    sgx.chargesInFlight.set(cg, (sgx.chargesInFlight.get(cg) ?? 0) + 1);
   }
   let ret: number;
   for (;;) {
