@@ -153,3 +153,70 @@ function v17Kernel(pages: number): ReturnType<typeof kernel> {
   void CgroupTree;
   return { sgx, env: k.env };
 }
+
+test("backing store over memory.max with no swap: the memcg OOM killer SIGKILLs the process with the most memory", () => {
+  const s = parseScenarioText(
+    [
+      "kernel: v17",
+      "machine: { epc: 4MiB, cpus: 4 }",
+      'cgroups: { /m: { misc.max: "sgx_epc 1048576", memory.max: "1M" } }',
+      "processes:",
+      "  - { name: big, cgroup: /m, memory: 64KiB, program: { enclave: { size: 8MiB, add: 4MiB, measure: false } } }",
+      "  - { name: small, cgroup: /m, program: { enclave: { size: 1MiB, add: 64KiB, measure: false } } }",
+    ].join("\n"),
+    "s.yaml",
+  );
+  const r = simulate(s);
+  assert.equal(r.processes[0]?.signal, "SIGKILL");
+  assert.equal(r.processes[0]?.exitCode, 137);
+  assert.equal(r.processes[1]?.exitCode, 0);
+  assert.deepEqual(
+    r.memcgOomKills.map((k) => [k.cgroup, k.victim]),
+    [["/m", "big"]],
+  );
+  const m = r.cgroups["/m"]?.memory;
+  assert.equal(m?.events.oomKill, 1);
+  assert.ok((m?.events.oom ?? 0) >= 1 && (m?.events.max ?? 0) >= 1);
+  assert.equal(m?.current, 0, "the backing store went with the enclave");
+  assert.match(r.cgroups["/m"]?.files["memory.events"] ?? "", /^low 0\nhigh 0\nmax \d+\noom \d+\noom_kill 1\noom_group_kill 0\n$/);
+});
+
+test("memory.max parses like the kernel (memparse, rounded down to pages) and the backing is charged while swapped out", () => {
+  const s = parseScenarioText(
+    [
+      "kernel: mainline",
+      "machine: { epc: 1MiB }",
+      "cgroups: { /m: null }",
+      "processes:",
+      "  - { name: p, cgroup: /m, program: { steps: [ {create: {size: 4MiB}}, {mmap: {prot: rw}}, {addPages: {offset: 0, length: 2MiB, measure: false}}, {idle: 20ms} ] } }",
+      "events:",
+      "  - { at: 1ms, write: { path: /m/memory.max, value: 1G } }",
+      "  - { at: 1ms, read: /m/memory.max }",
+      "  - { at: 1ms, write: { path: /m/memory.max, value: 5000 } }",
+      "  - { at: 1ms, read: /m/memory.max }",
+      "  - { at: 1ms, write: { path: /m/memory.max, value: lots } }",
+      "  - { at: 1ms, write: { path: /m/memory.max, value: max } }",
+      "  - { at: 15ms, read: /m/memory.current }",
+      "  - { at: 15ms, read: /memory.current }",
+      "  - { at: 15ms, write: { path: /m/memory.current, value: 0 } }",
+    ].join("\n"),
+    "s.yaml",
+  );
+  const r = simulate(s);
+  const ops = r.fileOps.map((o) => [o.op, o.result, o.text ?? null]);
+  assert.deepEqual(ops.slice(0, 6), [
+    ["write", "ok", null],
+    ["read", "ok", "1073741824\n"],
+    ["write", "ok", null],
+    ["read", "ok", "4096\n"],
+    ["write", "EINVAL", null],
+    ["write", "ok", null],
+  ]);
+  // 2 MiB added to a 1 MiB EPC: about 270 pages are in the backing store, with their PCMD pages; ksgxd
+  // charges them to the memcg of an mm on the enclave's mm list, hence the early mmap
+
+  const current = Number((r.fileOps[6]?.text ?? "0").trim());
+  assert.ok(current > 250 * PAGE && current % PAGE === 0, `memory.current ${current}`);
+  assert.deepEqual(ops[7], ["read", "ENOENT", null], "no memory.current on the root");
+  assert.deepEqual(ops[8], ["write", "EACCES", null], "read-only");
+});

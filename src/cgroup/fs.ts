@@ -3,6 +3,7 @@
 // written to cgroup.procs), through `movePid`.
 import { EACCES, EINVAL, ENOENT } from "../kernel/errno.js";
 import { normalizePath, type Cgroup, type CgroupTree } from "./misc.js";
+import { memoryFile, memoryMaxWrite } from "./memory.js";
 
 /** the files our cgroups have, in the order the result lists them */
 export const CGROUP_FILES = [
@@ -14,6 +15,9 @@ export const CGROUP_FILES = [
   "misc.max",
   "misc.events",
   "misc.events.local",
+  "memory.current",
+  "memory.max",
+  "memory.events",
 ] as const;
 
 /** splits "/a/b/misc.max" into the cgroup path "/a/b" and the file name "misc.max" */
@@ -35,6 +39,7 @@ const CONTROLLERS = ["misc", "memory"];
 const subtreeControl = new WeakMap<Cgroup, Set<string>>();
 
 function fileExists(fs: CgroupFs, cg: Cgroup, file: string): boolean {
+  if (file.startsWith("memory.")) return !cg.isRoot && memoryFile(cg, file) !== null;
   return file === "cgroup.subtree_control" || fs.tree.hasFile(cg, file);
 }
 
@@ -43,6 +48,7 @@ export function cgroupRead(fs: CgroupFs, path: string): string | number {
   const { cgroup, file } = splitFilePath(path);
   const cg = fs.tree.get(cgroup);
   if (cg === undefined || !fileExists(fs, cg, file)) return -ENOENT;
+  if (file.startsWith("memory.")) return memoryFile(cg, file) as string;
   if (file === "cgroup.subtree_control") {
     const on = subtreeControl.get(cg);
     const names = CONTROLLERS.filter((c) => on?.has(c));
@@ -59,6 +65,8 @@ export function cgroupWrite(fs: CgroupFs, path: string, value: string): number {
   switch (file) {
     case "misc.max":
       return fs.tree.writeMax(cg, value);
+    case "memory.max":
+      return memoryMaxWrite(cg, value);
     case "cgroup.procs": {
       const pid = Number(value.trim());
       if (!Number.isSafeInteger(pid) || pid < 0 || value.trim() === "") return -EINVAL;

@@ -132,3 +132,17 @@ test("kstrtou64 with base 0", () => {
   assert.equal(kstrtou64(""), -22);
   assert.equal(kstrtou64("0x"), -22);
 });
+
+test("memparse and memory.max: suffixes, bases, rounding down to pages", async () => {
+  const { memparse, memoryMaxWrite, memoryFile } = await import("./memory.js");
+  assert.equal(memparse("1K"), 1024n);
+  assert.equal(memparse("2m"), 2n * 1024n * 1024n);
+  assert.equal(memparse("0x10"), 16n);
+  assert.equal(memparse("1.5G"), null);
+  const { a } = tree();
+  assert.equal(memoryMaxWrite(a, "5000\n"), 0);
+  assert.equal(memoryFile(a, "memory.max"), "4096\n");
+  assert.equal(memoryMaxWrite(a, "max"), 0);
+  assert.equal(memoryFile(a, "memory.max"), "max\n");
+  assert.equal(memoryMaxWrite(a, "-1"), -22);
+});

@@ -68,6 +68,10 @@ export class Process {
   joinWaiter: UserThread | null = null;
   /** the cgroup the process is in (set when it starts; `move` events change it) */
   cgroup: Cgroup | null = null;
+  /** its resident memory charged to a memcg */
+  chargedMemory: { cg: Cgroup; bytes: number } | null = null;
+  /** the memcg OOM killer chose it */
+  oomVictim = false;
 
   constructor(
     readonly pid: number,

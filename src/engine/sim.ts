@@ -39,6 +39,7 @@ import { sgxVepcFault, sgxVepcRelease, sgxVepcRemoveAll, Vepc, VEPC_RETRY, VEPC_
 import type { AccessPhase, Phase, Scenario, ScheduledAction, Step } from "../scenario/types.js";
 import { normalizePath, type Cgroup } from "../cgroup/misc.js";
 import { cgroupRead, cgroupWrite, type CgroupFs } from "../cgroup/fs.js";
+import { memcgOomEvent, memcgTryCharge, memcgUncharge } from "../cgroup/memory.js";
 import { EventQueue } from "./event-queue.js";
 import { checkInvariants } from "./invariants.js";
 import { createSampler } from "./patterns.js";
@@ -108,6 +109,8 @@ export class Simulator implements KernelEnv {
   private currentRef: Task;
   private readonly ksgxdTask: KernelTask;
   private readonly kworkerTask = new KernelTask(0, "kworker", 0);
+  /** kills by the memcg OOM killer */
+  readonly memcgKills: { atNs: number; cgroup: string; victim: string }[] = [];
   /** every scripted read, write, mkdir, rmdir and move, in order */
   readonly fileOps: FileOp[] = [];
   private readonly cgfs: CgroupFs;
@@ -143,6 +146,13 @@ export class Simulator implements KernelEnv {
         const p = this.processes.find((q) => q.pid === pid && q.started && !q.exited);
         if (p === undefined) return -ESRCH;
         this.moveProcess(p, cg);
+    // the process's own resident memory; a limit it does not fit under OOM-kills at once
+    const rss = p.config.memoryBytes ?? 0;
+    if (rss > 0) {
+      const over = memcgTryCharge(cg, rss);
+      if (over === null) p.chargedMemory = { cg, bytes: rss };
+      else this.memcgOom(over);
+    }
         return 0;
       },
     };
@@ -250,7 +260,32 @@ export class Simulator implements KernelEnv {
   private moveProcess(p: Process, cg: Cgroup): void {
     p.cgroup?.procs.delete(p.pid);
     p.cgroup = cg;
+    p.mm.cgroup = cg;
     cg.procs.add(p.pid);
+  }
+
+  /**
+   * mem_cgroup_out_of_memory(): pick the task with the highest badness in subtree(memcg) — its
+   * resident memory; on a tie the later one in the walk — and SIGKILL it, unless a victim is still dying
+   */
+  memcgOom(memcg: Cgroup): void {
+    const tree = this.sgx.cgroups;
+    const inTree = new Set(tree.subtree(memcg));
+    const candidates = [...this.processes, ...this.forks].filter((p) => p.started && !p.exited && p.cgroup !== null && inTree.has(p.cgroup));
+    if (candidates.some((p) => p.oomVictim)) {
+      memcgOomEvent(memcg, false);
+      return;
+    }
+    const order = tree.subtree(memcg);
+    candidates.sort((a, b) => order.indexOf(a.cgroup as Cgroup) - order.indexOf(b.cgroup as Cgroup) || a.pid - b.pid);
+    let victim: Process | null = null;
+    for (const p of candidates) if (victim === null || (p.config.memoryBytes ?? 0) >= (victim.config.memoryBytes ?? 0)) victim = p;
+    memcgOomEvent(memcg, victim !== null);
+    if (victim === null) return;
+    victim.oomVictim = true;
+    this.sgx.counters.memcgOomKills++;
+    this.memcgKills.push({ atNs: this.nowNs, cgroup: memcg.path, victim: victim.name });
+    this.killProcess(victim, "SIGKILL");
   }
 
   // ---- KernelEnv ---------------------------------------------------------------------------------
@@ -525,6 +560,7 @@ export class Simulator implements KernelEnv {
     if (p.vepc !== null) sgxVepcRelease(this.sgx, p.vepc);
     p.exited = true;
     p.cgroup?.procs.delete(p.pid);
+    if (p.chargedMemory !== null) memcgUncharge(p.chargedMemory.cg, p.chargedMemory.bytes);
     p.endNs = this.nowNs + this.sgx.takeCost();
     if (!p.isGuest && this.processes.every((q) => q.isGuest || q.exited || !this.willStart(q))) {
       for (const h of this.holders.splice(0)) this.wake(h);

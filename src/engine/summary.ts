@@ -7,6 +7,7 @@ import type { SyscallError } from "./process.js";
 import type { FileOp, InvariantViolation, Simulator } from "./sim.js";
 import { CGROUP_FILES, cgroupRead } from "../cgroup/fs.js";
 import { U64_MAX } from "../cgroup/misc.js";
+import { memcg } from "../cgroup/memory.js";
 
 function cgroupSummaries(sim: Simulator): Record<string, CgroupSummary> {
   const tree = sim.sgx.cgroups;
@@ -24,6 +25,10 @@ function cgroupSummaries(sim: Simulator): Record<string, CgroupSummary> {
       peak: cg.watermark,
       max: cg.isRoot || cg.max === U64_MAX ? null : Number(cg.max),
       events: cg.events,
+      memory: (() => {
+        const m = memcg(cg);
+        return { current: m.usage, max: cg.isRoot || m.maxPages === U64_MAX / 4096n ? null : Number(m.maxPages) * 4096, events: { max: m.max, oom: m.oom, oomKill: m.oomKill } };
+      })(),
     };
   }
   return out;
@@ -79,6 +84,8 @@ export interface CgroupSummary {
   max: number | null;
   /** misc.events of sgx_epc (the root's internal count for "/") */
   events: number;
+  /** the memory controller: memory.current and memory.max in bytes (null for max), memory.events */
+  memory: { current: number; max: number | null; events: { max: number; oom: number; oomKill: number } };
 }
 
 export interface SimSummary {
@@ -95,6 +102,8 @@ export interface SimSummary {
   cgroups: Record<string, CgroupSummary>;
   /** every scripted cgroup read, write, mkdir, rmdir and move */
   fileOps: FileOp[];
+  /** processes the memcg OOM killer killed, in order */
+  memcgOomKills: { atNs: number; cgroup: string; victim: string }[];
   /** WARN()s the driver printed: how many, and the first 100 */
   warnings: { count: number; messages: string[] };
   invariants: { checked: number; violations: InvariantViolation[] };
@@ -173,6 +182,7 @@ export function buildSummary(sim: Simulator): SimSummary {
     },
     cgroups: cgroupSummaries(sim),
     fileOps: sim.fileOps,
+    memcgOomKills: sim.memcgKills,
     warnings: { count: sgx.warningCount, messages: sgx.warnings },
     invariants: { checked: sim.invariantChecks, violations: sim.violations },
   };

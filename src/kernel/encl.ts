@@ -3,12 +3,15 @@
 // aging and zapping, the enclave cpumask for IPIs, and enclave release.
 import { SecsState, enclsFailed } from "../hw/epcm.js";
 import { sgxAllocEpcPage, sgxAllocEpcPageNoReclaim, sgxFreeEpcPage, sgxMarkPageReclaimable, sgxUnmarkPageReclaimable } from "./alloc.js";
-import { EBUSY, EFAULT, EINVAL } from "./errno.js";
+import { EBUSY, EFAULT, EINVAL, ENOMEM } from "./errno.js";
+import type { Cgroup } from "../cgroup/misc.js";
+import { memcgTryCharge, memcgUncharge } from "../cgroup/memory.js";
 import { EP_HOLDS_SLOT, EP_LOST, EP_PENDING } from "./encl-page.js";
 import { OWNER_ENCL_PAGE, OWNER_VA } from "./epc-page.js";
 import { IntrusiveList } from "../engine/intrusive-list.js";
 import { SparseInt32Array } from "../engine/sparse-array.js";
 import {
+  PAGE_SIZE,
   PCMDS_PER_PAGE,
   PROT_R,
   PROT_W,
@@ -59,9 +62,11 @@ export class Encl {
   attributes = 0n;
   attributesMask = 0n;
   readonly secs: SecsState;
-  /** backing shmem: contents pages present (index -> 1) and PCMD pages (index -> live entries) */
+  /** backing shmem: contents pages present (index -> the memcg id charged) and PCMD pages (index -> live entries) */
   readonly backingContents = new SparseInt32Array();
   readonly backingPcmd = new SparseInt32Array();
+  /** the memcg id each PCMD page is charged to */
+  readonly backingPcmdCg = new SparseInt32Array();
   released = false;
 
   constructor(
@@ -171,13 +176,79 @@ function pcmdPageOf(index: number): number {
   return Math.floor(index / PCMDS_PER_PAGE);
 }
 
-/** sgx_encl_alloc_backing(): get (and create) the contents page and the PCMD page */
+/**
+ * mirrors sgx_encl_get_mem_cgroup(): the memcg the backing store is charged to — current's, unless
+ * the reclaimer is a kernel thread (ksgxd, the cgroup work queue), then that of an mm of the enclave
+ */
+function backingMemcg(sgx: Sgx, encl: Encl): Cgroup {
+  const current = sgx.env.current();
+  if (current.mm !== null) return current.cgroup ?? sgx.cgroups.root;
+  for (const m of encl.mmList) if (!m.mm.exiting && m.mm.cgroup !== null) return m.mm.cgroup;
+  return sgx.cgroups.root;
+}
+
+/** charges one new shmem page to `cg`; on failure the memcg OOM killer runs and the page is not created */
+function chargeBackingPage(sgx: Sgx, cg: Cgroup): boolean {
+  const over = memcgTryCharge(cg, PAGE_SIZE);
+  if (over === null) return true;
+  sgx.counters.memcgChargeFailures++;
+  sgx.env.memcgOom(over);
+  return false;
+}
+
+function unchargeBackingPage(sgx: Sgx, memcgId: number): void {
+  const cg = sgx.cgroups.all[memcgId];
+  if (cg !== undefined) memcgUncharge(cg, PAGE_SIZE);
+}
+
+/** sgx_encl_alloc_backing(): get (and create) the contents page and the PCMD page: 0 or -ENOMEM */
 export function sgxEnclAllocBacking(sgx: Sgx, encl: Encl, index: number): number {
   sgx.addCost(sgx.costs.backingAlloc);
-  encl.backingContents.set(index, 1);
+  const cg = backingMemcg(sgx, encl);
+  const newContents = encl.backingContents.get(index) < 0;
+  if (newContents) {
+    if (!chargeBackingPage(sgx, cg)) return -ENOMEM;
+    encl.backingContents.set(index, cg.id);
+  }
   const p = pcmdPageOf(index);
-  if (encl.backingPcmd.get(p) < 0) encl.backingPcmd.set(p, 0);
+  if (encl.backingPcmd.get(p) < 0) {
+    if (!chargeBackingPage(sgx, cg)) {
+      // __sgx_encl_get_backing() drops the contents page when the PCMD page fails
+      if (newContents) {
+        unchargeBackingPage(sgx, cg.id);
+        encl.backingContents.set(index, -1);
+      }
+      return -ENOMEM;
+    }
+    encl.backingPcmd.set(p, 0);
+    encl.backingPcmdCg.set(p, cg.id);
+  }
   return 0;
+}
+
+/** sgx_encl_truncate_backing_page() of a contents page */
+function truncateContents(sgx: Sgx, encl: Encl, index: number): void {
+  const memcgId = encl.backingContents.get(index);
+  if (memcgId < 0) return;
+  unchargeBackingPage(sgx, memcgId);
+  encl.backingContents.set(index, -1);
+}
+
+/** sgx_encl_truncate_backing_page() of a PCMD page */
+function truncatePcmd(sgx: Sgx, encl: Encl, p: number): void {
+  if (encl.backingPcmd.get(p) < 0) return;
+  unchargeBackingPage(sgx, encl.backingPcmdCg.get(p));
+  encl.backingPcmd.set(p, -1);
+  encl.backingPcmdCg.set(p, -1);
+}
+
+/** fput() of the backing file at release: every shmem page goes */
+function dropBacking(sgx: Sgx, encl: Encl): void {
+  encl.backingContents.forEach(0, 2 ** 31 - 1, (_i, memcgId) => unchargeBackingPage(sgx, memcgId));
+  encl.backingPcmdCg.forEach(0, 2 ** 31 - 1, (_i, memcgId) => unchargeBackingPage(sgx, memcgId));
+  encl.backingContents.clear();
+  encl.backingPcmd.clear();
+  encl.backingPcmdCg.clear();
 }
 
 /** EWB wrote the PCMD entry of `index` */
@@ -256,8 +327,8 @@ function __sgxEnclEldu(sgx: Sgx, encl: Encl, ep: number, frame: number, secsFram
   const p = pcmdPageOf(index);
   const live = encl.backingPcmd.get(p) - 1;
   encl.backingPcmd.set(p, Math.max(live, 0));
-  encl.backingContents.set(index, -1);
-  if (live <= 0 && !reclaimerWritingToPcmd(sgx, encl, pcmdFirst)) encl.backingPcmd.set(p, -1);
+  truncateContents(sgx, encl, index);
+  if (live <= 0 && !reclaimerWritingToPcmd(sgx, encl, pcmdFirst)) truncatePcmd(sgx, encl, p);
   if (ret !== 0) pages.flags[ep] = (pages.flags[ep] as number) | EP_LOST;
   return ret;
 }
@@ -525,8 +596,7 @@ export function sgxEnclRelease(sgx: Sgx, encl: Encl): void {
     // the SECS frame stays allocated: it is leaked like any frame the kernel can no longer free
     if ((pages.frame[encl.secsPage] as number) >= 0) sgx.leaked++;
   }
-  encl.backingContents.clear();
-  encl.backingPcmd.clear();
+  dropBacking(sgx, encl);
   pages.release(encl.secsPage);
   encl.released = true;
 }

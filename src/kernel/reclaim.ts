@@ -48,12 +48,14 @@ function sgxReclaimerWrite(sgx: Sgx, it: Isolated): void {
   if (encl.secsChildCnt === 0 && (encl.flags & SGX_ENCL_INITIALIZED) !== 0) {
     // (with a Q2 leak secs_child_cnt never reaches 0 and the SECS stays resident)
     const secsFrame = pages.frame[encl.secsPage] as number;
-    sgxEnclAllocBacking(sgx, encl, encl.secsIndex);
-    const ret = sgxEnclEwb(sgx, encl, encl.secsPage, secsFrame, true);
-    if (ret === 0) sgx.counters.secsEvicted++;
-    // EREMOVE after a successful EWB is a no-op on the now invalid frame
-    sgxEnclFreeEpcPage(sgx, secsFrame);
-    pages.frame[encl.secsPage] = -1;
+    // without backing for it, the SECS stays resident
+    if (sgxEnclAllocBacking(sgx, encl, encl.secsIndex) === 0) {
+      const ret = sgxEnclEwb(sgx, encl, encl.secsPage, secsFrame, true);
+      if (ret === 0) sgx.counters.secsEvicted++;
+      // EREMOVE after a successful EWB is a no-op on the now invalid frame
+      sgxEnclFreeEpcPage(sgx, secsFrame);
+      pages.frame[encl.secsPage] = -1;
+    }
   }
 }
 
@@ -94,7 +96,11 @@ export function* sgxReclaimPages(sgx: Sgx, lru: FrameList): Generator<number, nu
       putBack(sgx, it);
       continue;
     }
-    sgxEnclAllocBacking(sgx, it.encl, encls.index[it.ep] as number);
+    if (sgxEnclAllocBacking(sgx, it.encl, encls.index[it.ep] as number) !== 0) {
+      // e.g. the memcg refused the shmem pages: the page goes back to the LRU
+      putBack(sgx, it);
+      continue;
+    }
     encls.desc[it.ep] = (encls.desc[it.ep] as number) | SGX_ENCL_PAGE_BEING_RECLAIMED;
     kept.push(it);
   }

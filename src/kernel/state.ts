@@ -17,6 +17,8 @@ export class Mm {
   readonly running = new Set<Task>();
   /** exit_mm has begun: mmget_not_zero() fails */
   exiting = false;
+  /** the cgroup of the mm's owner (its memcg), kept by the simulator */
+  cgroup: Cgroup | null = null;
   constructor(readonly id: number) {}
 }
 
@@ -46,6 +48,8 @@ export interface KernelEnv {
   forceSigbus(task: Task): void;
   /** simulated time, for messages */
   now(): number;
+  /** a memcg charge failed at `memcg` with nothing reclaimable: run the memcg OOM killer there */
+  memcgOom(memcg: Cgroup): void;
   /** queue_work(): run `work` on a kernel worker unless the item `key` is already pending */
   queueWork(key: object, work: () => Generator<number, void>): void;
 }
@@ -135,6 +139,10 @@ export interface KernelCounters {
   chargeFailures: number;
   /** runs of the EPC cgroup's async reclaim work */
   cgroupWorkRuns: number;
+  /** backing-store pages a memcg limit refused */
+  memcgChargeFailures: number;
+  /** processes the memcg OOM killer killed */
+  memcgOomKills: number;
   eaccept: number;
   aex: number;
 }
@@ -159,6 +167,8 @@ export function newKernelCounters(): KernelCounters {
     ebusy: 0,
     chargeFailures: 0,
     cgroupWorkRuns: 0,
+    memcgChargeFailures: 0,
+    memcgOomKills: 0,
     eaccept: 0,
     aex: 0,
   };

@@ -451,7 +451,13 @@ function lower(ld: Loader, overrides: LoadOverrides): Scenario {
     const steps = lowerProgram(ld, p.program, [...path, "program"], totalEpc);
     const replicas = p.replicas ?? 1;
     for (let r = 0; r < replicas; r++) {
-      processes.push({ name: replicas === 1 ? p.name : `${p.name}[${r}]`, start: p.start ?? 0, cgroup: normalizePath(p.cgroup ?? "/"), steps });
+      processes.push({
+        name: replicas === 1 ? p.name : `${p.name}[${r}]`,
+        start: p.start ?? 0,
+        cgroup: normalizePath(p.cgroup ?? "/"),
+        steps,
+        ...(p.memory !== undefined && p.memory > 0 ? { memoryBytes: p.memory } : {}),
+      });
     }
   });
   const instance = (name: string): boolean => processes.some((q) => q.name === name || q.name.startsWith(`${name}[`));

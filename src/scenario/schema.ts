@@ -243,6 +243,7 @@ export const processSchema = z.strictObject({
   start: time("start time (default 0)").optional(),
   replicas: z.number().int().min(1).max(10_000).optional().describe("instances, named name[0], name[1], ... (default 1)"),
   cgroup: z.string().regex(/^\//, 'expected a cgroup path starting with "/"').optional().describe('cgroup path (default "/")'),
+  memory: size("resident memory outside the enclave, charged to the cgroup's memory controller (default 0)").optional(),
   program: z.unknown(),
 });
 
@@ -272,12 +273,12 @@ export const optionsSchema = z.strictObject({
 });
 
 /** files a `cgroups:` entry may write at time zero */
-export const WRITABLE_CGROUP_FILES = ["misc.max", "cgroup.subtree_control"] as const;
+export const WRITABLE_CGROUP_FILES = ["misc.max", "memory.max", "cgroup.subtree_control"] as const;
 
 export const cgroupsSchema = z
   .record(
     z.string().regex(/^\//, 'expected a cgroup path starting with "/"'),
-    z.union([z.null(), z.record(z.enum(WRITABLE_CGROUP_FILES), z.union([z.string(), z.number()]))]),
+    z.union([z.null(), z.partialRecord(z.enum(WRITABLE_CGROUP_FILES), z.union([z.string(), z.number()]))]),
   )
   .describe('cgroups created at time zero (parents are created as needed): path -> {file: value}, e.g. {"/a": {"misc.max": "sgx_epc 1048576"}}');
 

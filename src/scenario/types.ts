@@ -122,6 +122,8 @@ export interface ProcessConfig {
   start: number;
   cgroup: string;
   steps: Step[];
+  /** resident memory outside the enclave, charged to the process's memcg while it lives (bytes) */
+  memoryBytes?: number;
 }
 
 export type ScheduledAction =

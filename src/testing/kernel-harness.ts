@@ -47,6 +47,10 @@ export class FakeEnv implements KernelEnv {
   queueWork(_key: object, work: () => Generator<number, void>): void {
     this.work.push(work);
   }
+  readonly ooms: Cgroup[] = [];
+  memcgOom(memcg: Cgroup): void {
+    this.ooms.push(memcg);
+  }
   forceSigbus(task: Task): void {
     this.sigbus.push(task);
   }
