@@ -57,6 +57,22 @@ const fits = scenario(128 * MiB, enclaveProgram(64 * MiB, 32 * MiB, 24 * MiB, AC
 const thrash = scenario(8 * MiB, enclaveProgram(32 * MiB, 16 * MiB, 16 * MiB, 400_000, "uniform"));
 const big = scenario(64 * GiB, []);
 
+// 64 processes on 64 CPUs, each in its own cgroup whose limit (96 pages) is below its enclave (131
+// pages): v17 pages inside every cgroup. Mainline runs the same processes with an EPC of 64 x 96
+// pages, so the pressure is global instead.
+const CG_ACCESSES = 20_000;
+const cgroupScenario = (kernel: "mainline" | "v17"): Scenario => {
+  const s = scenario(kernel === "v17" ? 32 * MiB : 64 * 96 * 4096, enclaveProgram(1 * MiB, 512 * 1024, 512 * 1024, CG_ACCESSES, "uniform"));
+  s.kernel = kernel;
+  s.machine.cpus = 64;
+  s.processes = Array.from({ length: 64 }, (_, i) => ({ name: `p${i}`, start: 0, cgroup: `/c${i}`, steps: s.processes[0]?.steps ?? [] }));
+  s.cgroups = Array.from({ length: 64 }, (_, i) => ({ path: `/c${i}`, writes: [{ file: "misc.max", value: `sgx_epc ${96 * 4096}` }] }));
+  return s;
+};
+const cgMainline = cgroupScenario("mainline");
+const cgV17 = cgroupScenario("v17");
+const cgEvents = { mainline: 0, v17: 0 };
+
 let swaps = 0;
 let thrashAccesses = 0;
 const bench = new Bench({ iterations: 5, time: 0, warmupIterations: 1, warmupTime: 0 });
@@ -68,6 +84,12 @@ bench
     const s = new Simulator(thrash).run();
     swaps = s.counters.EWB + s.counters.ELDU;
     thrashAccesses = 400_000;
+  })
+  .add("64 cgroups: mainline", () => {
+    cgEvents.mainline = new Simulator(cgMainline).run().events;
+  })
+  .add("64 cgroups: v17", () => {
+    cgEvents.v17 = new Simulator(cgV17).run().events;
   })
   .add("setup: 64 GiB EPC", () => {
     new Simulator(big);
@@ -85,7 +107,7 @@ globalThis.gc?.();
 const rssBefore = process.memoryUsage().rss;
 const sim = new Simulator(big);
 const pages = sim.sgx.pages;
-const frameArrays = [pages.list, pages.flags, pages.poison, pages.ownerKind, pages.owner, pages.prev, pages.next, sim.sgx.epcm.state, sim.sgx.epcm.ownerPlusOne];
+const frameArrays = [pages.list, pages.flags, pages.poison, pages.ownerKind, pages.owner, pages.prev, pages.next, pages.cg, sim.sgx.epcm.state, sim.sgx.epcm.ownerPlusOne];
 const allocated = frameArrays.reduce((n, a) => n + a.byteLength, 0) / sim.sgx.totalPages;
 const rssPerFrame = (process.memoryUsage().rss - rssBefore) / sim.sgx.totalPages;
 const perFrameLayout = EpcPages.bytesPerFrame() + 5; // + the EPCM state byte and owner
@@ -93,6 +115,12 @@ const perFrameLayout = EpcPages.bytesPerFrame() + 5; // + the EPCM state byte an
 console.log("epcsim benchmarks (best of 5 runs, one core)");
 console.log(`  accesses/s, working set fits   ${fmt(ACCESSES / (ms("fits: accesses") / 1000))}   (target >= 2 M)`);
 console.log(`  swaps/s (EWB+ELDU), thrashing  ${fmt(swaps / (ms("thrash: swaps") / 1000))}   (${swaps} swaps for ${thrashAccesses} accesses; target >= 200 k)`);
+const cgAccesses = 64 * CG_ACCESSES;
+const cgSeconds = { mainline: ms("64 cgroups: mainline") / 1000, v17: ms("64 cgroups: v17") / 1000 };
+const perEvent = cgEvents.v17 / cgSeconds.v17 / (cgEvents.mainline / cgSeconds.mainline);
+console.log(`  accesses/s, 64 cgroups under pressure (v17)   ${fmt(cgAccesses / cgSeconds.v17)}   (${fmt(cgEvents.v17 / cgSeconds.v17)} events/s)`);
+console.log(`    the same processes on mainline               ${fmt(cgAccesses / cgSeconds.mainline)}   (${fmt(cgEvents.mainline / cgSeconds.mainline)} events/s)`);
+console.log(`    v17 simulates ${(perEvent * 100).toFixed(0)}% as many events per second as mainline (target: the cgroup layer costs at most a third, >= 67%)`);
 console.log(
   `  bytes per EPC frame            ${allocated.toFixed(1)} allocated (${perFrameLayout} by layout), ${rssPerFrame.toFixed(2)} resident until touched   (target <= 48)`,
 );

@@ -76,6 +76,7 @@ export class CgroupTree {
     const parent = this.byPath.get(slash === 0 ? "/" : p.slice(0, slash));
     if (parent === undefined || p === "/") return -ENOENT;
     const cg = new Cgroup(this.all.length, p, parent);
+    this.version++;
     this.all.push(cg);
     this.byPath.set(p, cg);
     parent.children.push(cg);
@@ -101,19 +102,30 @@ export class CgroupTree {
     if (!cg.dying || cg.usage !== 0 || cg.children.length > 0) return;
     const parent = cg.parent as Cgroup;
     parent.children.splice(parent.children.indexOf(cg), 1);
+    this.version++;
     this.freeIfUnused(parent);
   }
 
-  /** subtree(cg) in pre-order, children in creation order; dying cgroups that still hold charges included */
-  subtree(cg: Cgroup): Cgroup[] {
+  /**
+   * subtree(cg) in pre-order, children in creation order; dying cgroups that still hold charges
+   * included. Cached until the tree changes; callers must not modify the array.
+   */
+  subtree(cg: Cgroup): readonly Cgroup[] {
+    const cached = this.subtreeCache.get(cg);
+    if (cached !== undefined && cached.version === this.version) return cached.list;
     const out: Cgroup[] = [];
     const walk = (c: Cgroup): void => {
       out.push(c);
       for (const ch of c.children) walk(ch);
     };
     walk(cg);
+    this.subtreeCache.set(cg, { version: this.version, list: out });
     return out;
   }
+
+  /** bumped whenever a cgroup joins or leaves the tree */
+  private version = 0;
+  private readonly subtreeCache = new Map<Cgroup, { version: number; list: Cgroup[] }>();
 
   /** mirrors misc_cg_try_charge(): add at every level up to the root, fail at the first level over its max or the capacity */
   tryCharge(cg: Cgroup, amount: number): ChargeResult {

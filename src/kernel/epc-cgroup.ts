@@ -18,6 +18,10 @@ const cursors = new WeakMap<Cgroup, Cgroup>();
 
 /** mirrors sgx_cgroup_lru_empty(): no reclaimable page anywhere in subtree(root) */
 export function sgxCgroupLruEmpty(sgx: Sgx, root: Cgroup): boolean {
+  if (root.children.length === 0) {
+    const l = sgx.lrus[root.id];
+    return l === undefined || l.isEmpty();
+  }
   for (const c of sgx.cgroups.subtree(root)) {
     const l = sgx.lrus[c.id];
     if (l !== undefined && !l.isEmpty()) return false;
