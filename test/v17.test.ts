@@ -220,3 +220,54 @@ test("memory.max parses like the kernel (memparse, rounded down to pages) and th
   assert.deepEqual(ops[7], ["read", "ENOENT", null], "no memory.current on the root");
   assert.deepEqual(ops[8], ["write", "EACCES", null], "read-only");
 });
+
+test("the capacity rejects at the root even with unlimited children (M3)", () => {
+  // two cgroups without limits share a 1 MiB EPC: the second enclave's build meets the capacity
+  const steps = [...build(1 * MiB, 200, { init: false }), { op: "idle" as const, durationNs: 5 * ms }, { op: "exit" as const, code: 0 }];
+  const r = simulate(v17(scenario(machine(1 * MiB), [{ ...proc("a", steps), cgroup: "/A" }, { ...proc("b", steps, 1 * ms), cgroup: "/B" }]), [
+    { path: "/A", writes: [] },
+    { path: "/B", writes: [] },
+  ]));
+  // failures at the root are counted only in the root's internal counter: no file shows them
+  assert.ok((r.cgroups["/"]?.events ?? 0) === 0 && r.counters.chargeFailures > 0);
+  assert.equal(r.cgroups["/A"]?.files["misc.events"], "sgx_epc.max 0\n");
+  assert.equal(r.cgroups["/B"]?.files["misc.events"], "sgx_epc.max 0\n");
+  assert.equal(r.processes[1]?.exitCode, 0, "b reclaimed its own pages to fit");
+});
+
+test("lowering misc.max below usage changes nothing until the next allocation (M4, final design)", () => {
+  const steps = [
+    ...build(2 * MiB, 100),
+    { op: "idle" as const, durationNs: 10 * ms },
+    run(1, access(99, 500, { pattern: { kind: "sequential" } })),
+    { op: "run" as const, threads: 1, phases: [{ type: "grow" as const, bytes: 4 * PAGE }] },
+    { op: "exit" as const, code: 0 },
+  ];
+  const s = v17(scenario(machine(4 * MiB), [{ ...proc("p", steps), cgroup: "/A" }]), [{ path: "/A", writes: [] }], [
+    { at: 2 * ms, action: { type: "write", path: "/A/misc.max", value: `sgx_epc ${40 * PAGE}` } },
+    { at: 3 * ms, action: { type: "read", path: "/A/misc.current" } },
+  ]);
+  const r = simulate(s);
+  assert.equal(r.fileOps[1]?.text, `sgx_epc ${102 * PAGE}\n`, "still 100 pages + SECS + VA after the write");
+  assert.equal(r.processes[0]?.exitCode, 0);
+  assert.equal(r.fileOps.length, 2);
+  assert.ok(r.counters.EWB >= 60, "the next allocations (EAUG) made the cgroup reclaim down to its new limit");
+  assert.ok(r.counters.cgroupWorkRuns > 0);
+  assert.equal(r.cgroups["/A"]?.peak, 102 * PAGE);
+});
+
+test("SGX2 ioctls at the limit: a reload they cannot charge fails with EAGAIN (R3)", () => {
+  // the enclave's pages are evicted within its limit; MODIFY_TYPES must reload each without reclaim
+  const steps = [
+    ...build(2 * MiB, 200),
+    { op: "modifyTypes" as const, offset: 0, length: 150 * PAGE, pageType: "TRIM" as const },
+    { op: "exit" as const, code: 0 },
+  ];
+  const r = simulate(v17(scenario(machine(4 * MiB), [{ ...proc("p", steps), cgroup: "/A" }]), [{ path: "/A", writes: [limit(64)] }]));
+  const p = r.processes[0];
+  assert.ok(
+    p?.exitCode === 0 || (p?.error?.op === "SGX_IOC_ENCLAVE_MODIFY_TYPES" && p.error.errno === "EAGAIN"),
+    JSON.stringify(p),
+  );
+  assert.ok(r.counters.ELDU > 0);
+});
