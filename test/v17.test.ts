@@ -86,12 +86,18 @@ test("global reclaim visits R, A, A1, B, R in that order for the tree R{A{A1},B}
 });
 
 test("misc.max writes through scenario events: the kernel's grammar and errno (M1)", () => {
+  // every row of the spec's table (1.4)
   const rows: [string, string, string][] = [
-    ["sgx_epc 1048576", "ok", "sgx_epc 1048576\n"],
+    ["sgx_epc 1048576\n", "ok", "sgx_epc 1048576\n"],
     ["sgx_epc max", "ok", "sgx_epc max\n"],
+    ["sgx_epc 18446744073709551615", "ok", "sgx_epc max\n"],
     ["sgx_epc", "EINVAL", "sgx_epc max\n"],
+    ["SGX_EPC 1", "EINVAL", "sgx_epc max\n"],
+    ["sgx_epc -1", "EINVAL", "sgx_epc max\n"],
     ["sgx_epc 99999999999999999999", "ERANGE", "sgx_epc max\n"],
+    ["sgx_epc  4096", "EINVAL", "sgx_epc max\n"],
     ["sgx_epc 0x1000", "ok", "sgx_epc 4096\n"],
+    ["sgx_epc 4097", "ok", "sgx_epc 4097\n"],
   ];
   for (const [value, result, text] of rows) {
     const r = simulate(
