@@ -279,3 +279,28 @@ test("SGX2 ioctls over the limit: a reload that cannot be charged fails with EAG
   assert.deepEqual(r.processes[0]?.error, { op: "SGX_IOC_ENCLAVE_MODIFY_TYPES", errno: "EAGAIN" });
   assert.ok(r.counters.cgroupWorkRuns >= 1, "the failed NO_RECLAIM charge queued the async work");
 });
+
+test("in a whole run, global reclaim walks the root's cursor R, A, A1, B, R, ... (R5)", () => {
+  // four enclaves in R, A, A/A1 and B together exceed the EPC: ksgxd and the allocation loop reclaim globally
+  const steps = [...build(1 * MiB, 200), { op: "idle" as const, durationNs: 5 * ms }, { op: "exit" as const, code: 0 }];
+  const s = v17(
+    scenario(machine(3 * MiB), [
+      { ...proc("r", steps), cgroup: "/" },
+      { ...proc("a", steps), cgroup: "/A" },
+      { ...proc("a1", steps), cgroup: "/A/A1" },
+      { ...proc("b", steps), cgroup: "/B" },
+    ]),
+    [{ path: "/A/A1", writes: [] }, { path: "/B", writes: [] }],
+  );
+  const sim = new Simulator(s, { checkInvariants: true });
+  const visits: string[] = [];
+  // walks from the root's cursor only (a charge the capacity refuses also reclaims the charging cgroup's own subtree)
+  sim.sgx.onReclaimVisit = (cg, walkRoot) => {
+    if (walkRoot === sim.sgx.cgroups.root) visits.push(cg.path);
+  };
+  const r = sim.run();
+  assert.deepEqual(r.invariants.violations, []);
+  assert.ok(visits.length >= 2, `${visits.length} global visits`);
+  const cycle = ["/", "/A", "/A/A1", "/B"];
+  visits.forEach((v, i) => assert.equal(v, cycle[i % 4], `visit ${i}`));
+});

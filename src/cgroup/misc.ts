@@ -97,9 +97,13 @@ export class CgroupTree {
     return 0;
   }
 
+  /** called just before a dying cgroup leaves the tree (the misc `free` callback) */
+  onFree: ((cg: Cgroup) => void) | null = null;
+
   /** the last reference of a dying cgroup went: it leaves the tree */
   private freeIfUnused(cg: Cgroup): void {
     if (!cg.dying || cg.usage !== 0 || cg.children.length > 0) return;
+    this.onFree?.(cg);
     const parent = cg.parent as Cgroup;
     parent.children.splice(parent.children.indexOf(cg), 1);
     this.version++;

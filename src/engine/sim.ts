@@ -115,6 +115,7 @@ export class Simulator implements KernelEnv {
   readonly fileOps: FileOp[] = [];
   private readonly cgfs: CgroupFs;
   private readonly pendingWork = new Set<object>();
+  private readonly cancelledWork = new Set<object>();
   private ksgxdActor = -1;
   private ksgxdGen: Generator<number, void> | null = null;
   private ksgxdSleeping = true;
@@ -320,10 +321,16 @@ export class Simulator implements KernelEnv {
     this.queue.push(this.nowNs + this.costs.ksgxdWake, this.addActor({ kind: "work", key, make: work, gen: null }));
   }
 
+  cancelWork(key: object): void {
+    // the queued actor finds its key no longer pending and does nothing
+    if (this.pendingWork.delete(key)) this.cancelledWork.add(key);
+  }
+
   /** a kworker runs a work item: it stops being pending when it starts, so it can be queued again */
   private runWork(actor: Extract<Actor, { kind: "work" }>, id: number): void {
     this.currentRef = this.kworkerTask;
     if (actor.gen === null) {
+      if (this.cancelledWork.delete(actor.key)) return;
       this.pendingWork.delete(actor.key);
       actor.gen = actor.make();
     }

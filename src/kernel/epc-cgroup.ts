@@ -38,11 +38,17 @@ function nextDescendantPre(sgx: Sgx, root: Cgroup, c: Cgroup): Cgroup {
 
 /** mirrors sgx_cgroup_next_get(): the cgroup to reclaim from next, and the cursor moved past it */
 function sgxCgroupNextGet(sgx: Sgx, root: Cgroup): Cgroup {
-  let p = cursors.get(root) ?? root;
-  // a cursor left on a cgroup that has been freed moves on
-  if (p !== root && !sgx.cgroups.subtree(root).includes(p)) p = nextDescendantPre(sgx, root, root);
+  const p = cursors.get(root) ?? root;
   cursors.set(root, nextDescendantPre(sgx, root, p));
   return p;
+}
+
+/** mirrors sgx_cgroup_free(): cancel the work, move every ancestor's cursor off the dying cgroup */
+export function sgxCgroupFree(sgx: Sgx, cg: Cgroup): void {
+  sgx.env.cancelWork(cg);
+  for (let a = cg.parent; a !== null; a = a.parent) {
+    if (cursors.get(a) === cg) cursors.set(a, nextDescendantPre(sgx, a, cg));
+  }
 }
 
 /**
@@ -53,7 +59,7 @@ export function* sgxCgroupReclaimPages(sgx: Sgx, root: Cgroup, nrToScan: number)
   let cnt = 0;
   while (!sgxCgroupLruEmpty(sgx, root) && cnt < nrToScan) {
     const c = sgxCgroupNextGet(sgx, root);
-    sgx.onReclaimVisit?.(c);
+    sgx.onReclaimVisit?.(c, root);
     cnt += yield* sgxReclaimPages(sgx, sgx.lruOfCgroup(c));
   }
   return cnt;

@@ -10,6 +10,7 @@ import { VaPages } from "./va-page.js";
 import type { Encl } from "./encl.js";
 import type { Vepc } from "./virt.js";
 import { CgroupTree, type Cgroup } from "../cgroup/misc.js";
+import { sgxCgroupFree } from "./epc-cgroup.js";
 
 /** An address space (struct mm_struct) as the driver uses it. */
 export class Mm {
@@ -52,6 +53,8 @@ export interface KernelEnv {
   memcgOom(memcg: Cgroup): void;
   /** queue_work(): run `work` on a kernel worker unless the item `key` is already pending */
   queueWork(key: object, work: () => Generator<number, void>): void;
+  /** cancel_work_sync(): a pending item is dropped, a running one is finished */
+  cancelWork(key: object): void;
 }
 
 /** struct sgx_numa_node, plus the not-yet-touched part of its initial free list */
@@ -209,7 +212,7 @@ export class Sgx {
   /** charges made by allocations still looking for a free frame (charged before the page exists) */
   readonly chargesInFlight = new Map<Cgroup, number>();
   /** called with each cgroup the EPC cgroup's reclaim walk visits (for tests and traces) */
-  onReclaimVisit: ((cg: Cgroup) => void) | null = null;
+  onReclaimVisit: ((cg: Cgroup, walkRoot: Cgroup) => void) | null = null;
   /** frames poisoned while dirty: put on the poison list without ever being counted free */
   poisonedUncounted = 0;
 
@@ -242,6 +245,7 @@ export class Sgx {
     this.numaMask.sort((a, b) => a - b);
     // sgx_cgroup_init(): capacity = the EPC of every node
     this.cgroups = new CgroupTree(this.epcCgroups ? total * 4096 : 0, cgroupOptions.miscEvents);
+    if (this.epcCgroups) this.cgroups.onFree = (cg) => sgxCgroupFree(this, cg);
   }
 
   /** the LRU of the cgroup `cg` (created on first use) */

@@ -47,6 +47,7 @@ export class FakeEnv implements KernelEnv {
   queueWork(_key: object, work: () => Generator<number, void>): void {
     this.work.push(work);
   }
+  cancelWork(): void {}
   readonly ooms: Cgroup[] = [];
   memcgOom(memcg: Cgroup): void {
     this.ooms.push(memcg);
