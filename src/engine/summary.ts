@@ -149,7 +149,8 @@ export function buildSummary(sim: Simulator): SimSummary {
     kernel: sim.scenario.kernel,
     seed: sim.scenario.seed,
     profile: sim.scenario.machine.profile,
-    simulatedNs: sim.nowNs,
+    // a process's teardown cost ends after the last event: the run lasts until it is done
+    simulatedNs: sim.processes.reduce((t, p) => Math.max(t, p.endNs ?? 0), sim.nowNs),
     events: sim.events,
     processes: sim.processes.map((p) => ({
       name: p.name,
