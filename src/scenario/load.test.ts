@@ -128,3 +128,18 @@ test("the JSON Schema is JSON and describes every top-level key", () => {
   for (const key of ["kernel", "seed", "until", "machine", "options", "processes", "events"]) assert.ok(key in (schema.properties ?? {}), key);
   for (const key of ["enclave", "preset", "vm", "steps", "memoryFailure", "addPages"]) assert.ok(text.includes(`"${key}"`), key);
 });
+
+test("the cgroups section: flat, nested and list forms, parents first, and one-line errors", () => {
+  const flat = parseScenarioText('cgroups: { /a: { misc.max: "sgx_epc 4096" }, /a/b: null }\n', "s.yaml").cgroups;
+  const nested = parseScenarioText('cgroups: { /a: { misc.max: "sgx_epc 4096", /b: null } }\n', "s.yaml").cgroups;
+  const list = parseScenarioText('cgroups: [ { path: /a, files: { misc.max: "sgx_epc 4096" } }, { path: /a/b } ]\n', "s.yaml").cgroups;
+  const expected = [
+    { path: "/a", writes: [{ file: "misc.max", value: "sgx_epc 4096" }] },
+    { path: "/a/b", writes: [] },
+  ];
+  assert.deepEqual(flat, expected);
+  assert.deepEqual(nested, expected);
+  assert.deepEqual(list, expected);
+  assert.match(error("cgroups: { /a: { misc.mx: 1 } }\n"), /^s\.yaml:1:18: cgroups\.\/a\.misc\.mx: unknown key "misc\.mx"/);
+  assert.match(error("processes:\n  - { name: p, cgroup: /nope, program: { vm: { epc: 1MiB } } }\n"), /processes\[0\]\.cgroup: expected a cgroup declared under cgroups:/);
+});

@@ -14,6 +14,7 @@ import {
   programSchemas,
   stepSchemas,
   stepsProgramSchema,
+  WRITABLE_CGROUP_FILES,
   topSchema,
   vmProgramSchema,
 } from "./schema.js";
@@ -433,6 +434,52 @@ function lowerProgram(ld: Loader, raw: unknown, path: Path, totalEpc: number): S
   return steps;
 }
 
+const WRITABLE: readonly string[] = WRITABLE_CGROUP_FILES;
+
+/**
+ * The `cgroups:` section: a mapping of paths to {file: value} writes — where a key that starts with
+ * "/" nests a child (relative to its parent unless it already starts with the parent's path) — or a
+ * list of {path, files}. Parents come before children.
+ */
+function lowerCgroups(ld: Loader, raw: unknown): CgroupConfig[] {
+  const out: CgroupConfig[] = [];
+  if (raw === undefined || raw === null) return out;
+  const fileValue = (v: unknown, path: Path): string => {
+    if (typeof v === "string" || typeof v === "number") return String(v);
+    ld.fail(path, `expected the text to write, such as "sgx_epc 1048576", got ${show(v)}`);
+  };
+  const visit = (cgPath: string, body: unknown, path: Path): void => {
+    if (!cgPath.startsWith("/")) ld.fail(path, `expected a cgroup path starting with "/", got ${show(cgPath)}`);
+    const cg: CgroupConfig = { path: normalizePath(cgPath), writes: [] };
+    out.push(cg);
+    if (body === null || body === undefined) return;
+    if (!isRecord(body)) ld.fail(path, `expected a mapping of interface files (${WRITABLE.join(", ")}) to the text written, or null, got ${show(body)}`);
+    for (const [key, value] of Object.entries(body)) {
+      if (key.startsWith("/")) {
+        const child = key.startsWith(`${cg.path}/`) ? key : `${cg.path === "/" ? "" : cg.path}${key}`;
+        visit(child, value, [...path, key]);
+      } else if (WRITABLE.includes(key)) {
+        cg.writes.push({ file: key, value: fileValue(value, [...path, key]) });
+      } else {
+        ld.fail(path, `unknown key "${key}"; expected one of ${WRITABLE.join(", ")} or a child cgroup path starting with "/"`, key);
+      }
+    }
+  };
+  if (Array.isArray(raw)) {
+    raw.forEach((item, i) => {
+      const path = ["cgroups", i];
+      if (!isRecord(item) || typeof item.path !== "string") ld.fail(path, `expected {path: "/a", files: {misc.max: "sgx_epc 1048576"}}, got ${show(item)}`);
+      for (const k of Object.keys(item)) if (k !== "path" && k !== "files") ld.fail(path, `unknown key "${k}"; expected path or files`, k);
+      visit(item.path, item.files ?? null, [...path, "files"]);
+    });
+  } else if (isRecord(raw)) {
+    for (const [key, value] of Object.entries(raw)) visit(key, value, ["cgroups", key]);
+  } else {
+    ld.fail(["cgroups"], `expected a mapping of cgroup paths to interface-file writes, got ${show(raw)}`);
+  }
+  return out;
+}
+
 function lower(ld: Loader, overrides: LoadOverrides): Scenario {
   const raw = ld.data();
   if (raw === null || raw === undefined) ld.fail([], "expected a scenario mapping, got an empty file");
@@ -462,10 +509,7 @@ function lower(ld: Loader, overrides: LoadOverrides): Scenario {
   });
   const instance = (name: string): boolean => processes.some((q) => q.name === name || q.name.startsWith(`${name}[`));
 
-  const cgroups: CgroupConfig[] = Object.entries(top.cgroups ?? {}).map(([path, files]) => ({
-    path: normalizePath(path),
-    writes: Object.entries(files ?? {}).map(([file, value]) => ({ file, value: String(value) })),
-  }));
+  const cgroups = lowerCgroups(ld, top.cgroups);
   const knownCgroups = new Set<string>(["/"]);
   for (const c of cgroups) {
     const parts = c.path.split("/").filter((x) => x !== "");

@@ -290,7 +290,7 @@ export const topSchema = z.strictObject({
   options: optionsSchema.optional(),
   processes: z.array(processSchema).optional(),
   events: z.array(z.unknown()).optional(),
-  cgroups: cgroupsSchema.optional(),
+  cgroups: z.unknown().optional(),
 });
 
 /** the whole document with its unions spelled out, for the published JSON Schema */
@@ -307,6 +307,7 @@ export const documentSchema = topSchema.extend({
       ]),
     }),
   ).optional(),
+  cgroups: cgroupsSchema.optional(),
   events: z
     .array(
       z.union([
