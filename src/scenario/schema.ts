@@ -181,6 +181,15 @@ export const stepSchemas = {
   exit: z.number().int().min(0).max(255),
 } as const;
 
+const absolutePath = z.string().regex(/^\//, 'expected a path starting with "/"');
+/** "/a/misc.current" or {path: "/a/misc.current"} */
+function pathOrObject(description: string) {
+  return z
+    .union([absolutePath, z.strictObject({ path: absolutePath })])
+    .transform((v) => (typeof v === "string" ? v : v.path))
+    .describe(description);
+}
+
 export const eventSchemas = {
   kill: z.strictObject({
     at: time("when"),
@@ -216,12 +225,9 @@ export const eventSchemas = {
       value: z.union([z.string(), z.number()]).describe('what is written, e.g. "sgx_epc 1048576"'),
     }),
   }),
-  read: z.strictObject({
-    at: time("when"),
-    read: z.string().regex(/^\//, 'expected a file path starting with "/", such as /a/misc.current').describe("cgroup file to read"),
-  }),
-  mkdir: z.strictObject({ at: time("when"), mkdir: z.string().regex(/^\//, 'expected a cgroup path starting with "/"') }),
-  rmdir: z.strictObject({ at: time("when"), rmdir: z.string().regex(/^\//, 'expected a cgroup path starting with "/"') }),
+  read: z.strictObject({ at: time("when"), read: pathOrObject("cgroup file to read, e.g. /a/misc.current") }),
+  mkdir: z.strictObject({ at: time("when"), mkdir: pathOrObject("cgroup to create") }),
+  rmdir: z.strictObject({ at: time("when"), rmdir: pathOrObject("cgroup to remove") }),
   move: z.strictObject({
     at: time("when"),
     move: z.strictObject({
