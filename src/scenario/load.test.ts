@@ -141,5 +141,6 @@ test("the cgroups section: flat, nested and list forms, parents first, and one-l
   assert.deepEqual(nested, expected);
   assert.deepEqual(list, expected);
   assert.match(error("cgroups: { /a: { misc.mx: 1 } }\n"), /^s\.yaml:1:18: cgroups\.\/a\.misc\.mx: unknown key "misc\.mx"/);
-  assert.match(error("processes:\n  - { name: p, cgroup: /nope, program: { vm: { epc: 1MiB } } }\n"), /processes\[0\]\.cgroup: expected a cgroup declared under cgroups:/);
+  const auto = parseScenarioText("processes:\n  - { name: p, cgroup: /k8s/pod1, program: { vm: { epc: 1MiB } } }\n", "s.yaml");
+  assert.deepEqual(auto.cgroups, [{ path: "/k8s/pod1", writes: [] }], "an undeclared process cgroup is created at time zero");
 });

@@ -562,11 +562,14 @@ function lower(ld: Loader, overrides: LoadOverrides): Scenario {
       }
     }
   });
-  (top.processes ?? []).forEach((p, i) => {
+  // a process's cgroup that nothing declares is created at time zero, like a container runtime would
+  for (const p of top.processes ?? []) {
     const cg = normalizePath(p.cgroup ?? "/");
-    if (!knownCgroups.has(cg))
-      ld.fail(["processes", i, "cgroup"], `expected a cgroup declared under cgroups: or made by a mkdir event, got ${show(p.cgroup)}`);
-  });
+    if (!knownCgroups.has(cg)) {
+      cgroups.push({ path: cg, writes: [] });
+      knownCgroups.add(cg);
+    }
+  }
   events.sort((a, b) => a.at - b.at);
 
   return {
