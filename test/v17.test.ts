@@ -304,3 +304,30 @@ test("in a whole run, global reclaim walks the root's cursor R, A, A1, B, R, ...
   const cycle = ["/", "/A", "/A/A1", "/B"];
   visits.forEach((v, i) => assert.equal(v, cycle[i % 4], `visit ${i}`));
 });
+
+test("the final selftest's expectations hold under v17 at 32 MiB (phases 1-4 and 6, spec 6.7)", () => {
+  const C = 32 * MiB;
+  const SMALL = C / 512;
+  const LARGE = 4 * SMALL;
+  const phase = (cgroup: string, replicas: number, memoryMax?: number) => {
+    const yaml = [
+      "kernel: v17",
+      `machine: { epc: ${C}, cpus: 8 }`,
+      "cgroups:",
+      `  /sgx_kselftest/sgx_test_small_parent: { misc.max: "sgx_epc ${SMALL}" }`,
+      "  /sgx_kselftest/sgx_test_small_parent/sgx_test_small: null",
+      `  /sgx_kselftest/sgx_test_large: { misc.max: "sgx_epc ${LARGE}"${memoryMax === undefined ? "" : `, memory.max: "${memoryMax}"`} }`,
+      `  /sgx_kselftest/sgx_test_larger: { misc.max: "sgx_epc ${C}" }`,
+      "processes:",
+      `  - { name: t, replicas: ${replicas}, cgroup: /sgx_kselftest/${cgroup}, program: { preset: test_sgx_oversubscribed } }`,
+    ].join("\n");
+    const r = new Simulator(parseScenarioText(yaml, "selftest.yaml")).run();
+    for (const cg of Object.values(r.cgroups)) assert.equal(cg.current, 0, "no leak (phase 7)");
+    return r.processes.map((p) => p.exitCode);
+  };
+  assert.ok(phase("sgx_test_small_parent/sgx_test_small", 1).every((c) => c !== 0), "1: fails");
+  assert.ok(phase("sgx_test_large", 4).some((c) => c === 0), "2: at least one succeeds");
+  assert.ok(phase("sgx_test_large", 5).some((c) => c !== 0), "3: at least one fails");
+  assert.ok(phase("sgx_test_larger", 8).every((c) => c === 0), "4: all succeed");
+  assert.ok(phase("sgx_test_large", 4, C - 2 * LARGE).every((c) => c !== 0), "6: none succeeds under memory.max");
+});
