@@ -42,7 +42,8 @@ import { cgroupRead, cgroupWrite, type CgroupFs } from "../cgroup/fs.js";
 import { memcgOomEvent, memcgTryCharge, memcgUncharge } from "../cgroup/memory.js";
 import { EventQueue } from "./event-queue.js";
 import { checkInvariants } from "./invariants.js";
-import { createSampler } from "./patterns.js";
+import { createSampler, type PageSampler } from "./patterns.js";
+import type { SparseInt32Array } from "./sparse-array.js";
 import { Barrier, BLOCK, EnclFile, Process, UserThread, type ThreadProgram } from "./process.js";
 import { Rng } from "./random.js";
 import { buildSummary, type SimSummary } from "./summary.js";
@@ -75,6 +76,30 @@ type Actor =
   | { kind: "timer"; fire: () => void }
   /** a work item on a kernel work queue (the EPC cgroup's async reclaim) */
   | { kind: "work"; key: object; make: () => Generator<number, void>; gen: Generator<number, void> | null };
+
+const BURST_DONE = 0;
+const BURST_YIELD = 1;
+const BURST_FAULT = 2;
+const BURST_EXITING = 3;
+
+/** the state of an access phase's hot loop between bursts */
+interface AccessBurst {
+  readonly t: UserThread;
+  readonly sampler: PageSampler;
+  readonly rng: Rng;
+  readonly first: number;
+  readonly present: number;
+  readonly accessed: number;
+  readonly step: number;
+  readonly pageArray: SparseInt32Array;
+  readonly count: number;
+  /** accesses done */
+  i: number;
+  /** the page the next access needs the fault path for */
+  index: number;
+  /** inline execution must stay below this time */
+  limit: number;
+}
 
 /** one scripted cgroup file-system operation and what came of it */
 export interface FileOp {
@@ -978,8 +1003,7 @@ export class Simulator implements KernelEnv {
 
   /** the hot loop: accesses that hit a present PTE run inline until another event is due */
   private *accessPhase(t: UserThread, encl: Encl, phase: AccessPhase): Generator<number, boolean, void> {
-    const sgx = this.sgx;
-    const p = t.proc;
+        const p = t.proc;
     const sampler = createSampler(phase.pattern, phase.pages);
     const rng = t.rng;
     const first = phase.offset / PAGE_SIZE;
@@ -988,34 +1012,76 @@ export class Simulator implements KernelEnv {
       this.killProcess(p, "SIGSEGV");
       return false;
     }
-    const present = ptePresentBit(slot);
-    const accessed = pteAccessedBit(slot);
-    const step = this.costs.memoryAccess + phase.thinkNs;
-    const pageArray = encl.pageArray;
+    const burst: AccessBurst = {
+      t,
+      sampler,
+      rng,
+      first,
+      present: ptePresentBit(slot),
+      accessed: pteAccessedBit(slot),
+      step: this.costs.memoryAccess + phase.thinkNs,
+      pageArray: encl.pageArray,
+      count: phase.count,
+      i: 0,
+      index: 0,
+      limit: 0,
+    };
     yield this.enterEnclave(t, encl);
-    let limit = this.inlineLimit(t);
-    for (let i = 0; i < phase.count; i++) {
-      if (p.exiting) return false;
-      const index = first + sampler.next(rng);
-      const ep = pageArray.get(index);
-      const pte = sgx.enclPages.pte;
-      if (t.insideSecs !== null && ep >= 0 && ((pte[ep] as number) & present) !== 0) {
-        pte[ep] = (pte[ep] as number) | accessed;
-        const next = this.nowNs + step;
-        if (next < limit) {
-          this.nowNs = next;
-        } else {
-          yield step;
-          limit = this.inlineLimit(t);
-        }
-        continue;
+    burst.limit = this.inlineLimit(t);
+    for (;;) {
+      const r = this.accessBurst(burst);
+      if (r === BURST_DONE) break;
+      if (r === BURST_EXITING) return false;
+      if (r === BURST_YIELD) {
+        yield burst.step;
+      } else {
+        // the access needs the fault path
+        if (!(yield* this.touch(t, encl, burst.index))) return false;
+        burst.i++;
+        if (phase.thinkNs > 0) yield phase.thinkNs;
       }
-      if (!(yield* this.touch(t, encl, index))) return false;
-      if (phase.thinkNs > 0) yield phase.thinkNs;
-      limit = this.inlineLimit(t);
+      burst.limit = this.inlineLimit(t);
     }
     yield this.eexit(t);
     return true;
+  }
+
+  /**
+   * the hot loop, outside the generator so it compiles tight: accesses that hit a present PTE run
+   * inline until one needs the fault path or another event is due
+   */
+  private accessBurst(b: AccessBurst): number {
+    const proc = b.t.proc;
+    const { sampler, rng, first, present, accessed, step, pageArray, count } = b;
+    const limit = b.limit;
+    let now = this.nowNs;
+    let i = b.i;
+    let r = BURST_DONE;
+    while (i < count) {
+      if (proc.exiting) {
+        r = BURST_EXITING;
+        break;
+      }
+      const index = first + sampler.next(rng);
+      const ep = pageArray.get(index);
+      const pte = this.sgx.enclPages.pte;
+      if (b.t.insideSecs === null || ep < 0 || ((pte[ep] as number) & present) === 0) {
+        b.index = index;
+        r = BURST_FAULT;
+        break;
+      }
+      pte[ep] = (pte[ep] as number) | accessed;
+      i++;
+      const next = now + step;
+      if (next >= limit) {
+        r = BURST_YIELD;
+        break;
+      }
+      now = next;
+    }
+    this.nowNs = now;
+    b.i = i;
+    return r;
   }
 
   /** EACCEPT pages [first, first+count) from inside the enclave; marks accepted trims */
