@@ -84,7 +84,7 @@ const scenarioArb = fc.record({
   kills: fc.array(fc.record({ at: fc.integer({ min: 0, max: 20_000 }), who: fc.nat(), signal: fc.constantFrom("SIGTERM", "SIGKILL") }), { maxLength: 2 }),
   failures: fc.array(fc.record({ at: fc.integer({ min: 0, max: 20_000 }), frame: fc.nat() }), { maxLength: 2 }),
   // the v17 EPC cgroup: limits (in pages, 0 = max) for /c0, /c1 and /c0/c2, and where each process runs
-  v17: fc.boolean(),
+  kernel: fc.constantFrom("mainline" as const, "v17" as const, "v5" as const),
   limits: fc.tuple(fc.nat(300), fc.nat(300), fc.nat(300)),
   placement: fc.array(fc.nat(3), { minLength: 4, maxLength: 4 }),
   moves: fc.array(fc.record({ at: fc.integer({ min: 0, max: 20_000 }), who: fc.nat(), to: fc.nat(3) }), { maxLength: 2 }),
@@ -106,7 +106,7 @@ test("random scenarios keep every invariant and give every frame back", () => {
       ].sort((a, b) => a.at - b.at);
       const sc = scenario(machine(s.epcPages * PAGE, { cpus: s.cpus, sgx2: s.sgx2 }), processes, { seed: s.seed, events });
       sc.options.timedSanitize = s.timedSanitize;
-      if (s.v17) sc.kernel = "v17";
+      sc.kernel = s.kernel;
       sc.cgroups = CGROUP_PATHS.slice(1).map((path, i) => ({
         path,
         writes: (s.limits[i] ?? 0) > 0 ? [{ file: "misc.max", value: `sgx_epc ${(s.limits[i] ?? 0) * PAGE}` }] : [],

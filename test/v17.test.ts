@@ -153,7 +153,7 @@ test("rmdir keeps charges in the ancestors (M5); a moved process leaves its char
 function v17Kernel(pages: number): ReturnType<typeof kernel> {
   const k = kernel(pages);
   // rebuild the kernel with the EPC cgroup on
-  const sgx = new Sgx(k.sgx.machine, k.sgx.costs, k.env, k.sgx.options, { epcCgroups: true, miscEvents: "6.11" });
+  const sgx = new Sgx(k.sgx.machine, k.sgx.costs, k.env, k.sgx.options, { generation: "v17", miscEvents: "6.11" });
   for (const s of sgx.sections) sgx.nodes[s.node]?.addUntouched(s.first, s.first + s.count);
   sgx.nrFree = sgx.totalPages;
   void CgroupTree;

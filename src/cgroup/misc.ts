@@ -97,6 +97,8 @@ export class CgroupTree {
     return 0;
   }
 
+  /** the v5 per-resource max_write callback, called after a successful misc.max write */
+  onMaxWrite: ((cg: Cgroup) => void) | null = null;
   /** called just before a dying cgroup leaves the tree (the misc `free` callback) */
   onFree: ((cg: Cgroup) => void) | null = null;
 
@@ -228,6 +230,7 @@ export class CgroupTree {
     }
     if (this.capacity === 0) return -EINVAL;
     cg.max = max;
+    this.onMaxWrite?.(cg);
     return 0;
   }
 }

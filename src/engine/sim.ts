@@ -163,7 +163,7 @@ export class Simulator implements KernelEnv {
   ) {
     this.costs = resolveCosts(scenario.machine.profile, scenario.machine.costs);
     this.sgx = new Sgx(scenario.machine, this.costs, this, scenario.options, {
-      epcCgroups: scenario.kernel === "v17",
+      generation: scenario.kernel,
       miscEvents: scenario.options.miscEvents ?? (scenario.kernel === "v5" ? "pre-6.11" : "6.11"),
     });
     this.cgfs = {

@@ -16,6 +16,7 @@ import { SGX_NR_LOW_PAGES } from "./sgx.js";
 import type { NumaNode, Sgx } from "./state.js";
 import { sgxReclaimGlobal } from "./reclaim.js";
 import { sgxCgroupTryCharge, sgxCgroupTryChargeNoReclaim, sgxCgroupUncharge } from "./epc-cgroup.js";
+import { sgxEpcCgroupTryChargeV5 } from "./epc-cgroup-v5.js";
 import type { Cgroup } from "../cgroup/misc.js";
 
 /**
@@ -107,6 +108,14 @@ function setOwner(sgx: Sgx, frame: number, ownerKind: number, owner: number): vo
   sgx.pages.owner[frame] = owner;
 }
 
+/** runs a charge attempt that never waits (no reclaim) to its result */
+function drainCharge(g: Generator<number, number>): number {
+  for (;;) {
+    const r = g.next();
+    if (r.done === true) return r.value;
+  }
+}
+
 /** with EPC cgroups: the page keeps its charge (sgx_epc_page.sgx_cg); on failure the charge goes back */
 function settleCharge(sgx: Sgx, cg: Cgroup | null, ret: number): void {
   if (cg === null) return;
@@ -120,7 +129,7 @@ export function sgxAllocEpcPageNoReclaim(sgx: Sgx, ownerKind: number, owner: num
   let cg: Cgroup | null = null;
   if (sgx.epcCgroups) {
     cg = sgx.currentCgroup();
-    const r = sgxCgroupTryChargeNoReclaim(sgx, cg);
+    const r = sgx.generation === "v5" ? drainCharge(sgxEpcCgroupTryChargeV5(sgx, cg, false)) : sgxCgroupTryChargeNoReclaim(sgx, cg);
     if (r !== 0) return r;
     sgx.chargesInFlight.set(cg, (sgx.chargesInFlight.get(cg) ?? 0) + 1);
   }
@@ -145,7 +154,7 @@ export function* sgxAllocEpcPage(sgx: Sgx, ownerKind: number, owner: number): Ge
   let cg: Cgroup | null = null;
   if (sgx.epcCgroups) {
     cg = sgx.currentCgroup();
-    const r = yield* sgxCgroupTryCharge(sgx, cg);
+    const r = sgx.generation === "v5" ? yield* sgxEpcCgroupTryChargeV5(sgx, cg, true) : yield* sgxCgroupTryCharge(sgx, cg);
     if (r !== 0) return r;
     sgx.chargesInFlight.set(cg, (sgx.chargesInFlight.get(cg) ?? 0) + 1);
   }

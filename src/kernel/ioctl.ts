@@ -197,7 +197,8 @@ export function sgxIocEnclaveProvision(sgx: Sgx, encl: Encl, validFd: boolean): 
 
 /** mirrors sgx_reclaim_direct(): the cgroup's own reclaim first (EPC cgroups), then one global batch if free < 32 */
 function* sgxReclaimDirect(sgx: Sgx): Generator<number, void> {
-  if (sgx.epcCgroups) yield* sgxCgroupReclaimDirect(sgx);
+  // v17 reclaims for the caller's cgroup first; v5 only has the global step
+  if (sgx.generation === "v17") yield* sgxCgroupReclaimDirect(sgx);
   if (sgxShouldReclaim(sgx, SGX_NR_LOW_PAGES)) {
     sgx.counters.directReclaimBatches++;
     yield* sgxReclaimGlobal(sgx);

@@ -16,6 +16,7 @@ import { sgxFreeEpcPage, sgxShouldReclaim } from "./alloc.js";
 import { SGX_ENCL_INITIALIZED, SGX_ENCL_PAGE_BEING_RECLAIMED, SGX_NR_HIGH_PAGES, SGX_NR_TO_SCAN } from "./sgx.js";
 import type { Sgx } from "./state.js";
 import type { FrameList } from "./epc-page.js";
+import type { Cgroup } from "../cgroup/misc.js";
 import { sgxReclaimPagesGlobal } from "./epc-cgroup.js";
 
 /** an isolated page: its frame, enclave page and enclave */
@@ -59,21 +60,12 @@ function sgxReclaimerWrite(sgx: Sgx, it: Isolated): void {
   }
 }
 
-/**
- * mirrors sgx_reclaim_pages(lru): one batch of up to SGX_NR_TO_SCAN pages from the head of `lru`
- * (the global LRU in mainline, one cgroup's LRU with EPC cgroups). Yields the cost of each phase;
- * returns the number of pages isolated.
- */
-export function* sgxReclaimPages(sgx: Sgx, lru: FrameList): Generator<number, number> {
+/** phase 1 on one LRU: isolate up to `max` pages from its head into `chunk`; returns the pages examined */
+function isolateFrom(sgx: Sgx, lru: FrameList, max: number, chunk: Isolated[]): number {
   const pages = sgx.pages;
   const encls = sgx.enclPages;
-  sgx.counters.reclaimBatches++;
-  sgx.addCost(sgx.costs.reclaimBatchOverhead);
-
-  // phase 1: isolate
-  const chunk: Isolated[] = [];
   let scanned = 0;
-  while (scanned < SGX_NR_TO_SCAN && !lru.isEmpty()) {
+  while (scanned < max && !lru.isEmpty()) {
     const frame = lru.popHead();
     scanned++;
     const ep = pages.owner[frame] as number;
@@ -86,12 +78,20 @@ export function* sgxReclaimPages(sgx: Sgx, lru: FrameList): Generator<number, nu
       pages.flags[frame] = (pages.flags[frame] as number) & ~SGX_EPC_PAGE_RECLAIMER_TRACKED;
     }
   }
-  yield sgx.takeCost();
+  return scanned;
+}
 
+/**
+ * phases 2-4 on isolated pages: age (unless `ignoreAge`) and reserve backing, block, write back and
+ * free; pages beyond `maxAccept`, young ones and ones without backing go back. Returns pages freed.
+ */
+function* reclaimIsolated(sgx: Sgx, chunk: Isolated[], ignoreAge: boolean, maxAccept: number): Generator<number, number> {
+  const pages = sgx.pages;
+  const encls = sgx.enclPages;
   // phase 2: age and reserve backing
   const kept: Isolated[] = [];
   for (const it of chunk) {
-    if (!sgxReclaimerAge(sgx, it.encl, it.ep)) {
+    if (kept.length === maxAccept || (!ignoreAge && !sgxReclaimerAge(sgx, it.encl, it.ep))) {
       sgx.counters.pagesSkippedYoung++;
       putBack(sgx, it);
       continue;
@@ -117,7 +117,44 @@ export function* sgxReclaimPages(sgx: Sgx, lru: FrameList): Generator<number, nu
     pages.flags[it.frame] = (pages.flags[it.frame] as number) & ~SGX_EPC_PAGE_RECLAIMER_TRACKED;
     sgxFreeEpcPage(sgx, it.frame);
   }
+  return kept.length;
+}
+
+/**
+ * mirrors sgx_reclaim_pages(lru): one batch of up to SGX_NR_TO_SCAN pages from the head of `lru`
+ * (the global LRU in mainline, one cgroup's LRU with EPC cgroups). Yields the cost of each phase;
+ * returns the number of pages isolated.
+ */
+export function* sgxReclaimPages(sgx: Sgx, lru: FrameList): Generator<number, number> {
+  sgx.counters.reclaimBatches++;
+  sgx.addCost(sgx.costs.reclaimBatchOverhead);
+  const chunk: Isolated[] = [];
+  const scanned = isolateFrom(sgx, lru, SGX_NR_TO_SCAN, chunk);
+  yield sgx.takeCost();
+  yield* reclaimIsolated(sgx, chunk, false, Infinity);
   return scanned;
+}
+
+/** SGX_NR_TO_SCAN_MAX (v5) */
+export const SGX_NR_TO_SCAN_MAX = 32;
+
+/**
+ * mirrors v5's sgx_reclaim_epc_pages(nr_to_scan, ignore_age, epc_cg): isolate from the heads of
+ * the reclaimable lists of subtree(cg) (the whole tree when cg is null) in pre-order, starting at
+ * the subtree root every time, up to `nrToScan` pages; accept at most 32. Returns the pages freed.
+ */
+export function* sgxReclaimEpcPagesV5(sgx: Sgx, nrToScan: number, ignoreAge: boolean, cg: Cgroup | null): Generator<number, number> {
+  sgx.counters.reclaimBatches++;
+  sgx.addCost(sgx.costs.reclaimBatchOverhead);
+  const chunk: Isolated[] = [];
+  let left = nrToScan;
+  for (const c of sgx.cgroups.subtree(cg ?? sgx.cgroups.root)) {
+    if (left <= 0) break;
+    const lru = sgx.lrus[c.id];
+    if (lru !== undefined) left -= isolateFrom(sgx, lru, left, chunk);
+  }
+  yield sgx.takeCost();
+  return yield* reclaimIsolated(sgx, chunk, ignoreAge, SGX_NR_TO_SCAN_MAX);
 }
 
 /**
@@ -132,8 +169,12 @@ export function* ksgxd(sgx: Sgx): Generator<number, void> {
   }
 }
 
-/** one round of global reclaim: a batch from the global LRU, or (EPC cgroups) sgx_reclaim_pages_global() */
+/**
+ * one round of global reclaim: a batch from the global LRU (mainline), sgx_reclaim_pages_global()
+ * through the root's cursor (v17), or sgx_reclaim_epc_pages(16, false, NULL) from the root (v5)
+ */
 export function* sgxReclaimGlobal(sgx: Sgx): Generator<number, number> {
+  if (sgx.generation === "v5") return yield* sgxReclaimEpcPagesV5(sgx, SGX_NR_TO_SCAN, false, null);
   if (sgx.epcCgroups) return yield* sgxReclaimPagesGlobal(sgx);
   return yield* sgxReclaimPages(sgx, sgx.lru);
 }

@@ -2,7 +2,7 @@
 // interface through which kernel code sees the simulated world (`current`, ksgxd, IPIs, signals).
 import type { Costs } from "../hw/costs.js";
 import { Epcm, type SecsState } from "../hw/epcm.js";
-import type { KernelOptions, MachineConfig } from "../scenario/types.js";
+import type { KernelGeneration, KernelOptions, MachineConfig } from "../scenario/types.js";
 import { EnclPages } from "./encl-page.js";
 import { EpcPages, FrameList, ON_FREE, ON_LRU, ON_POISON } from "./epc-page.js";
 import { PAGE_SHIFT } from "./sgx.js";
@@ -11,6 +11,7 @@ import type { Encl } from "./encl.js";
 import type { Vepc } from "./virt.js";
 import { CgroupTree, type Cgroup } from "../cgroup/misc.js";
 import { sgxCgroupFree } from "./epc-cgroup.js";
+import { sgxEpcCgroupMaxWrite } from "./epc-cgroup-v5.js";
 
 /** An address space (struct mm_struct) as the driver uses it. */
 export class Mm {
@@ -192,7 +193,9 @@ export class Sgx {
   readonly lrus: FrameList[] = [];
   /** the cgroup hierarchy; `sgx_epc` has capacity 0 unless the EPC cgroup is enabled */
   readonly cgroups: CgroupTree;
-  /** the EPC cgroup of the v17 series is active */
+  /** which driver: mainline, or an EPC cgroup generation of the series */
+  readonly generation: KernelGeneration;
+  /** an EPC cgroup generation (v17 or v5) is active: pages are charged and live on cgroup LRUs */
   readonly epcCgroups: boolean;
   /** sgx_nr_free_pages (quirk Q1: counts poisoned frees too) */
   nrFree = 0;
@@ -221,7 +224,7 @@ export class Sgx {
     readonly costs: Costs,
     readonly env: KernelEnv,
     readonly options: KernelOptions,
-    cgroupOptions: { epcCgroups: boolean; miscEvents: "6.11" | "pre-6.11" } = { epcCgroups: false, miscEvents: "6.11" },
+    cgroupOptions: { generation: KernelGeneration; miscEvents: "6.11" | "pre-6.11" } = { generation: "mainline", miscEvents: "6.11" },
   ) {
     let total = 0;
     for (const s of machine.sections) total += Math.floor(s.size / 2 ** PAGE_SHIFT);
@@ -230,7 +233,8 @@ export class Sgx {
     this.epcm = new Epcm(total, costs);
     this.lru = new FrameList(this.pages, ON_LRU);
     this.lrus.push(this.lru);
-    this.epcCgroups = cgroupOptions.epcCgroups;
+    this.generation = cgroupOptions.generation;
+    this.epcCgroups = this.generation !== "mainline";
     for (let n = 0; n < machine.numaNodes; n++) this.nodes.push(new NumaNode(n, this.pages));
     // mirrors sgx_page_cache_init(): sections in CPUID order, frames numbered consecutively
     let first = 0;
@@ -245,7 +249,8 @@ export class Sgx {
     this.numaMask.sort((a, b) => a - b);
     // sgx_cgroup_init(): capacity = the EPC of every node
     this.cgroups = new CgroupTree(this.epcCgroups ? total * 4096 : 0, cgroupOptions.miscEvents);
-    if (this.epcCgroups) this.cgroups.onFree = (cg) => sgxCgroupFree(this, cg);
+    if (this.generation === "v17") this.cgroups.onFree = (cg) => sgxCgroupFree(this, cg);
+    if (this.generation === "v5") this.cgroups.onMaxWrite = (cg) => sgxEpcCgroupMaxWrite(this, cg);
   }
 
   /** the LRU of the cgroup `cg` (created on first use) */

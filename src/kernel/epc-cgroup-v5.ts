@@ -1,0 +1,94 @@
+// The EPC cgroup of the v5 series (haitaohuang/linux 5a11e90660fb, epc_cgroup.c), the generation
+// that kills enclaves: reclaimable and unreclaimable lists per cgroup, sgx_epc_cgroup_try_charge()
+// with its empty-round counting and ignore_age, the reclaim engine that always walks a subtree from
+// its root, and the async work with its L-1 / L-9 target. (The OOM path is still to come: the work
+// stops where v5 would call sgx_epc_cgroup_oom().)
+import type { Cgroup } from "../cgroup/misc.js";
+import { EBUSY, ENOMEM, ERESTARTSYS } from "./errno.js";
+import { sgxReclaimEpcPagesV5, SGX_NR_TO_SCAN_MAX } from "./reclaim.js";
+import { PAGE_SIZE, SGX_NR_TO_SCAN } from "./sgx.js";
+import type { Sgx } from "./state.js";
+import { sgxCgroupLruEmpty } from "./epc-cgroup.js";
+
+/** SGX_EPC_RECLAIM_IGNORE_AGE_THRESHOLD */
+const IGNORE_AGE_THRESHOLD = 5;
+/** SGX_EPC_RECLAIM_OOM_THRESHOLD */
+const OOM_THRESHOLD = 5;
+
+/** struct sgx_epc_reclaim_control */
+interface ReclaimControl {
+  cg: Cgroup;
+  nrFails: number;
+  ignoreAge: boolean;
+}
+
+/** sgx_epc_cgroup_reclaim_pages(): nr clamped to 16..32 */
+function* reclaimPages(sgx: Sgx, nr: number, rc: ReclaimControl): Generator<number, number> {
+  const n = Math.min(Math.max(nr, SGX_NR_TO_SCAN), SGX_NR_TO_SCAN_MAX);
+  return yield* sgxReclaimEpcPagesV5(sgx, n, rc.ignoreAge, rc.cg);
+}
+
+/** sgx_epc_cgroup_reclaim_failed(): -ENOMEM when the subtree has nothing left; else count and maybe ignore age */
+function reclaimFailed(sgx: Sgx, rc: ReclaimControl): number {
+  if (sgxCgroupLruEmpty(sgx, rc.cg)) return -ENOMEM;
+  rc.nrFails++;
+  if (rc.nrFails > IGNORE_AGE_THRESHOLD) rc.ignoreAge = true;
+  return 0;
+}
+
+function queueWork(sgx: Sgx, cg: Cgroup): void {
+  sgx.env.queueWork(cg, () => sgxEpcCgroupReclaimWork(sgx, cg));
+}
+
+/** mirrors v5 sgx_epc_cgroup_try_charge(reclaim): 0 once charged, or -errno */
+export function* sgxEpcCgroupTryChargeV5(sgx: Sgx, cg: Cgroup, reclaim: boolean): Generator<number, number> {
+  const rc: ReclaimControl = { cg, nrFails: 0, ignoreAge: false };
+  let nrEmpty = 0;
+  for (;;) {
+    if (sgx.cgroups.tryCharge(cg, PAGE_SIZE).ok) return 0;
+    sgx.counters.chargeFailures++;
+    if (sgxCgroupLruEmpty(sgx, cg)) return -ENOMEM;
+    if (sgx.env.current().signalPending()) return -ERESTARTSYS;
+    if (!reclaim) {
+      queueWork(sgx, cg);
+      return -EBUSY;
+    }
+    if ((yield* reclaimPages(sgx, 1, rc)) === 0 && reclaimFailed(sgx, rc) !== 0) {
+      if (++nrEmpty > OOM_THRESHOLD) return -ENOMEM;
+      // schedule()
+      yield sgx.takeCost();
+    }
+    yield sgx.takeCost();
+  }
+}
+
+/** the v5 work's target: one page below the limit, nine below above 33 pages, never above the EPC */
+export function reclaimTargetPages(sgx: Sgx, cg: Cgroup): number {
+  let m = Infinity;
+  for (let c: Cgroup | null = cg; c !== null; c = c.parent) m = Math.min(m, Math.floor(c.maxBytes() / PAGE_SIZE));
+  if (m > 0) m -= 1;
+  if (m > 32) m -= 8;
+  return Math.min(m, sgx.totalPages);
+}
+
+/** mirrors v5 sgx_epc_cgroup_reclaim_work_func() */
+export function* sgxEpcCgroupReclaimWork(sgx: Sgx, cg: Cgroup): Generator<number, void> {
+  sgx.counters.cgroupWorkRuns++;
+  const rc: ReclaimControl = { cg, nrFails: 0, ignoreAge: false };
+  for (;;) {
+    const target = reclaimTargetPages(sgx, cg);
+    const cur = cg.usage / PAGE_SIZE;
+    if (cur <= target) break;
+    if (sgxCgroupLruEmpty(sgx, cg)) {
+      // v5 calls sgx_epc_cgroup_oom(cg) here and continues if it found a victim (issue 4)
+      break;
+    }
+    if ((yield* reclaimPages(sgx, cur - target, rc)) === 0 && reclaimFailed(sgx, rc) !== 0) break;
+    yield sgx.takeCost();
+  }
+}
+
+/** the v5 max_write callback: lowering misc.max queues the cgroup's reclaim work at once */
+export function sgxEpcCgroupMaxWrite(sgx: Sgx, cg: Cgroup): void {
+  queueWork(sgx, cg);
+}
