@@ -10,6 +10,7 @@ import {
   ON_LRU,
   ON_NONE,
   ON_POISON,
+  ON_UNRECLAIMABLE,
   ON_UNTOUCHED,
   ON_ZOMBIE,
   OWNER_ENCL_PAGE,
@@ -87,7 +88,27 @@ export function checkInvariants(sgx: Sgx): string[] {
   if (byList[ON_LRU] !== lruTotal) out.push(`${byList[ON_LRU]} frames are tagged LRU but the LRUs hold ${lruTotal}.`);
   checkCharges(sgx, out);
   // sgx_nr_free_pages = frames freed - frames allocated (quirk Q1: poisoned frees count)
-  const inUse = (byList[ON_NONE] as number) + (byList[ON_LRU] as number) + (byList[ON_ZOMBIE] as number) + (byList[ON_DIRTY] as number);
+  const inUse =
+    (byList[ON_NONE] as number) +
+    (byList[ON_LRU] as number) +
+    (byList[ON_ZOMBIE] as number) +
+    (byList[ON_DIRTY] as number) +
+    (byList[ON_UNRECLAIMABLE] as number);
+  // v5: unreclaimable lists hold only SECS and VA pages, each on its own cgroup's list
+  let unreclaimableTotal = 0;
+  sgx.unreclaimables.forEach((list, id) => {
+    if (list === undefined) return;
+    checkList(pages, `unreclaimable list of cgroup ${sgx.cgroups.all[id]?.path}`, list.head, list.size, ON_UNRECLAIMABLE, out);
+    unreclaimableTotal += list.size;
+    for (let f = list.head; f >= 0; f = pages.next[f] as number) {
+      const kind = pages.ownerKind[f];
+      const isSecs = kind === OWNER_ENCL_PAGE && ep.type[pages.owner[f] as number] === SGX_PAGE_TYPE_SECS;
+      if (kind !== OWNER_VA && !isSecs) out.push(`Frame ${f} is UNRECLAIMABLE but neither a SECS nor a VA page.`);
+      if (Math.max((pages.cg[f] as number) - 1, 0) !== id) out.push(`Frame ${f} is on the unreclaimable list of another cgroup than its charge.`);
+    }
+  });
+  if (byList[ON_UNRECLAIMABLE] !== unreclaimableTotal)
+    out.push(`${byList[ON_UNRECLAIMABLE]} frames are tagged unreclaimable but the lists hold ${unreclaimableTotal}.`);
   const counted = sgx.totalPages - inUse - sgx.poisonedUncounted;
   if (sgx.nrFree !== counted) out.push(`sgx_nr_free_pages is ${sgx.nrFree} but ${counted} frames were freed and not reallocated.`);
 
@@ -154,7 +175,7 @@ export function checkInvariants(sgx: Sgx): string[] {
   // owners of allocated frames
   for (let f = 0; f < sgx.totalPages; f++) {
     const tag = pages.list[f] as number;
-    if (tag !== ON_NONE) continue;
+    if (tag !== ON_NONE && tag !== ON_UNRECLAIMABLE) continue;
     const kind = pages.ownerKind[f];
     if (kind === OWNER_ENCL_PAGE) {
       const e = pages.owner[f] as number;

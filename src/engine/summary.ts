@@ -1,7 +1,7 @@
 // The result of a run: the `--json` document of the output contract (kernel, seed, simulatedNs,
 // processes, counters, epc, invariants), built from the simulator's final state.
 import { ENCLS_LEAVES, type EnclsLeaf } from "../kernel/sgx.js";
-import { ON_LRU, ON_NONE, OWNER_ENCL_PAGE, OWNER_VA, OWNER_VEPC } from "../kernel/epc-page.js";
+import { ON_LRU, ON_NONE, ON_UNRECLAIMABLE, OWNER_ENCL_PAGE, OWNER_VA, OWNER_VEPC } from "../kernel/epc-page.js";
 import type { KernelCounters } from "../kernel/state.js";
 import type { SyscallError } from "./process.js";
 import type { FileOp, InvariantViolation, Simulator } from "./sim.js";
@@ -122,7 +122,7 @@ export function buildSummary(sim: Simulator): SimSummary {
   const pages = sgx.pages;
   for (let f = 0; f < sgx.totalPages; f++) {
     const list = pages.list[f];
-    if (list !== ON_NONE && list !== ON_LRU) continue;
+    if (list !== ON_NONE && list !== ON_LRU && list !== ON_UNRECLAIMABLE) continue;
     const kind = pages.ownerKind[f];
     if (kind === OWNER_VA) vaPages++;
     else if (kind === OWNER_VEPC) vepcPages++;

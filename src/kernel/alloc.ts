@@ -7,6 +7,7 @@ import {
   ON_FREE,
   ON_LRU,
   ON_NONE,
+  ON_UNRECLAIMABLE,
   ON_UNTOUCHED,
   OWNER_NONE,
   SGX_EPC_PAGE_IS_FREE,
@@ -184,9 +185,21 @@ export function* sgxAllocEpcPage(sgx: Sgx, ownerKind: number, owner: number): Ge
   return ret;
 }
 
+/**
+ * v5 sgx_record_epc_page(page, UNRECLAIMABLE): SECS pages (at ECREATE and whenever reloaded) and,
+ * unless the policy tracks SECS pages only, VA pages go on their cgroup's unreclaimable list
+ */
+export function sgxRecordUnreclaimable(sgx: Sgx, frame: number, isVa: boolean): void {
+  if (sgx.generation !== "v5") return;
+  if (isVa && sgx.options.unreclaimableTracking === "secs-only") return;
+  sgx.unreclaimableOf(frame).addTail(frame);
+}
+
 /** mirrors sgx_free_epc_page(): the caller has made the frame uninitialized */
 export function sgxFreeEpcPage(sgx: Sgx, frame: number): void {
   const p = sgx.pages;
+  // v5 sgx_drop_epc_page() of a SECS or VA page before it is freed
+  if (p.list[frame] === ON_UNRECLAIMABLE) sgx.unreclaimableOf(frame).remove(frame);
   setOwner(sgx, frame, OWNER_NONE, 0);
   const cgId = p.cg[frame] as number;
   if (cgId !== 0) {

@@ -2,7 +2,14 @@
 // SECS reload), SGX2 EAUG on fault, VA pages and slots, the backing store with its PCMD pages, PTE
 // aging and zapping, the enclave cpumask for IPIs, and enclave release.
 import { SecsState, enclsFailed } from "../hw/epcm.js";
-import { sgxAllocEpcPage, sgxAllocEpcPageNoReclaim, sgxFreeEpcPage, sgxMarkPageReclaimable, sgxUnmarkPageReclaimable } from "./alloc.js";
+import {
+  sgxAllocEpcPage,
+  sgxAllocEpcPageNoReclaim,
+  sgxFreeEpcPage,
+  sgxMarkPageReclaimable,
+  sgxRecordUnreclaimable,
+  sgxUnmarkPageReclaimable,
+} from "./alloc.js";
 import { EBUSY, EFAULT, EINVAL, ENOMEM } from "./errno.js";
 import type { Cgroup } from "../cgroup/misc.js";
 import { memcgTryCharge, memcgUncharge } from "../cgroup/memory.js";
@@ -110,6 +117,7 @@ function finishVaPage(sgx: Sgx, encl: Encl, frame: number): number {
   const va = sgx.vaPages.alloc(encl.id);
   sgx.vaPages.frame[va] = frame;
   sgx.pages.owner[frame] = va;
+  sgxRecordUnreclaimable(sgx, frame, true);
   return va;
 }
 
@@ -357,8 +365,11 @@ export function sgxEnclEldu(sgx: Sgx, encl: Encl, ep: number, secsFrame: number)
 
 /** mirrors sgx_encl_load_secs() */
 function sgxEnclLoadSecs(sgx: Sgx, encl: Encl): number {
-  if ((sgx.enclPages.frame[encl.secsPage] as number) < 0)
-    return sgxEnclEldu(sgx, encl, encl.secsPage, -1);
+  if ((sgx.enclPages.frame[encl.secsPage] as number) < 0) {
+    const ret = sgxEnclEldu(sgx, encl, encl.secsPage, -1);
+    if (ret === 0) sgxRecordUnreclaimable(sgx, sgx.enclPages.frame[encl.secsPage] as number, false);
+    return ret;
+  }
   return 0;
 }
 

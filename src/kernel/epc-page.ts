@@ -11,7 +11,9 @@ export const ON_POISON = 3;
 export const ON_LRU = 4;
 export const ON_NONE = 5; // allocated and off-list, or isolated by a reclaimer
 export const ON_ZOMBIE = 6;
-export const LIST_NAMES = ["untouched-free", "free", "dirty", "poison", "lru", "none", "zombie"] as const;
+/** v5: on a cgroup's unreclaimable list (SECS and VA pages, state UNRECLAIMABLE) */
+export const ON_UNRECLAIMABLE = 7;
+export const LIST_NAMES = ["untouched-free", "free", "dirty", "poison", "lru", "none", "zombie", "unreclaimable"] as const;
 
 /** sgx_epc_page.flags */
 export const SGX_EPC_PAGE_RECLAIMER_TRACKED = 1;

@@ -3,7 +3,7 @@
 // phases) so simulated time advances while it runs.
 import { enclsFaulted } from "../hw/epcm.js";
 import { EP_TRIM_ACCEPTED } from "./encl-page.js";
-import { sgxAllocEpcPage, sgxMarkPageReclaimable, sgxShouldReclaim, sgxUnmarkPageReclaimable } from "./alloc.js";
+import { sgxAllocEpcPage, sgxMarkPageReclaimable, sgxRecordUnreclaimable, sgxShouldReclaim, sgxUnmarkPageReclaimable } from "./alloc.js";
 import { EACCES, EAGAIN, EBUSY, EFAULT, EINVAL, EIO, ENODEV, EPERM, ERESTARTSYS } from "./errno.js";
 import {
   sgxEnclAddVaPage,
@@ -75,6 +75,7 @@ export function* sgxIocEnclaveCreate(sgx: Sgx, encl: Encl, size: number, debug: 
   sgx.enclPages.index[encl.secsPage] = encl.secsIndex;
   sgx.enclPages.frame[encl.secsPage] = frame;
   sgx.enclPages.type[encl.secsPage] = SGX_PAGE_TYPE_SECS;
+  sgxRecordUnreclaimable(sgx, frame, false);
   encl.flags |= SGX_ENCL_CREATED;
   return 0;
 }

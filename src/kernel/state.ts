@@ -4,7 +4,7 @@ import type { Costs } from "../hw/costs.js";
 import { Epcm, type SecsState } from "../hw/epcm.js";
 import type { KernelGeneration, KernelOptions, MachineConfig } from "../scenario/types.js";
 import { EnclPages } from "./encl-page.js";
-import { EpcPages, FrameList, ON_FREE, ON_LRU, ON_POISON } from "./epc-page.js";
+import { EpcPages, FrameList, ON_FREE, ON_LRU, ON_POISON, ON_UNRECLAIMABLE } from "./epc-page.js";
 import { PAGE_SHIFT } from "./sgx.js";
 import { VaPages } from "./va-page.js";
 import type { Encl } from "./encl.js";
@@ -191,6 +191,8 @@ export class Sgx {
   readonly lru: FrameList;
   /** per-cgroup LRUs by cgroup id (with EPC cgroups); lrus[0] is `lru` */
   readonly lrus: FrameList[] = [];
+  /** v5: per-cgroup unreclaimable lists (SECS and VA pages) by cgroup id */
+  readonly unreclaimables: FrameList[] = [];
   /** the cgroup hierarchy; `sgx_epc` has capacity 0 unless the EPC cgroup is enabled */
   readonly cgroups: CgroupTree;
   /** which driver: mainline, or an EPC cgroup generation of the series */
@@ -259,6 +261,17 @@ export class Sgx {
     if (l === undefined) {
       l = new FrameList(this.pages, ON_LRU);
       this.lrus[cg.id] = l;
+    }
+    return l;
+  }
+
+  /** v5: the unreclaimable list of the cgroup a page is charged to */
+  unreclaimableOf(frame: number): FrameList {
+    const id = Math.max((this.pages.cg[frame] as number) - 1, 0);
+    let l = this.unreclaimables[id];
+    if (l === undefined) {
+      l = new FrameList(this.pages, ON_UNRECLAIMABLE);
+      this.unreclaimables[id] = l;
     }
     return l;
   }

@@ -33,6 +33,8 @@ export interface KernelOptions {
   schedQuantumNs: number;
   /** v17: queue the async reclaim after a successful charge too, as the unreachable v11+ code intended (spec 5.16) */
   cgroupQueueAfterCharge?: boolean;
+  /** v5: which pages go on the unreclaimable lists: SECS and VA (the series) or SECS only (the reviewers' proposal) */
+  unreclaimableTracking?: "secs+va" | "secs-only";
   /** misc controller event counting: 6.11+ (default for v17) or the older rules (default for v5) */
   miscEvents?: "6.11" | "pre-6.11";
 }
