@@ -31,3 +31,52 @@ test("v5: an enclave paging within its limit, and faults retrying while the work
   assert.ok(r.counters.cgroupWorkRuns > 0 && r.counters.EWB > 100);
   assert.equal(r.cgroups["/A"]?.current, 0);
 });
+
+function oomScenario(tracking: "secs+va" | "secs-only"): Scenario {
+  const steps = [
+    ...build(1 * MiB, 100),
+    { op: "idle" as const, durationNs: 20 * ms },
+    run(1, access(99, 100)),
+    { op: "exit" as const, code: 0 },
+  ];
+  const s = v5(scenario(machine(4 * MiB), [{ ...proc("p", steps), cgroup: "/A" }]), "/A", 256);
+  s.options.unreclaimableTracking = tracking;
+  // a limit of one page: the work reclaims every child (and so the SECS), then only VA pages are left
+  s.events.push({ at: 5 * ms, action: { type: "write", path: "/A/misc.max", value: `sgx_epc ${PAGE}` } });
+  return s;
+}
+
+test("v5 OOM: an enclave whose children and SECS are all paged out is found through its VA page (secs+va)", () => {
+  const r = new Simulator(oomScenario("secs+va"), { checkInvariants: true }).run();
+  assert.deepEqual(r.invariants.violations, []);
+  assert.deepEqual(
+    r.oom.map((o) => [o.cgroup, o.victim, o.trigger]),
+    [["/A", "p", "/A/misc.max write"]],
+  );
+  assert.equal(r.counters.oomKills, 1);
+  assert.equal(r.processes[0]?.signal, "SIGBUS", "its next access faults on the zapped mapping");
+  assert.equal(r.cgroups["/A"]?.current, 0, "its pages were freed when it died");
+});
+
+test("v5 OOM with secs-only tracking: the same enclave is invisible to the OOM path", () => {
+  const r = new Simulator(oomScenario("secs-only"), { checkInvariants: true }).run();
+  assert.deepEqual(r.invariants.violations, []);
+  assert.deepEqual(r.oom, []);
+  assert.equal(r.counters.oomKills, 0);
+});
+
+test("v5 OOM can kill while usage is below misc.max: the work aims at L-9 (§3.9)", () => {
+  // 92 vEPC pages (charged, on no list) and an enclave of 2 pages + SECS + VA: 96 < 100, but once
+  // the enclave is paged out its VA page keeps usage at 93 > 91, the work's target
+  const enclaveSteps = [...build(1 * MiB, 2), { op: "idle" as const, durationNs: 30 * ms }, { op: "exit" as const, code: 0 }];
+  const guest = [{ op: "vepc" as const, bytes: 92 * PAGE, touch: 92 * PAGE }, { op: "hold" as const, durationNs: null }, { op: "exit" as const, code: 0 }];
+  const s = v5(scenario(machine(4 * MiB), [{ ...proc("e", enclaveSteps), cgroup: "/A" }, { ...proc("g", guest, 1 * ms), cgroup: "/A" }]), "/A", 256);
+  s.events.push({ at: 10 * ms, action: { type: "write", path: "/A/misc.max", value: `sgx_epc ${100 * PAGE}` } });
+  s.events.push({ at: 9 * ms, action: { type: "read", path: "/A/misc.current" } });
+  const r = new Simulator(s, { checkInvariants: true }).run();
+  assert.deepEqual(r.invariants.violations, []);
+  const before = Number((r.fileOps.find((o) => o.op === "read")?.text ?? "").split(" ")[1]) / PAGE;
+  assert.equal(before, 96, "usage is below the new limit of 100");
+  assert.equal(r.oom.length, 1);
+  assert.equal(r.oom[0]?.victim, "e");
+});

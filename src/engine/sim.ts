@@ -30,6 +30,7 @@ import {
   SGX_IOC_ENCLAVE_REMOVE_PAGES,
   SGX_IOC_ENCLAVE_RESTRICT_PERMISSIONS,
   SGX_IOC_VEPC_REMOVE_ALL,
+  SGX_ENCL_NO_MEMORY,
   SGX_PAGE_TYPE_TCS,
   SGX_PAGE_TYPE_REG,
   SGX_PAGE_TYPE_TRIM,
@@ -134,6 +135,13 @@ export class Simulator implements KernelEnv {
   private currentRef: Task;
   private readonly ksgxdTask: KernelTask;
   private readonly kworkerTask = new KernelTask(0, "kworker", 0);
+  /** v5 EPC OOM kills: the enclave whose memory was taken, its cgroup and what triggered the OOM */
+  readonly epcOomKills: { at: number; cgroup: string; victim: string; trigger: string }[] = [];
+
+  enclaveOomKilled(encl: Encl, cgroup: Cgroup, trigger: string): void {
+    this.epcOomKills.push({ at: this.nowNs, cgroup: cgroup.path, victim: encl.ownerName, trigger });
+  }
+
   /** kills by the memcg OOM killer */
   readonly memcgKills: { atNs: number; cgroup: string; victim: string }[] = [];
   /** every scripted read, write, mkdir, rmdir and move, in order */
@@ -925,6 +933,13 @@ export class Simulator implements KernelEnv {
         return true;
       }
       const prot = this.vmProt(t.proc, index);
+      if ((encl.flags & SGX_ENCL_NO_MEMORY) !== 0 && prot >= 0) {
+        // v5: the OOM path drained the mm list and zapped the mappings; sgx_vma_fault() says SIGBUS
+        sgx.counters.faults++;
+        sgx.counters.sigbus++;
+        this.killProcess(t.proc, "SIGBUS");
+        return false;
+      }
       if (prot < 0 || slot < 0) {
         this.killProcess(t.proc, "SIGSEGV");
         return false;
@@ -1009,7 +1024,7 @@ export class Simulator implements KernelEnv {
     const first = phase.offset / PAGE_SIZE;
     const slot = enclMmSlot(encl, p.mm);
     if (slot < 0) {
-      this.killProcess(p, "SIGSEGV");
+      this.killProcess(p, (encl.flags & SGX_ENCL_NO_MEMORY) !== 0 ? "SIGBUS" : "SIGSEGV");
       return false;
     }
     const burst: AccessBurst = {

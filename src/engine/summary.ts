@@ -102,6 +102,8 @@ export interface SimSummary {
   cgroups: Record<string, CgroupSummary>;
   /** every scripted cgroup read, write, mkdir, rmdir and move */
   fileOps: FileOp[];
+  /** v5: enclaves the EPC OOM path chose, in order: when, in which cgroup, whose, and what triggered it */
+  oom: { at: number; cgroup: string; victim: string; trigger: string }[];
   /** processes the memcg OOM killer killed, in order */
   memcgOomKills: { atNs: number; cgroup: string; victim: string }[];
   /** WARN()s the driver printed: how many, and the first 100 */
@@ -183,6 +185,7 @@ export function buildSummary(sim: Simulator): SimSummary {
     },
     cgroups: cgroupSummaries(sim),
     fileOps: sim.fileOps,
+    oom: sim.epcOomKills,
     memcgOomKills: sim.memcgKills,
     warnings: { count: sgx.warningCount, messages: sgx.warnings },
     invariants: { checked: sim.invariantChecks, violations: sim.violations },

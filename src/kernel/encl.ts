@@ -24,6 +24,7 @@ import {
   PROT_W,
   PROT_X,
   SGX_ENCL_INITIALIZED,
+  SGX_ENCL_NO_MEMORY,
   SGX_ENCL_PAGE_BEING_RECLAIMED,
   SGX_ENCL_PAGE_VA_OFFSET_MASK,
   SGX_PAGE_TYPE_REG,
@@ -465,6 +466,8 @@ export function enclMmSlot(encl: Encl, mm: Mm): number {
 export function sgxVmaFault(sgx: Sgx, encl: Encl, slot: number, index: number, vmProt: number): number {
   sgx.counters.faults++;
   sgx.addCost(sgx.costs.faultEntry);
+  // v5: an enclave the OOM path chose faults no more pages in
+  if ((encl.flags & SGX_ENCL_NO_MEMORY) !== 0) return sigbus(sgx);
   const pages = sgx.enclPages;
   let ep = encl.pageArray.get(index);
   if (sgx.machine.sgx2 && ep < 0) return sgxEnclEaugPage(sgx, encl, slot, index);
@@ -493,7 +496,7 @@ function sigbus(sgx: Sgx): number {
  */
 export function sgxEnclEaugPage(sgx: Sgx, encl: Encl, slot: number, index: number): number {
   const pages = sgx.enclPages;
-  if ((encl.flags & SGX_ENCL_INITIALIZED) === 0) return sigbus(sgx);
+  if ((encl.flags & SGX_ENCL_INITIALIZED) === 0 || (encl.flags & SGX_ENCL_NO_MEMORY) !== 0) return sigbus(sgx);
   const ep = pages.alloc(encl.id, index, SGX_PAGE_TYPE_REG, PROT_R | PROT_W | PROT_X);
   // -EBUSY from any allocation below is a NOPAGE retry, anything else SIGBUS
   const bail = (err: number): number => {
@@ -541,6 +544,7 @@ export function sgxEnclEaugPage(sgx: Sgx, encl: Encl, slot: number, index: numbe
 
 /** mirrors sgx_encl_mm_add(): 0, or -EINVAL when the enclave is mapped into too many mms for our PTE bits */
 export function sgxEnclMmAdd(encl: Encl, mm: Mm): number {
+  if ((encl.flags & SGX_ENCL_NO_MEMORY) !== 0) return -ENOMEM;
   if (enclMmSlot(encl, mm) >= 0) return 0;
   let slot = 0;
   while (encl.mmList.some((m) => m.slot === slot)) slot++;

@@ -1,14 +1,17 @@
 // The EPC cgroup of the v5 series (haitaohuang/linux 5a11e90660fb, epc_cgroup.c), the generation
 // that kills enclaves: reclaimable and unreclaimable lists per cgroup, sgx_epc_cgroup_try_charge()
 // with its empty-round counting and ignore_age, the reclaim engine that always walks a subtree from
-// its root, and the async work with its L-1 / L-9 target. (The OOM path is still to come: the work
-// stops where v5 would call sgx_epc_cgroup_oom().)
+// its root, the async work with its L-1 / L-9 target, and the OOM path that picks a victim enclave
+// from the head of an unreclaimable list and takes its memory away.
 import type { Cgroup } from "../cgroup/misc.js";
 import { EBUSY, ENOMEM, ERESTARTSYS } from "./errno.js";
 import { sgxReclaimEpcPagesV5, SGX_NR_TO_SCAN_MAX } from "./reclaim.js";
 import { PAGE_SIZE, SGX_NR_TO_SCAN } from "./sgx.js";
 import type { Sgx } from "./state.js";
 import { sgxCgroupLruEmpty } from "./epc-cgroup.js";
+import { sgxEnclMmRemove, sgxEnclPut, type Encl } from "./encl.js";
+import { OWNER_ENCL_PAGE, OWNER_VA, type FrameList } from "./epc-page.js";
+import { SGX_ENCL_CREATED, SGX_ENCL_NO_MEMORY } from "./sgx.js";
 
 /** SGX_EPC_RECLAIM_IGNORE_AGE_THRESHOLD */
 const IGNORE_AGE_THRESHOLD = 5;
@@ -36,7 +39,11 @@ function reclaimFailed(sgx: Sgx, rc: ReclaimControl): number {
   return 0;
 }
 
-function queueWork(sgx: Sgx, cg: Cgroup): void {
+/** what made each cgroup's work run, for the OOM report */
+const triggers = new WeakMap<Cgroup, string>();
+
+function queueWork(sgx: Sgx, cg: Cgroup, trigger: string): void {
+  triggers.set(cg, trigger);
   sgx.env.queueWork(cg, () => sgxEpcCgroupReclaimWork(sgx, cg));
 }
 
@@ -50,7 +57,7 @@ export function* sgxEpcCgroupTryChargeV5(sgx: Sgx, cg: Cgroup, reclaim: boolean)
     if (sgxCgroupLruEmpty(sgx, cg)) return -ENOMEM;
     if (sgx.env.current().signalPending()) return -ERESTARTSYS;
     if (!reclaim) {
-      queueWork(sgx, cg);
+      queueWork(sgx, cg, sgx.env.current().name);
       return -EBUSY;
     }
     if ((yield* reclaimPages(sgx, 1, rc)) === 0 && reclaimFailed(sgx, rc) !== 0) {
@@ -80,8 +87,9 @@ export function* sgxEpcCgroupReclaimWork(sgx: Sgx, cg: Cgroup): Generator<number
     const cur = cg.usage / PAGE_SIZE;
     if (cur <= target) break;
     if (sgxCgroupLruEmpty(sgx, cg)) {
-      // v5 calls sgx_epc_cgroup_oom(cg) here and continues if it found a victim (issue 4)
-      break;
+      if (!sgxEpcCgroupOom(sgx, cg)) break;
+      yield sgx.takeCost();
+      continue;
     }
     if ((yield* reclaimPages(sgx, cur - target, rc)) === 0 && reclaimFailed(sgx, rc) !== 0) break;
     yield sgx.takeCost();
@@ -90,5 +98,68 @@ export function* sgxEpcCgroupReclaimWork(sgx: Sgx, cg: Cgroup): Generator<number
 
 /** the v5 max_write callback: lowering misc.max queues the cgroup's reclaim work at once */
 export function sgxEpcCgroupMaxWrite(sgx: Sgx, cg: Cgroup): void {
-  queueWork(sgx, cg);
+  queueWork(sgx, cg, `${cg.path}/misc.max write`);
+}
+
+/** the enclave a SECS or VA frame belongs to */
+function enclOfFrame(sgx: Sgx, frame: number): Encl | undefined {
+  const kind = sgx.pages.ownerKind[frame];
+  const owner = sgx.pages.owner[frame] as number;
+  const id = kind === OWNER_VA ? sgx.vaPages.encl[owner] : kind === OWNER_ENCL_PAGE ? sgx.enclPages.encl[owner] : -1;
+  return id === undefined || id < 0 ? undefined : sgx.encls[id];
+}
+
+/** mirrors sgx_oom_get_victim(): unlink entries from the head until one's enclave can be referenced */
+function sgxOomGetVictim(sgx: Sgx, list: FrameList): Encl | null {
+  while (!list.isEmpty()) {
+    const encl = enclOfFrame(sgx, list.popHead());
+    if (encl !== undefined && !encl.released && encl.refcount > 0) {
+      encl.refcount++;
+      return encl;
+    }
+  }
+  return null;
+}
+
+/** mirrors sgx_oom_encl(): mark the enclave, zap its mappings, drain its mm list */
+function sgxOomEncl(sgx: Sgx, encl: Encl, cg: Cgroup): boolean {
+  if ((encl.flags & SGX_ENCL_CREATED) === 0) {
+    sgxEnclPut(sgx, encl);
+    return false;
+  }
+  if ((encl.flags & SGX_ENCL_NO_MEMORY) !== 0) {
+    // chosen before and not gone yet: let the OOM killer wait for it
+    sgxEnclPut(sgx, encl);
+    return true;
+  }
+  encl.flags |= SGX_ENCL_NO_MEMORY;
+  // sgx_epc_oom_zap(): every mapping of the enclave in every mm
+  const pages = sgx.enclPages;
+  let live = 0;
+  for (const m of encl.mmList) if (!m.mm.exiting) live++;
+  encl.pageArray.forEach(0, encl.secsIndex, (_i, ep) => {
+    pages.pte[ep] = 0;
+  });
+  sgx.addCost(sgx.costs.pteZap * live * Math.max(1, encl.pageArray.count));
+  // sgx_encl_mm_drain()
+  for (const m of [...encl.mmList]) sgxEnclMmRemove(sgx, encl, m.mm);
+  sgx.counters.oomKills++;
+  sgx.env.enclaveOomKilled(encl, cg, triggers.get(cg) ?? "");
+  sgxEnclPut(sgx, encl);
+  return true;
+}
+
+/** mirrors sgx_epc_oom(): one victim from the head of an unreclaimable list */
+function sgxEpcOom(sgx: Sgx, list: FrameList, cg: Cgroup): boolean {
+  const encl = sgxOomGetVictim(sgx, list);
+  return encl !== null && sgxOomEncl(sgx, encl, cg);
+}
+
+/** mirrors sgx_epc_cgroup_oom(): the first cgroup of subtree(root), in pre-order, whose list yields a victim */
+export function sgxEpcCgroupOom(sgx: Sgx, root: Cgroup): boolean {
+  for (const c of sgx.cgroups.subtree(root)) {
+    const list = sgx.unreclaimables[c.id];
+    if (list !== undefined && sgxEpcOom(sgx, list, root)) return true;
+  }
+  return false;
 }

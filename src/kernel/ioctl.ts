@@ -4,7 +4,7 @@
 import { enclsFaulted } from "../hw/epcm.js";
 import { EP_TRIM_ACCEPTED } from "./encl-page.js";
 import { sgxAllocEpcPage, sgxMarkPageReclaimable, sgxRecordUnreclaimable, sgxShouldReclaim, sgxUnmarkPageReclaimable } from "./alloc.js";
-import { EACCES, EAGAIN, EBUSY, EFAULT, EINVAL, EIO, ENODEV, EPERM, ERESTARTSYS } from "./errno.js";
+import { EACCES, EAGAIN, EBUSY, EFAULT, EINVAL, EIO, ENODEV, ENOMEM, EPERM, ERESTARTSYS } from "./errno.js";
 import {
   sgxEnclAddVaPage,
   sgxEnclFreeEpcPage,
@@ -30,6 +30,7 @@ import {
   SGX_ENCL_CREATED,
   SGX_ENCL_DEBUG,
   SGX_ENCL_INITIALIZED,
+  SGX_ENCL_NO_MEMORY,
   SGX_NR_LOW_PAGES,
   SGX_PAGE_TYPE_REG,
   SGX_PAGE_TYPE_SECS,
@@ -158,6 +159,7 @@ export function* sgxIocEnclaveAddPages(
 ): Generator<number, IoctlResult> {
   sgx.addCost(sgx.costs.ioctlEntry);
   if ((encl.flags & SGX_ENCL_CREATED) === 0 || (encl.flags & SGX_ENCL_INITIALIZED) !== 0) return { ret: -EINVAL, count: 0 };
+  if ((encl.flags & SGX_ENCL_NO_MEMORY) !== 0) return { ret: -ENOMEM, count: 0 };
   if (!validateOffsetLength(encl, offset, length)) return { ret: -EINVAL, count: 0 };
   if (!validateSecinfo(type, perm)) return { ret: -EINVAL, count: 0 };
   let ret = 0;
@@ -178,6 +180,7 @@ export function* sgxIocEnclaveAddPages(
 export function* sgxIocEnclaveInit(sgx: Sgx, encl: Encl): Generator<number, number> {
   sgx.addCost(sgx.costs.ioctlEntry);
   if ((encl.flags & SGX_ENCL_CREATED) === 0 || (encl.flags & SGX_ENCL_INITIALIZED) !== 0) return -EINVAL;
+  if ((encl.flags & SGX_ENCL_NO_MEMORY) !== 0) return -ENOMEM;
   // e.g. PROVISIONKEY without SGX_IOC_ENCLAVE_PROVISION
   if ((encl.attributes & ~encl.attributesMask) !== 0n) return -EACCES;
   sgx.addCost(sgx.costs.sha256Modulus);
@@ -210,6 +213,7 @@ function* sgxReclaimDirect(sgx: Sgx): Generator<number, void> {
 function sgx2Ready(sgx: Sgx, encl: Encl, offset: number, length: number): number {
   if (!sgx.machine.sgx2) return -ENODEV;
   if ((encl.flags & SGX_ENCL_INITIALIZED) === 0) return -EINVAL;
+  if ((encl.flags & SGX_ENCL_NO_MEMORY) !== 0) return -ENOMEM;
   if (!validateOffsetLength(encl, offset, length)) return -EINVAL;
   return 0;
 }

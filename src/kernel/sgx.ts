@@ -24,6 +24,8 @@ export const SGX_ENCL_IOCTL = 1 << 0;
 export const SGX_ENCL_DEBUG = 1 << 1;
 export const SGX_ENCL_CREATED = 1 << 2;
 export const SGX_ENCL_INITIALIZED = 1 << 3;
+/** v5: the OOM path chose this enclave; it gets no more memory and its mappings are gone */
+export const SGX_ENCL_NO_MEMORY = 1 << 4;
 
 // enum sgx_page_type
 export const SGX_PAGE_TYPE_SECS = 0;

@@ -50,6 +50,8 @@ export interface KernelEnv {
   forceSigbus(task: Task): void;
   /** simulated time, for messages */
   now(): number;
+  /** v5: the EPC OOM path took `encl`'s memory away for `cgroup` (`trigger`: what made it run) */
+  enclaveOomKilled(encl: Encl, cgroup: Cgroup, trigger: string): void;
   /** a memcg charge failed at `memcg` with nothing reclaimable: run the memcg OOM killer there */
   memcgOom(memcg: Cgroup): void;
   /** queue_work(): run `work` on a kernel worker unless the item `key` is already pending */
@@ -147,6 +149,8 @@ export interface KernelCounters {
   memcgChargeFailures: number;
   /** processes the memcg OOM killer killed */
   memcgOomKills: number;
+  /** v5: enclaves the EPC OOM path took the memory of */
+  oomKills: number;
   eaccept: number;
   aex: number;
 }
@@ -173,6 +177,7 @@ export function newKernelCounters(): KernelCounters {
     cgroupWorkRuns: 0,
     memcgChargeFailures: 0,
     memcgOomKills: 0,
+    oomKills: 0,
     eaccept: 0,
     aex: 0,
   };

@@ -49,6 +49,10 @@ export class FakeEnv implements KernelEnv {
   }
   cancelWork(): void {}
   readonly ooms: Cgroup[] = [];
+  readonly enclaveOoms: string[] = [];
+  enclaveOomKilled(encl: { ownerName: string }): void {
+    this.enclaveOoms.push(encl.ownerName);
+  }
   memcgOom(memcg: Cgroup): void {
     this.ooms.push(memcg);
   }
