@@ -87,6 +87,8 @@ const scenarioArb = fc.record({
   kernel: fc.constantFrom("mainline" as const, "v17" as const, "v5" as const),
   limits: fc.tuple(fc.nat(300), fc.nat(300), fc.nat(300)),
   placement: fc.array(fc.nat(3), { minLength: 4, maxLength: 4 }),
+  tracking: fc.constantFrom("secs+va" as const, "secs-only" as const),
+  oomVictim: fc.constantFrom("list-order" as const, "most-epc" as const, "least-recently-active" as const),
   moves: fc.array(fc.record({ at: fc.integer({ min: 0, max: 20_000 }), who: fc.nat(), to: fc.nat(3) }), { maxLength: 2 }),
 });
 
@@ -107,6 +109,8 @@ test("random scenarios keep every invariant and give every frame back", () => {
       const sc = scenario(machine(s.epcPages * PAGE, { cpus: s.cpus, sgx2: s.sgx2 }), processes, { seed: s.seed, events });
       sc.options.timedSanitize = s.timedSanitize;
       sc.kernel = s.kernel;
+      sc.options.unreclaimableTracking = s.tracking;
+      sc.options.oomVictim = s.oomVictim;
       sc.cgroups = CGROUP_PATHS.slice(1).map((path, i) => ({
         path,
         writes: (s.limits[i] ?? 0) > 0 ? [{ file: "misc.max", value: `sgx_epc ${(s.limits[i] ?? 0) * PAGE}` }] : [],

@@ -626,6 +626,7 @@ export class Simulator implements KernelEnv {
   // ---- enclave entry and exit -----------------------------------------------------------------------
 
   private enterEnclave(t: UserThread, encl: Encl): number {
+    encl.lastActiveNs = this.nowNs;
     const secs = encl.secs;
     t.insideSecs = secs;
     secs.inside.add(t);

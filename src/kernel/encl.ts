@@ -76,6 +76,8 @@ export class Encl {
   /** the memcg id each PCMD page is charged to */
   readonly backingPcmdCg = new SparseInt32Array();
   released = false;
+  /** when a thread last ran inside the enclave (for the least-recently-active OOM policy) */
+  lastActiveNs = 0;
 
   constructor(
     readonly id: number,

@@ -10,7 +10,7 @@ import { PAGE_SIZE, SGX_NR_TO_SCAN } from "./sgx.js";
 import type { Sgx } from "./state.js";
 import { sgxCgroupLruEmpty } from "./epc-cgroup.js";
 import { sgxEnclMmRemove, sgxEnclPut, type Encl } from "./encl.js";
-import { OWNER_ENCL_PAGE, OWNER_VA, type FrameList } from "./epc-page.js";
+import { oomVictimPolicies, type OomVictimPolicy } from "./oom-policy.js";
 import { SGX_ENCL_CREATED, SGX_ENCL_NO_MEMORY } from "./sgx.js";
 
 /** SGX_EPC_RECLAIM_IGNORE_AGE_THRESHOLD */
@@ -101,26 +101,6 @@ export function sgxEpcCgroupMaxWrite(sgx: Sgx, cg: Cgroup): void {
   queueWork(sgx, cg, `${cg.path}/misc.max write`);
 }
 
-/** the enclave a SECS or VA frame belongs to */
-function enclOfFrame(sgx: Sgx, frame: number): Encl | undefined {
-  const kind = sgx.pages.ownerKind[frame];
-  const owner = sgx.pages.owner[frame] as number;
-  const id = kind === OWNER_VA ? sgx.vaPages.encl[owner] : kind === OWNER_ENCL_PAGE ? sgx.enclPages.encl[owner] : -1;
-  return id === undefined || id < 0 ? undefined : sgx.encls[id];
-}
-
-/** mirrors sgx_oom_get_victim(): unlink entries from the head until one's enclave can be referenced */
-function sgxOomGetVictim(sgx: Sgx, list: FrameList): Encl | null {
-  while (!list.isEmpty()) {
-    const encl = enclOfFrame(sgx, list.popHead());
-    if (encl !== undefined && !encl.released && encl.refcount > 0) {
-      encl.refcount++;
-      return encl;
-    }
-  }
-  return null;
-}
-
 /** mirrors sgx_oom_encl(): mark the enclave, zap its mappings, drain its mm list */
 function sgxOomEncl(sgx: Sgx, encl: Encl, cg: Cgroup): boolean {
   if ((encl.flags & SGX_ENCL_CREATED) === 0) {
@@ -149,17 +129,11 @@ function sgxOomEncl(sgx: Sgx, encl: Encl, cg: Cgroup): boolean {
   return true;
 }
 
-/** mirrors sgx_epc_oom(): one victim from the head of an unreclaimable list */
-function sgxEpcOom(sgx: Sgx, list: FrameList, cg: Cgroup): boolean {
-  const encl = sgxOomGetVictim(sgx, list);
-  return encl !== null && sgxOomEncl(sgx, encl, cg);
-}
-
-/** mirrors sgx_epc_cgroup_oom(): the first cgroup of subtree(root), in pre-order, whose list yields a victim */
+/**
+ * mirrors sgx_epc_cgroup_oom(): pick a victim in subtree(root) (by the scenario's policy; the series
+ * takes the head of the first unreclaimable list in pre-order that yields one) and take its memory
+ */
 export function sgxEpcCgroupOom(sgx: Sgx, root: Cgroup): boolean {
-  for (const c of sgx.cgroups.subtree(root)) {
-    const list = sgx.unreclaimables[c.id];
-    if (list !== undefined && sgxEpcOom(sgx, list, root)) return true;
-  }
-  return false;
+  const policy = oomVictimPolicies[sgx.options.oomVictim ?? "list-order"] as OomVictimPolicy;
+  return policy.oom(sgx, root, (encl) => sgxOomEncl(sgx, encl, root));
 }

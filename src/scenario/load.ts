@@ -584,6 +584,8 @@ function lower(ld: Loader, overrides: LoadOverrides): Scenario {
       schedQuantumNs: top.options?.schedQuantum ?? 4_000_000,
       ...(top.options?.cgroupQueueAfterCharge !== undefined ? { cgroupQueueAfterCharge: top.options.cgroupQueueAfterCharge } : {}),
       ...(top.options?.miscEvents !== undefined ? { miscEvents: top.options.miscEvents } : {}),
+      ...(top.policy?.unreclaimableTracking !== undefined ? { unreclaimableTracking: top.policy.unreclaimableTracking } : {}),
+      ...(top.policy?.oomVictim !== undefined ? { oomVictim: top.policy.oomVictim } : {}),
     },
     processes,
     events,

@@ -294,6 +294,19 @@ export const topSchema = z.strictObject({
   until: time("stop the simulation at this simulated time").optional(),
   machine: machineSchema.optional(),
   options: optionsSchema.optional(),
+  policy: z
+    .strictObject({
+      unreclaimableTracking: z
+        .enum(["secs+va", "secs-only"])
+        .optional()
+        .describe("kernel: v5 — which pages the OOM path can find enclaves through: SECS and VA pages (the series, default) or SECS only (the reviewers' proposal)"),
+      oomVictim: z
+        .enum(["list-order", "most-epc", "least-recently-active"])
+        .optional()
+        .describe("kernel: v5 — the OOM victim: the head of the unreclaimable list (the series, default), the enclave with the most charged EPC, or the one that ran least recently"),
+    })
+    .optional()
+    .describe("the contested choices of the v5 design (kernel: v5)"),
   processes: z.array(processSchema).optional(),
   events: z.array(z.unknown()).optional(),
   cgroups: z.unknown().optional(),

@@ -35,6 +35,8 @@ export interface KernelOptions {
   cgroupQueueAfterCharge?: boolean;
   /** v5: which pages go on the unreclaimable lists: SECS and VA (the series) or SECS only (the reviewers' proposal) */
   unreclaimableTracking?: "secs+va" | "secs-only";
+  /** v5: how the EPC OOM path picks its victim (see src/kernel/oom-policy.ts) */
+  oomVictim?: "list-order" | "most-epc" | "least-recently-active";
   /** misc controller event counting: 6.11+ (default for v17) or the older rules (default for v5) */
   miscEvents?: "6.11" | "pre-6.11";
 }
