@@ -80,3 +80,36 @@ test("v5 OOM can kill while usage is below misc.max: the work aims at L-9 (§3.9
   assert.equal(r.oom.length, 1);
   assert.equal(r.oom[0]?.victim, "e");
 });
+
+test("v5 OOM victims follow recording order, and one overrun can kill several enclaves (R6)", () => {
+  // A records VA0 and its SECS, then B does, then A's 512th page records A.VA1:
+  // the list is A.VA0, A.SECS, B.VA0, B.SECS, A.VA1 (the kernel records a VA page when it is
+  // allocated, before the SECS of the same ECREATE)
+  const a = [
+    ...build(4 * MiB, 100, { init: false }).filter((x) => x.op !== "mmap"),
+    { op: "idle" as const, durationNs: 4 * ms },
+    { op: "addPages" as const, offset: 100 * PAGE, length: 500 * PAGE, type: "REG" as const, perm: 7, measure: false, chunk: 500 * PAGE },
+    { op: "init" as const },
+    { op: "mmap" as const },
+    { op: "idle" as const, durationNs: 30 * ms },
+    run(1, access(99, 10)),
+    { op: "exit" as const, code: 0 },
+  ];
+  const b = [...build(4 * MiB, 100), { op: "idle" as const, durationNs: 30 * ms }, run(1, access(99, 10)), { op: "exit" as const, code: 0 }];
+  const s = v5(scenario(machine(8 * MiB), [{ ...proc("A", a), cgroup: "/G" }, { ...proc("B", b, 1 * ms), cgroup: "/G" }]), "/G", 2048);
+  s.events.push({ at: 10 * ms, action: { type: "write", path: "/G/misc.max", value: `sgx_epc ${PAGE}` } });
+  const r = new Simulator(s, { checkInvariants: true }).run();
+  assert.deepEqual(r.invariants.violations, []);
+  assert.equal(r.processes[0]?.failures.length, 0, "A grew past 511 pages before INIT");
+  assert.equal(r.counters.EPA, 3, "A.VA0, B.VA0 and A.VA1");
+  assert.deepEqual(
+    r.oom.map((o) => o.victim),
+    ["A", "B"],
+    "A first (its VA0 heads the list), then B: two kills for one lowered limit",
+  );
+  assert.deepEqual(
+    r.processes.map((p) => p.signal),
+    ["SIGBUS", "SIGBUS"],
+  );
+  assert.equal(r.cgroups["/G"]?.current, 0);
+});
