@@ -51,7 +51,7 @@ test("v5 OOM: an enclave whose children and SECS are all paged out is found thro
   assert.deepEqual(r.invariants.violations, []);
   assert.deepEqual(
     r.oom.map((o) => [o.cgroup, o.victim, o.trigger]),
-    [["/A", "p", "/A/misc.max write"]],
+    [["/A", "p", "write to /A/misc.max"]],
   );
   assert.equal(r.counters.oomKills, 1);
   assert.equal(r.processes[0]?.signal, "SIGBUS", "its next access faults on the zapped mapping");

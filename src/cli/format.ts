@@ -63,6 +63,8 @@ export function formatSummary(s: SimSummary): string {
   lines.push(
     `  in use: ${e.enclavePages} enclave, ${e.secsPages} SECS, ${e.vaPages} VA, ${e.vepcPages} vEPC; poisoned ${e.poisonedPages}, leaked ${e.leakedPages}; swapped out ${e.swappedOutPages}`,
   );
+  for (const o of s.oom) lines.push(`EPC OOM (v5): took the EPC of ${o.victim} in ${o.cgroup} at ${formatNs(o.at)} (${o.trigger})`);
+  for (const k of s.memcgOomKills) lines.push(`memcg OOM: killed ${k.victim} in ${k.cgroup} at ${formatNs(k.atNs)}`);
   const inv = s.invariants;
   if (inv.checked > 0) {
     lines.push(`invariants: checked ${inv.checked} times, ${inv.violations.length} violations`);

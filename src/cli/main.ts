@@ -27,18 +27,22 @@ export function writeFileAtomic(path: string, text: string): void {
   renameSync(tmp, path);
 }
 
+function collectSet(value: string, previous: Record<string, string> = {}): Record<string, string> {
+  const eq = value.indexOf("=");
+  if (eq <= 0) throw new InvalidArgumentError("expected key=value, such as policy.oomVictim=most-epc.");
+  return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
+}
+
 interface RunOptions {
   json?: boolean;
   seed?: number;
+  set?: Record<string, string>;
   out?: string;
   checkInvariants?: boolean;
 }
 
 function runCommand(file: string, opts: RunOptions): void {
-  const scenario = loadScenarioFile(file, opts.seed === undefined ? {} : { seed: opts.seed });
-  if (scenario.kernel === "v5") {
-    throw new UsageError(`${file}: kernel: v5 is not implemented yet; this version simulates kernel: mainline and v17.`);
-  }
+  const scenario = loadScenarioFile(file, { ...(opts.seed === undefined ? {} : { seed: opts.seed }), ...(opts.set === undefined ? {} : { set: opts.set }) });
   const summary = simulate(scenario, { checkInvariants: opts.checkInvariants ?? false });
   const json = `${JSON.stringify(summary, null, 2)}\n`;
   if (opts.out !== undefined) {
@@ -61,6 +65,7 @@ export function main(argv: string[]): number {
     .argument("<file>", "scenario file")
     .option("--json", "print the full result as one JSON document")
     .option("--seed <n>", "override the scenario's seed", parseSeed)
+    .option("--set <key=value>", "override a scenario field by its dotted path (repeatable), e.g. policy.oomVictim=most-epc", collectSet)
     .option("--out <dir>", "also write the results into this directory")
     .option("--check-invariants", "check the kernel-state invariants after every event")
     .action((file: string, opts: RunOptions) => runCommand(file, opts));

@@ -348,10 +348,11 @@ export class Simulator implements KernelEnv {
     }
   }
 
-  queueWork(key: object, work: () => Generator<number, void>): void {
-    if (this.pendingWork.has(key)) return;
+  queueWork(key: object, work: () => Generator<number, void>): boolean {
+    if (this.pendingWork.has(key)) return false;
     this.pendingWork.add(key);
     this.queue.push(this.nowNs + this.costs.ksgxdWake, this.addActor({ kind: "work", key, make: work, gen: null }));
+    return true;
   }
 
   cancelWork(key: object): void {

@@ -43,8 +43,7 @@ function reclaimFailed(sgx: Sgx, rc: ReclaimControl): number {
 const triggers = new WeakMap<Cgroup, string>();
 
 function queueWork(sgx: Sgx, cg: Cgroup, trigger: string): void {
-  triggers.set(cg, trigger);
-  sgx.env.queueWork(cg, () => sgxEpcCgroupReclaimWork(sgx, cg));
+  if (sgx.env.queueWork(cg, () => sgxEpcCgroupReclaimWork(sgx, cg))) triggers.set(cg, trigger);
 }
 
 /** mirrors v5 sgx_epc_cgroup_try_charge(reclaim): 0 once charged, or -errno */
@@ -57,7 +56,7 @@ export function* sgxEpcCgroupTryChargeV5(sgx: Sgx, cg: Cgroup, reclaim: boolean)
     if (sgxCgroupLruEmpty(sgx, cg)) return -ENOMEM;
     if (sgx.env.current().signalPending()) return -ERESTARTSYS;
     if (!reclaim) {
-      queueWork(sgx, cg, sgx.env.current().name);
+      queueWork(sgx, cg, `${sgx.env.current().name.replace(/\/\d+$/, "")}: an allocation without reclaim`);
       return -EBUSY;
     }
     if ((yield* reclaimPages(sgx, 1, rc)) === 0 && reclaimFailed(sgx, rc) !== 0) {
@@ -98,7 +97,7 @@ export function* sgxEpcCgroupReclaimWork(sgx: Sgx, cg: Cgroup): Generator<number
 
 /** the v5 max_write callback: lowering misc.max queues the cgroup's reclaim work at once */
 export function sgxEpcCgroupMaxWrite(sgx: Sgx, cg: Cgroup): void {
-  queueWork(sgx, cg, `${cg.path}/misc.max write`);
+  queueWork(sgx, cg, `write to ${cg.path}/misc.max`);
 }
 
 /** mirrors sgx_oom_encl(): mark the enclave, zap its mappings, drain its mm list */

@@ -54,8 +54,8 @@ export interface KernelEnv {
   enclaveOomKilled(encl: Encl, cgroup: Cgroup, trigger: string): void;
   /** a memcg charge failed at `memcg` with nothing reclaimable: run the memcg OOM killer there */
   memcgOom(memcg: Cgroup): void;
-  /** queue_work(): run `work` on a kernel worker unless the item `key` is already pending */
-  queueWork(key: object, work: () => Generator<number, void>): void;
+  /** queue_work(): run `work` on a kernel worker unless the item `key` is already pending; true if queued */
+  queueWork(key: object, work: () => Generator<number, void>): boolean;
   /** cancel_work_sync(): a pending item is dropped, a running one is finished */
   cancelWork(key: object): void;
 }

@@ -33,6 +33,26 @@ type Path = (string | number)[];
 
 export interface LoadOverrides {
   seed?: number;
+  /** dotted paths set before validation, e.g. {"policy.unreclaimableTracking": "secs-only"}; values parse as YAML */
+  set?: Record<string, string>;
+}
+
+/** applies `--set a.b.c=value` overrides to the parsed document */
+function applySets(data: unknown, sets: Record<string, string>, source: string): unknown {
+  const root: Record<string, unknown> = data !== null && typeof data === "object" && !Array.isArray(data) ? (data as Record<string, unknown>) : {};
+  for (const [path, raw] of Object.entries(sets)) {
+    const keys = path.split(".");
+    if (keys.some((k) => k === "")) throw new ScenarioError(`${source}: --set ${path}: expected a dotted path such as policy.oomVictim.`);
+    let obj = root;
+    for (const k of keys.slice(0, -1)) {
+      const next = obj[k];
+      if (next === undefined || next === null) obj[k] = {};
+      else if (typeof next !== "object" || Array.isArray(next)) throw new ScenarioError(`${source}: --set ${path}: "${k}" is not a mapping.`);
+      obj = obj[k] as Record<string, unknown>;
+    }
+    obj[keys[keys.length - 1] as string] = parseDocument(raw).toJS();
+  }
+  return root;
 }
 
 function formatPath(path: Path): string {
@@ -481,7 +501,7 @@ function lowerCgroups(ld: Loader, raw: unknown): CgroupConfig[] {
 }
 
 function lower(ld: Loader, overrides: LoadOverrides): Scenario {
-  const raw = ld.data();
+  const raw = overrides.set === undefined ? ld.data() : applySets(ld.data(), overrides.set, ld.source);
   if (raw === null || raw === undefined) ld.fail([], "expected a scenario mapping, got an empty file");
   const top = ld.check(topSchema, raw, []);
   const machine = lowerMachine(ld, top.machine);

@@ -44,8 +44,9 @@ export class FakeEnv implements KernelEnv {
   }
   /** queued work items, run by the test with runWork() */
   readonly work: (() => Generator<number, void>)[] = [];
-  queueWork(_key: object, work: () => Generator<number, void>): void {
+  queueWork(_key: object, work: () => Generator<number, void>): boolean {
     this.work.push(work);
+    return true;
   }
   cancelWork(): void {}
   readonly ooms: Cgroup[] = [];
