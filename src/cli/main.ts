@@ -9,6 +9,8 @@ import { costProfileNames, describeProfile } from "../hw/costs.js";
 import { loadScenarioFile, ScenarioError } from "../scenario/load.js";
 import { scenarioJsonSchema } from "../scenario/schema.js";
 import { formatSummary } from "./format.js";
+import { runSelftest } from "./selftest.js";
+import { parseSize } from "../scenario/units.js";
 
 /** an input problem: printed as one line, exit code 2 */
 class UsageError extends Error {}
@@ -52,6 +54,45 @@ function runCommand(file: string, opts: RunOptions): void {
   process.stdout.write(opts.json === true ? json : `${formatSummary(summary)}\n`);
 }
 
+interface SelftestCliOptions {
+  kernel: string;
+  script?: string;
+  capacity: string;
+  cpus: string;
+  seed?: number;
+  profile: string;
+  json?: boolean;
+  out?: string;
+}
+
+function selftestCommand(opts: SelftestCliOptions): number {
+  if (!["mainline", "v17", "v5"].includes(opts.kernel)) throw new UsageError(`--kernel: expected mainline, v17 or v5, got "${opts.kernel}".`);
+  const kernel = opts.kernel as "mainline" | "v17" | "v5";
+  const script = opts.script ?? (kernel === "v5" ? "v5" : "final");
+  if (script !== "v5" && script !== "final") throw new UsageError(`--script: expected v5 or final, got "${script}".`);
+  const capacity = parseSize(opts.capacity);
+  if (typeof capacity === "string" || capacity % 4096 !== 0 || capacity === 0)
+    throw new UsageError(`--capacity: ${typeof capacity === "string" ? capacity : "expected a positive multiple of 4096 bytes"}.`);
+  const cpus = Number(opts.cpus);
+  if (!Number.isInteger(cpus) || cpus < 1 || cpus > 1024) throw new UsageError(`--cpus: expected a whole number from 1 to 1024, got "${opts.cpus}".`);
+  if (!costProfileNames.includes(opts.profile)) throw new UsageError(`--profile: expected one of ${costProfileNames.join(", ")}, got "${opts.profile}".`);
+  const result = runSelftest({ kernel, script, capacityBytes: capacity, cpus, seed: opts.seed ?? 1, profile: opts.profile });
+  if (opts.out !== undefined) {
+    mkdirSync(opts.out, { recursive: true });
+    for (const p of result.phases) {
+      if (p.summary !== null) writeFileAtomic(join(opts.out, `phase${p.number}.json`), `${JSON.stringify(p.summary, null, 2)}\n`);
+    }
+    writeFileAtomic(join(opts.out, "selftest.tap"), result.tap);
+  }
+  if (opts.json === true) {
+    const json = { exitCode: result.exitCode, skipped: result.skipped, phases: result.phases.map(({ summary: _s, ...rest }) => rest) };
+    process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
+  } else {
+    process.stdout.write(result.tap);
+  }
+  return result.exitCode;
+}
+
 export function main(argv: string[]): number {
   const program = new Command();
   program
@@ -69,6 +110,20 @@ export function main(argv: string[]): number {
     .option("--out <dir>", "also write the results into this directory")
     .option("--check-invariants", "check the kernel-state invariants after every event")
     .action((file: string, opts: RunOptions) => runCommand(file, opts));
+  program
+    .command("selftest")
+    .description("run the EPC cgroup series' selftest (run_epc_cg_selftests.sh) against the simulator; TAP output")
+    .option("--kernel <generation>", "mainline, v17 or v5", "v17")
+    .option("--script <generation>", "v5 or final (default: the one that goes with the kernel)")
+    .option("--capacity <size>", "EPC capacity", "128MiB")
+    .option("--cpus <n>", "CPUs", "8")
+    .option("--seed <n>", "seed", parseSeed)
+    .option("--profile <name>", "cost profile", "client-128m")
+    .option("--json", "print the result as JSON")
+    .option("--out <dir>", "write each phase's full simulation result into this directory")
+    .action((opts: SelftestCliOptions) => {
+      process.exitCode = selftestCommand(opts);
+    });
   program
     .command("schema")
     .description("print the JSON Schema of scenario files")
@@ -88,8 +143,9 @@ export function main(argv: string[]): number {
       process.stdout.write(`${describeProfile(name)}\n`);
     });
   try {
+    process.exitCode = 0;
     program.parse(argv, { from: "user" });
-    return 0;
+    return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (err) {
     if (err instanceof CommanderError) {
       if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.exitCode === 0) return 0;
