@@ -61,60 +61,82 @@ export type Costs = { readonly [K in NsParam]: number } & {
   ipiNs(cpus: number): number;
 };
 
-const VAULT = "VAULT (Taassori et al., ASPLOS'18): an EPC page swap costs about 40K cycles";
-const HOTCALLS = "HotCalls (Weisse et al., ISCA'17): an ECALL round trip costs about 8,200 cycles warm";
-const SWAP_SPLIT = `our split of ${VAULT} (fault + reload + eviction); only the sum is anchored`;
-const ASSUMED = "no public measurement found; an order-of-magnitude estimate";
+const VAULT = "VAULT (Taassori et al., ASPLOS'18, abstract): an EPC page swap costs about 40K cycles on a Skylake-era MEE part";
+const HOTCALLS = "HotCalls (Weisse et al., ISCA'17, quoted second-hand): an ECALL round trip costs about 8,200 cycles warm";
+/** the verified anchor of the client profile: one page swap, end to end */
+const SWAP_ANCHOR_CYCLES = 40_000;
+const RESIDUAL = `residual of ${VAULT}, after the assumed fault, copy, zap and batch costs of this profile`;
+const SWAP_PART = "assumed piece of the page swap, sized so that the swap sums to VAULT's ~40K cycles";
+const ASSUMED = "assumed: no public measurement found";
 
 const p = (value: number, unit: CostParam["unit"], kind: CostParam["kind"], source: string, note?: string): CostParam =>
   note === undefined ? { value, unit, kind, source } : { value, unit, kind, source, note };
 
 const client: Record<CostParamName, CostParam> = {
-  clockGhz: p(3.0, "GHz", "assumed", "typical Skylake/Coffee Lake client clock"),
-  ecreate: p(30_000, "cycles", "assumed", ASSUMED, "initialises a SECS; comparable to an EADD plus bookkeeping"),
-  eadd: p(10_000, "cycles", "assumed", ASSUMED, "copies and encrypts one page into the EPC, like half a swap"),
-  eextend: p(1_000, "cycles", "assumed", ASSUMED, "SHA-256 over 256 bytes; 16 per measured page"),
-  einit: p(60_000, "cycles", "derived", 'kernel ioctl.c comment: EINIT has "50k+ cycles" latency on success'),
-  eremove: p(4_000, "cycles", "derived", "commit 'Silence softlockup detection when releasing large enclaves': ~1.8 µs per page including bookkeeping at ~2.5 GHz"),
-  epa: p(5_000, "cycles", "assumed", ASSUMED),
-  eblock: p(1_000, "cycles", "derived", SWAP_SPLIT),
-  etrack: p(4_000, "cycles", "derived", SWAP_SPLIT, "shared by the pages of one enclave in a batch"),
-  ewb: p(13_000, "cycles", "derived", SWAP_SPLIT, "encrypts, MACs and writes one page out"),
-  eldu: p(12_000, "cycles", "derived", SWAP_SPLIT, "decrypts and verifies one page"),
-  eaug: p(8_000, "cycles", "assumed", ASSUMED, "zeroes a page; no copy in"),
-  emodpr: p(3_000, "cycles", "assumed", ASSUMED),
-  emodt: p(3_000, "cycles", "assumed", ASSUMED),
-  eaccept: p(3_000, "cycles", "assumed", ASSUMED),
-  eenter: p(4_100, "cycles", "derived", HOTCALLS, "half of the round trip"),
-  eexit: p(4_100, "cycles", "derived", HOTCALLS, "half of the round trip"),
-  aex: p(2_000, "cycles", "derived", SWAP_SPLIT),
-  eresume: p(2_000, "cycles", "derived", SWAP_SPLIT),
-  faultEntry: p(3_000, "cycles", "derived", SWAP_SPLIT, "#PF entry, sgx_vma_fault() and return, without ENCLS"),
-  ipiBase: p(4_000, "cycles", "assumed", ASSUMED, "Christopherson (LKML 2020-09-29) calls the IPIs painful but gives no number"),
-  ipiPerCpu: p(1_500, "cycles", "assumed", ASSUMED),
-  pteZap: p(500, "cycles", "derived", SWAP_SPLIT),
-  ageScan: p(200, "cycles", "derived", SWAP_SPLIT),
-  backingAlloc: p(1_000, "cycles", "derived", SWAP_SPLIT, "shmem lookup or allocation of the contents and PCMD pages"),
-  backingCopy: p(1_500, "cycles", "derived", SWAP_SPLIT, "4 KiB of ciphertext to or from shmem"),
-  memoryAccess: p(100, "cycles", "assumed", ASSUMED, "average enclave load/store with MEE overhead"),
-  ioctlEntry: p(1_000, "cycles", "assumed", "HotCalls quotes ~150 cycles for a bare syscall; plus copying the argument"),
-  mmapCall: p(5_000, "cycles", "assumed", ASSUMED),
-  ksgxdWake: p(20_000, "ns", "assumed", ASSUMED, "wake_up() to ksgxd running"),
-  reclaimBatchOverhead: p(16_000, "cycles", "derived", SWAP_SPLIT, "locks and list work per batch of 16"),
-  sha256Modulus: p(20_000, "cycles", "assumed", ASSUMED),
+  clockGhz: p(3.0, "GHz", "assumed", "assumed: typical all-core clock of a Skylake/Coffee Lake client or E3 part"),
+  ecreate: p(30_000, "cycles", "assumed", ASSUMED, "initialises and encrypts the SECS page; taken as three EADDs"),
+  eadd: p(10_000, "cycles", "assumed", ASSUMED, "copies, encrypts and MACs one page into the EPC and fills its EPCM entry: taken near one ELDU"),
+  eextend: p(1_000, "cycles", "assumed", ASSUMED, "microcoded SHA-256 over 256 bytes, four blocks; 16 per measured page"),
+  einit: p(60_000, "cycles", "derived", 'kernel ioctl.c comment: EINIT has "50k+ cycles" latency on success', "a little above the kernel's lower bound"),
+  eremove: p(4_000, "cycles", "derived", "commit 'x86/sgx: Silence softlockup detection when releasing large enclaves': ~1 minute for 128 GB of EPC, ~1.8 us per page including bookkeeping", "about 4,500 cycles at ~2.5 GHz, rounded down for the bookkeeping; an order of magnitude only"),
+  epa: p(5_000, "cycles", "assumed", ASSUMED, "initialises a VA page: zeroes 4 KiB and fills its EPCM entry; taken as half an EADD"),
+  eblock: p(1_000, "cycles", "assumed", SWAP_PART, "only sets the BLOCKED bit in the EPCM entry"),
+  etrack: p(4_000, "cycles", "assumed", SWAP_PART, "paid once per enclave per reclaim batch, so a sixteenth of it counts per swap"),
+  ewb: p(13_000, "cycles", "derived", RESIDUAL, "ewb + eldu = 25,000 cycles, about the 26,050 that ~40K leaves after the assumed rest; EWB the larger as it also writes the VA slot and PCMD"),
+  eldu: p(12_000, "cycles", "derived", RESIDUAL, "decrypts, verifies the MAC and the VA version of one page"),
+  eaug: p(8_000, "cycles", "assumed", ASSUMED, "zeroes a pending page and fills its EPCM entry: an EADD without the copy"),
+  emodpr: p(3_000, "cycles", "assumed", ASSUMED, "EPCM update only, no data moved: a few EBLOCKs"),
+  emodt: p(3_000, "cycles", "assumed", ASSUMED, "EPCM update only, no data moved: a few EBLOCKs"),
+  eaccept: p(3_000, "cycles", "assumed", ASSUMED, "an ENCLU leaf that checks and updates one EPCM entry"),
+  eenter: p(4_100, "cycles", "derived", HOTCALLS, "half of the warm round trip"),
+  eexit: p(4_100, "cycles", "derived", HOTCALLS, "half of the warm round trip"),
+  aex: p(2_000, "cycles", "assumed", SWAP_PART, "saves the state to the SSA and scrubs registers: taken as half an EEXIT"),
+  eresume: p(2_000, "cycles", "assumed", SWAP_PART, "restores from the SSA: taken as half an EENTER"),
+  faultEntry: p(3_000, "cycles", "assumed", SWAP_PART, "#PF entry, VMA lookup, sgx_vma_fault() locking, vmf_insert_pfn() and return, without ENCLS"),
+  ipiBase: p(4_000, "cycles", "assumed", "assumed: Christopherson (LKML 2020-09-29) calls the reclaim IPIs painful but gives no number", "an smp_call_function_many() round with wait=1 is a microsecond or two"),
+  ipiPerCpu: p(1_500, "cycles", "assumed", ASSUMED, "each further target CPU adds an APIC write and its acknowledgement"),
+  pteZap: p(500, "cycles", "assumed", SWAP_PART, "zap_vma_ptes() of one page in one mm, with its share of the TLB flush"),
+  ageScan: p(200, "cycles", "assumed", SWAP_PART, "one page-table walk and test-and-clear of the accessed bit in one mm"),
+  backingAlloc: p(1_000, "cycles", "assumed", SWAP_PART, "two shmem page-cache lookups or allocations, contents and PCMD"),
+  backingCopy: p(1_500, "cycles", "assumed", SWAP_PART, "kmap and memcpy of 4 KiB of ciphertext to or from shmem at ~3 bytes/cycle"),
+  memoryAccess: p(100, "cycles", "assumed", ASSUMED, "an average enclave load/store: mostly cache hits, some MEE-checked misses"),
+  ioctlEntry: p(1_000, "cycles", "assumed", "assumed: HotCalls quotes ~150 cycles for a bare syscall", "plus fdget, copy_from_user of the argument and the enclave mutex"),
+  mmapCall: p(5_000, "cycles", "assumed", ASSUMED, "mmap_region() with a new VMA and sgx_encl_may_map() over the range"),
+  ksgxdWake: p(20_000, "ns", "assumed", ASSUMED, "wake_up() to ksgxd running: a kthread wake-up and a context switch on a busy CPU"),
+  reclaimBatchOverhead: p(16_000, "cycles", "assumed", SWAP_PART, "per sgx_reclaim_pages(): the LRU lock, list splicing, kref and backing bookkeeping of 16 pages"),
+  sha256Modulus: p(8_000, "cycles", "assumed", ASSUMED, "generic SHA-256 of the 384-byte modulus, ~6,000 cycles, plus the four LE-hash WRMSRs"),
 };
 
-/** a profile derived from another with some values replaced, all marked assumed */
-function variant(base: Record<CostParamName, CostParam>, why: string, changes: Partial<Record<CostParamName, number>>): Record<CostParamName, CostParam> {
+const CARRIED = "assumed: carried over unchanged from";
+
+/** parameters whose source does not depend on the platform (kernel comments, server measurements) */
+const PLATFORM_NEUTRAL: ReadonlySet<CostParamName> = new Set(["einit", "eremove"]);
+
+/**
+ * A profile derived from another: the listed values are replaced and marked assumed with `why`;
+ * every other value is carried over, marked assumed (unless its source is platform neutral) and
+ * its source says where it came from.
+ */
+function variant(
+  baseName: string,
+  base: Record<CostParamName, CostParam>,
+  why: string,
+  changes: Partial<Record<CostParamName, number>>,
+): Record<CostParamName, CostParam> {
   const out = { ...base };
-  for (const [k, v] of Object.entries(changes) as [CostParamName, number][]) {
-    out[k] = { ...base[k], value: v, kind: "assumed", source: why };
+  for (const k of Object.keys(base) as CostParamName[]) {
+    const b = base[k];
+    const v = changes[k];
+    if (v !== undefined) out[k] = p(v, b.unit, "assumed", why);
+    else if (!PLATFORM_NEUTRAL.has(k) && !b.source.startsWith(CARRIED)) {
+      out[k] = p(b.value, b.unit, "assumed", `${CARRIED} ${baseName}, where it is: ${b.source}`, b.note);
+    }
   }
   return out;
 }
 
 const ICELAKE = "assumed: 3rd-gen Xeon SP encrypts with AES-XTS (TME-MK) and has no integrity tree, so paging and memory are cheaper than on MEE parts";
-const icelake = variant(client, ICELAKE, {
+const icelake = variant("client-128m", client, ICELAKE, {
   clockGhz: 2.6,
   eadd: 8_000,
   ewb: 9_000,
@@ -124,8 +146,8 @@ const icelake = variant(client, ICELAKE, {
   ipiPerCpu: 1_200,
 });
 
-const SPR = "assumed: Sapphire Rapids behaves like Ice Lake SP at a slightly higher clock";
-const spr = variant(icelake, SPR, { clockGhz: 2.9, ewb: 8_500, eldu: 8_000 });
+const SPR = "assumed: Sapphire Rapids behaves like Ice Lake SP at a slightly higher clock with slightly faster paging";
+const spr = variant("icelake-server", icelake, SPR, { clockGhz: 2.9, ewb: 8_500, eldu: 8_000 });
 
 export const costProfiles: Record<string, CostProfile> = {
   "client-128m": {
@@ -135,12 +157,12 @@ export const costProfiles: Record<string, CostProfile> = {
   },
   "icelake-server": {
     name: "icelake-server",
-    description: "3rd-gen Xeon Scalable (Ice Lake SP), up to 512 GiB EPC per socket, ~2.6 GHz",
+    description: "3rd-gen Xeon Scalable (Ice Lake SP), AES-XTS without an integrity tree, up to 512 GB EPC per socket, ~2.6 GHz; every value is an assumption",
     params: icelake,
   },
   "sapphire-rapids-server": {
     name: "sapphire-rapids-server",
-    description: "4th-gen Xeon Scalable (Sapphire Rapids), ~2.9 GHz",
+    description: "4th-gen Xeon Scalable (Sapphire Rapids), AES-XTS without an integrity tree, ~2.9 GHz; every value is an assumption",
     params: spr,
   },
 };
@@ -153,21 +175,28 @@ function profileOrThrow(name: string): CostProfile {
   return profile;
 }
 
+/**
+ * The costs of a profile in integer nanoseconds, with `overrides` (in each parameter's own unit:
+ * cycles, ns or GHz) applied first. Cycles become ns at the (possibly overridden) clock,
+ * Math.round(cycles / clockGhz), and at least 1 ns when non-zero. Throws for an unknown profile or
+ * parameter, or a negative or non-finite value.
+ */
 export function resolveCosts(profileName: string, overrides: Record<string, number> = {}): Costs {
   const profile = profileOrThrow(profileName);
   const values = {} as Record<CostParamName, number>;
   for (const [k, v] of Object.entries(profile.params) as [CostParamName, CostParam][]) values[k] = v.value;
   for (const [k, v] of Object.entries(overrides)) {
-    if (!(k in values)) throw new Error(`Unknown cost parameter "${k}"; expected one of ${Object.keys(values).join(", ")}.`);
+    if (!Object.hasOwn(values, k)) throw new Error(`Unknown cost parameter "${k}"; expected one of ${Object.keys(values).join(", ")}.`);
     if (!Number.isFinite(v) || v < 0) throw new Error(`The cost parameter "${k}" must be a non-negative number, not ${v}.`);
     values[k as CostParamName] = v;
   }
   const ghz = values.clockGhz;
   if (!(ghz > 0)) throw new Error(`The cost parameter "clockGhz" must be positive, not ${ghz}.`);
+  // integer ns; anything non-zero costs at least 1 ns, so no step of the simulation is free by rounding
+  const ns = (x: number): number => (x === 0 ? 0 : Math.max(1, Math.round(x)));
   const toNs = (name: CostParamName): number => {
     const v = values[name];
-    if (profile.params[name].unit === "ns") return Math.round(v);
-    return v === 0 ? 0 : Math.max(1, Math.round(v / ghz));
+    return profile.params[name].unit === "ns" ? ns(v) : ns(v / ghz);
   };
   const out: Record<string, unknown> = { profile: profile.name, clockGhz: ghz };
   for (const k of Object.keys(values) as CostParamName[]) {
@@ -176,11 +205,14 @@ export function resolveCosts(profileName: string, overrides: Record<string, numb
   }
   const base = values.ipiBase;
   const per = values.ipiPerCpu;
-  out.ipiNs = (cpus: number): number => Math.max(1, Math.round((base + per * cpus) / ghz));
+  out.ipiNs = (cpus: number): number => ns((base + per * cpus) / ghz);
   return out as Costs;
 }
 
-/** cycles of one page swap as the client calibration counts it */
+/**
+ * Cycles of one page swap as the engine charges it and the client calibration counts it: the fault
+ * and reload, the eviction, and a sixteenth of one batch's ETRACK and overhead (one mm, no IPI).
+ */
 export function swapCycles(profileName: string): number {
   const v = (k: CostParamName): number => profileOrThrow(profileName).params[k].value;
   return (
@@ -190,14 +222,25 @@ export function swapCycles(profileName: string): number {
   );
 }
 
+const cell = (text: string): string => text.replace(/\|/g, "\\|").replace(/\n/g, " ");
+
 /** a Markdown table of one profile's parameters with their provenance */
 export function describeProfile(name: string): string {
   const profile = profileOrThrow(name);
-  const rows = [`${profile.name}: ${profile.description}`, "", "| parameter | value | unit | kind | source |", "|---|---|---|---|---|"];
+  const rows = [`${profile.name}: ${profile.description}`, "", "| name | value | unit | kind | source |", "|---|---|---|---|---|"];
   for (const [k, v] of Object.entries(profile.params)) {
     const source = v.note === undefined ? v.source : `${v.source} (${v.note})`;
-    rows.push(`| ${k} | ${v.value} | ${v.unit} | ${v.kind} | ${source} |`);
+    rows.push(`| ${k} | ${v.value} | ${v.unit} | ${v.kind} | ${cell(source)} |`);
   }
-  rows.push("", `One page swap (fault, ELDU, eviction and its share of the batch) = ${swapCycles(name).toFixed(0)} cycles.`);
+  const swap = swapCycles(name);
+  const anchored = profile.name === "client-128m";
+  rows.push(
+    "",
+    `One page swap (AEX, fault entry, ELDU, backing copy, ERESUME; aging, PTE zap, EBLOCK, EWB, backing allocation and copy; ` +
+      `a sixteenth of the batch's ETRACK and overhead) = ${swap.toFixed(0)} cycles` +
+      (anchored
+        ? `, ${((swap / SWAP_ANCHOR_CYCLES) * 100).toFixed(0)}% of the verified anchor: ${VAULT}. Only that sum is anchored; its split is ours.`
+        : `; not anchored on this platform.`),
+  );
   return rows.join("\n");
 }

@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
 import type { z } from "zod";
-import { costProfileNames, resolveCosts } from "../hw/costs.js";
+import { costProfileNames, costProfiles, resolveCosts } from "../hw/costs.js";
 import {
   enclaveProgramSchema,
   eventSchemas,
@@ -121,7 +121,9 @@ class Loader {
   check<S extends z.ZodType>(schema: S, value: unknown, path: Path): z.output<S> {
     const r = schema.safeParse(value, { reportInput: true });
     if (r.success) return r.data;
-    const issue = pickIssue(r.error.issues as Issue[]);
+    const issues = r.error.issues as Issue[];
+    // a misspelt key also makes the key it was meant to be missing: name the misspelling
+    const issue = issues.find((i) => i.code === "unrecognized_keys") ?? pickIssue(issues);
     if (issue.code === "unrecognized_keys") {
       const keys = issue.keys ?? [];
       const allowed = allowedKeys(schema, issue.path);
@@ -172,11 +174,27 @@ function pickIssue(issues: Issue[]): Issue {
   return first;
 }
 
+/** zod's type names as the YAML author knows them */
+const TYPE_NAMES: Record<string, string> = {
+  number: "a number",
+  int: "an integer",
+  string: "a string",
+  boolean: "true or false",
+  object: "a mapping",
+  array: "a list",
+  null: "null",
+};
+
+function typeName(expected: string | undefined): string {
+  if (expected === undefined) return "another type";
+  return TYPE_NAMES[expected] ?? expected;
+}
+
 function describeIssue(issue: Issue, input: unknown): string {
   switch (issue.code) {
     case "invalid_type":
-      if (input === undefined) return issue.expected === undefined || issue.expected === "nonoptional" ? "is required" : `is required (expected ${issue.expected})`;
-      return `expected ${issue.expected ?? "another type"}, got ${show(input)}`;
+      if (input === undefined) return issue.expected === undefined || issue.expected === "nonoptional" ? "is required" : `is required (expected ${typeName(issue.expected)})`;
+      return `expected ${typeName(issue.expected)}, got ${show(input)}`;
     case "invalid_value":
       return `expected one of ${(issue.values ?? []).map((v) => show(v)).join(", ")}, got ${show(input)}`;
     case "too_small":
@@ -194,18 +212,45 @@ function describeIssue(issue: Issue, input: unknown): string {
   }
 }
 
-function allowedKeys(schema: z.ZodType, path: Path): string {
-  let s: unknown = schema;
-  for (const p of path) {
-    const shape = (s as { shape?: Record<string, unknown> }).shape;
-    if (shape === undefined || typeof p !== "string") return "";
-    s = shape[p];
-    while (s !== undefined && (s as { unwrap?: () => unknown }).unwrap !== undefined && (s as { shape?: unknown }).shape === undefined) {
-      s = (s as { unwrap: () => unknown }).unwrap();
-    }
+interface SchemaDef {
+  type: string;
+  shape?: Record<string, unknown>;
+  element?: unknown;
+  innerType?: unknown;
+  in?: unknown;
+  options?: unknown[];
+}
+
+function defOf(s: unknown): SchemaDef | undefined {
+  return (s as { _zod?: { def?: SchemaDef } } | undefined)?._zod?.def;
+}
+
+/** strips optional, nullable, default and transform wrappers, and picks the mapping of a union such as `null | {expect}` */
+function unwrapSchema(s: unknown): unknown {
+  for (let def = defOf(s); def !== undefined; def = defOf(s)) {
+    if (def.innerType !== undefined) s = def.innerType;
+    else if (def.type === "pipe" && def.in !== undefined) s = def.in;
+    else if (def.type === "union" && def.options !== undefined) {
+      const objects = def.options.filter((o) => defOf(unwrapSchema(o))?.type === "object");
+      if (objects.length !== 1) break;
+      s = objects[0];
+    } else break;
   }
-  const shape = (s as { shape?: Record<string, unknown> }).shape;
-  return shape === undefined ? "" : `; expected one of ${Object.keys(shape).join(", ")}`;
+  return s;
+}
+
+/** "; expected one of a, b, c": the keys the mapping at `path` of `schema` accepts */
+function allowedKeys(schema: z.ZodType, path: Path): string {
+  let s: unknown = unwrapSchema(schema);
+  for (const p of path) {
+    const def = defOf(s);
+    if (def?.type === "object" && typeof p === "string") s = def.shape?.[p];
+    else if (def?.type === "array" && typeof p === "number") s = def.element;
+    else return "";
+    s = unwrapSchema(s);
+  }
+  const def = defOf(s);
+  return def?.type === "object" && def.shape !== undefined ? `; expected one of ${Object.keys(def.shape).join(", ")}` : "";
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -256,10 +301,18 @@ function lowerMachine(ld: Loader, raw: z.output<typeof topSchema>["machine"]): M
   const profile = m.profile ?? "client-128m";
   if (!costProfileNames.includes(profile)) ld.fail([...path, "profile"], `expected one of ${costProfileNames.join(", ")}, got ${show(profile)}`);
   const costs = m.costs ?? {};
+  const params = Object.keys(costProfiles[profile]?.params ?? {});
+  for (const key of Object.keys(costs)) {
+    if (!params.includes(key)) ld.fail([...path, "costs"], `unknown cost parameter "${key}"; expected one of ${params.join(", ")}`, key);
+  }
   try {
     resolveCosts(profile, costs);
   } catch (e) {
-    ld.fail([...path, "costs"], (e as Error).message);
+    // costs.ts words its errors as sentences; here they follow "field: "
+    const msg = (e as Error).message.replace(/\.$/, "");
+    const key = /"([^"]+)"/.exec(msg)?.[1];
+    const at: Path = key !== undefined && Object.hasOwn(costs, key) ? [...path, "costs", key] : [...path, "costs"];
+    ld.fail(at, msg.charAt(0).toLowerCase() + msg.slice(1));
   }
   return { sections, numaNodes, cpus: m.cpus ?? 8, sgx2: m.sgx2 ?? true, profile, costs };
 }
@@ -501,6 +554,9 @@ function lowerCgroups(ld: Loader, raw: unknown): CgroupConfig[] {
 }
 
 function lower(ld: Loader, overrides: LoadOverrides): Scenario {
+  if (overrides.seed !== undefined && !(Number.isSafeInteger(overrides.seed) && overrides.seed >= 0)) {
+    throw new ScenarioError(`${ld.source}: seed override: expected an integer >= 0, got ${show(overrides.seed)}`);
+  }
   const raw = overrides.set === undefined ? ld.data() : applySets(ld.data(), overrides.set, ld.source);
   if (raw === null || raw === undefined) ld.fail([], "expected a scenario mapping, got an empty file");
   const top = ld.check(topSchema, raw, []);

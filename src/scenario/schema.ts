@@ -76,8 +76,12 @@ export const patternFields = {
 
 export const accessPatternSchema = z.strictObject(patternFields).describe("an access phase run by every thread");
 export const idlePhaseSchema = z.strictObject({ idle: time("pause length") }).describe("every thread leaves the enclave and sleeps");
-export const growPhaseSchema = z.strictObject({ grow: size("bytes of new pages to touch above the heap top (SGX2: EAUG on fault, then EACCEPT)") });
-export const shrinkPhaseSchema = z.strictObject({ shrink: size("bytes to trim from the heap top (SGX2: MODIFY_TYPES to TRIM, EACCEPT, REMOVE_PAGES)") });
+export const growPhaseSchema = z
+  .strictObject({ grow: size("bytes of new pages to touch above the heap top (SGX2: EAUG on fault, then EACCEPT)") })
+  .describe("SGX2: the enclave grows");
+export const shrinkPhaseSchema = z
+  .strictObject({ shrink: size("bytes to trim from the heap top (SGX2: MODIFY_TYPES to TRIM, EACCEPT, REMOVE_PAGES)") })
+  .describe("SGX2: the enclave shrinks");
 
 /** the phase kinds, keyed by the key that identifies them */
 export const phaseSchemas = { idle: idlePhaseSchema, grow: growPhaseSchema, shrink: shrinkPhaseSchema, pattern: accessPatternSchema } as const;
@@ -86,10 +90,18 @@ export const phasesSchema = z
   .strictObject({ phases: z.array(z.unknown()).min(1).describe("phases run in order; each begins when every thread has finished the previous one") })
   .describe("a list of phases");
 
-const phaseUnion = z.union([accessPatternSchema, idlePhaseSchema, growPhaseSchema, shrinkPhaseSchema]);
-const accessUnion = z.union([accessPatternSchema, z.strictObject({ phases: z.array(phaseUnion).min(1) })]);
+const phaseUnion = z.union([accessPatternSchema, idlePhaseSchema, growPhaseSchema, shrinkPhaseSchema]).describe("a phase: an access pattern, {idle}, {grow} or {shrink}");
+const accessUnion = z
+  .union([
+    accessPatternSchema,
+    z
+      .strictObject({ phases: z.array(phaseUnion).min(1).describe("phases run in order; each begins when every thread has finished the previous one") })
+      .describe("a list of phases"),
+  ])
+  .describe("what the threads do in the enclave: one access pattern, or {phases: [...]}");
 
-export const enclaveProgramSchema = z.strictObject({
+export const enclaveProgramSchema = z
+  .strictObject({
   enclave: z
     .strictObject({
       size: size("ELRANGE size; the kernel accepts only powers of two"),
@@ -102,11 +114,14 @@ export const enclaveProgramSchema = z.strictObject({
     .describe("the enclave to build"),
   threads: z.number().int().min(1).max(64).optional().describe("threads running the access program (default 1, at most tcs)"),
   access: z.unknown().optional().describe("an access pattern, or {phases: [...]}; without it the program builds, initializes and exits"),
-});
+  })
+  .describe("build an enclave with ADD_PAGES, EINIT and mmap it, run the access program on `threads` threads, exit");
 
-export const presetProgramSchema = z.strictObject({
-  preset: z.enum(["test_sgx_oversubscribed"]).describe("test_sgx_oversubscribed: the kernel selftest's workload, an enclave with a heap as large as the EPC"),
-});
+export const presetProgramSchema = z
+  .strictObject({
+    preset: z.enum(["test_sgx_oversubscribed"]).describe("test_sgx_oversubscribed: the kernel selftest's workload, an enclave with a heap as large as the EPC"),
+  })
+  .describe("a well-known workload");
 
 export const vmProgramSchema = z.strictObject({
   vm: z
@@ -116,11 +131,10 @@ export const vmProgramSchema = z.strictObject({
       hold: time("how long the guest keeps its EPC after touching it (default: until every other process has exited)").optional(),
     })
     .describe("a KVM guest using virtual EPC"),
-});
+}).describe("a KVM guest on /dev/sgx_vepc");
 
-export const stepsProgramSchema = z.strictObject({
-  steps: z.array(z.unknown()).min(1).describe("low-level program: one system call or enclave action per item"),
-});
+const STEPS_DESCRIPTION = "low-level program: one system call or enclave action per item, each a mapping with one key; an exit 0 is appended if the last step is not an exit";
+export const stepsProgramSchema = z.strictObject({ steps: z.array(z.unknown()).min(1).describe(STEPS_DESCRIPTION) }).describe("a low-level program");
 
 export const programSchemas = { enclave: enclaveProgramSchema, preset: presetProgramSchema, vm: vmProgramSchema, steps: stepsProgramSchema } as const;
 
@@ -130,58 +144,102 @@ const permString = z
   .regex(/^r?w?x?$/, 'expected permission letters in the order r, w, x, such as "rw" or "rx" (or "")')
   .describe("SECINFO permissions");
 
+const offset = (what: string) => size(`${what}: byte offset in the enclave (ELRANGE)`);
+const length = (what: string) => size(`${what}: bytes from the offset`);
+const expectOnly = z.strictObject({ expect });
+
 export const stepSchemas = {
-  create: z.strictObject({
-    size: size("ELRANGE size"),
-    debug: z.boolean().optional().describe("the DEBUG attribute"),
-    provisionKey: z.boolean().optional().describe("the PROVISIONKEY attribute: INIT then fails with EACCES unless a provision step came first"),
-    expect,
-  }),
-  provision: z.union([
-    z.null(),
-    z.strictObject({
-      fd: z.enum(["sgx_provision", "other"]).optional().describe('the file passed: /dev/sgx_provision (default) or another one (EINVAL)'),
+  create: z
+    .strictObject({
+      size: size("ELRANGE size; the kernel accepts only powers of two of at least two pages (EINVAL otherwise)"),
+      debug: z.boolean().optional().describe("the DEBUG attribute (default false)"),
+      provisionKey: z.boolean().optional().describe("the PROVISIONKEY attribute: INIT then fails with EACCES unless a provision step came first"),
       expect,
-    }),
-  ]),
-  addPages: z.strictObject({
-    offset: size("offset in the enclave"),
-    length: size("bytes to add"),
-    type: z.enum(["reg", "tcs"]).optional().describe("page type (default reg)"),
-    perm: permString.optional(),
-    measure: z.boolean().optional(),
-    chunk: size("bytes per ioctl").optional(),
-    expect,
-  }),
-  init: z.union([z.null(), z.strictObject({ expect })]),
-  mmap: z.union([
-    z.null(),
-    z.strictObject({
-      prot: permString.optional().describe("one mapping of the whole ELRANGE with this protection (checked by sgx_encl_may_map: EACCES)"),
-      private: z.boolean().optional().describe("MAP_PRIVATE, which the driver refuses with EINVAL"),
+    })
+    .describe("open /dev/sgx_enclave and SGX_IOC_ENCLAVE_CREATE (ECREATE)"),
+  provision: z
+    .union([
+      z.null(),
+      z.strictObject({
+        fd: z.enum(["sgx_provision", "other"]).optional().describe("the file passed: /dev/sgx_provision (default) or another one (EINVAL)"),
+        expect,
+      }),
+    ])
+    .describe("SGX_IOC_ENCLAVE_PROVISION: allow the PROVISIONKEY attribute"),
+  addPages: z
+    .strictObject({
+      offset: offset("first page to add"),
+      length: length("bytes to add"),
+      type: z.enum(["reg", "tcs"]).optional().describe("page type (default reg)"),
+      perm: permString.optional().describe('SECINFO permissions, letters r, w, x in that order (default "rw"; TCS pages use "")'),
+      measure: z.boolean().optional().describe("SGX_PAGE_MEASURE: EEXTEND every page (default true)"),
+      chunk: size("bytes per ioctl; user space splits the region into calls of this size (default: the whole region)").optional(),
       expect,
-    }),
-  ]),
-  run: z.strictObject({ threads: z.number().int().min(1).max(64).optional(), access: z.unknown() }),
-  ecall: z.strictObject({ touch: z.array(sizeInput).describe("enclave offsets touched by one ECALL") }),
-  modifyTypes: z.strictObject({ offset: size("offset"), length: size("length"), type: z.enum(["tcs", "trim"]), expect }),
-  restrictPermissions: z.strictObject({ offset: size("offset"), length: size("length"), perm: permString, expect }),
-  eaccept: z.strictObject({ offset: size("offset"), length: size("length") }),
-  removePages: z.strictObject({ offset: size("offset"), length: size("length"), expect }),
-  fork: z.strictObject({ hold: time("how long the child lives") }),
-  idle: time("sleep"),
-  close: z.union([z.null(), z.strictObject({})]),
-  vepc: z.strictObject({ epc: size("guest EPC size"), touch: z.union([z.literal("all"), sizeInput]).optional() }),
-  vepcRemoveAll: z.union([
-    z.null(),
-    z.strictObject({ arg: z.number().int().min(0).optional().describe("the ioctl argument; anything but 0 is EINVAL"), expect }),
-  ]),
-  mprotect: z.strictObject({ prot: permString, expect }),
-  hold: z.union([z.null(), time("how long to hold")]),
-  exit: z.number().int().min(0).max(255),
+    })
+    .describe("SGX_IOC_ENCLAVE_ADD_PAGES (EADD, and EEXTEND when measured)"),
+  init: z.union([z.null(), expectOnly]).describe("SGX_IOC_ENCLAVE_INIT (EINIT); {} or null"),
+  mmap: z
+    .union([
+      z.null(),
+      z.strictObject({
+        prot: permString.optional().describe("one mapping of the whole ELRANGE with this protection (checked by sgx_encl_may_map: EACCES)"),
+        private: z.boolean().optional().describe("MAP_PRIVATE, which the driver refuses with EINVAL"),
+        expect,
+      }),
+    ])
+    .describe("mmap() the enclave; {} or null for what a loader does (one VMA per added region)"),
+  run: z
+    .strictObject({
+      threads: z.number().int().min(1).max(64).optional().describe("threads entering the enclave (default 1; each needs a TCS)"),
+      access: z.unknown().describe("an access pattern, or {phases: [...]}"),
+    })
+    .describe("enter the enclave on `threads` threads and run the access program"),
+  ecall: z
+    .strictObject({ touch: z.array(sizeInput).describe("enclave byte offsets touched by one ECALL (sizes: 4096, \"24KiB\")") })
+    .describe("one ECALL on thread 0 touching the given offsets"),
+  modifyTypes: z
+    .strictObject({
+      offset: offset("first page"),
+      length: length("bytes to change"),
+      type: z.enum(["tcs", "trim"]).describe("the new page type"),
+      expect,
+    })
+    .describe("SGX2: SGX_IOC_ENCLAVE_MODIFY_TYPES (EMODT)"),
+  restrictPermissions: z
+    .strictObject({
+      offset: offset("first page"),
+      length: length("bytes to change"),
+      perm: permString.describe('the restricted SECINFO permissions, letters r, w, x in that order ("r", "")'),
+      expect,
+    })
+    .describe("SGX2: SGX_IOC_ENCLAVE_RESTRICT_PERMISSIONS (EMODPR)"),
+  eaccept: z.strictObject({ offset: offset("first page"), length: length("bytes to accept") }).describe("SGX2: the enclave EACCEPTs the pages"),
+  removePages: z
+    .strictObject({ offset: offset("first page"), length: length("bytes to remove"), expect })
+    .describe("SGX2: SGX_IOC_ENCLAVE_REMOVE_PAGES (EREMOVE of trimmed, accepted pages)"),
+  fork: z.strictObject({ hold: time("how long the child lives") }).describe("fork(): the child shares the enclave (a second mm) until it exits"),
+  idle: time("sleep outside the enclave"),
+  close: z.union([z.null(), z.strictObject({})]).describe("close the enclave fd; {} or null"),
+  vepc: z
+    .strictObject({
+      epc: size("guest EPC size"),
+      touch: z.union([z.literal("all"), sizeInput]).optional().describe('how much of it the guest faults in: "all" (default) or a size'),
+    })
+    .describe("open /dev/sgx_vepc, mmap `epc` bytes and fault `touch` bytes of it"),
+  vepcRemoveAll: z
+    .union([
+      z.null(),
+      z.strictObject({ arg: z.number().int().min(0).optional().describe("the ioctl argument; anything but 0 is EINVAL"), expect }),
+    ])
+    .describe("SGX_IOC_VEPC_REMOVE_ALL"),
+  mprotect: z
+    .strictObject({ prot: permString.describe("the new protection, letters r, w, x in that order"), expect })
+    .describe("mprotect() of the whole enclave mapping (checked by sgx_encl_may_map: EACCES)"),
+  hold: z.union([z.null(), time("how long to hold")]).describe("hold for a time, or (null) until every other non-guest process has exited"),
+  exit: z.number().int().min(0).max(255).describe("exit with this code (0..255)"),
 } as const;
 
-const absolutePath = z.string().regex(/^\//, 'expected a path starting with "/"');
+const absolutePath = z.string().regex(/^\//, 'expected a path starting with "/"').describe("an absolute cgroup path");
 /** "/a/misc.current" or {path: "/a/misc.current"} */
 function pathOrObject(description: string) {
   return z
@@ -190,9 +248,11 @@ function pathOrObject(description: string) {
     .describe(description);
 }
 
+const at = time("when the event happens, in simulated time from the start");
+
 export const eventSchemas = {
   kill: z.strictObject({
-    at: time("when"),
+    at,
     kill: z.string().describe('process instance ("name[1]") or base name (every replica)'),
     signal: z
       .union([
@@ -208,41 +268,43 @@ export const eventSchemas = {
         }),
       ])
       .optional()
-      .describe("signal name (SIGTERM or TERM) or number (default SIGKILL)"),
-  }),
+      .describe(`signal name (SIGTERM or TERM) or number (default SIGKILL); one of ${SIGNAL_NAMES.join(" ")}`),
+  }).describe("send a signal to a process instance, or to every replica of a base name"),
   memoryFailure: z.strictObject({
-    at: time("when"),
+    at,
     memoryFailure: z.strictObject({
       frame: z.number().int().min(0).describe("EPC frame number (frames are numbered from 0 across the sections)"),
       actionRequired: z.boolean().optional().describe("MF_ACTION_REQUIRED: SIGBUS to `process`"),
-      process: z.string().nullable().optional(),
-    }),
-  }),
+      process: z.string().nullable().optional().describe("the process instance that was touching the page (gets SIGBUS with actionRequired), or null (default)"),
+    }).describe("the frame and who noticed it"),
+  }).describe("a machine-check memory failure on an EPC frame (the frame is poisoned)"),
   write: z.strictObject({
-    at: time("when"),
+    at,
     write: z.strictObject({
       path: z.string().regex(/^\//, 'expected a file path starting with "/", such as /a/misc.max').describe("cgroup file, e.g. /a/misc.max"),
       value: z.union([z.string(), z.number()]).describe('what is written, e.g. "sgx_epc 1048576"'),
-    }),
-  }),
-  read: z.strictObject({ at: time("when"), read: pathOrObject("cgroup file to read, e.g. /a/misc.current") }),
-  mkdir: z.strictObject({ at: time("when"), mkdir: pathOrObject("cgroup to create") }),
-  rmdir: z.strictObject({ at: time("when"), rmdir: pathOrObject("cgroup to remove") }),
+    }).describe("the file and the text"),
+  }).describe("write a cgroup interface file"),
+  read: z.strictObject({ at, read: pathOrObject("cgroup file to read, e.g. /a/misc.current, or {path: ...}") }).describe("read a cgroup interface file into the result"),
+  mkdir: z.strictObject({ at, mkdir: pathOrObject("cgroup to create, e.g. /a, or {path: ...}") }).describe("create a cgroup"),
+  rmdir: z.strictObject({ at, rmdir: pathOrObject("cgroup to remove, e.g. /a, or {path: ...}") }).describe("remove a cgroup"),
   move: z.strictObject({
-    at: time("when"),
+    at,
     move: z.strictObject({
       process: z.string().describe("process instance, or base name for every replica"),
-      cgroup: z.string().regex(/^\//, 'expected a cgroup path starting with "/"'),
-    }),
-  }),
+      cgroup: z.string().regex(/^\//, 'expected a cgroup path starting with "/"').describe("the destination cgroup"),
+    }).describe("the process and the destination"),
+  }).describe("move a process to another cgroup; its charges stay where they were made"),
   inject: z.strictObject({
-    at: time("when"),
+    at,
     inject: z.strictObject({
       leaf: z.enum(["EEXTEND", "EWB", "ELDU"]).describe("the ENCLS leaf whose next executions fail"),
       count: z.number().int().min(1).optional().describe("how many (default 1)"),
-    }),
-  }),
+    }).describe("the failing leaf"),
+  }).describe("fault injection: the next executions of an ENCLS leaf fail"),
 } as const;
+
+const PROGRAM_DESCRIPTION = "what the process does: exactly one of enclave (compact enclave program), preset, vm (a KVM guest) or steps (low-level)";
 
 export const processSchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9_.-]+$/, "expected a name of letters, digits, '_', '.' and '-'").describe("process name"),
@@ -250,22 +312,32 @@ export const processSchema = z.strictObject({
   replicas: z.number().int().min(1).max(10_000).optional().describe("instances, named name[0], name[1], ... (default 1)"),
   cgroup: z.string().regex(/^\//, 'expected a cgroup path starting with "/"').optional().describe('cgroup path (default "/")'),
   memory: size("resident memory outside the enclave, charged to the cgroup's memory controller (default 0)").optional(),
-  program: z.unknown(),
+  program: z.unknown().describe(PROGRAM_DESCRIPTION),
 });
 
 export const machineSchema = z.strictObject({
-  epc: size("total EPC, split evenly over the NUMA nodes").optional(),
+  epc: size("total EPC (default 128MiB), split evenly over the NUMA nodes into one section per node, the last taking the remainder").optional(),
   sections: z
-    .array(z.strictObject({ size: size("section size"), node: z.number().int().min(0).optional() }))
+    .array(
+      z
+        .strictObject({
+          size: size("section size, a multiple of 4096"),
+          node: z.number().int().min(0).optional().describe("the NUMA node of the section, below numaNodes (default 0)"),
+        })
+        .describe("one EPC section"),
+    )
     .min(1)
     .optional()
-    .describe("EPC sections in CPUID order (instead of epc)"),
-  numaNodes: z.number().int().min(1).max(64).optional().describe("default 1"),
-  cpus: z.number().int().min(1).max(1024).optional().describe("default 8"),
+    .describe("EPC sections in CPUID order (instead of epc), at most 8; frames are numbered consecutively from 0"),
+  numaNodes: z.number().int().min(1).max(64).optional().describe("NUMA nodes (default 1; with sections, default one more than the highest node)"),
+  cpus: z.number().int().min(1).max(1024).optional().describe("logical CPUs, 1..1024 (default 8)"),
   sgx2: z.boolean().optional().describe("EAUG/EMODPR/EMODT support (default true)"),
   profile: z.string().optional().describe("cost profile (default client-128m); see `epcsim profiles`"),
-  costs: z.record(z.string(), z.number().min(0)).optional().describe("cost parameter overrides in the profile's units"),
-});
+  costs: z
+    .record(z.string(), z.number().min(0).describe("the parameter's value in its own unit (cycles, ns or GHz)"))
+    .optional()
+    .describe("cost parameter overrides in the profile's units, e.g. {ewb: 12000}; see `epcsim profiles`"),
+}).describe("the simulated machine");
 
 export const optionsSchema = z.strictObject({
   eaugRaceFix: z.boolean().optional().describe("the proposed fix for the EAUG race (quirk Q11): the loser retries instead of SIGBUS"),
@@ -276,7 +348,7 @@ export const optionsSchema = z.strictObject({
     .optional()
     .describe("v17: also queue the async reclaim after a successful charge, as the unreachable v11+ code intended (spec 5.16)"),
   miscEvents: z.enum(["6.11", "pre-6.11"]).optional().describe("misc.events counting: 6.11+ (default for v17) or the older rules (default for v5)"),
-});
+}).describe("kernel options; every default is the mainline behaviour");
 
 /** files a `cgroups:` entry may write at time zero */
 export const WRITABLE_CGROUP_FILES = ["misc.max", "memory.max", "cgroup.subtree_control"] as const;
@@ -287,6 +359,10 @@ export const cgroupsSchema = z
     z.union([z.null(), z.partialRecord(z.enum(WRITABLE_CGROUP_FILES), z.union([z.string(), z.number()]))]),
   )
   .describe('cgroups created at time zero (parents are created as needed): path -> {file: value}, e.g. {"/a": {"misc.max": "sgx_epc 1048576"}}');
+
+const PROCESSES_DESCRIPTION = "the processes, in order; replicas are expanded in index order";
+const EVENTS_DESCRIPTION = "scheduled events, each a mapping with `at` and one event key; they run in the order of `at` (file order for equal times)";
+const CGROUPS_DESCRIPTION = 'cgroups created at time zero: a mapping of paths to {file: value} writes (child paths may nest), or a list of {path, files}';
 
 export const topSchema = z.strictObject({
   kernel: z.enum(["mainline", "v17", "v5"]).optional().describe("driver generation (default mainline)"),
@@ -307,25 +383,43 @@ export const topSchema = z.strictObject({
     })
     .optional()
     .describe("the contested choices of the v5 design (kernel: v5)"),
-  processes: z.array(processSchema).optional(),
-  events: z.array(z.unknown()).optional(),
-  cgroups: z.unknown().optional(),
+  processes: z.array(processSchema).optional().describe(PROCESSES_DESCRIPTION),
+  events: z.array(z.unknown()).optional().describe(EVENTS_DESCRIPTION),
+  cgroups: z.unknown().optional().describe(CGROUPS_DESCRIPTION),
 });
 
 /** the whole document with its unions spelled out, for the published JSON Schema */
 export const documentSchema = topSchema.extend({
-  processes: z.array(
-    processSchema.extend({
-      program: z.union([
-        enclaveProgramSchema.extend({ access: accessUnion.optional() }),
-        presetProgramSchema,
-        vmProgramSchema,
-        stepsProgramSchema.extend({
-          steps: z.array(z.union(Object.entries(stepSchemas).map(([k, s]) => z.strictObject({ [k]: s })) as unknown as [z.ZodType, z.ZodType])),
-        }),
-      ]),
-    }),
-  ).optional(),
+  processes: z
+    .array(
+      processSchema
+        .extend({
+          program: z
+            .union([
+              enclaveProgramSchema.extend({ access: accessUnion.optional() }).describe(enclaveProgramSchema.description ?? "enclave"),
+              presetProgramSchema,
+              vmProgramSchema,
+              stepsProgramSchema.extend({
+                steps: z
+                  .array(
+                    z
+                      .union(
+                        Object.entries(stepSchemas).map(([k, s]) =>
+                          z.strictObject({ [k]: k === "run" ? stepSchemas.run.extend({ access: accessUnion }).describe(stepSchemas.run.description ?? k) : s }).describe(s.description ?? k),
+                        ) as unknown as [z.ZodType, z.ZodType],
+                      )
+                      .describe("a step: a mapping with one key naming it"),
+                  )
+                  .min(1)
+                  .describe(STEPS_DESCRIPTION),
+              }).describe(stepsProgramSchema.description ?? "steps"),
+            ])
+            .describe(PROGRAM_DESCRIPTION),
+        })
+        .describe("a process (or several identical ones with replicas)"),
+    )
+    .optional()
+    .describe(PROCESSES_DESCRIPTION),
   cgroups: cgroupsSchema.optional(),
   events: z
     .array(
@@ -338,9 +432,10 @@ export const documentSchema = topSchema.extend({
         eventSchemas.mkdir,
         eventSchemas.rmdir,
         eventSchemas.move,
-      ]),
+      ]).describe("an event: `at` and one of kill, memoryFailure, inject, write, read, mkdir, rmdir, move"),
     )
-    .optional(),
+    .optional()
+    .describe(EVENTS_DESCRIPTION),
 });
 
 export function scenarioJsonSchema(): object {

@@ -1,5 +1,11 @@
 // Sizes and times in scenario files: "128MiB", "64 KiB", "4096" (bytes), "10ms", "1.5s".
 // A parse returns the value, or a string explaining what was expected.
+//
+// Sizes: a non-negative integer is bytes; a string is a number (decimals allowed) and an optional
+// unit, case-insensitive: B, KiB, MiB, GiB, TiB (powers of 1024) or kB, MB, GB, TB (powers of
+// 1000); the result must be a whole number of bytes.
+// Times: a string with a unit, ns, us (or µs), ms, s or min, rounded to the nearest ns; a bare
+// number is refused (a unit must be said) except 0.
 
 const SIZE_UNITS: Record<string, number> = {
   b: 1,
@@ -36,7 +42,7 @@ export function parseSize(v: unknown): number | string {
   if (m === null) return expected;
   const unit = (m[2] ?? "").toLowerCase();
   const mult = unit === "" ? 1 : SIZE_UNITS[unit];
-  if (mult === undefined) return `${expected} (units: B, KiB, MiB, GiB, TiB, kB, MB, GB, TB)`;
+  if (mult === undefined) return expected;
   const bytes = Number(m[1]) * mult;
   if (!Number.isSafeInteger(bytes)) return `expected a whole number of bytes, got ${show(v)}`;
   return bytes;
@@ -46,7 +52,7 @@ export function parseSize(v: unknown): number | string {
 export function parseTime(v: unknown): number | string {
   if (v === undefined) return "is required (a time such as 10ms)";
   const expected = `expected a time with a unit such as 10ms, 200ns or 1.5s, got ${show(v)}`;
-  if (v === 0) return 0;
+  if (v === 0 || v === "0") return 0;
   if (typeof v !== "string") return expected;
   const m = /^\s*(\d+(?:\.\d+)?)\s*(ns|us|µs|ms|s|min)\s*$/.exec(v);
   if (m === null) return expected;
