@@ -260,7 +260,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 /** the one key of `obj` that names a variant in `variants`, or a failure naming them */
 function variantOf<K extends string>(ld: Loader, obj: unknown, path: Path, variants: readonly K[], what: string): K {
   if (!isRecord(obj)) ld.fail(path, `expected ${what}: a mapping with one of the keys ${variants.join(", ")}, got ${show(obj)}`);
-  const found = variants.filter((v) => v in obj);
+  const found = Object.keys(obj).filter((k): k is K => (variants as readonly string[]).includes(k)); // in file order
   if (found.length === 1) return found[0] as K;
   if (found.length === 0) ld.fail(path, `expected ${what}: a mapping with one of the keys ${variants.join(", ")}, got keys ${Object.keys(obj).join(", ") || "none"}`);
   ld.fail(path, `expected ${what} with only one of the keys ${variants.join(", ")}, got ${found.join(" and ")}`);
