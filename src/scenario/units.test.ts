@@ -41,3 +41,38 @@ test("times need a unit (except 0) and become integer ns", () => {
   for (const [input, ns] of table) assert.equal(parseTime(input), ns, String(input));
   for (const input of [10, "10", "10 parsecs", "-1ms", null]) assert.match(String(parseTime(input)), /^expected a time/);
 });
+
+test("size and time messages are sentences naming what was expected", () => {
+  assert.equal(parseSize("64 lemons"), 'expected a size such as 64MiB or 4096 (bytes), got "64 lemons"');
+  assert.equal(parseSize(-1), "expected a size such as 64MiB or 4096 (bytes), got -1");
+  assert.equal(parseSize("1.5B"), 'expected a whole number of bytes, got "1.5B"');
+  assert.equal(parseTime("10"), 'expected a time with a unit such as 10ms, 200ns or 1.5s, got "10"');
+  assert.equal(parseTime(undefined), "is required (a time such as 10ms)");
+});
+
+test("decimal units are powers of 1000, binary ones powers of 1024, case-insensitively", () => {
+  const table: [unknown, number][] = [
+    ["1GB", 1e9],
+    ["1TB", 1e12],
+    ["1 kB", 1000],
+    ["2 gib", 2 * 2 ** 30],
+    ["0", 0],
+    [0, 0],
+    ["0.5MiB", 512 * 1024],
+  ];
+  for (const [input, bytes] of table) assert.equal(parseSize(input), bytes, String(input));
+});
+
+test("times round to the nearest ns; 0 needs no unit", () => {
+  const table: [unknown, number][] = [
+    ["0", 0],
+    ["0ns", 0],
+    ["1.4ns", 1],
+    ["1.5ns", 2],
+    ["0.0001ms", 100],
+    ["2.5us", 2500],
+    ["1.25 s", 1_250_000_000],
+    ["0.5min", 30e9],
+  ];
+  for (const [input, ns] of table) assert.equal(parseTime(input), ns, String(input));
+});
