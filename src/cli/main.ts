@@ -10,6 +10,7 @@ import { loadScenarioFile, ScenarioError } from "../scenario/load.js";
 import { scenarioJsonSchema } from "../scenario/schema.js";
 import { formatSummary } from "./format.js";
 import { runSelftest } from "./selftest.js";
+import { formatConformanceTable, loadConformanceCases, runConformanceCase } from "./conformance.js";
 import { parseSize } from "../scenario/units.js";
 
 /** an input problem: printed as one line, exit code 2 */
@@ -123,6 +124,22 @@ export function main(argv: string[]): number {
     .option("--out <dir>", "write each phase's full simulation result into this directory")
     .action((opts: SelftestCliOptions) => {
       process.exitCode = selftestCommand(opts);
+    });
+  program
+    .command("conformance")
+    .description("run the conformance cases (one kernel behaviour each) and print behaviour, generation, expected, observed, pass/fail")
+    .option("--dir <dir>", "directory of case files", "test/conformance")
+    .option("--json", "print the rows as JSON")
+    .action((opts: { dir: string; json?: boolean }) => {
+      let cases;
+      try {
+        cases = loadConformanceCases(opts.dir);
+      } catch (e) {
+        throw new UsageError(e instanceof Error ? e.message : String(e));
+      }
+      const rows = cases.flatMap(runConformanceCase);
+      process.stdout.write(opts.json === true ? `${JSON.stringify(rows, null, 2)}\n` : formatConformanceTable(rows));
+      process.exitCode = rows.every((r) => r.pass) ? 0 : 1;
     });
   program
     .command("schema")

@@ -1,0 +1,104 @@
+// The conformance suite: each case is one kernel behaviour (spec 6.8 M1–M6, R1–R6; core-spec §15
+// quirks), a scenario, and the observations the kernel would produce, checked by field path in the
+// run's JSON result. Cases live in test/conformance/*.yaml; this file loads and judges them.
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse, stringify } from "yaml";
+import { z } from "zod";
+import { parseScenarioText } from "../scenario/load.js";
+import { simulate } from "../engine/sim.js";
+
+const expectationSchema = z.strictObject({
+  /** a path into the JSON result: dotted ("fileOps.1.result") or a list when a key holds dots or
+   * slashes (["cgroups", "/a", "current"]) */
+  path: z.union([z.string().min(1), z.array(z.union([z.string(), z.number()])).min(1)]),
+  equals: z.unknown(),
+  /** what the kernel does here, in one phrase, for the table */
+  what: z.string().min(1),
+});
+
+const caseSchema = z.strictObject({
+  behaviour: z.string().min(1),
+  title: z.string().min(1),
+  generation: z.enum(["mainline", "v17", "v5"]),
+  section: z.string().min(1),
+  expect: z.array(expectationSchema).min(1),
+  scenario: z.record(z.string(), z.unknown()),
+});
+
+export type ConformanceCase = z.infer<typeof caseSchema> & { file: string };
+
+export interface ConformanceRow {
+  behaviour: string;
+  generation: string;
+  what: string;
+  expected: string;
+  observed: string;
+  pass: boolean;
+}
+
+export function lookup(root: unknown, path: string | (string | number)[]): unknown {
+  const segments = typeof path === "string" ? path.split(".") : path;
+  let v: unknown = root;
+  for (const s of segments) {
+    if (v === null || typeof v !== "object") return undefined;
+    v = (v as Record<string, unknown>)[String(s)];
+  }
+  return v;
+}
+
+export function loadConformanceCases(dir: string): ConformanceCase[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    throw new Error(`${dir}: expected a directory of conformance case files (*.yaml), but it cannot be read.`);
+  }
+  const files = names.filter((f) => f.endsWith(".yaml")).sort();
+  return files.map((f) => {
+    const file = join(dir, f);
+    const parsed = caseSchema.safeParse(parse(readFileSync(file, "utf8")));
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new Error(`${file}: ${issue?.path.join(".") ?? ""}: ${issue?.message ?? "invalid case"}.`);
+    }
+    return { ...parsed.data, file };
+  });
+}
+
+const show = (v: unknown): string => (v === undefined ? "(absent)" : JSON.stringify(v));
+
+export function runConformanceCase(c: ConformanceCase): ConformanceRow[] {
+  const scenario = parseScenarioText(stringify({ kernel: c.generation, ...c.scenario }), c.file);
+  const result = simulate(scenario, { checkInvariants: true });
+  const rows = c.expect.map((e) => {
+    const observed = lookup(result, e.path);
+    return {
+      behaviour: c.behaviour,
+      generation: c.generation,
+      what: e.what,
+      expected: show(e.equals),
+      observed: show(observed),
+      pass: JSON.stringify(observed) === JSON.stringify(e.equals),
+    };
+  });
+  const violations = result.invariants.violations.length;
+  rows.push({
+    behaviour: c.behaviour,
+    generation: c.generation,
+    what: "no invariant violations",
+    expected: "0",
+    observed: String(violations),
+    pass: violations === 0,
+  });
+  return rows;
+}
+
+export function formatConformanceTable(rows: ConformanceRow[]): string {
+  const header = ["behaviour", "generation", "what", "expected", "observed", "result"];
+  const cells = rows.map((r) => [r.behaviour, r.generation, r.what, r.expected, r.observed, r.pass ? "pass" : "FAIL"]);
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] ?? "").length)));
+  const line = (c: string[]): string => c.map((x, i) => x.padEnd(widths[i] ?? 0)).join("  ").trimEnd();
+  const passed = rows.filter((r) => r.pass).length;
+  return `${[line(header), ...cells.map(line)].join("\n")}\n\n${passed}/${rows.length} checks passed.\n`;
+}

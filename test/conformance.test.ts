@@ -1,0 +1,21 @@
+// Every conformance case must hold: each is one kernel behaviour with its expected observations.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { loadConformanceCases, lookup, runConformanceCase } from "../src/cli/conformance.js";
+
+const dir = fileURLToPath(new URL("../../test/conformance/", import.meta.url));
+
+for (const c of loadConformanceCases(dir)) {
+  test(`conformance ${c.behaviour} (${c.generation}): ${c.title}`, () => {
+    const failed = runConformanceCase(c).filter((r) => !r.pass);
+    assert.deepEqual(failed, []);
+  });
+}
+
+test("lookup follows dotted and list paths, and reports absent fields", () => {
+  const doc = { cgroups: { "/a.b": { current: 4096 } }, fileOps: [{ result: "ok" }] };
+  assert.equal(lookup(doc, "fileOps.0.result"), "ok");
+  assert.equal(lookup(doc, ["cgroups", "/a.b", "current"]), 4096);
+  assert.equal(lookup(doc, "fileOps.3.result"), undefined);
+});
