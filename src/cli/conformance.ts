@@ -6,7 +6,8 @@ import { join } from "node:path";
 import { parse, stringify } from "yaml";
 import { z } from "zod";
 import { parseScenarioText } from "../scenario/load.js";
-import { simulate } from "../engine/sim.js";
+import { Simulator } from "../engine/sim.js";
+import type { Sgx } from "../kernel/state.js";
 
 const expectationSchema = z.strictObject({
   /** a path into the JSON result: dotted ("fileOps.1.result") or a list when a key holds dots or
@@ -71,9 +72,37 @@ export function loadConformanceCases(dir: string): ConformanceCase[] {
 
 const show = (v: unknown): string => (v === undefined ? "(absent)" : JSON.stringify(v));
 
+const TRACE_LIMIT = 32;
+const PAGE_TYPE_NAMES = ["SECS", "TCS", "REG", "VA", "TRIM"];
+
+/** What a case can observe besides the summary, under the key `trace`: kernel-internal facts that
+ * no user-visible file shows but that a spec statement is about. */
+export interface ConformanceTrace {
+  /** the first cgroups visited by reclaim walks from the misc root's cursor (global reclaim), in order */
+  globalReclaimVisits: string[];
+  /** per walk root (a cgroup reclaiming its own subtree), the first cgroups its cursor visited */
+  cgroupReclaimVisits: Record<string, string[]>;
+  /** EPCM page type of the first frames at the end of the run ("free" when not valid) */
+  firstFrames: string[];
+}
+
+function frameTypes(sgx: Sgx, n: number): string[] {
+  const out: string[] = [];
+  for (let f = 0; f < Math.min(n, sgx.totalPages); f++) out.push(sgx.epcm.isValid(f) ? PAGE_TYPE_NAMES[sgx.epcm.type(f)] ?? "?" : "free");
+  return out;
+}
+
 export function runConformanceCase(c: ConformanceCase): ConformanceRow[] {
   const scenario = parseScenarioText(stringify({ kernel: c.generation, ...c.scenario }), c.file);
-  const result = simulate(scenario, { checkInvariants: true });
+  const sim = new Simulator(scenario, { checkInvariants: true });
+  const trace: ConformanceTrace = { globalReclaimVisits: [], cgroupReclaimVisits: {}, firstFrames: [] };
+  sim.sgx.onReclaimVisit = (cg, walkRoot) => {
+    const list = walkRoot === sim.sgx.cgroups.root ? trace.globalReclaimVisits : (trace.cgroupReclaimVisits[walkRoot.path] ??= []);
+    if (list.length < TRACE_LIMIT) list.push(cg.path);
+  };
+  const summary = sim.run();
+  trace.firstFrames = frameTypes(sim.sgx, 8);
+  const result = { ...summary, trace };
   const rows = c.expect.map((e) => {
     const observed = lookup(result, e.path);
     return {
@@ -85,7 +114,7 @@ export function runConformanceCase(c: ConformanceCase): ConformanceRow[] {
       pass: e.atLeast !== undefined ? typeof observed === "number" && observed >= e.atLeast : JSON.stringify(observed) === JSON.stringify(e.equals),
     };
   });
-  const violations = result.invariants.violations.length;
+  const violations = summary.invariants.violations.length;
   rows.push({
     behaviour: c.behaviour,
     generation: c.generation,
