@@ -75,12 +75,12 @@ test("the same file and seed give byte-identical output; --seed changes it", () 
   assert.notEqual(c.stdout, a.stdout);
 });
 
-test("--out writes summary.json atomically (no temporary file left)", () => {
+test("--out writes the five output files atomically (no temporary file left)", () => {
   const out = mkdtempSync(join(tmpdir(), "epcsim-out-"));
   const r = epcsim("run", scenarioFile(SMALL), "--out", out);
   assert.equal(r.code, 0);
   assert.ok(existsSync(join(out, "summary.json")));
-  assert.deepEqual(readdirSync(out), ["summary.json"]);
+  assert.deepEqual(readdirSync(out).sort(), ["events.jsonl", "report.html", "summary.json", "timeseries.csv", "trace.json"]);
   assert.equal(JSON.parse(readFileSync(join(out, "summary.json"), "utf8")).kernel, "mainline");
   assert.match(r.stdout, /processes/);
 });

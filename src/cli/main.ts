@@ -1,17 +1,20 @@
 #!/usr/bin/env node
 // The `epcsim` command: a thin skin over the engine. It reads files, prints results and maps
 // failures to exit codes: 0 the simulation ran, 2 bad input (one line on stderr), 1 internal error.
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { mkdirSync, readFileSync } from "node:fs";
+import { basename, join } from "node:path";
 import { Command, CommanderError, InvalidArgumentError } from "commander";
-import { simulate } from "../engine/sim.js";
+import type { SimSummary } from "../engine/summary.js";
+import type { Scenario } from "../scenario/types.js";
+import { simulateRecorded, writeFileAtomic, writeRunOutputs, type RunRecording } from "../report/outputs.js";
+import { createProgress } from "./progress.js";
 import { costProfileNames, describeProfile } from "../hw/costs.js";
 import { loadScenarioFile, ScenarioError } from "../scenario/load.js";
 import { scenarioJsonSchema } from "../scenario/schema.js";
 import { formatSummary } from "./format.js";
 import { runSelftest } from "./selftest.js";
 import { formatConformanceTable, loadConformanceCases, runConformanceCase } from "./conformance.js";
-import { parseSize } from "../scenario/units.js";
+import { parseSize, parseTime } from "../scenario/units.js";
 
 /** an input problem: printed as one line, exit code 2 */
 class UsageError extends Error {}
@@ -23,11 +26,10 @@ function parseSeed(value: string): number {
   return Number(value);
 }
 
-/** write a file so that an interrupted run never leaves a half-written one under the real name */
-export function writeFileAtomic(path: string, text: string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
+function parseInterval(value: string): number {
+  const ns = parseTime(value);
+  if (typeof ns === "string" || ns < 1) throw new InvalidArgumentError("expected a positive time such as 1ms or 250us.");
+  return ns;
 }
 
 function collectSet(value: string, previous: Record<string, string> = {}): Record<string, string> {
@@ -42,17 +44,23 @@ interface RunOptions {
   set?: Record<string, string>;
   out?: string;
   checkInvariants?: boolean;
+  sampleInterval?: number;
+  quiet?: boolean;
 }
 
-function runCommand(file: string, opts: RunOptions): void {
+async function runCommand(file: string, opts: RunOptions): Promise<void> {
   const scenario = loadScenarioFile(file, { ...(opts.seed === undefined ? {} : { seed: opts.seed }), ...(opts.set === undefined ? {} : { set: opts.set }) });
-  const summary = simulate(scenario, { checkInvariants: opts.checkInvariants ?? false });
-  const json = `${JSON.stringify(summary, null, 2)}\n`;
+  const progress = createProgress(basename(file), scenario.untilNs, opts.quiet !== true);
+  const { summary, recorder } = simulateRecorded(scenario, {
+    checkInvariants: opts.checkInvariants ?? false,
+    ...(opts.sampleInterval === undefined ? {} : { sampleIntervalNs: opts.sampleInterval }),
+    onProgress: (t, n) => progress.update(t, n),
+  });
+  progress.stop();
   if (opts.out !== undefined) {
-    mkdirSync(opts.out, { recursive: true });
-    writeFileAtomic(join(opts.out, "summary.json"), json);
+    await writeRunOutputs(opts.out, { label: basename(file), scenario, scenarioText: readFileSync(file, "utf8"), summary, recorder });
   }
-  process.stdout.write(opts.json === true ? json : `${formatSummary(summary)}\n`);
+  process.stdout.write(opts.json === true ? `${JSON.stringify(summary, null, 2)}\n` : `${formatSummary(summary)}\n`);
 }
 
 interface SelftestCliOptions {
@@ -64,9 +72,10 @@ interface SelftestCliOptions {
   profile: string;
   json?: boolean;
   out?: string;
+  quiet?: boolean;
 }
 
-function selftestCommand(opts: SelftestCliOptions): number {
+async function selftestCommand(opts: SelftestCliOptions): Promise<number> {
   if (!["mainline", "v17", "v5"].includes(opts.kernel)) throw new UsageError(`--kernel: expected mainline, v17 or v5, got "${opts.kernel}".`);
   const kernel = opts.kernel as "mainline" | "v17" | "v5";
   const script = opts.script ?? (kernel === "v5" ? "v5" : "final");
@@ -77,12 +86,18 @@ function selftestCommand(opts: SelftestCliOptions): number {
   const cpus = Number(opts.cpus);
   if (!Number.isInteger(cpus) || cpus < 1 || cpus > 1024) throw new UsageError(`--cpus: expected a whole number from 1 to 1024, got "${opts.cpus}".`);
   if (!costProfileNames.includes(opts.profile)) throw new UsageError(`--profile: expected one of ${costProfileNames.join(", ")}, got "${opts.profile}".`);
-  const result = runSelftest({ kernel, script, capacityBytes: capacity, cpus, seed: opts.seed ?? 1, profile: opts.profile });
+  const recordings: RunRecording[] = [];
+  const simulatePhase = (scenario: Scenario, yaml: string, phase: number): SimSummary => {
+    const progress = createProgress(`phase ${phase}`, null, opts.quiet !== true);
+    const r = simulateRecorded(scenario, { onProgress: (t, n) => progress.update(t, n) });
+    progress.stop();
+    if (opts.out !== undefined) recordings.push({ label: `phase ${phase}`, scenario, scenarioText: yaml, ...r });
+    return r.summary;
+  };
+  const result = runSelftest({ kernel, script, capacityBytes: capacity, cpus, seed: opts.seed ?? 1, profile: opts.profile, simulatePhase });
   if (opts.out !== undefined) {
     mkdirSync(opts.out, { recursive: true });
-    for (const p of result.phases) {
-      if (p.summary !== null) writeFileAtomic(join(opts.out, `phase${p.number}.json`), `${JSON.stringify(p.summary, null, 2)}\n`);
-    }
+    for (const [i, r] of recordings.entries()) await writeRunOutputs(join(opts.out, `phase${i + 1}`), r);
     writeFileAtomic(join(opts.out, "selftest.tap"), result.tap);
   }
   if (opts.json === true) {
@@ -94,7 +109,7 @@ function selftestCommand(opts: SelftestCliOptions): number {
   return result.exitCode;
 }
 
-export function main(argv: string[]): number {
+export async function main(argv: string[]): Promise<number> {
   const program = new Command();
   program
     .name("epcsim")
@@ -108,8 +123,10 @@ export function main(argv: string[]): number {
     .option("--json", "print the full result as one JSON document")
     .option("--seed <n>", "override the scenario's seed", parseSeed)
     .option("--set <key=value>", "override a scenario field by its dotted path (repeatable), e.g. policy.oomVictim=most-epc", collectSet)
-    .option("--out <dir>", "also write the results into this directory")
+    .option("--out <dir>", "write summary.json, timeseries.csv, events.jsonl, trace.json and report.html into this directory")
+    .option("--sample-interval <time>", "time-series sampling interval in simulated time (default 1ms)", parseInterval)
     .option("--check-invariants", "check the kernel-state invariants after every event")
+    .option("--quiet", "no progress bar on stderr")
     .action((file: string, opts: RunOptions) => runCommand(file, opts));
   program
     .command("selftest")
@@ -121,9 +138,10 @@ export function main(argv: string[]): number {
     .option("--seed <n>", "seed", parseSeed)
     .option("--profile <name>", "cost profile", "client-128m")
     .option("--json", "print the result as JSON")
-    .option("--out <dir>", "write each phase's full simulation result into this directory")
-    .action((opts: SelftestCliOptions) => {
-      process.exitCode = selftestCommand(opts);
+    .option("--out <dir>", "write each phase's outputs (summary.json, timeseries.csv, events.jsonl, trace.json, report.html) into DIR/phaseN/, and the TAP into DIR/selftest.tap")
+    .option("--quiet", "no progress bar on stderr")
+    .action(async (opts: SelftestCliOptions) => {
+      process.exitCode = await selftestCommand(opts);
     });
   program
     .command("conformance")
@@ -161,7 +179,7 @@ export function main(argv: string[]): number {
     });
   try {
     process.exitCode = 0;
-    program.parse(argv, { from: "user" });
+    await program.parseAsync(argv, { from: "user" });
     return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (err) {
     if (err instanceof CommanderError) {
@@ -178,4 +196,4 @@ export function main(argv: string[]): number {
   }
 }
 
-process.exitCode = main(process.argv.slice(2));
+process.exitCode = await main(process.argv.slice(2));

@@ -5,7 +5,7 @@ import { Simulator } from "../engine/sim.js";
 import type { SimSummary } from "../engine/summary.js";
 import { Rng } from "../engine/random.js";
 import { parseScenarioText } from "../scenario/load.js";
-import type { KernelGeneration } from "../scenario/types.js";
+import type { KernelGeneration, Scenario } from "../scenario/types.js";
 
 export interface SelftestOptions {
   kernel: KernelGeneration;
@@ -14,6 +14,8 @@ export interface SelftestOptions {
   cpus: number;
   seed: number;
   profile: string;
+  /** how a phase's scenario is simulated (default: plainly); `--out` records each phase */
+  simulatePhase?: (scenario: Scenario, yaml: string, phase: number) => SimSummary;
 }
 
 export interface SelftestInstance {
@@ -179,7 +181,7 @@ export function runSelftest(o: SelftestOptions): SelftestResult {
   for (const [i, spec] of specs.entries()) {
     const { yaml } = tree(o, spec);
     const scenario = parseScenarioText(yaml, `selftest phase ${i + 1}`);
-    const summary = new Simulator(scenario).run();
+    const summary = o.simulatePhase?.(scenario, yaml, i + 1) ?? new Simulator(scenario).run();
     const cgPath = scenario.processes[0]?.cgroup ?? "/";
     const cg = summary.cgroups[cgPath];
     const instances = summary.processes.map((p) => ({ name: p.name, exitCode: p.exitCode, signal: p.signal, errno: p.error?.errno ?? null }));

@@ -48,13 +48,19 @@ import type { SparseInt32Array } from "./sparse-array.js";
 import { Barrier, BLOCK, EnclFile, Process, UserThread, type ThreadProgram } from "./process.js";
 import { Rng } from "./random.js";
 import { buildSummary, type SimSummary } from "./summary.js";
+import type { SimEvent, SimObserver, Track } from "./observer.js";
 
 export interface SimOptions {
   /** check the invariants after every event */
   checkInvariants?: boolean;
   /** stop after this many events (a guard for runaway scenarios); default unlimited */
   maxEvents?: number;
+  /** who watches the run (time series, event log, trace, progress); observing changes nothing */
+  observer?: SimObserver;
 }
+
+const PROGRESS_EVERY = 1 << 16;
+const KERNEL_PID = 0;
 
 /** kernel threads as `current` */
 class KernelTask implements Task {
@@ -76,7 +82,7 @@ type Actor =
   | { kind: "ksgxd" }
   | { kind: "timer"; fire: () => void }
   /** a work item on a kernel work queue (the EPC cgroup's async reclaim) */
-  | { kind: "work"; key: object; make: () => Generator<number, void>; gen: Generator<number, void> | null };
+  | { kind: "work"; key: object; make: () => Generator<number, void>; gen: Generator<number, void> | null; task: KernelTask; startNs: number };
 
 const BURST_DONE = 0;
 const BURST_YIELD = 1;
@@ -134,12 +140,15 @@ export class Simulator implements KernelEnv {
   private readonly untilNs: number;
   private currentRef: Task;
   private readonly ksgxdTask: KernelTask;
-  private readonly kworkerTask = new KernelTask(0, "kworker", 0);
+  private readonly kworkers = new Map<string, KernelTask>();
+  private readonly obs: SimObserver | null;
+  private nextSampleNs = 0;
   /** v5 EPC OOM kills: the enclave whose memory was taken, its cgroup and what triggered the OOM */
   readonly epcOomKills: { at: number; cgroup: string; victim: string; trigger: string }[] = [];
 
   enclaveOomKilled(encl: Encl, cgroup: Cgroup, trigger: string): void {
     this.epcOomKills.push({ at: this.nowNs, cgroup: cgroup.path, victim: encl.ownerName, trigger });
+    this.obs?.event({ type: "oom-victim", atNs: this.nowNs, cgroup: cgroup.path, victim: encl.ownerName, trigger });
   }
 
   /** kills by the memcg OOM killer */
@@ -194,9 +203,11 @@ export class Simulator implements KernelEnv {
     this.quantum = scenario.options.schedQuantumNs;
     this.untilNs = scenario.untilNs ?? Infinity;
     this.check = options.checkInvariants ?? false;
+    this.obs = options.observer ?? null;
+    if (this.obs !== null) this.installTracepoints(this.obs);
     this.maxEvents = options.maxEvents ?? Infinity;
     this.rng = Rng.fromSeed(scenario.seed);
-    this.ksgxdTask = new KernelTask(0, "ksgxd", 0);
+    this.ksgxdTask = new KernelTask(1, "ksgxd", 0);
     this.currentRef = this.ksgxdTask;
     this.ksgxdActor = this.addActor({ kind: "ksgxd" });
     if (scenario.options.timedSanitize) {
@@ -262,21 +273,21 @@ export class Simulator implements KernelEnv {
     switch (action.type) {
       case "write": {
         const ret = cgroupWrite(this.cgfs, action.path, action.value);
-        this.fileOps.push({ atNs: at, op: "write", path: action.path, value: action.value, result: result(ret) });
+        this.recordFileOp({ atNs: at, op: "write", path: action.path, value: action.value, result: result(ret) });
         return;
       }
       case "read": {
         const r = cgroupRead(this.cgfs, action.path);
-        this.fileOps.push(typeof r === "string" ? { atNs: at, op: "read", path: action.path, result: "ok", text: r } : { atNs: at, op: "read", path: action.path, result: errnoName(r) });
+        this.recordFileOp(typeof r === "string" ? { atNs: at, op: "read", path: action.path, result: "ok", text: r } : { atNs: at, op: "read", path: action.path, result: errnoName(r) });
         return;
       }
       case "mkdir": {
         const r = tree.mkdir(action.path);
-        this.fileOps.push({ atNs: at, op: "mkdir", path: action.path, result: typeof r === "number" ? errnoName(r) : "ok" });
+        this.recordFileOp({ atNs: at, op: "mkdir", path: action.path, result: typeof r === "number" ? errnoName(r) : "ok" });
         return;
       }
       case "rmdir":
-        this.fileOps.push({ atNs: at, op: "rmdir", path: action.path, result: result(tree.rmdir(action.path)) });
+        this.recordFileOp({ atNs: at, op: "rmdir", path: action.path, result: result(tree.rmdir(action.path)) });
         return;
       case "move": {
         const cg = tree.get(action.cgroup);
@@ -284,10 +295,35 @@ export class Simulator implements KernelEnv {
         const procs = this.instances(action.process).filter((p) => p.started && !p.exited);
         if (procs.length === 0 && ret === 0) ret = -ESRCH;
         if (ret === 0 && cg !== undefined) for (const p of procs) this.moveProcess(p, cg);
-        this.fileOps.push({ atNs: at, op: "move", path: `${action.cgroup === "/" ? "" : normalizePath(action.cgroup)}/cgroup.procs`, value: action.process, result: result(ret) });
+        this.recordFileOp({ atNs: at, op: "move", path: `${action.cgroup === "/" ? "" : normalizePath(action.cgroup)}/cgroup.procs`, value: action.process, result: result(ret) });
         return;
       }
     }
+  }
+
+  private recordFileOp(op: FileOp): void {
+    this.fileOps.push(op);
+    this.obs?.event({ type: "file-op", ...op });
+  }
+
+  /** the track of a task, for slices */
+  trackOf(task: Task): Track {
+    if (task instanceof UserThread) return { pid: task.proc.pid, tid: task.tid, process: task.proc.name, thread: task.name };
+    return { pid: KERNEL_PID, tid: task.tid, process: "kernel", thread: task.name };
+  }
+
+  private installTracepoints(obs: SimObserver): void {
+    this.sgx.trace = {
+      reclaimBatch: (e) => {
+        obs.event({ type: "reclaim-batch", atNs: e.startNs, ...e });
+        obs.slice(this.trackOf(this.currentRef), "reclaim batch", e.startNs, e.endNs, { cgroup: e.cgroup ?? "(global LRU)", scanned: e.scanned, written: e.written, young: e.young });
+      },
+      chargeFailure: (e) => obs.event({ type: "charge-failure", ...e }),
+    };
+  }
+
+  private emit(e: SimEvent): void {
+    this.obs?.event(e);
   }
 
   /** the process leaves its cgroup for `cg`; charges it made stay where they were made */
@@ -319,6 +355,7 @@ export class Simulator implements KernelEnv {
     victim.oomVictim = true;
     this.sgx.counters.memcgOomKills++;
     this.memcgKills.push({ atNs: this.nowNs, cgroup: memcg.path, victim: victim.name });
+    this.emit({ type: "memcg-oom-kill", atNs: this.nowNs, cgroup: memcg.path, victim: victim.name });
     this.killProcess(victim, "SIGKILL");
   }
 
@@ -348,11 +385,21 @@ export class Simulator implements KernelEnv {
     }
   }
 
-  queueWork(key: object, work: () => Generator<number, void>): boolean {
+  queueWork(key: object, work: () => Generator<number, void>, label = "work"): boolean {
     if (this.pendingWork.has(key)) return false;
     this.pendingWork.add(key);
-    this.queue.push(this.nowNs + this.costs.ksgxdWake, this.addActor({ kind: "work", key, make: work, gen: null }));
+    this.queue.push(this.nowNs + this.costs.ksgxdWake, this.addActor({ kind: "work", key, make: work, gen: null, task: this.kworker(label), startNs: 0 }));
     return true;
+  }
+
+  /** one kworker per work item, so each item's runs form one track */
+  private kworker(label: string): KernelTask {
+    let k = this.kworkers.get(label);
+    if (k === undefined) {
+      k = new KernelTask(2 + this.kworkers.size, `kworker ${label}`, 0);
+      this.kworkers.set(label, k);
+    }
+    return k;
   }
 
   cancelWork(key: object): void {
@@ -362,14 +409,16 @@ export class Simulator implements KernelEnv {
 
   /** a kworker runs a work item: it stops being pending when it starts, so it can be queued again */
   private runWork(actor: Extract<Actor, { kind: "work" }>, id: number): void {
-    this.currentRef = this.kworkerTask;
+    this.currentRef = actor.task;
     if (actor.gen === null) {
       if (this.cancelledWork.delete(actor.key)) return;
       this.pendingWork.delete(actor.key);
       actor.gen = actor.make();
+      actor.startNs = this.nowNs;
     }
     const r = actor.gen.next();
     if (r.done !== true) this.queue.push(this.nowNs + r.value, id);
+    else this.obs?.slice(this.trackOf(actor.task), "work item", actor.startNs, this.nowNs + this.sgx.takeCost());
   }
 
   forceSigbus(task: Task): void {
@@ -501,6 +550,7 @@ export class Simulator implements KernelEnv {
       const t = queue.peekTime();
       if (t > this.untilNs) break;
       if (this.events >= this.maxEvents) break;
+      if (this.obs !== null) this.observe(this.obs, t);
       const id = queue.pop();
       this.nowNs = t;
       this.events++;
@@ -517,7 +567,21 @@ export class Simulator implements KernelEnv {
     }
     if (this.untilNs !== Infinity && queue.size > 0) this.nowNs = Math.max(this.nowNs, this.untilNs);
     if (this.check) this.checkNow();
+    if (this.obs !== null) {
+      this.observe(this.obs, this.nowNs);
+      // the last, partial interval
+      this.obs.sample(this.nowNs);
+    }
     return buildSummary(this);
+  }
+
+  /** samples at every interval boundary up to `t`; progress now and then */
+  private observe(obs: SimObserver, t: number): void {
+    while (this.nextSampleNs < t) {
+      if (this.nextSampleNs > 0) obs.sample(this.nextSampleNs);
+      this.nextSampleNs += obs.sampleIntervalNs;
+    }
+    if ((this.events & (PROGRESS_EVERY - 1)) === 0) obs.progress?.(t, this.events);
   }
 
   checkNow(): void {
@@ -554,6 +618,7 @@ export class Simulator implements KernelEnv {
       return;
     }
     this.moveProcess(p, cg);
+    this.emit({ type: "process-start", atNs: this.nowNs, process: p.name, pid: p.pid, cgroup: cg.path });
     const t = this.newThread(p, 0, (th) => this.mainProgram(th));
     this.schedule(t, this.nowNs);
   }
@@ -603,6 +668,7 @@ export class Simulator implements KernelEnv {
     p.cgroup?.procs.delete(p.pid);
     if (p.chargedMemory !== null) memcgUncharge(p.chargedMemory.cg, p.chargedMemory.bytes);
     p.endNs = this.nowNs + this.sgx.takeCost();
+    this.emit({ type: "process-exit", atNs: p.endNs, process: p.name, pid: p.pid, exitCode: p.exitCode, signal: p.signal, op: p.error?.op ?? null, errno: p.error?.errno ?? null });
     if (!p.isGuest && this.processes.every((q) => q.isGuest || q.exited || !this.willStart(q))) {
       for (const h of this.holders.splice(0)) this.wake(h);
     }
@@ -654,11 +720,13 @@ export class Simulator implements KernelEnv {
   // ---- programs -------------------------------------------------------------------------------------
 
   /** run a kernel path to completion; its costs become the thread's time */
-  private *kernel<T>(t: UserThread, path: Generator<number, T>): Generator<number, T, void> {
+  private *kernel<T>(t: UserThread, path: Generator<number, T>, name = "syscall"): Generator<number, T, void> {
+    const start = this.nowNs;
     t.inKernel = true;
     const r = yield* path;
     t.inKernel = false;
     yield this.sgx.takeCost();
+    this.obs?.slice(this.trackOf(t), name, start, this.nowNs);
     return r;
   }
 
@@ -667,6 +735,7 @@ export class Simulator implements KernelEnv {
     const errno = errnoName(ret);
     const expected = expect === errno;
     p.failures.push({ at: this.nowNs, op, errno, expected });
+    this.emit({ type: op.startsWith("SGX_IOC") ? "ioctl-failure" : "syscall-failure", atNs: this.nowNs, process: p.name, op, errno, expected });
     if (p.exiting) return false;
     if (expected) return true;
     p.error = { op, errno };
@@ -706,7 +775,7 @@ export class Simulator implements KernelEnv {
   }
 
   private *ioctlCount(t: UserThread, op: string, path: Generator<number, IoctlResult>, expect: string | undefined): Generator<number, boolean, void> {
-    const r = yield* this.kernel(t, path);
+    const r = yield* this.kernel(t, path, op);
     if (r.ret < 0) return this.failed(t.proc, op, r.ret, expect);
     return true;
   }
@@ -718,7 +787,7 @@ export class Simulator implements KernelEnv {
     switch (step.op) {
       case "create": {
         const encl = this.openEncl(p);
-        const ret = yield* this.kernel(t, sgxIocEnclaveCreate(sgx, encl, step.size, step.debug, step.provisionKey ?? false));
+        const ret = yield* this.kernel(t, sgxIocEnclaveCreate(sgx, encl, step.size, step.debug, step.provisionKey ?? false), SGX_IOC_ENCLAVE_CREATE);
         if (ret < 0) return this.failed(p, SGX_IOC_ENCLAVE_CREATE, ret, step.expect);
         return true;
       }
@@ -734,7 +803,7 @@ export class Simulator implements KernelEnv {
         const type = step.type === "TCS" ? SGX_PAGE_TYPE_TCS : SGX_PAGE_TYPE_REG;
         for (let off = 0; off < step.length; off += step.chunk) {
           const len = Math.min(step.chunk, step.length - off);
-          const r = yield* this.kernel(t, sgxIocEnclaveAddPages(sgx, encl, step.offset + off, len, type, step.perm, step.measure));
+          const r = yield* this.kernel(t, sgxIocEnclaveAddPages(sgx, encl, step.offset + off, len, type, step.perm, step.measure), SGX_IOC_ENCLAVE_ADD_PAGES);
           if (r.count > 0) {
             const start = (step.offset + off) / PAGE_SIZE;
             p.addedRegions.push({ start, end: start + r.count / PAGE_SIZE, prot: type === SGX_PAGE_TYPE_TCS ? PROT_R | PROT_W : step.perm });
@@ -745,7 +814,7 @@ export class Simulator implements KernelEnv {
       }
       case "init": {
         const encl = this.openEncl(p);
-        const ret = yield* this.kernel(t, sgxIocEnclaveInit(sgx, encl));
+        const ret = yield* this.kernel(t, sgxIocEnclaveInit(sgx, encl), SGX_IOC_ENCLAVE_INIT);
         if (ret < 0) return this.failed(p, SGX_IOC_ENCLAVE_INIT, ret, step.expect);
         return true;
       }
@@ -948,6 +1017,7 @@ export class Simulator implements KernelEnv {
       }
       // the fault exits the enclave (AEX), runs sgx_vma_fault(), and ERESUMEs to retry the access
       this.leaveEnclave(t);
+      const faultStart = this.nowNs;
       sgx.counters.aex++;
       sgx.addCost(this.costs.aex);
       let r: number;
@@ -962,6 +1032,7 @@ export class Simulator implements KernelEnv {
         r = sgxVmaFault(sgx, encl, slot, index, prot);
       }
       yield sgx.takeCost();
+      this.obs?.slice(this.trackOf(t), "page fault", faultStart, this.nowNs, { page: index, result: r === VM_FAULT_SIGBUS ? "VM_FAULT_SIGBUS" : "VM_FAULT_NOPAGE" });
       if (r === VM_FAULT_SIGBUS) {
         this.killProcess(t.proc, "SIGBUS");
         return false;
@@ -1150,7 +1221,7 @@ export class Simulator implements KernelEnv {
           kind === "modify"
             ? sgxIocEnclaveModifyTypes(this.sgx, encl, off, len, SGX_PAGE_TYPE_TRIM)
             : sgxIocEnclaveRemovePages(this.sgx, encl, off, len);
-        const r = yield* this.kernel(t, path);
+        const r = yield* this.kernel(t, path, kind === "modify" ? SGX_IOC_ENCLAVE_MODIFY_TYPES : SGX_IOC_ENCLAVE_REMOVE_PAGES);
         done += r.count / PAGE_SIZE;
         if (r.ret === -EAGAIN) continue;
         if (r.ret < 0) return this.failed(p, kind === "modify" ? SGX_IOC_ENCLAVE_MODIFY_TYPES : SGX_IOC_ENCLAVE_REMOVE_PAGES, r.ret, undefined);

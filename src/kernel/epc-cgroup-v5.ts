@@ -8,6 +8,7 @@ import { EBUSY, ENOMEM, ERESTARTSYS } from "./errno.js";
 import { sgxReclaimEpcPagesV5, SGX_NR_TO_SCAN_MAX } from "./reclaim.js";
 import { PAGE_SIZE, SGX_NR_TO_SCAN } from "./sgx.js";
 import type { Sgx } from "./state.js";
+import { traceChargeFailure } from "./tracepoints.js";
 import { sgxCgroupLruEmpty } from "./epc-cgroup.js";
 import { sgxEnclMmRemove, sgxEnclPut, type Encl } from "./encl.js";
 import { oomVictimPolicies, type OomVictimPolicy } from "./oom-policy.js";
@@ -43,7 +44,7 @@ function reclaimFailed(sgx: Sgx, rc: ReclaimControl): number {
 const triggers = new WeakMap<Cgroup, string>();
 
 function queueWork(sgx: Sgx, cg: Cgroup, trigger: string): void {
-  if (sgx.env.queueWork(cg, () => sgxEpcCgroupReclaimWork(sgx, cg))) triggers.set(cg, trigger);
+  if (sgx.env.queueWork(cg, () => sgxEpcCgroupReclaimWork(sgx, cg), cg.path)) triggers.set(cg, trigger);
 }
 
 /** mirrors v5 sgx_epc_cgroup_try_charge(reclaim): 0 once charged, or -errno */
@@ -51,10 +52,14 @@ export function* sgxEpcCgroupTryChargeV5(sgx: Sgx, cg: Cgroup, reclaim: boolean)
   const rc: ReclaimControl = { cg, nrFails: 0, ignoreAge: false };
   let nrEmpty = 0;
   for (;;) {
-    if (sgx.cgroups.tryCharge(cg, PAGE_SIZE).ok) return 0;
+    const charge = sgx.cgroups.tryCharge(cg, PAGE_SIZE);
+    if (charge.ok) return 0;
     sgx.counters.chargeFailures++;
-    if (sgxCgroupLruEmpty(sgx, cg)) return -ENOMEM;
-    if (sgx.env.current().signalPending()) return -ERESTARTSYS;
+    let ret = -EBUSY;
+    if (sgxCgroupLruEmpty(sgx, cg)) ret = -ENOMEM;
+    else if (sgx.env.current().signalPending()) ret = -ERESTARTSYS;
+    if (sgx.trace !== null) traceChargeFailure(sgx, cg, charge.failedAt, ret);
+    if (ret !== -EBUSY) return ret;
     if (!reclaim) {
       queueWork(sgx, cg, `${sgx.env.current().name.replace(/\/\d+$/, "")}: an allocation without reclaim`);
       return -EBUSY;

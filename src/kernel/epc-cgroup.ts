@@ -7,6 +7,7 @@ import { EBUSY, ENOMEM, ERESTARTSYS } from "./errno.js";
 import { sgxReclaimPages } from "./reclaim.js";
 import { PAGE_SIZE, SGX_NR_LOW_PAGES, SGX_NR_TO_SCAN } from "./sgx.js";
 import type { Sgx } from "./state.js";
+import { traceChargeFailure } from "./tracepoints.js";
 
 /** SGX_CG_MIN_FREE_PAGE */
 const SGX_CG_MIN_FREE_PAGE = SGX_NR_LOW_PAGES;
@@ -60,7 +61,7 @@ export function* sgxCgroupReclaimPages(sgx: Sgx, root: Cgroup, nrToScan: number)
   while (!sgxCgroupLruEmpty(sgx, root) && cnt < nrToScan) {
     const c = sgxCgroupNextGet(sgx, root);
     sgx.onReclaimVisit?.(c, root);
-    cnt += yield* sgxReclaimPages(sgx, sgx.lruOfCgroup(c));
+    cnt += yield* sgxReclaimPages(sgx, sgx.lruOfCgroup(c), c);
   }
   return cnt;
 }
@@ -96,11 +97,14 @@ function* sgxCgroupReclaimWork(sgx: Sgx, cg: Cgroup): Generator<number, void> {
 
 /** mirrors __sgx_cgroup_try_charge(): one charge attempt */
 function sgxCgroupTryChargeOnce(sgx: Sgx, cg: Cgroup): number {
-  if (sgx.cgroups.tryCharge(cg, PAGE_SIZE).ok) return 0;
+  const charge = sgx.cgroups.tryCharge(cg, PAGE_SIZE);
+  if (charge.ok) return 0;
   sgx.counters.chargeFailures++;
-  if (sgxCgroupLruEmpty(sgx, cg)) return -ENOMEM;
-  if (sgx.env.current().signalPending()) return -ERESTARTSYS;
-  return -EBUSY;
+  let ret = -EBUSY;
+  if (sgxCgroupLruEmpty(sgx, cg)) ret = -ENOMEM;
+  else if (sgx.env.current().signalPending()) ret = -ERESTARTSYS;
+  if (sgx.trace !== null) traceChargeFailure(sgx, cg, charge.failedAt, ret);
+  return ret;
 }
 
 /** mirrors sgx_cgroup_try_charge(cg, SGX_NO_RECLAIM): queue the async work and give up */
@@ -126,7 +130,7 @@ export function* sgxCgroupTryCharge(sgx: Sgx, cg: Cgroup): Generator<number, num
 }
 
 function queueReclaimWork(sgx: Sgx, cg: Cgroup): void {
-  sgx.env.queueWork(cg, () => sgxCgroupReclaimWork(sgx, cg));
+  sgx.env.queueWork(cg, () => sgxCgroupReclaimWork(sgx, cg), cg.path);
 }
 
 /** mirrors sgx_cgroup_reclaim_direct(): reclaim for current's cgroup before an SGX2 ioctl page */

@@ -125,14 +125,30 @@ function* reclaimIsolated(sgx: Sgx, chunk: Isolated[], ignoreAge: boolean, maxAc
  * (the global LRU in mainline, one cgroup's LRU with EPC cgroups). Yields the cost of each phase;
  * returns the number of pages isolated.
  */
-export function* sgxReclaimPages(sgx: Sgx, lru: FrameList): Generator<number, number> {
+export function* sgxReclaimPages(sgx: Sgx, lru: FrameList, cgroup: Cgroup | null = null): Generator<number, number> {
   sgx.counters.reclaimBatches++;
+  const startNs = sgx.env.now() + sgx.cost;
+  const young = sgx.counters.pagesSkippedYoung;
   sgx.addCost(sgx.costs.reclaimBatchOverhead);
   const chunk: Isolated[] = [];
   const scanned = isolateFrom(sgx, lru, SGX_NR_TO_SCAN, chunk);
   yield sgx.takeCost();
-  yield* reclaimIsolated(sgx, chunk, false, Infinity);
+  const written = yield* reclaimIsolated(sgx, chunk, false, Infinity);
+  traceBatch(sgx, startNs, cgroup, scanned, written, young);
   return scanned;
+}
+
+function traceBatch(sgx: Sgx, startNs: number, cgroup: Cgroup | null, scanned: number, written: number, youngBefore: number): void {
+  if (sgx.trace === null) return;
+  sgx.trace.reclaimBatch({
+    startNs,
+    endNs: sgx.env.now() + sgx.cost,
+    reclaimer: sgx.env.current().name,
+    cgroup: cgroup?.path ?? null,
+    scanned,
+    written,
+    young: sgx.counters.pagesSkippedYoung - youngBefore,
+  });
 }
 
 /** SGX_NR_TO_SCAN_MAX (v5) */
@@ -145,6 +161,8 @@ export const SGX_NR_TO_SCAN_MAX = 32;
  */
 export function* sgxReclaimEpcPagesV5(sgx: Sgx, nrToScan: number, ignoreAge: boolean, cg: Cgroup | null): Generator<number, number> {
   sgx.counters.reclaimBatches++;
+  const startNs = sgx.env.now() + sgx.cost;
+  const young = sgx.counters.pagesSkippedYoung;
   sgx.addCost(sgx.costs.reclaimBatchOverhead);
   const chunk: Isolated[] = [];
   let left = nrToScan;
@@ -154,7 +172,9 @@ export function* sgxReclaimEpcPagesV5(sgx: Sgx, nrToScan: number, ignoreAge: boo
     if (lru !== undefined) left -= isolateFrom(sgx, lru, left, chunk);
   }
   yield sgx.takeCost();
-  return yield* reclaimIsolated(sgx, chunk, ignoreAge, SGX_NR_TO_SCAN_MAX);
+  const written = yield* reclaimIsolated(sgx, chunk, ignoreAge, SGX_NR_TO_SCAN_MAX);
+  traceBatch(sgx, startNs, cg, chunk.length, written, young);
+  return written;
 }
 
 /**

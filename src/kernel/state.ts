@@ -7,6 +7,7 @@ import { EnclPages } from "./encl-page.js";
 import { EpcPages, FrameList, ON_FREE, ON_LRU, ON_POISON, ON_UNRECLAIMABLE } from "./epc-page.js";
 import { PAGE_SHIFT } from "./sgx.js";
 import { VaPages } from "./va-page.js";
+import type { SgxTracepoints } from "./tracepoints.js";
 import type { Encl } from "./encl.js";
 import type { Vepc } from "./virt.js";
 import { CgroupTree, type Cgroup } from "../cgroup/misc.js";
@@ -55,7 +56,7 @@ export interface KernelEnv {
   /** a memcg charge failed at `memcg` with nothing reclaimable: run the memcg OOM killer there */
   memcgOom(memcg: Cgroup): void;
   /** queue_work(): run `work` on a kernel worker unless the item `key` is already pending; true if queued */
-  queueWork(key: object, work: () => Generator<number, void>): boolean;
+  queueWork(key: object, work: () => Generator<number, void>, label?: string): boolean;
   /** cancel_work_sync(): a pending item is dropped, a running one is finished */
   cancelWork(key: object): void;
 }
@@ -223,6 +224,8 @@ export class Sgx {
   readonly chargesInFlight = new Map<Cgroup, number>();
   /** called with each cgroup the EPC cgroup's reclaim walk visits (for tests and traces) */
   onReclaimVisit: ((cg: Cgroup, walkRoot: Cgroup) => void) | null = null;
+  /** the observer's tracepoints, when someone listens */
+  trace: SgxTracepoints | null = null;
   /** frames poisoned while dirty: put on the poison list without ever being counted free */
   poisonedUncounted = 0;
 

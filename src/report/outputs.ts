@@ -1,0 +1,58 @@
+// The files `--out DIR` writes for one run: summary.json, timeseries.csv, events.jsonl, trace.json
+// and report.html, each written atomically.
+import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Simulator } from "../engine/sim.js";
+import type { SimSummary } from "../engine/summary.js";
+import type { Scenario } from "../scenario/types.js";
+import { formatEventsJsonl } from "./events.js";
+import { renderReportHtml } from "./html.js";
+import { Recorder } from "./recorder.js";
+import { formatTimeSeriesCsv } from "./timeseries.js";
+import { buildTrace } from "./trace.js";
+
+/** one simulated variant with what was recorded of it */
+export interface RunRecording {
+  /** how the variant is called in tables and legends ("v17", "policy.oomVictim=most-epc", a file name) */
+  label: string;
+  scenario: Scenario;
+  /** the scenario file's text, shown in the report */
+  scenarioText: string;
+  summary: SimSummary;
+  recorder: Recorder;
+}
+
+export interface RecordOptions {
+  checkInvariants?: boolean;
+  sampleIntervalNs?: number;
+  onProgress?: (nowNs: number, events: number) => void;
+}
+
+/** simulates `scenario` with a recorder attached */
+export function simulateRecorded(scenario: Scenario, options: RecordOptions = {}): { summary: SimSummary; recorder: Recorder } {
+  const recorder = new Recorder(options.sampleIntervalNs === undefined ? {} : { sampleIntervalNs: options.sampleIntervalNs });
+  if (options.onProgress !== undefined) recorder.onProgress = options.onProgress;
+  const sim = new Simulator(scenario, { checkInvariants: options.checkInvariants ?? false, observer: recorder });
+  recorder.attach(sim);
+  return { summary: sim.run(), recorder };
+}
+
+/** write a file so that an interrupted run never leaves a half-written one under the real name */
+export function writeFileAtomic(path: string, text: string): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
+}
+
+export const RUN_OUTPUT_FILES = ["summary.json", "timeseries.csv", "events.jsonl", "trace.json", "report.html"] as const;
+
+/** writes the run's files into `dir`; report.html last, so a whole report means whole data beside it */
+export async function writeRunOutputs(dir: string, run: RunRecording): Promise<void> {
+  mkdirSync(dir, { recursive: true });
+  writeFileAtomic(join(dir, "summary.json"), `${JSON.stringify(run.summary, null, 2)}\n`);
+  writeFileAtomic(join(dir, "timeseries.csv"), formatTimeSeriesCsv(run.recorder));
+  writeFileAtomic(join(dir, "events.jsonl"), formatEventsJsonl(run.recorder));
+  const trace = buildTrace(run.recorder, { scenario: run.summary.scenario, kernel: run.summary.kernel, seed: run.summary.seed });
+  writeFileAtomic(join(dir, "trace.json"), `${JSON.stringify(trace)}\n`);
+  writeFileAtomic(join(dir, "report.html"), await renderReportHtml({ title: `epcsim: ${run.summary.scenario}`, variants: [run] }));
+}

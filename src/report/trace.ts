@@ -1,0 +1,127 @@
+// trace.json: the run in the Chrome trace-event format (JSON object form) that Perfetto and
+// chrome://tracing open. One track per simulated thread, per kernel thread (ksgxd) and per work
+// item; B/E slices for ioctls, faults, reclaim batches and work runs; counters for free pages and
+// per-cgroup usage. Timestamps are microseconds of simulated time.
+import type { Recorder, Slice } from "./recorder.js";
+
+export interface TraceEvent {
+  name: string;
+  ph: "B" | "E" | "C" | "M";
+  ts?: number;
+  pid: number;
+  tid?: number;
+  cat?: string;
+  args?: Record<string, unknown>;
+}
+
+export interface TraceDocument {
+  traceEvents: TraceEvent[];
+  displayTimeUnit: "ns";
+  otherData: Record<string, string | number>;
+}
+
+const us = (ns: number): number => ns / 1000;
+const COUNTER_PID = 0;
+
+/** B/E pairs for one track's slices, properly nested (a child ends no later than its parent) */
+function trackEvents(slices: Slice[]): TraceEvent[] {
+  const sorted = [...slices].sort((a, b) => a.startNs - b.startNs || b.endNs - a.endNs);
+  const out: TraceEvent[] = [];
+  const stack: { s: Slice; endNs: number }[] = [];
+  const close = (upTo: number): void => {
+    while (stack.length > 0 && (stack.at(-1) as { endNs: number }).endNs <= upTo) {
+      const top = stack.pop() as { s: Slice; endNs: number };
+      out.push({ name: top.s.name, ph: "E", ts: us(top.endNs), pid: top.s.track.pid, tid: top.s.track.tid });
+    }
+  };
+  for (const s of sorted) {
+    close(s.startNs);
+    const parentEnd = stack.at(-1)?.endNs ?? Infinity;
+    const endNs = Math.min(s.endNs, parentEnd);
+    const ev: TraceEvent = { name: s.name, cat: "sgx", ph: "B", ts: us(s.startNs), pid: s.track.pid, tid: s.track.tid };
+    if (s.args !== undefined) ev.args = s.args;
+    out.push(ev);
+    stack.push({ s, endNs });
+  }
+  close(Infinity);
+  return out;
+}
+
+export function buildTrace(rec: Recorder, meta: Record<string, string | number>): TraceDocument {
+  const events: TraceEvent[] = [];
+  const tracks = new Map<string, Slice[]>();
+  const names = new Map<number, string>();
+  const threadNames = new Map<string, { pid: number; tid: number; name: string }>();
+  names.set(COUNTER_PID, "kernel");
+  for (const s of rec.slices) {
+    const key = `${s.track.pid}:${s.track.tid}`;
+    let list = tracks.get(key);
+    if (list === undefined) tracks.set(key, (list = []));
+    list.push(s);
+    names.set(s.track.pid, s.track.process);
+    threadNames.set(key, { pid: s.track.pid, tid: s.track.tid, name: s.track.thread });
+  }
+  for (const [pid, name] of [...names].sort((a, b) => a[0] - b[0])) events.push({ name: "process_name", ph: "M", pid, args: { name } });
+  for (const t of threadNames.values()) events.push({ name: "thread_name", ph: "M", pid: t.pid, tid: t.tid, args: { name: t.name } });
+  for (const key of [...tracks.keys()].sort()) events.push(...trackEvents(tracks.get(key) as Slice[]));
+  for (const r of rec.rows) {
+    events.push({ name: "free EPC pages", ph: "C", ts: us(r.timeNs), pid: COUNTER_PID, args: { free: r.freePages } });
+    const usage: Record<string, number> = {};
+    for (const [path, c] of Object.entries(r.cgroups)) usage[path] = c.misc;
+    if (Object.keys(usage).length > 0) events.push({ name: "misc.current (bytes)", ph: "C", ts: us(r.timeNs), pid: COUNTER_PID, args: usage });
+  }
+  const droppedSlices = Object.entries(rec.dropped).filter(([k]) => k.startsWith("slice:"));
+  const otherData: Record<string, string | number> = { ...meta };
+  for (const [k, n] of droppedSlices) otherData[`dropped ${k.slice(6)} slices`] = n;
+  return { traceEvents: events, displayTimeUnit: "ns", otherData };
+}
+
+/**
+ * Checks a document against the trace-event format as far as we use it: required fields for each
+ * phase, matched B/E pairs per track, non-decreasing timestamps per track. Returns the problems found.
+ */
+export function checkTrace(doc: unknown): string[] {
+  const problems: string[] = [];
+  if (doc === null || typeof doc !== "object" || !Array.isArray((doc as { traceEvents?: unknown }).traceEvents)) return ["expected an object with a traceEvents array"];
+  const evs = (doc as { traceEvents: unknown[] }).traceEvents;
+  const open = new Map<string, string[]>();
+  const lastTs = new Map<string, number>();
+  evs.forEach((raw, i) => {
+    const e = raw as Record<string, unknown>;
+    const where = `event ${i}`;
+    if (typeof e.ph !== "string") return problems.push(`${where}: no ph`);
+    if (typeof e.pid !== "number") problems.push(`${where}: no numeric pid`);
+    if (e.ph === "M") {
+      if (typeof e.name !== "string" || typeof (e.args as { name?: unknown } | undefined)?.name !== "string") problems.push(`${where}: metadata needs name and args.name`);
+      return;
+    }
+    if (typeof e.ts !== "number" || !Number.isFinite(e.ts) || e.ts < 0) return problems.push(`${where}: ts must be a non-negative number`);
+    const key = e.ph === "C" ? `${String(e.pid)}:counter:${String(e.name)}` : `${String(e.pid)}:${String(e.tid)}`;
+    if (e.ph === "B" || e.ph === "E") {
+      if (typeof e.tid !== "number") problems.push(`${where}: ${e.ph} needs a numeric tid`);
+      const prev = lastTs.get(key);
+      if (prev !== undefined && e.ts < prev) problems.push(`${where}: timestamp ${e.ts} goes back on track ${key} (after ${prev})`);
+      lastTs.set(key, e.ts);
+      const stack = open.get(key) ?? [];
+      open.set(key, stack);
+      if (e.ph === "B") {
+        if (typeof e.name !== "string") problems.push(`${where}: B needs a name`);
+        stack.push(String(e.name));
+      } else if (stack.length === 0) problems.push(`${where}: E without a matching B on track ${key}`);
+      else {
+        const name = stack.pop();
+        if (typeof e.name === "string" && e.name !== name) problems.push(`${where}: E "${e.name}" closes "${String(name)}"`);
+      }
+    } else if (e.ph === "C") {
+      if (typeof e.name !== "string") problems.push(`${where}: C needs a name`);
+      const args = e.args;
+      if (args === null || typeof args !== "object" || Object.values(args).some((v) => typeof v !== "number")) problems.push(`${where}: C needs numeric args`);
+      const prev = lastTs.get(key);
+      if (prev !== undefined && e.ts < prev) problems.push(`${where}: counter timestamp goes back`);
+      lastTs.set(key, e.ts);
+    } else problems.push(`${where}: unexpected phase ${e.ph}`);
+    return undefined;
+  });
+  for (const [key, stack] of open) if (stack.length > 0) problems.push(`track ${key}: ${stack.length} B without E`);
+  return problems;
+}
