@@ -167,3 +167,58 @@ test("the debate example: secs+va finds the sleeping enclave through its VA page
   assert.equal(epcsim("run", "examples/debate-secs-only.yaml", "--set", "policy.unreclaimableTracking=maybe").code, 2);
   assert.equal(epcsim("run", "examples/debate-secs-only.yaml", "--set", "novalue").code, 2);
 });
+
+test("compare runs each kernel generation and prints one column per variant", () => {
+  const r = epcsim("compare", "examples/debate-secs-only.yaml", "--kernel", "mainline,v17,v5", "--quiet");
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stderr, "");
+  const lines = r.stdout.trimEnd().split("\n");
+  assert.match(lines[0] ?? "", /^\s+mainline\s+v17\s+v5$/);
+  for (const what of ["exit worker", "EPC OOM kills", "memcg OOM kills", "ENOMEM failures", "EWB (pages written back)", "ELDU (pages loaded back)", "simulated time"]) {
+    assert.ok(lines.some((l) => l.startsWith(what)), what);
+  }
+  // only v5 kills enclaves
+  const oom = (lines.find((l) => l.startsWith("EPC OOM kills")) ?? "").split(/\s{2,}/);
+  assert.deepEqual(oom.slice(1, 3), ["0", "0"]);
+  assert.ok(Number(oom[3]) > 0);
+});
+
+test("compare --set takes comma-separated values; --json and --out write every variant and one overlaid report", () => {
+  const out = mkdtempSync(join(tmpdir(), "epcsim-cmp-"));
+  const r = epcsim("compare", "examples/debate-secs-only.yaml", "--set", "policy.unreclaimableTracking=secs+va,secs-only", "--json", "--out", out);
+  assert.equal(r.code, 0, r.stderr);
+  const doc = JSON.parse(r.stdout) as { variants: { label: string; summary: { kernel: string } }[]; rows: { what: string; values: string[] }[] };
+  assert.deepEqual(
+    doc.variants.map((v) => v.label),
+    ["policy.unreclaimableTracking=secs+va", "policy.unreclaimableTracking=secs-only"],
+  );
+  assert.ok(doc.rows.every((row) => row.values.length === 2));
+  assert.deepEqual(readdirSync(out).sort(), ["comparison.json", "policy.unreclaimableTracking=secs-only", "policy.unreclaimableTracking=secs_va", "report.html"]);
+  assert.deepEqual(readdirSync(join(out, "policy.unreclaimableTracking=secs-only")).sort(), ["events.jsonl", "report.html", "summary.json", "timeseries.csv", "trace.json"]);
+  const html = readFileSync(join(out, "report.html"), "utf8");
+  assert.ok(html.includes("policy.unreclaimableTracking=secs+va") && html.includes("policy.unreclaimableTracking=secs-only"));
+});
+
+test("compare refuses an unknown generation and a single variant with exit 2 and one line", () => {
+  const bad = epcsim("compare", "examples/quickstart.yaml", "--kernel", "mainline,v9");
+  assert.equal(bad.code, 2);
+  assert.equal(bad.stdout, "");
+  assert.match(bad.stderr, /^epcsim: --kernel: expected a comma-separated list of mainline, v17 and v5, got "mainline,v9"\.\n$/);
+  const one = epcsim("compare", "examples/quickstart.yaml");
+  assert.equal(one.code, 2);
+  assert.match(one.stderr, /^epcsim: compare: expected at least two variants/);
+  const missing = epcsim("compare", "examples/quickstart.yaml", "nope.yaml");
+  assert.equal(missing.code, 2);
+  assert.equal(missing.stderr.trimEnd().split("\n").length, 1);
+});
+
+test("run --out with --sample-interval samples at that interval; a bad interval exits 2", () => {
+  const out = mkdtempSync(join(tmpdir(), "epcsim-si-"));
+  const r = epcsim("run", scenarioFile(SMALL), "--out", out, "--sample-interval", "500us", "--quiet");
+  assert.equal(r.code, 0, r.stderr);
+  const times = readFileSync(join(out, "timeseries.csv"), "utf8").trimEnd().split("\n").slice(1).map((l) => Number(l.split(",")[0]));
+  assert.deepEqual(times.slice(0, 3), [500_000, 1_000_000, 1_500_000]);
+  const bad = epcsim("run", scenarioFile(SMALL), "--sample-interval", "soon");
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /sample-interval/);
+});

@@ -331,3 +331,27 @@ test("the final selftest's expectations hold under v17 at 32 MiB (phases 1-4 and
   assert.ok(phase("sgx_test_larger", 8).every((c) => c === 0), "4: all succeed");
   assert.ok(phase("sgx_test_large", 4, C - 2 * LARGE).every((c) => c !== 0), "6: none succeeds under memory.max");
 });
+
+test("a process's own memory is charged to the memcg it starts in and stays there when it moves", () => {
+  const s = parseScenarioText(
+    [
+      "kernel: v17",
+      "machine: { epc: 4MiB }",
+      "cgroups: { /m: null, /n: null }",
+      "processes:",
+      "  - { name: p, cgroup: /m, memory: 256KiB, program: { steps: [ {create: {size: 1MiB}}, {idle: 5ms} ] } }",
+      "events:",
+      "  - { at: 1ms, read: /m/memory.current }",
+      "  - { at: 2ms, move: { process: p, cgroup: /n } }",
+      "  - { at: 3ms, read: /m/memory.current }",
+      "  - { at: 3ms, read: /n/memory.current }",
+      "  - { at: 6ms, read: /m/memory.current }",
+    ].join("\n"),
+    "s.yaml",
+  );
+  const r = simulate(s);
+  assert.deepEqual(
+    r.fileOps.map((o) => o.text ?? o.result),
+    ["262144\n", "ok", "262144\n", "0\n", "0\n"],
+  );
+});

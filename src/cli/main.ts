@@ -8,6 +8,8 @@ import type { SimSummary } from "../engine/summary.js";
 import type { Scenario } from "../scenario/types.js";
 import { simulateRecorded, writeFileAtomic, writeRunOutputs, type RunRecording } from "../report/outputs.js";
 import { createProgress } from "./progress.js";
+import { compareRows, expandVariants, formatComparison } from "./compare.js";
+import { renderReportHtml } from "../report/html.js";
 import { costProfileNames, describeProfile } from "../hw/costs.js";
 import { loadScenarioFile, ScenarioError } from "../scenario/load.js";
 import { scenarioJsonSchema } from "../scenario/schema.js";
@@ -61,6 +63,54 @@ async function runCommand(file: string, opts: RunOptions): Promise<void> {
     await writeRunOutputs(opts.out, { label: basename(file), scenario, scenarioText: readFileSync(file, "utf8"), summary, recorder });
   }
   process.stdout.write(opts.json === true ? `${JSON.stringify(summary, null, 2)}\n` : `${formatSummary(summary)}\n`);
+}
+
+interface CompareOptions {
+  kernel?: string;
+  set?: Record<string, string>;
+  seed?: number;
+  json?: boolean;
+  out?: string;
+  sampleInterval?: number;
+  quiet?: boolean;
+}
+
+const GENERATIONS = ["mainline", "v17", "v5"];
+
+/** a directory name for a variant label */
+function slug(label: string): string {
+  return label.replace(/[^A-Za-z0-9._=-]+/g, "_").replace(/^_+|_+$/g, "") || "variant";
+}
+
+async function compareCommand(files: string[], opts: CompareOptions): Promise<void> {
+  const kernels = opts.kernel === undefined ? [] : opts.kernel.split(",");
+  for (const k of kernels) if (!GENERATIONS.includes(k)) throw new UsageError(`--kernel: expected a comma-separated list of mainline, v17 and v5, got "${opts.kernel ?? ""}".`);
+  const specs = expandVariants(files, kernels, opts.set ?? {});
+  if (specs.length < 2) throw new UsageError("compare: expected at least two variants (several files, --kernel a,b or --set key=value1,value2).");
+  // every variant is loaded (and so validated) before any is simulated
+  const loaded = specs.map((v) => ({ v, scenario: loadScenarioFile(v.file, { ...(opts.seed === undefined ? {} : { seed: opts.seed }), set: v.set }) }));
+  const runs: RunRecording[] = loaded.map(({ v, scenario }) => {
+    const progress = createProgress(v.label, scenario.untilNs, opts.quiet !== true);
+    const r = simulateRecorded(scenario, { ...(opts.sampleInterval === undefined ? {} : { sampleIntervalNs: opts.sampleInterval }), onProgress: (t, n) => progress.update(t, n) });
+    progress.stop();
+    return { label: v.label, scenario, scenarioText: readFileSync(v.file, "utf8"), ...r };
+  });
+  const labels = runs.map((r) => r.label);
+  const rows = compareRows(runs.map((r) => r.summary));
+  const json = `${JSON.stringify({ variants: runs.map((r, i) => ({ label: r.label, file: specs[i]?.file, set: specs[i]?.set, summary: r.summary })), rows }, null, 2)}\n`;
+  if (opts.out !== undefined) {
+    mkdirSync(opts.out, { recursive: true });
+    const used = new Set<string>();
+    for (const [i, r] of runs.entries()) {
+      let dir = slug(r.label);
+      if (used.has(dir)) dir = `${dir}-${i + 1}`;
+      used.add(dir);
+      await writeRunOutputs(join(opts.out, dir), r);
+    }
+    writeFileAtomic(join(opts.out, "comparison.json"), json);
+    writeFileAtomic(join(opts.out, "report.html"), await renderReportHtml({ title: `epcsim compare: ${labels.join(" vs ")}`, variants: runs }));
+  }
+  process.stdout.write(opts.json === true ? json : formatComparison(labels, rows));
 }
 
 interface SelftestCliOptions {
@@ -128,6 +178,18 @@ export async function main(argv: string[]): Promise<number> {
     .option("--check-invariants", "check the kernel-state invariants after every event")
     .option("--quiet", "no progress bar on stderr")
     .action((file: string, opts: RunOptions) => runCommand(file, opts));
+  program
+    .command("compare")
+    .description("run variants of a scenario and print their outcomes side by side: several files, --kernel mainline,v17,v5, or --set key=value1,value2")
+    .argument("<files...>", "scenario files")
+    .option("--kernel <list>", "comma-separated kernel generations, e.g. mainline,v17,v5")
+    .option("--set <key=values>", "override a field with each comma-separated value in turn (repeatable: the variants are all combinations)", collectSet)
+    .option("--seed <n>", "override every variant's seed", parseSeed)
+    .option("--json", "print the variants' summaries and the comparison as JSON")
+    .option("--out <dir>", "write one report.html overlaying the variants, comparison.json, and each variant's outputs in a subdirectory")
+    .option("--sample-interval <time>", "time-series sampling interval (default 1ms)", parseInterval)
+    .option("--quiet", "no progress bar on stderr")
+    .action((files: string[], opts: CompareOptions) => compareCommand(files, opts));
   program
     .command("selftest")
     .description("run the EPC cgroup series' selftest (run_epc_cg_selftests.sh) against the simulator; TAP output")

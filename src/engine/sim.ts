@@ -189,13 +189,6 @@ export class Simulator implements KernelEnv {
         const p = this.processes.find((q) => q.pid === pid && q.started && !q.exited);
         if (p === undefined) return -ESRCH;
         this.moveProcess(p, cg);
-    // the process's own resident memory; a limit it does not fit under OOM-kills at once
-    const rss = p.config.memoryBytes ?? 0;
-    if (rss > 0) {
-      const over = memcgTryCharge(cg, rss);
-      if (over === null) p.chargedMemory = { cg, bytes: rss };
-      else this.memcgOom(over);
-    }
         return 0;
       },
     };
@@ -619,6 +612,14 @@ export class Simulator implements KernelEnv {
     }
     this.moveProcess(p, cg);
     this.emit({ type: "process-start", atNs: this.nowNs, process: p.name, pid: p.pid, cgroup: cg.path });
+    // the process's own resident memory, charged where it starts (memcg charges stay there when the
+    // task moves, as in cgroup v2); a limit it does not fit under OOM-kills at once
+    const rss = p.config.memoryBytes ?? 0;
+    if (rss > 0) {
+      const over = memcgTryCharge(cg, rss);
+      if (over === null) p.chargedMemory = { cg, bytes: rss };
+      else this.memcgOom(over);
+    }
     const t = this.newThread(p, 0, (th) => this.mainProgram(th));
     this.schedule(t, this.nowNs);
   }

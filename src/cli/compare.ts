@@ -1,0 +1,83 @@
+// `epcsim compare`: runs several variants of a scenario (kernel generations, several files, or
+// values of --set keys) and puts their outcomes side by side.
+import type { SimSummary } from "../engine/summary.js";
+import { formatNs, table } from "./format.js";
+
+export interface VariantSpec {
+  label: string;
+  file: string;
+  /** --set overrides for this variant, including `kernel` for --kernel */
+  set: Record<string, string>;
+}
+
+/**
+ * The variants: every file × every --kernel value × every combination of --set values (a --set
+ * value "a,b" gives one variant per comma-separated value). Labels name only what varies.
+ */
+export function expandVariants(files: string[], kernels: string[], sets: Record<string, string>): VariantSpec[] {
+  const axes: { key: string; values: string[] }[] = [];
+  if (kernels.length > 0) axes.push({ key: "kernel", values: kernels });
+  for (const [key, value] of Object.entries(sets)) axes.push({ key, values: value.split(",") });
+  let combos: Record<string, string>[] = [{}];
+  for (const axis of axes) combos = combos.flatMap((c) => axis.values.map((v) => ({ ...c, [axis.key]: v })));
+  const out: VariantSpec[] = [];
+  for (const file of files) {
+    for (const set of combos) {
+      const parts: string[] = [];
+      if (files.length > 1) parts.push(file);
+      for (const axis of axes) {
+        if (axis.values.length < 2) continue;
+        parts.push(axis.key === "kernel" ? (set.kernel as string) : `${axis.key}=${set[axis.key] as string}`);
+      }
+      out.push({ label: parts.length > 0 ? parts.join(" ") : file, file, set });
+    }
+  }
+  return out;
+}
+
+function exitText(p: SimSummary["processes"][number]): string {
+  if (p.exitCode === null) return p.startNs === null ? "not started" : "running";
+  let s = String(p.exitCode);
+  if (p.signal !== null) s += ` ${p.signal}`;
+  if (p.error !== null) s += ` ${p.error.errno} (${p.error.op.replace(/^SGX_IOC_(ENCLAVE_|VEPC_)?/, "")})`;
+  return s;
+}
+
+export interface ComparisonRow {
+  what: string;
+  values: string[];
+}
+
+/** one row per outcome, one column per variant */
+export function compareRows(summaries: SimSummary[]): ComparisonRow[] {
+  const rows: ComparisonRow[] = [];
+  const names: string[] = [];
+  for (const s of summaries) for (const p of s.processes) if (!names.includes(p.name)) names.push(p.name);
+  for (const name of names) {
+    rows.push({
+      what: `exit ${name}`,
+      values: summaries.map((s) => {
+        const p = s.processes.find((q) => q.name === name);
+        return p === undefined ? "-" : exitText(p);
+      }),
+    });
+  }
+  const count = (f: (s: SimSummary) => number): string[] => summaries.map((s) => String(f(s)));
+  rows.push({ what: "EPC OOM kills", values: count((s) => s.oom.length) });
+  rows.push({ what: "memcg OOM kills", values: count((s) => s.memcgOomKills.length) });
+  rows.push({ what: "killed by a signal", values: count((s) => s.processes.filter((p) => p.signal !== null).length) });
+  rows.push({ what: "ENOMEM failures", values: count((s) => s.processes.reduce((n, p) => n + p.failures.filter((f) => f.errno === "ENOMEM").length, 0)) });
+  rows.push({ what: "SIGBUS", values: count((s) => s.counters.sigbus) });
+  rows.push({ what: "charge failures", values: count((s) => s.counters.chargeFailures) });
+  rows.push({ what: "EWB (pages written back)", values: count((s) => s.counters.EWB) });
+  rows.push({ what: "ELDU (pages loaded back)", values: count((s) => s.counters.ELDU) });
+  rows.push({ what: "faults", values: count((s) => s.counters.faults) });
+  rows.push({ what: "fault retries (NOPAGE)", values: count((s) => s.counters.faultRetries) });
+  rows.push({ what: "reclaim batches", values: count((s) => s.counters.reclaimBatches) });
+  rows.push({ what: "simulated time", values: summaries.map((s) => formatNs(s.simulatedNs)) });
+  return rows;
+}
+
+export function formatComparison(labels: string[], rows: ComparisonRow[]): string {
+  return `${table([["", ...labels], ...rows.map((r) => [r.what, ...r.values])])}\n`;
+}

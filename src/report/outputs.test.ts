@@ -1,0 +1,148 @@
+// Every output file of a recorded run, parsed and checked against the run's summary.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parse } from "csv-parse/sync";
+import { parseScenarioText } from "../scenario/load.js";
+import { simulateRecorded, writeRunOutputs } from "./outputs.js";
+import { INTERVAL_COUNTERS } from "./recorder.js";
+import { checkTrace } from "./trace.js";
+import type { SimSummary } from "../engine/summary.js";
+
+const SCENARIO = `
+kernel: v5
+seed: 3
+machine: { epc: 4MiB, cpus: 4 }
+cgroups:
+  /t: { cgroup.subtree_control: "+misc +memory" }
+  /t/a: { misc.max: "sgx_epc 1048576" }
+  /t/b: { misc.max: "sgx_epc 524288", memory.max: 768K }
+processes:
+  - name: a
+    cgroup: /t/a
+    replicas: 2
+    program:
+      enclave: { size: 4MiB, add: 2MiB, measure: false }
+      access: { pattern: uniform, pages: 2MiB, count: 4000 }
+  - name: b
+    cgroup: /t/b
+    memory: 700KiB
+    program:
+      enclave: { size: 2MiB, add: 1MiB, measure: false }
+      access: { pattern: sequential, pages: 1MiB, count: 3000 }
+events:
+  - { at: 2ms, read: /t/a/misc.current }
+  - { at: 8ms, write: { path: /t/a/misc.max, value: "sgx_epc 12288" } }
+  - { at: 12ms, kill: "a[1]", signal: SIGTERM }
+`;
+
+async function recorded(): Promise<{ dir: string; summary: SimSummary }> {
+  const scenario = parseScenarioText(SCENARIO, "outputs.yaml");
+  const { summary, recorder } = simulateRecorded(scenario, { sampleIntervalNs: 250_000, checkInvariants: true });
+  assert.deepEqual(summary.invariants.violations, []);
+  const dir = mkdtempSync(join(tmpdir(), "epcsim-outputs-"));
+  await writeRunOutputs(dir, { label: "outputs", scenario, scenarioText: SCENARIO, summary, recorder });
+  return { dir, summary };
+}
+
+test("--out files: the time series sums to the counters, events.jsonl matches the processes, trace.json is well-formed", async () => {
+  const { dir, summary } = await recorded();
+  assert.deepEqual(readdirSync(dir).sort(), ["events.jsonl", "report.html", "summary.json", "timeseries.csv", "trace.json"]);
+  assert.deepEqual(JSON.parse(readFileSync(join(dir, "summary.json"), "utf8")), JSON.parse(JSON.stringify(summary)));
+
+  // timeseries.csv
+  const rows = parse(readFileSync(join(dir, "timeseries.csv"), "utf8"), { columns: true }) as Record<string, string>[];
+  assert.ok(rows.length >= 4, `${rows.length} rows`);
+  const times = rows.map((r) => Number(r.time_ns));
+  times.forEach((t, i) => i > 0 && assert.ok(t > (times[i - 1] as number), "time increases"));
+  for (const t of times.slice(0, -1)) assert.equal(t % 250_000, 0, "rows at interval boundaries");
+  assert.equal(times.at(-1), Math.max(...times));
+  const counters = summary.counters as unknown as Record<string, number>;
+  for (const [col, key] of INTERVAL_COUNTERS) {
+    const sum = rows.reduce((n, r) => n + Number(r[col]), 0);
+    assert.equal(sum, counters[key], `sum of ${col} = counters.${key}`);
+  }
+  assert.ok(counters.EWB && counters.EWB > 0 && counters.oomKills && counters.oomKills > 0 && counters.memcgOomKills === 1, "the scenario pages, OOM-kills and memcg-kills");
+  const batches = rows.reduce((n, r) => n + Number(r.ksgxd_batches) + Number(r.work_batches) + Number(r.direct_batches), 0);
+  assert.equal(batches, summary.counters.reclaimBatches);
+  // the last row shows the final cgroup usage and limits
+  const last = rows.at(-1) as Record<string, string>;
+  assert.equal(Number(last["misc.current:/t/a"]), summary.cgroups["/t/a"]?.current);
+  assert.equal(last["misc.max:/t/a"], "12288");
+  assert.equal(last["misc.max:/"], "");
+  assert.ok(rows.some((r) => Number(r["memory.current:/t/b"]) > 0), "backing store charged to /t/b at some point");
+
+  // events.jsonl
+  const events = readFileSync(join(dir, "events.jsonl"), "utf8").trimEnd().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+  events.forEach((e, i) => i > 0 && assert.ok((e.atNs as number) >= ((events[i - 1] as Record<string, unknown>).atNs as number)));
+  const exits = events.filter((e) => e.type === "process-exit");
+  assert.equal(exits.length, summary.processes.length);
+  for (const p of summary.processes) {
+    const e = exits.find((x) => x.process === p.name);
+    assert.ok(e !== undefined, p.name);
+    assert.equal(e.exitCode, p.exitCode);
+    assert.equal(e.signal, p.signal);
+    assert.equal(e.atNs, p.endNs);
+    assert.equal(e.errno, p.error?.errno ?? null);
+  }
+  assert.equal(events.filter((e) => e.type === "process-start").length, summary.processes.length);
+  assert.deepEqual(
+    events.filter((e) => e.type === "oom-victim").map((e) => [e.atNs, e.cgroup, e.victim]),
+    summary.oom.map((o) => [o.at, o.cgroup, o.victim]),
+  );
+  assert.deepEqual(
+    events.filter((e) => e.type === "memcg-oom-kill").map((e) => [e.atNs, e.victim]),
+    summary.memcgOomKills.map((k) => [k.atNs, k.victim]),
+  );
+  assert.equal(events.filter((e) => e.type === "charge-failure").length, summary.counters.chargeFailures);
+  assert.equal(events.filter((e) => e.type === "reclaim-batch").length, summary.counters.reclaimBatches);
+  assert.equal(
+    events.filter((e) => e.type === "reclaim-batch").reduce((n, e) => n + (e.written as number), 0),
+    summary.counters.pagesReclaimed,
+    "pages written back by the batches",
+  );
+  assert.deepEqual(
+    events.filter((e) => e.type === "file-op").map((e) => [e.path, e.result]),
+    summary.fileOps.map((o) => [o.path, o.result]),
+  );
+
+  // trace.json
+  const trace = JSON.parse(readFileSync(join(dir, "trace.json"), "utf8")) as { traceEvents: Record<string, unknown>[] };
+  assert.deepEqual(checkTrace(trace), []);
+  const names = new Set(trace.traceEvents.filter((e) => e.ph === "B").map((e) => e.name));
+  for (const n of ["SGX_IOC_ENCLAVE_CREATE", "SGX_IOC_ENCLAVE_ADD_PAGES", "page fault", "reclaim batch", "work item"]) assert.ok(names.has(n), n);
+  const threads = trace.traceEvents.filter((e) => e.ph === "M" && e.name === "thread_name").map((e) => (e.args as { name: string }).name);
+  assert.ok(threads.includes("a[0]/0") && threads.some((t) => t.startsWith("kworker")), threads.join(", "));
+  assert.ok(trace.traceEvents.some((e) => e.ph === "C" && e.name === "free EPC pages"));
+});
+
+test("the trace check finds unmatched ends, missing fields and time going back", () => {
+  assert.deepEqual(checkTrace({ traceEvents: [] }), []);
+  assert.ok(checkTrace({}).length > 0);
+  const bad = {
+    traceEvents: [
+      { name: "x", ph: "B", ts: 5, pid: 1, tid: 1 },
+      { name: "x", ph: "E", ts: 4, pid: 1, tid: 1 },
+      { name: "y", ph: "E", ts: 6, pid: 1, tid: 2 },
+      { name: "z", ph: "B", pid: 1, tid: 3 },
+      { name: "c", ph: "C", ts: 1, pid: 0, args: { v: "high" } },
+      { name: "w", ph: "B", ts: 1, pid: 1, tid: 4 },
+    ],
+  };
+  const problems = checkTrace(bad).join("\n");
+  assert.match(problems, /goes back/);
+  assert.match(problems, /E without a matching B/);
+  assert.match(problems, /ts must be/);
+  assert.match(problems, /numeric args/);
+  assert.match(problems, /1 B without E/);
+});
+
+test("recording does not change the simulation: the summary equals an unobserved run's", async () => {
+  const { simulate } = await import("../engine/sim.js");
+  const scenario = parseScenarioText(SCENARIO, "outputs.yaml");
+  const plain = simulate(scenario);
+  const { summary } = simulateRecorded(parseScenarioText(SCENARIO, "outputs.yaml"), { sampleIntervalNs: 100_000 });
+  assert.deepEqual(summary, plain);
+});
