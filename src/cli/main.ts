@@ -6,7 +6,7 @@ import { basename, join } from "node:path";
 import { Command, CommanderError, InvalidArgumentError } from "commander";
 import type { SimSummary } from "../engine/summary.js";
 import type { Scenario } from "../scenario/types.js";
-import { simulateRecorded, writeFileAtomic, writeRunOutputs, type RunRecording } from "../report/outputs.js";
+import { simulateRecorded, simulateWithProgress, writeFileAtomic, writeRunOutputs, type RunRecording } from "../report/outputs.js";
 import { createProgress } from "./progress.js";
 import { compareRows, expandVariants, formatComparison } from "./compare.js";
 import { renderReportHtml } from "../report/html.js";
@@ -53,14 +53,21 @@ interface RunOptions {
 async function runCommand(file: string, opts: RunOptions): Promise<void> {
   const scenario = loadScenarioFile(file, { ...(opts.seed === undefined ? {} : { seed: opts.seed }), ...(opts.set === undefined ? {} : { set: opts.set }) });
   const progress = createProgress(basename(file), scenario.untilNs, opts.quiet !== true);
-  const { summary, recorder } = simulateRecorded(scenario, {
+  const watch = {
     checkInvariants: opts.checkInvariants ?? false,
     ...(opts.sampleInterval === undefined ? {} : { sampleIntervalNs: opts.sampleInterval }),
-    onProgress: (t, n) => progress.update(t, n),
-  });
-  progress.stop();
+    ...(progress.active ? { onProgress: (t: number, n: number) => progress.update(t, n) } : {}),
+  };
+  let summary: SimSummary;
   if (opts.out !== undefined) {
-    await writeRunOutputs(opts.out, { label: basename(file), scenario, scenarioText: readFileSync(file, "utf8"), summary, recorder });
+    const r = simulateRecorded(scenario, watch);
+    progress.stop();
+    summary = r.summary;
+    await writeRunOutputs(opts.out, { label: basename(file), scenario, scenarioText: readFileSync(file, "utf8"), summary, recorder: r.recorder });
+  } else {
+    // nothing is recorded without --out: a plain run, watched at most by the progress bar
+    summary = simulateWithProgress(scenario, watch);
+    progress.stop();
   }
   process.stdout.write(opts.json === true ? `${JSON.stringify(summary, null, 2)}\n` : `${formatSummary(summary)}\n`);
 }
@@ -139,9 +146,15 @@ async function selftestCommand(opts: SelftestCliOptions): Promise<number> {
   const recordings: RunRecording[] = [];
   const simulatePhase = (scenario: Scenario, yaml: string, phase: number): SimSummary => {
     const progress = createProgress(`phase ${phase}`, null, opts.quiet !== true);
-    const r = simulateRecorded(scenario, { onProgress: (t, n) => progress.update(t, n) });
+    const watch = progress.active ? { onProgress: (t: number, n: number) => progress.update(t, n) } : {};
+    if (opts.out === undefined) {
+      const summary = simulateWithProgress(scenario, watch);
+      progress.stop();
+      return summary;
+    }
+    const r = simulateRecorded(scenario, watch);
     progress.stop();
-    if (opts.out !== undefined) recordings.push({ label: `phase ${phase}`, scenario, scenarioText: yaml, ...r });
+    recordings.push({ label: `phase ${phase}`, scenario, scenarioText: yaml, ...r });
     return r.summary;
   };
   const result = runSelftest({ kernel, script, capacityBytes: capacity, cpus, seed: opts.seed ?? 1, profile: opts.profile, simulatePhase });

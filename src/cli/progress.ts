@@ -3,11 +3,13 @@
 import cliProgress from "cli-progress";
 
 export interface Progress {
+  /** false when nothing is displayed (not a terminal, or --quiet): callers then need not report */
+  readonly active: boolean;
   update(nowNs: number, events: number): void;
   stop(): void;
 }
 
-const NONE: Progress = { update: () => undefined, stop: () => undefined };
+const NONE: Progress = { active: false, update: () => undefined, stop: () => undefined };
 
 export function createProgress(label: string, untilNs: number | null, enabled: boolean): Progress {
   if (!enabled || process.stderr.isTTY !== true) return NONE;
@@ -29,6 +31,7 @@ export function createProgress(label: string, untilNs: number | null, enabled: b
   const total = bounded ? untilNs : 1;
   bar.start(total, 0, { sim: ms(0), until: bounded ? ms(untilNs) : "", events: 0, rate: 0 });
   return {
+    active: true,
     update(nowNs, events) {
       const seconds = Math.max((Date.now() - started) / 1000, 1e-3);
       bar.update(bounded ? Math.min(nowNs, total) : 0, { sim: ms(nowNs), events, rate: Math.round(events / seconds) });

@@ -28,6 +28,16 @@ export interface RecordOptions {
   onProgress?: (nowNs: number, events: number) => void;
 }
 
+/** simulates `scenario` watched only by a progress display (nothing recorded), or plainly when there is none */
+export function simulateWithProgress(scenario: Scenario, options: RecordOptions = {}): SimSummary {
+  const onProgress = options.onProgress;
+  const observer =
+    onProgress === undefined
+      ? undefined
+      : { sampleIntervalNs: Number.MAX_SAFE_INTEGER, sample: () => undefined, event: () => undefined, slice: () => undefined, progress: onProgress };
+  return new Simulator(scenario, { checkInvariants: options.checkInvariants ?? false, ...(observer === undefined ? {} : { observer }) }).run();
+}
+
 /** simulates `scenario` with a recorder attached */
 export function simulateRecorded(scenario: Scenario, options: RecordOptions = {}): { summary: SimSummary; recorder: Recorder } {
   const recorder = new Recorder(options.sampleIntervalNs === undefined ? {} : { sampleIntervalNs: options.sampleIntervalNs });
