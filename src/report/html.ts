@@ -1,4 +1,10 @@
-// report.html: one self-contained page (placeholder until the charts land).
+// report.html: one self-contained, offline page for one run or several variants of one (`epcsim
+// compare`): an overview, four charts (inline SVG rendered at build time by vega-lite and vega, see
+// charts.ts), the summary tables and the scenario text. No scripts, no fonts, no images, no links to
+// anything outside the page; a Content-Security-Policy forbids the browser to fetch anything at all.
+// Deterministic: the same recordings always give the same bytes (no dates, no random ids).
+import type { SimSummary } from "../engine/summary.js";
+import { renderCharts, formatNs, processOutcome } from "./charts.js";
 import type { RunRecording } from "./outputs.js";
 
 export interface ReportInput {
@@ -8,7 +14,218 @@ export interface ReportInput {
 
 const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
+const MIB = 1024 * 1024;
+/** at most this many rows in each per-variant list of kills and file operations */
+const MAX_EVENT_ROWS = 200;
+
+const time = (ns: number | null): string => (ns === null ? "—" : escapeHtml(formatNs(ns)));
+const num = (n: number): string => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, " ");
+function bytes(b: number | null, none = "max"): string {
+  if (b === null) return none;
+  const pages = b / 4096;
+  return `<span title="${b} bytes${Number.isInteger(pages) ? `, ${pages} pages` : ""}">${(b / MIB).toFixed(2)}&nbsp;MiB</span>`;
+}
+
+/** the counters that matter most, first, with their names in the report */
+const COUNTER_LABELS: [string, string][] = [
+  ["EWB", "EWB (pages written back)"],
+  ["ELDU", "ELDU (pages loaded back)"],
+  ["faults", "page faults"],
+  ["faultRetries", "fault retries (VM_FAULT_NOPAGE)"],
+  ["sigbus", "SIGBUS"],
+  ["chargeFailures", "sgx_epc charge failures"],
+  ["oomKills", "EPC OOM kills (v5)"],
+  ["memcgOomKills", "memcg OOM kills"],
+  ["memcgChargeFailures", "memcg charge failures (backing store)"],
+  ["enomem", "ENOMEM returned"],
+  ["ebusy", "EBUSY returned"],
+  ["reclaimBatches", "reclaim batches"],
+  ["ksgxdBatches", "… by ksgxd"],
+  ["directReclaimBatches", "… direct"],
+  ["cgroupWorkRuns", "EPC cgroup reclaim work runs"],
+  ["pagesReclaimed", "pages reclaimed"],
+  ["pagesSkippedYoung", "pages skipped (young)"],
+  ["secsEvicted", "SECS evicted"],
+  ["secsReloaded", "SECS reloaded"],
+  ["ksgxdWakeups", "ksgxd wake-ups"],
+  ["ipi", "IPI rounds"],
+  ["ipiCpus", "CPUs interrupted"],
+  ["vepcFaults", "vEPC faults"],
+];
+
+const EPC_LABELS: [keyof SimSummary["epc"], string][] = [
+  ["totalPages", "EPC pages"],
+  ["freePages", "free counter (sgx_nr_free_pages)"],
+  ["freeListPages", "pages on free lists"],
+  ["reclaimablePages", "pages on the LRU"],
+  ["enclavePages", "enclave pages"],
+  ["secsPages", "SECS pages"],
+  ["vaPages", "VA pages"],
+  ["vepcPages", "vEPC pages"],
+  ["poisonedPages", "poisoned pages"],
+  ["leakedPages", "leaked pages"],
+  ["swappedOutPages", "swapped-out pages"],
+  ["backingPages", "backing-store pages"],
+];
+
+/** a table with one column per variant; rows whose values differ between variants are marked */
+function variantColumns(runs: readonly RunRecording[], rows: [string, (r: RunRecording) => string][]): string {
+  const head = `<tr><th></th>${runs.map((r) => `<th>${escapeHtml(r.label)}</th>`).join("")}</tr>`;
+  const body = rows
+    .map(([label, cell]) => {
+      const cells = runs.map(cell);
+      const differs = runs.length > 1 && new Set(cells).size > 1;
+      return `<tr${differs ? ' class="differs"' : ""}><th>${escapeHtml(label)}</th>${cells.map((c) => `<td class="n">${c}</td>`).join("")}</tr>`;
+    })
+    .join("\n");
+  return `<table class="cols">\n<thead>${head}</thead>\n<tbody>\n${body}\n</tbody></table>`;
+}
+
+/** a section per variant when there are several */
+function perVariant(runs: readonly RunRecording[], body: (r: RunRecording) => string): string {
+  if (runs.length === 1) return body(runs[0] as RunRecording);
+  return runs.map((r) => `<h3 class="variant">${escapeHtml(r.label)}</h3>\n${body(r)}`).join("\n");
+}
+
+function overview(runs: readonly RunRecording[]): string {
+  return variantColumns(runs, [
+    ["scenario", (r) => escapeHtml(r.summary.scenario)],
+    ["kernel", (r) => escapeHtml(r.summary.kernel)],
+    ["seed", (r) => String(r.summary.seed)],
+    ["cost profile", (r) => escapeHtml(r.summary.profile)],
+    ["simulated time", (r) => time(r.summary.simulatedNs)],
+    ["events simulated", (r) => num(r.summary.events)],
+    ["processes (ended badly)", (r) => `${r.summary.processes.length} (${r.summary.processes.filter((p) => p.exitCode !== 0).length})`],
+    ["driver WARN()s", (r) => num(r.summary.warnings.count)],
+    ["invariant checks (violations)", (r) => `${num(r.summary.invariants.checked)} (${r.summary.invariants.violations.length})`],
+    ["sampling interval", (r) => time(r.recorder.sampleIntervalNs)],
+    [
+      "events left out of the recording",
+      (r) => {
+        const d = Object.entries(r.recorder.dropped);
+        return d.length === 0 ? "none" : d.map(([k, n]) => `${escapeHtml(k)}: ${num(n)}`).join(", ");
+      },
+    ],
+  ]);
+}
+
+function processTable(run: RunRecording): string {
+  const rows = run.summary.processes.map((p) => {
+    const unexpected = p.failures.filter((f) => !f.expected).length;
+    const bad = p.exitCode !== 0 || p.signal !== null || p.error !== null;
+    return `<tr${bad ? ' class="bad"' : ""}><td>${escapeHtml(p.name)}</td><td>${escapeHtml(p.cgroup)}</td><td class="n">${time(p.startNs)}</td><td class="n">${time(p.endNs)}</td><td class="n">${p.exitCode ?? "—"}</td><td>${escapeHtml(p.signal ?? "—")}</td><td>${p.error === null ? "—" : `${escapeHtml(p.error.op)}: <b>${escapeHtml(p.error.errno)}</b>`}</td><td class="n">${p.failures.length}${unexpected !== p.failures.length ? ` (${unexpected} unexpected)` : ""}</td><td>${escapeHtml(processOutcome(run, p.name))}</td></tr>`;
+  });
+  return `<table>\n<thead><tr><th>process</th><th>cgroup</th><th>start</th><th>end</th><th>exit code</th><th>signal</th><th>ended by (op: errno)</th><th>failed calls</th><th>how it ended</th></tr></thead>\n<tbody>\n${rows.join("\n")}\n</tbody></table>`;
+}
+
+function cgroupTable(run: RunRecording): string {
+  const entries = Object.entries(run.summary.cgroups);
+  if (entries.length === 0) return "<p>No cgroups.</p>";
+  const rows = entries.map(
+    ([path, c]) =>
+      `<tr><td>${escapeHtml(path)}</td><td class="n">${bytes(c.current)}</td><td class="n">${bytes(c.peak)}</td><td class="n">${path === "/" ? "—" : bytes(c.max)}</td><td class="n">${num(c.events)}</td><td class="n">${bytes(c.memory.current)}</td><td class="n">${path === "/" ? "—" : bytes(c.memory.max)}</td><td class="n">${c.memory.events.max} / ${c.memory.events.oom} / ${c.memory.events.oomKill}</td></tr>`,
+  );
+  return `<table>\n<thead><tr><th>cgroup</th><th>misc.current</th><th>misc.peak</th><th>misc.max</th><th>misc.events max</th><th>memory.current</th><th>memory.max</th><th>memory.events max / oom / oom_kill</th></tr></thead>\n<tbody>\n${rows.join("\n")}\n</tbody></table>`;
+}
+
+function eventsTable(run: RunRecording): string {
+  const rows: [number, string, string][] = [];
+  for (const k of run.summary.oom) rows.push([k.at, "EPC OOM victim", `${escapeHtml(k.victim)} in ${escapeHtml(k.cgroup)}; trigger: ${escapeHtml(k.trigger)}`]);
+  for (const k of run.summary.memcgOomKills) rows.push([k.atNs, "memcg OOM kill", `${escapeHtml(k.victim)} in ${escapeHtml(k.cgroup)}`]);
+  for (const f of run.summary.fileOps) {
+    const what = f.op === "write" && f.value !== undefined ? `${escapeHtml(f.path)} ← <code>${escapeHtml(JSON.stringify(f.value))}</code>` : escapeHtml(f.path);
+    const text = f.text !== undefined ? `: <code>${escapeHtml(f.text.trim().replace(/\n/g, " · "))}</code>` : "";
+    rows.push([f.atNs, `${f.op}`, `${what} → ${f.result === "ok" ? "ok" : `<b>${escapeHtml(f.result)}</b>`}${text}`]);
+  }
+  for (const v of run.summary.invariants.violations) rows.push([v.atNs, "invariant violated", escapeHtml(v.message)]);
+  if (rows.length === 0) return "<p>No kills, scripted file operations or invariant violations.</p>";
+  rows.sort((a, b) => a[0] - b[0]); // stable: same-time rows keep the order above
+  const shown = rows.slice(0, MAX_EVENT_ROWS);
+  const more = rows.length > shown.length ? `<p class="note">${rows.length - shown.length} more not shown (events.jsonl has them all).</p>` : "";
+  return `<table>\n<thead><tr><th>time</th><th>what</th><th>details</th></tr></thead>\n<tbody>\n${shown
+    .map(([t, what, details]) => `<tr><td class="n">${time(t)}</td><td>${escapeHtml(what)}</td><td>${details}</td></tr>`)
+    .join("\n")}\n</tbody></table>${more}`;
+}
+
+function warningsList(run: RunRecording): string {
+  const w = run.summary.warnings;
+  if (w.count === 0) return "<p>None.</p>";
+  return `<ul>${w.messages.map((m) => `<li><code>${escapeHtml(m)}</code></li>`).join("")}</ul>${w.count > w.messages.length ? `<p class="note">${w.count - w.messages.length} more.</p>` : ""}`;
+}
+
+function scenarioSection(runs: readonly RunRecording[]): string {
+  const texts = new Set(runs.map((r) => r.scenarioText));
+  if (texts.size === 1) return `<pre class="scenario">${escapeHtml(runs[0]?.scenarioText ?? "")}</pre>`;
+  return runs.map((r) => `<h3 class="variant">${escapeHtml(r.label)}</h3>\n<pre class="scenario">${escapeHtml(r.scenarioText)}</pre>`).join("\n");
+}
+
+const CSS = `
+:root { color-scheme: light; }
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; color: #1d1d1f; margin: 0; background: #f6f7f9; }
+main { max-width: 1100px; margin: 0 auto; padding: 16px 24px 48px; }
+h1 { font-size: 22px; margin: 12px 0 4px; }
+h2 { font-size: 18px; margin: 28px 0 8px; border-bottom: 1px solid #d8dbe0; padding-bottom: 4px; }
+h3 { font-size: 15px; margin: 18px 0 6px; }
+p.sub, p.note, figcaption { color: #555; }
+figure.chart { background: #fff; border: 1px solid #d8dbe0; border-radius: 6px; margin: 16px 0; padding: 12px; }
+figure.chart svg { max-width: 100%; height: auto; display: block; }
+figcaption { font-size: 13px; margin-top: 6px; }
+table { border-collapse: collapse; background: #fff; margin: 8px 0; font-size: 13px; }
+th, td { border: 1px solid #d8dbe0; padding: 3px 8px; text-align: left; vertical-align: top; }
+thead th { background: #eef0f3; }
+td.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+tr.bad td { background: #fff3ec; }
+tr.differs th, tr.differs td { background: #fffbe0; }
+pre.scenario { background: #fff; border: 1px solid #d8dbe0; border-radius: 6px; padding: 10px 12px; overflow-x: auto; font-size: 12.5px; }
+code { font-size: 12.5px; }
+nav a { margin-right: 12px; }
+`;
+
 export async function renderReportHtml(input: ReportInput): Promise<string> {
-  const body = input.variants.map((v) => `<h2>${escapeHtml(v.label)}</h2><pre>${escapeHtml(v.scenarioText)}</pre>`).join("\n");
-  return `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(input.title)}</title></head><body>${body}</body></html>\n`;
+  const runs = input.variants;
+  const charts = await renderCharts(runs);
+  const figures = charts
+    .map((c) => `<figure class="chart" data-chart="${c.name}" id="chart-${c.name}">\n${c.svg}\n<figcaption>${escapeHtml(c.caption)}</figcaption>\n</figure>`)
+    .join("\n");
+  const many = runs.length > 1;
+  const sub = many ? `${runs.length} variants: ${runs.map((r) => r.label).join(", ")}` : `${runs[0]?.label ?? ""}`;
+  const sections = [
+    `<h1>${escapeHtml(input.title)}</h1>\n<p class="sub">${escapeHtml(sub)}</p>`,
+    `<nav><a href="#charts">Charts</a><a href="#processes">Processes</a><a href="#counters">Counters</a><a href="#cgroups">Cgroups</a><a href="#events">Kills and file operations</a><a href="#scenario">Scenario</a></nav>`,
+    `<h2>Overview</h2>\n${overview(runs)}`,
+    `<h2 id="charts">Charts</h2>\n${figures}`,
+    `<h2 id="processes">Processes</h2>\n${perVariant(runs, processTable)}`,
+    `<h2 id="counters">Counters</h2>\n${variantColumns(runs, [
+      ...COUNTER_LABELS.filter(([k]) => runs.some((r) => k in r.summary.counters)).map(
+        ([k, label]): [string, (r: RunRecording) => string] => [label, (r) => num((r.summary.counters as unknown as Record<string, number>)[k] ?? 0)],
+      ),
+      ...Object.keys(runs[0]?.summary.counters ?? {})
+        .filter((k) => !COUNTER_LABELS.some(([c]) => c === k))
+        .map((k): [string, (r: RunRecording) => string] => [k, (r) => num((r.summary.counters as unknown as Record<string, number>)[k] ?? 0)]),
+    ])}`,
+    `<h3>EPC at the end</h3>\n${variantColumns(
+      runs,
+      EPC_LABELS.map(([k, label]): [string, (r: RunRecording) => string] => [label, (r) => num(r.summary.epc[k] as number)]),
+    )}`,
+    `<h2 id="cgroups">Cgroups at the end</h2>\n<p class="note">sgx_epc of the misc controller and the memory controller; sizes in MiB (hover for bytes and pages).</p>\n${perVariant(runs, cgroupTable)}`,
+    `<h2 id="events">Kills, file operations and invariants</h2>\n${perVariant(runs, eventsTable)}`,
+    `<h3>Driver warnings</h3>\n${perVariant(runs, warningsList)}`,
+    `<h2 id="scenario">Scenario</h2>\n${scenarioSection(runs)}`,
+  ];
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+<title>${escapeHtml(input.title)}</title>
+<style>${CSS}</style>
+</head>
+<body>
+<main>
+${sections.join("\n\n")}
+</main>
+</body>
+</html>
+`;
 }
