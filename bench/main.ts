@@ -1,6 +1,7 @@
 // `npm run bench`: prints the simulator's speed and memory figures. Not a test: nothing here
 // asserts; the figures are printed for people (and the issue's targets are shown beside them).
 import { Bench } from "tinybench";
+import { simulateRecorded } from "../src/report/outputs.js";
 import { Simulator } from "../src/engine/sim.js";
 import { EpcPages } from "../src/kernel/epc-page.js";
 import type { Scenario, Step } from "../src/scenario/types.js";
@@ -75,6 +76,7 @@ let cgSwaps = 0;
 
 let swaps = 0;
 let thrashAccesses = 0;
+let recordedSlices = 0;
 const bench = new Bench({ iterations: 3, time: 0, warmupIterations: 1, warmupTime: 0 });
 bench
   .add("fits: accesses", () => {
@@ -91,6 +93,10 @@ bench
   .add("64 cgroups: v17", () => {
     const r = new Simulator(cgV17).run();
     cgSwaps = r.counters.EWB + r.counters.ELDU;
+  })
+  .add("thrash, recorded for --out", () => {
+    const { recorder } = simulateRecorded(thrash);
+    recordedSlices = recorder.slices.length;
   })
   .add("setup: 64 GiB EPC", () => {
     new Simulator(big);
@@ -125,5 +131,8 @@ const cgSeconds = ms("64 cgroups: v17") / 1000;
 console.log(`  accesses/s, 64 cgroups under pressure (v17)   ${fmt((64 * CG_ACCESSES) / cgSeconds)}   (${fmt(cgSwaps / cgSeconds)} swaps/s)`);
 console.log(
   `  bytes per EPC frame            ${allocated.toFixed(1)} allocated (${perFrameLayout} by layout), ${rssPerFrame.toFixed(2)} resident until touched   (target <= 48)`,
+);
+console.log(
+  `  thrashing run recorded for --out (time series, events, ${fmt(recordedSlices)} trace slices)   ${((ms("thrash, recorded for --out") / ms("thrash: swaps")) * 100).toFixed(0)}% of the plain run's time`,
 );
 console.log(`  setup of a 64 GiB EPC          ${ms("setup: 64 GiB EPC").toFixed(1)} ms   (${fmt(sim.sgx.totalPages)} frames)`);
