@@ -64,3 +64,20 @@ test("aging walks the mms newest first and stops at the first young one (Q8)", (
   assert.equal(sgxReclaimerAge(sgx, encl, ep), false);
   assert.equal(sgxReclaimerAge(sgx, encl, ep), true);
 });
+
+test("an EAUG'd page is mapped young, a reloaded one old, so only the first survives a scan before the retried access (Q17)", () => {
+  const { sgx } = kernel(4096);
+  const encl = enclave(sgx, 1024 * 1024, 4);
+  mapInto(encl, new Mm(1));
+  // page 10 has no entry: the SGX2 fault EAUGs it and maps it with the A-bit of the new PTE kept
+  assert.equal(sgxVmaFault(sgx, encl, 0, 10, PROT_R | PROT_W), VM_FAULT_NOPAGE);
+  const eaugd = encl.pageArray.get(10);
+  assert.equal(sgx.enclPages.pte[eaugd], ptePresentBit(0) | pteAccessedBit(0));
+  assert.equal(sgxReclaimerAge(sgx, encl, eaugd), false, "young: the reclaimer would rotate it");
+  // an evicted page reloaded by the fault path is mapped with the A-bit cleared
+  while (encl.secsChildCnt > 0) drive(sgxReclaimPages(sgx, sgx.lru));
+  assert.equal(sgxVmaFault(sgx, encl, 0, 0, PROT_R | PROT_W), VM_FAULT_NOPAGE);
+  const reloaded = encl.pageArray.get(0);
+  assert.equal(sgx.enclPages.pte[reloaded], ptePresentBit(0));
+  assert.equal(sgxReclaimerAge(sgx, encl, reloaded), true, "old: the reclaimer would take it");
+});

@@ -537,8 +537,9 @@ export function sgxEnclEaugPage(sgx: Sgx, encl: Encl, slot: number, index: numbe
   pages.flags[ep] = EP_PENDING;
   encl.secsChildCnt++;
   sgxMarkPageReclaimable(sgx, frame);
-  // vmf_insert_pfn(); the EAUG path does not clear the A-bit
-  pages.pte[ep] = (pages.pte[ep] as number) | ptePresentBit(slot);
+  // vmf_insert_pfn() installs a young PTE; unlike sgx_vma_fault(), the EAUG path does not clear
+  // the A-bit (quirk Q17), so the page looks accessed to the reclaimer before the retried access
+  pages.pte[ep] = (pages.pte[ep] as number) | ptePresentBit(slot) | pteAccessedBit(slot);
   return VM_FAULT_NOPAGE;
 }
 
