@@ -78,7 +78,7 @@ export function checkInvariants(sgx: Sgx): string[] {
       if (pages.ownerKind[f] !== OWNER_ENCL_PAGE || ep.frame[e] !== f || ep.type[e] === SGX_PAGE_TYPE_SECS)
         out.push(`Frame ${f} is on the LRU but is not the resident frame of a child page.`);
     }
-    if ((tag === ON_FREE || tag === ON_UNTOUCHED) && sgx.epcm.isValid(f)) out.push(`Free frame ${f} is still valid in the EPCM.`);
+    if ((tag === ON_FREE || tag === ON_UNTOUCHED) && sgx.epcm.isValid(f) && !sgx.ewbLostFrames.has(f)) out.push(`Free frame ${f} is still valid in the EPCM.`);
   }
   if (byList[ON_UNTOUCHED] !== untouched)
     out.push(`${byList[ON_UNTOUCHED]} frames are tagged untouched-free but the nodes count ${untouched}.`);
@@ -145,7 +145,8 @@ export function checkInvariants(sgx: Sgx): string[] {
     // secs_child_cnt counts resident children, plus what failed EEXTENDs leaked (quirk Q2)
     const childCnt = encl.secsChildCnt - encl.leakedChildCnt;
     if (resident !== childCnt) out.push(`${name}: secs_child_cnt is ${encl.secsChildCnt} but ${resident} child pages are resident.`);
-    if (encl.secs.children !== childCnt)
+    // ... and the EPCM also counts children whose failed EWB left them valid in a freed frame (Q3)
+    if (encl.secs.children !== childCnt + encl.ewbLostChildren)
       out.push(`${name}: the EPCM holds ${encl.secs.children} valid children but secs_child_cnt is ${encl.secsChildCnt}.`);
     const secsFrame = ep.frame[encl.secsPage] as number;
     if (encl.size > 0 && secsFrame < 0) {

@@ -149,9 +149,13 @@ export class Epcm {
 
   /** the 16 EEXTENDs that measure one page */
   eextendPage(): number {
-    this.leaves.EEXTEND += SGX_EEXTEND_PER_PAGE;
-    this.cost += this.costs.eextend * SGX_EEXTEND_PER_PAGE;
-    return this.injected("EEXTEND") ? ENCLS_GP : 0;
+    // sgx_measure() stops at the first failing EEXTEND
+    for (let i = 0; i < SGX_EEXTEND_PER_PAGE; i++) {
+      this.leaves.EEXTEND++;
+      this.cost += this.costs.eextend;
+      if (this.injected("EEXTEND")) return ENCLS_GP;
+    }
+    return 0;
   }
 
   einit(secs: SecsState): number {

@@ -57,6 +57,8 @@ export class Encl {
   secsChildCnt = 0;
   /** increments of secs_child_cnt leaked by failed EEXTENDs (quirk Q2) */
   leakedChildCnt = 0;
+  /** children whose EWB failed: their frames were freed while the EPCM still holds them (quirk Q3) */
+  ewbLostChildren = 0;
   /** encl->secs: an EnclPages entry of type SECS */
   readonly secsPage: number;
   /** xarray of enclave pages keyed by page index within ELRANGE */
@@ -313,6 +315,9 @@ export function sgxEnclEwb(sgx: Sgx, encl: Encl, ep: number, frame: number, isSe
     // quirk Q3: the slot is released and desc gets no offset; the page is lost
     vaPages.freeSlot(va, vaOffset);
     pages.flags[ep] = (pages.flags[ep] as number) | EP_LOST;
+    // the caller frees the frame without EREMOVE: it goes back to the free list still valid
+    sgx.ewbLostFrames.add(frame);
+    if (!isSecs) encl.ewbLostChildren++;
   } else {
     pages.desc[ep] = (pages.desc[ep] as number) | vaOffset;
     pages.vaPage[ep] = va;

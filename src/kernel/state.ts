@@ -228,6 +228,8 @@ export class Sgx {
   trace: SgxTracepoints | null = null;
   /** frames poisoned while dirty: put on the poison list without ever being counted free */
   poisonedUncounted = 0;
+  /** frames freed after a failed EWB without EREMOVE, so still valid in the EPCM (quirk Q3) */
+  readonly ewbLostFrames = new Set<number>();
 
   constructor(
     readonly machine: MachineConfig,
