@@ -68,6 +68,8 @@ const EPC_LABELS: [keyof SimSummary["epc"], string][] = [
   ["backingPages", "backing-store pages"],
 ];
 
+const counter = (r: RunRecording, k: string): number => (r.summary.counters as unknown as Record<string, number>)[k] ?? 0;
+
 /** a table with one column per variant; rows whose values differ between variants are marked */
 function variantColumns(runs: readonly RunRecording[], rows: [string, (r: RunRecording) => string][]): string {
   const head = `<tr><th></th>${runs.map((r) => `<th>${escapeHtml(r.label)}</th>`).join("")}</tr>`;
@@ -179,6 +181,8 @@ tr.differs th, tr.differs td { background: #fffbe0; }
 pre.scenario { background: #fff; border: 1px solid #d8dbe0; border-radius: 6px; padding: 10px 12px; overflow-x: auto; font-size: 12.5px; }
 code { font-size: 12.5px; }
 nav a { margin-right: 12px; }
+div.row { display: flex; flex-wrap: wrap; gap: 0 28px; align-items: flex-start; }
+div.row h3 { margin-top: 8px; }
 `;
 
 export async function renderReportHtml(input: ReportInput): Promise<string> {
@@ -195,18 +199,18 @@ export async function renderReportHtml(input: ReportInput): Promise<string> {
     `<h2>Overview</h2>\n${overview(runs)}`,
     `<h2 id="charts">Charts</h2>\n${figures}`,
     `<h2 id="processes">Processes</h2>\n${perVariant(runs, processTable)}`,
-    `<h2 id="counters">Counters</h2>\n${variantColumns(runs, [
-      ...COUNTER_LABELS.filter(([k]) => runs.some((r) => k in r.summary.counters)).map(
-        ([k, label]): [string, (r: RunRecording) => string] => [label, (r) => num((r.summary.counters as unknown as Record<string, number>)[k] ?? 0)],
-      ),
-      ...Object.keys(runs[0]?.summary.counters ?? {})
+    `<h2 id="counters">Counters</h2>\n<div class="row">\n<div><h3>Paging, reclaim and failures</h3>\n${variantColumns(
+      runs,
+      COUNTER_LABELS.filter(([k]) => runs.some((r) => k in r.summary.counters)).map(([k, label]): [string, (r: RunRecording) => string] => [label, (r) => num(counter(r, k))]),
+    )}</div>\n<div><h3>ENCLS leaves and other counters</h3>\n${variantColumns(
+      runs,
+      [...new Set(runs.flatMap((r) => Object.keys(r.summary.counters)))]
         .filter((k) => !COUNTER_LABELS.some(([c]) => c === k))
-        .map((k): [string, (r: RunRecording) => string] => [k, (r) => num((r.summary.counters as unknown as Record<string, number>)[k] ?? 0)]),
-    ])}`,
-    `<h3>EPC at the end</h3>\n${variantColumns(
+        .map((k): [string, (r: RunRecording) => string] => [k, (r) => num(counter(r, k))]),
+    )}</div>\n<div><h3>EPC at the end</h3>\n${variantColumns(
       runs,
       EPC_LABELS.map(([k, label]): [string, (r: RunRecording) => string] => [label, (r) => num(r.summary.epc[k] as number)]),
-    )}`,
+    )}</div>\n</div>`,
     `<h2 id="cgroups">Cgroups at the end</h2>\n<p class="note">sgx_epc of the misc controller and the memory controller; sizes in MiB (hover for bytes and pages).</p>\n${perVariant(runs, cgroupTable)}`,
     `<h2 id="events">Kills, file operations and invariants</h2>\n${perVariant(runs, eventsTable)}`,
     `<h3>Driver warnings</h3>\n${perVariant(runs, warningsList)}`,

@@ -1,0 +1,544 @@
+// The report's charts: vega-lite specs built from recorded runs, compiled to vega and rendered to
+// SVG strings at build time (headless vega view, renderer "none"), so report.html needs no script.
+//
+// Every chart takes any number of variants (the runs `epcsim compare` overlays): the free-pages
+// chart draws one line per variant in one plot; the others facet by variant (one row each, shared
+// axes). Everything here is a pure function of the recordings: no clock, no randomness, and the SVG
+// ids vega numbers globally are renumbered per chart, so the same input gives the same bytes.
+import * as vega from "vega";
+import * as vegaLite from "vega-lite";
+import type { TopLevelSpec } from "vega-lite";
+import { SGX_NR_HIGH_PAGES, SGX_NR_LOW_PAGES } from "../kernel/sgx.js";
+import type { RunRecording } from "./outputs.js";
+import type { TimeSeriesRow } from "./recorder.js";
+
+/**
+ * Long runs are downsampled so that every chart stays small: at most this many points per series.
+ * Consecutive sampling intervals are merged into buckets of k = ceil(rows / MAX_POINTS) rows; a
+ * bucket shows the minimum of the free-page counter (dips under the watermarks stay visible), the
+ * maximum of each cgroup's misc.current (peaks that reach the limit stay visible), the last misc.max,
+ * and the rates over the whole bucket (sums of the counts divided by the bucket's duration, so the
+ * area under the rate still equals the counters). 1000 points is more than one per pixel of the
+ * 740-pixel plots. Then every series drops the inner points of its flat stretches (dropFlat), which
+ * changes nothing drawn: a limit that never changes is two points, not a thousand.
+ */
+export const MAX_POINTS = 1000;
+/** at most this many cgroups per variant on the usage chart (those of highest peak usage) */
+export const MAX_USAGE_CGROUPS = 12;
+/** at most this many processes per variant on the timeline; ones that ended badly are kept first */
+export const MAX_TIMELINE_PROCESSES = 60;
+/** at most this many failed-call marks per variant on the timeline (evenly thinned beyond) */
+export const MAX_FAILURE_MARKS = 400;
+
+const PAGE = 4096;
+const MIB = 1024 * 1024;
+const WIDTH = 740;
+
+export type ChartName = "usage" | "free" | "paging" | "timeline";
+
+export interface RenderedChart {
+  name: ChartName;
+  title: string;
+  /** what the chart shows and how the data was reduced, as plain text */
+  caption: string;
+  svg: string;
+}
+
+export interface TimeUnit {
+  name: string;
+  ns: number;
+}
+
+/** the unit the time axes use: µs for runs under 1 ms, s for runs over 10 s, else ms */
+export function timeUnitFor(maxNs: number): TimeUnit {
+  if (maxNs < 1_000_000) return { name: "µs", ns: 1_000 };
+  if (maxNs > 10_000_000_000) return { name: "s", ns: 1_000_000_000 };
+  return { name: "ms", ns: 1_000_000 };
+}
+
+interface CgroupBucket {
+  miscMax: number;
+  limit: number | null;
+  memoryMax: number;
+}
+
+/** a run of consecutive sampling intervals merged into one chart point */
+export interface Bucket {
+  startNs: number;
+  endNs: number;
+  freeMin: number;
+  counts: Record<string, number>;
+  cgroups: Map<string, CgroupBucket>;
+}
+
+/** merges consecutive rows into at most `maxPoints` buckets (see MAX_POINTS) */
+export function downsample(rows: readonly TimeSeriesRow[], maxPoints = MAX_POINTS): { buckets: Bucket[]; rowsPerBucket: number } {
+  const k = Math.max(1, Math.ceil(rows.length / maxPoints));
+  const buckets: Bucket[] = [];
+  let prevEnd = 0;
+  for (let i = 0; i < rows.length; i += k) {
+    const b: Bucket = { startNs: prevEnd, endNs: prevEnd, freeMin: Infinity, counts: {}, cgroups: new Map() };
+    for (const r of rows.slice(i, i + k)) {
+      b.endNs = r.timeNs;
+      b.freeMin = Math.min(b.freeMin, r.freePages);
+      for (const [c, n] of Object.entries(r.counts)) b.counts[c] = (b.counts[c] ?? 0) + n;
+      for (const [path, s] of Object.entries(r.cgroups)) {
+        const cur = b.cgroups.get(path);
+        if (cur === undefined) b.cgroups.set(path, { miscMax: s.misc, limit: s.max, memoryMax: s.memory });
+        else {
+          cur.miscMax = Math.max(cur.miscMax, s.misc);
+          cur.limit = s.max;
+          cur.memoryMax = Math.max(cur.memoryMax, s.memory);
+        }
+      }
+    }
+    prevEnd = b.endNs;
+    buckets.push(b);
+  }
+  return { buckets, rowsPerBucket: k };
+}
+
+/** keeps the first and last point of each run of equal values of `field` within each series (points in time order) */
+export function dropFlat<T extends Record<string, unknown>>(values: readonly T[], series: (v: T) => string, field: string): T[] {
+  const groups = new Map<string, number[]>();
+  values.forEach((v, i) => {
+    const k = series(v);
+    const g = groups.get(k);
+    if (g === undefined) groups.set(k, [i]);
+    else g.push(i);
+  });
+  const keep = new Set<number>();
+  for (const idx of groups.values()) {
+    idx.forEach((i, j) => {
+      const prev = j > 0 ? values[idx[j - 1] as number] : undefined;
+      const next = j + 1 < idx.length ? values[idx[j + 1] as number] : undefined;
+      const v = (values[i] as T)[field];
+      if (prev === undefined || next === undefined || prev[field] !== v || next[field] !== v) keep.add(i);
+    });
+  }
+  return values.filter((_, i) => keep.has(i));
+}
+
+/** 3 significant decimals at most, so that the data (and aria labels) stay short */
+const round3 = (x: number): number => Math.round(x * 1000) / 1000;
+
+function reductionNote(runs: readonly RunRecording[]): string {
+  const notes = runs.map((r) => {
+    const n = r.recorder.rows.length;
+    const { rowsPerBucket, buckets } = downsample(r.recorder.rows);
+    const interval = r.recorder.sampleIntervalNs;
+    const base = `${n} samples, one per ${formatNs(interval)}`;
+    const text = rowsPerBucket > 1 ? `${base}, shown as ${buckets.length} points of ${rowsPerBucket} samples each` : base;
+    return runs.length > 1 ? `${r.label}: ${text}` : text;
+  });
+  return `${notes.join("; ")}.`;
+}
+
+export function formatNs(ns: number): string {
+  if (ns >= 1_000_000_000) return `${round3(ns / 1_000_000_000)} s`;
+  if (ns >= 1_000_000) return `${round3(ns / 1_000_000)} ms`;
+  if (ns >= 1_000) return `${round3(ns / 1_000)} µs`;
+  return `${ns} ns`;
+}
+
+const BASE_CONFIG = {
+  font: "sans-serif",
+  view: { stroke: "#ccc" },
+  axis: { labelFontSize: 11, titleFontSize: 12, titleFontWeight: "normal", gridColor: "#e8e8e8" },
+  legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 320, orient: "right" },
+  title: { fontSize: 14, anchor: "start" },
+  header: { labelFontSize: 12, labelFontWeight: "bold", labelAngle: 0, labelAlign: "left", labelAnchor: "start", labelOrient: "top", title: null },
+} as const;
+
+/** wraps a layer spec so that several variants get one row each */
+function facetOrSingle(runs: readonly RunRecording[], values: object[], layer: object[], height: number | { step: number }, title: object): TopLevelSpec {
+  const inner = { width: WIDTH, height, layer };
+  if (runs.length <= 1) return { data: { values }, title, ...inner, config: BASE_CONFIG } as unknown as TopLevelSpec;
+  return {
+    data: { values },
+    title,
+    facet: { row: { field: "variant", type: "nominal", sort: runs.map((r) => r.label), header: { title: null } } },
+    spec: inner,
+    resolve: { scale: { x: "shared", y: "shared" } },
+    config: BASE_CONFIG,
+  } as unknown as TopLevelSpec;
+}
+
+interface Ctx {
+  runs: readonly RunRecording[];
+  unit: TimeUnit;
+  /** the x domain: [0, the longest run] in the time unit */
+  xMax: number;
+}
+
+function timeAxis(ctx: Ctx): object {
+  return {
+    field: "t",
+    type: "quantitative",
+    title: `simulated time (${ctx.unit.name})`,
+    scale: { domain: [0, ctx.xMax], nice: false, zero: true },
+  };
+}
+
+// (a) EPC usage per cgroup against its limit
+function usageSpec(ctx: Ctx): { spec: TopLevelSpec; caption: string } {
+  let values: Record<string, unknown>[] = [];
+  const notes: string[] = [];
+  const seriesOrder: string[] = [];
+  const addSeries = (s: string): void => {
+    if (!seriesOrder.includes(s)) seriesOrder.push(s);
+  };
+  const ALL = "all EPC in use (total − free)";
+  for (const run of ctx.runs) {
+    const variant = run.label;
+    const { buckets } = downsample(run.recorder.rows);
+    const total = run.summary.epc.totalPages;
+    // the whole EPC, whatever the kernel: in mainline the root's misc.current stays 0
+    addSeries(ALL);
+    for (const b of buckets) {
+      const t = round3(b.endNs / ctx.unit.ns);
+      values.push({ variant, series: ALL, line: "usage (misc.current)", t, mib: round3(((total - b.freeMin) * PAGE) / MIB) });
+    }
+    if (buckets.length > 0) {
+      for (const t of [0, ctx.xMax]) values.push({ variant, series: ALL, line: "limit (misc.max)", t, mib: round3((total * PAGE) / MIB) });
+    }
+    const peak = (path: string): number => buckets.reduce((m, b) => Math.max(m, b.cgroups.get(path)?.miscMax ?? 0), 0);
+    // the root only where it counts (kernels with the EPC cgroup); the others by their peak usage
+    const paths = run.recorder.cgroupPaths.filter((p) => p !== "/" || peak(p) > 0);
+    const shown = new Set(
+      paths
+        .map((p, i) => ({ p, i, peak: peak(p) }))
+        .sort((a, b) => b.peak - a.peak || a.i - b.i)
+        .slice(0, MAX_USAGE_CGROUPS)
+        .map((x) => x.p),
+    );
+    if (shown.size < paths.length) notes.push(`${ctx.runs.length > 1 ? `${variant}: ` : ""}the ${shown.size} cgroups of highest peak usage of ${paths.length} are drawn`);
+    for (const path of paths) {
+      if (!shown.has(path)) continue;
+      const name = path === "/" ? "/ (root)" : path;
+      addSeries(name);
+      for (const b of buckets) {
+        const s = b.cgroups.get(path);
+        const t = round3(b.endNs / ctx.unit.ns);
+        if (s === undefined) {
+          values.push({ variant, series: name, line: "usage (misc.current)", t, mib: null });
+          continue;
+        }
+        values.push({ variant, series: name, line: "usage (misc.current)", t, mib: round3(s.miscMax / MIB) });
+        values.push({ variant, series: name, line: "limit (misc.max)", t, mib: s.limit === null ? null : round3(s.limit / MIB) });
+      }
+    }
+  }
+  values = dropFlat(values, (v) => `${v.variant}\0${v.series}\0${v.line}`, "mib");
+  const spec = facetOrSingle(
+    ctx.runs,
+    values,
+    [
+      {
+        mark: { type: "line", strokeWidth: 1.8, interpolate: "step-after" },
+        encoding: {
+          x: timeAxis(ctx),
+          y: { field: "mib", type: "quantitative", title: "EPC (MiB)" },
+          color: { field: "series", type: "nominal", title: "cgroup", sort: seriesOrder, scale: { domain: seriesOrder, range: seriesOrder.map((_, i) => SERIES_COLOURS[i % SERIES_COLOURS.length]) } },
+          strokeDash: {
+            field: "line",
+            type: "nominal",
+            title: "line",
+            scale: { domain: ["usage (misc.current)", "limit (misc.max)"], range: [[1, 0], [6, 4]] },
+          },
+        },
+      },
+    ],
+    ctx.runs.length > 1 ? 200 : 260,
+    { text: "EPC usage per cgroup against its limit", subtitle: "misc.current of sgx_epc (solid) and misc.max (dashed); the whole EPC against its size" },
+  );
+  return {
+    spec,
+    caption: `EPC in use per cgroup (misc.current, at its highest within each point) and its misc.max limit; the top series is the whole EPC (total minus free pages) against the EPC size. ${notes.map((n) => `${n}. `).join("")}${reductionNote(ctx.runs)}`,
+  };
+}
+
+// (b) free pages against ksgxd's watermarks
+function freeSpec(ctx: Ctx): { spec: TopLevelSpec; caption: string } {
+  let values: Record<string, unknown>[] = [];
+  let maxTotal = 0;
+  for (const run of ctx.runs) {
+    maxTotal = Math.max(maxTotal, run.summary.epc.totalPages);
+    for (const b of downsample(run.recorder.rows).buckets) values.push({ kind: "free", variant: run.label, t: round3(b.endNs / ctx.unit.ns), free: b.freeMin });
+  }
+  values = dropFlat(values, (v) => String(v.variant), "free");
+  const marks = [
+    { kind: "wm", free: SGX_NR_LOW_PAGES, label: `SGX_NR_LOW_PAGES = ${SGX_NR_LOW_PAGES}: ksgxd wakes below` },
+    { kind: "wm", free: SGX_NR_HIGH_PAGES, label: `SGX_NR_HIGH_PAGES = ${SGX_NR_HIGH_PAGES}: ksgxd reclaims up to` },
+  ];
+  values.push(...marks);
+  // a symlog axis: the watermarks (32, 64) and the EPC size (thousands of pages) in one plot
+  const ticks = [0, 8, 32, 64];
+  for (let v = 128; v <= maxTotal; v *= 4) ticks.push(v);
+  const spec = {
+    data: { values },
+    width: WIDTH,
+    height: 280,
+    title: { text: "Free EPC pages against ksgxd's watermarks", subtitle: "sgx_nr_free_pages (lowest within each point), symmetric-log scale" },
+    layer: [
+      {
+        transform: [{ filter: "datum.kind === 'wm'" }],
+        mark: { type: "rule", strokeDash: [5, 4], color: "#d62728", strokeWidth: 1.2 },
+        encoding: { y: { field: "free", type: "quantitative" } },
+      },
+      {
+        transform: [{ filter: "datum.kind === 'wm'" }],
+        mark: { type: "text", align: "right", baseline: "bottom", dy: -2, color: "#d62728", fontSize: 10 },
+        encoding: { y: { field: "free", type: "quantitative" }, x: { value: WIDTH - 4 }, text: { field: "label" } },
+      },
+      {
+        transform: [{ filter: "datum.kind === 'free'" }],
+        mark: { type: "line", strokeWidth: 1.6, interpolate: "step-after" },
+        encoding: {
+          x: timeAxis(ctx),
+          y: {
+            field: "free",
+            type: "quantitative",
+            title: "free pages (4 KiB)",
+            scale: { type: "symlog", constant: 8, domain: [0, Math.max(64, maxTotal)], nice: false },
+            axis: { values: ticks, tickCount: ticks.length, format: "d", labelOverlap: "greedy" },
+          },
+          color: { field: "variant", type: "nominal", title: "variant", sort: ctx.runs.map((r) => r.label), legend: ctx.runs.length > 1 ? {} : null },
+        },
+      },
+    ],
+    config: BASE_CONFIG,
+  } as unknown as TopLevelSpec;
+  return {
+    spec,
+    caption: `The free-page counter ksgxd watches: below ${SGX_NR_LOW_PAGES} free pages an allocation wakes ksgxd, which reclaims until ${SGX_NR_HIGH_PAGES} are free. ${reductionNote(ctx.runs)}`,
+  };
+}
+
+/** buckets for rates: a last interval much shorter than the others (the run's end) joins the one before, so that a few pages in a few µs do not show as a spike */
+function rateBuckets(rows: readonly TimeSeriesRow[], sampleIntervalNs: number): Bucket[] {
+  const { buckets, rowsPerBucket } = downsample(rows);
+  const last = buckets[buckets.length - 1];
+  const prev = buckets[buckets.length - 2];
+  if (last !== undefined && prev !== undefined && last.endNs - last.startNs < (sampleIntervalNs * rowsPerBucket) / 2) {
+    prev.endNs = last.endNs;
+    for (const [c, n] of Object.entries(last.counts)) prev.counts[c] = (prev.counts[c] ?? 0) + n;
+    buckets.pop();
+  }
+  return buckets;
+}
+
+// (c) paging rate
+function pagingSpec(ctx: Ctx): { spec: TopLevelSpec; caption: string } {
+  let values: Record<string, unknown>[] = [];
+  const OPS = [
+    ["ewb", "EWB (written back)"],
+    ["eldu", "ELDU (loaded back)"],
+  ] as const;
+  for (const run of ctx.runs) {
+    for (const b of rateBuckets(run.recorder.rows, run.recorder.sampleIntervalNs)) {
+      const seconds = (b.endNs - b.startNs) / 1e9;
+      if (seconds <= 0) continue;
+      for (const [col, op] of OPS) {
+        values.push({ variant: run.label, op, t: round3(b.endNs / ctx.unit.ns), rate: Math.round((b.counts[col] ?? 0) / seconds) });
+      }
+    }
+  }
+  values = dropFlat(values, (v) => `${v.variant}\0${v.op}`, "rate");
+  const spec = facetOrSingle(
+    ctx.runs,
+    values,
+    [
+      {
+        mark: { type: "line", strokeWidth: 1.5, interpolate: "step-before" },
+        encoding: {
+          x: timeAxis(ctx),
+          y: { field: "rate", type: "quantitative", title: "pages per second", axis: { labelExpr: "datum.value === 0 ? '0' : format(datum.value, '~s')" } },
+          color: { field: "op", type: "nominal", title: "ENCLS leaf", scale: { domain: OPS.map(([, op]) => op), range: ["#e45756", "#4c78a8"] } },
+        },
+      },
+    ],
+    ctx.runs.length > 1 ? 160 : 220,
+    { text: "Paging rate", subtitle: "EWB and ELDU per sampling interval, converted to pages per second" },
+  );
+  return { spec, caption: `Pages written back to the backing store (EWB) and loaded back (ELDU), per second of simulated time. ${reductionNote(ctx.runs)}` };
+}
+
+/** the whole EPC in dark grey, then the cgroups in tableau10 order */
+const SERIES_COLOURS = ["#555555", "#4c78a8", "#f58518", "#54a24b", "#e45756", "#b279a2", "#72b7b2", "#eeca3b", "#9d755d", "#ff9da6", "#bab0ac"];
+
+const shortOp = (op: string): string => op.replace(/^SGX_IOC_(ENCLAVE_|VEPC_)?/, "");
+
+const FAILURE_COLOURS = ["#ff7f0e", "#1f77b4", "#2ca02c", "#e377c2", "#17becf", "#bcbd22", "#8c564b", "#7f7f7f", "#aec7e8", "#ffbb78"];
+
+/** how a process ended, in a few words: "exit 0", "exit 137, SIGKILL (memcg OOM kill)", "exit 1: ADD_PAGES → ENOMEM" */
+export function processOutcome(run: RunRecording, name: string): string {
+  const p = run.summary.processes.find((x) => x.name === name);
+  if (p === undefined) return "";
+  if (p.startNs === null) return "never started";
+  if (p.endNs === null || p.exitCode === null) return "still running at the end";
+  let s = `exit ${p.exitCode}`;
+  if (p.signal !== null) {
+    const causes: string[] = [];
+    if (run.summary.memcgOomKills.some((k) => k.victim === name)) causes.push("memcg OOM kill");
+    if (run.summary.oom.some((k) => k.victim === name)) causes.push("EPC OOM victim");
+    s += `, ${p.signal}${causes.length > 0 ? ` (${causes.join(", ")})` : ""}`;
+  }
+  if (p.error !== null) s += `: ${shortOp(p.error.op)} → ${p.error.errno}`;
+  return s;
+}
+
+const abnormal = (p: RunRecording["summary"]["processes"][number]): boolean => p.exitCode !== 0 || p.signal !== null || p.error !== null || p.failures.some((f) => !f.expected);
+
+// (d) the process timeline
+function timelineSpec(ctx: Ctx): { spec: TopLevelSpec; caption: string; height: number } {
+  const values: object[] = [];
+  const categories: { name: string; colour: string; shape: string }[] = [];
+  let failureColour = 0;
+  const category = (name: string, kind: "failure" | "epc-oom" | "memcg-oom" | "signal"): string => {
+    if (!categories.some((c) => c.name === name)) {
+      const colour =
+        kind === "epc-oom" ? "#8c1c13" : kind === "memcg-oom" ? "#d62728" : kind === "signal" ? "#6a3d9a" : (FAILURE_COLOURS[failureColour++ % FAILURE_COLOURS.length] as string);
+      const shape = kind === "failure" ? "triangle-down" : kind === "signal" ? "square" : "cross";
+      categories.push({ name, colour, shape });
+    }
+    return name;
+  };
+  const notes: string[] = [];
+  let maxRows = 0;
+  for (const run of ctx.runs) {
+    const variant = run.label;
+    const procs = run.summary.processes;
+    // keep the processes that ended badly first, then the others, shown in scenario order
+    const keep = new Set([...procs.filter(abnormal), ...procs.filter((p) => !abnormal(p))].slice(0, MAX_TIMELINE_PROCESSES).map((p) => p.name));
+    if (keep.size < procs.length) notes.push(`${ctx.runs.length > 1 ? `${variant}: ` : ""}${procs.length - keep.size} of ${procs.length} processes are not drawn (those that failed or were killed are drawn first)`);
+    maxRows = Math.max(maxRows, keep.size);
+    const end = run.summary.simulatedNs;
+    const t = (ns: number): number => round3(ns / ctx.unit.ns);
+    for (const p of procs) {
+      if (!keep.has(p.name) || p.startNs === null) continue;
+      values.push({
+        kind: "bar",
+        variant,
+        process: p.name,
+        t: t(p.startNs),
+        t2: t(p.endNs ?? end),
+        outcome: processOutcome(run, p.name),
+        bad: abnormal(p),
+        description: `${p.name} in ${p.cgroup}: ${formatNs(p.startNs)} to ${p.endNs === null ? "the end" : formatNs(p.endNs)}; ${processOutcome(run, p.name)}`,
+      });
+      if (p.signal !== null && p.endNs !== null) {
+        values.push({ kind: "event", variant, process: p.name, t: t(p.endNs), event: category(`ended by ${p.signal}`, "signal"), description: `${p.name}: ${processOutcome(run, p.name)} at ${formatNs(p.endNs)}` });
+      }
+    }
+    const failures = procs.filter((p) => keep.has(p.name)).flatMap((p) => p.failures.map((f) => ({ p: p.name, f })));
+    const stride = Math.max(1, Math.ceil(failures.length / MAX_FAILURE_MARKS));
+    if (stride > 1) notes.push(`${ctx.runs.length > 1 ? `${variant}: ` : ""}every ${stride}th of ${failures.length} failed calls is marked`);
+    failures.forEach(({ p, f }, i) => {
+      if (i % stride !== 0) return;
+      const name = category(`${shortOp(f.op)} → ${f.errno}${f.expected ? " (expected)" : ""}`, "failure");
+      values.push({ kind: "event", variant, process: p, t: t(f.atNs), event: name, description: `${p}: ${f.op} failed with ${f.errno} at ${formatNs(f.atNs)}${f.expected ? " (the scenario expected it)" : ""}` });
+    });
+    for (const k of run.summary.oom) {
+      if (!keep.has(k.victim)) continue;
+      values.push({ kind: "event", variant, process: k.victim, t: t(k.at), event: category("EPC OOM victim", "epc-oom"), description: `EPC OOM in ${k.cgroup} chose ${k.victim} at ${formatNs(k.at)}; trigger: ${k.trigger}` });
+    }
+    for (const k of run.summary.memcgOomKills) {
+      if (!keep.has(k.victim)) continue;
+      values.push({ kind: "event", variant, process: k.victim, t: t(k.atNs), event: category("memcg OOM kill", "memcg-oom"), description: `memcg OOM killer in ${k.cgroup} killed ${k.victim} at ${formatNs(k.atNs)}` });
+    }
+  }
+  const order = [...new Set(ctx.runs.flatMap((r) => r.summary.processes.map((p) => p.name)))];
+  const STEP = maxRows <= 15 ? 30 : 24;
+  const y = { field: "process", type: "nominal", title: "process", sort: order, scale: { paddingInner: 0.1 }, axis: { labelLimit: 200, labelOffset: 5 } };
+  const layer = [
+    {
+      transform: [{ filter: "datum.kind === 'bar'" }],
+      mark: { type: "bar", size: 10, cornerRadius: 2, yOffset: 5 },
+      encoding: {
+        x: timeAxis(ctx),
+        x2: { field: "t2" },
+        y,
+        color: { condition: { test: "datum.bad", value: "#f4a582" }, value: "#92c5de" },
+        description: { field: "description" },
+      },
+    },
+    {
+      transform: [{ filter: "datum.kind === 'bar'" }],
+      mark: { type: "text", align: "left", baseline: "middle", dx: 2, yOffset: -6, fontSize: 10, color: "#333" },
+      encoding: { x: { field: "t", type: "quantitative" }, y, text: { field: "outcome" } },
+    },
+    {
+      transform: [{ filter: "datum.kind === 'event'" }],
+      mark: { type: "point", filled: true, size: 70, opacity: 0.9, yOffset: 5 },
+      encoding: {
+        x: { field: "t", type: "quantitative" },
+        y,
+        ...(categories.length === 0
+          ? { color: { value: "#333" } }
+          : {
+              color: { field: "event", type: "nominal", title: "what happened", scale: { domain: categories.map((c) => c.name), range: categories.map((c) => c.colour) } },
+              shape: { field: "event", type: "nominal", title: "what happened", scale: { domain: categories.map((c) => c.name), range: categories.map((c) => c.shape) } },
+            }),
+        description: { field: "description" },
+      },
+    },
+  ];
+  const spec = facetOrSingle(ctx.runs, values, layer, { step: STEP }, {
+    text: "Process timeline",
+    subtitle: "one bar per process from start to exit (orange: failed or killed); marks for failed calls, kills and their causes",
+  });
+  const caption = `Each bar runs from the process's start to its exit, labelled with how it ended; marks show failed system calls (by call and errno), OOM kills and the signals that ended processes.${notes.length > 0 ? ` ${notes.join("; ")}.` : ""}`;
+  return { spec, caption, height: maxRows * STEP };
+}
+
+/** vega numbers clip paths and gradients globally; give each chart its own ids so that several SVGs on one page never collide and the same input always gives the same ids */
+function renumberIds(svg: string, prefix: string): string {
+  const map = new Map<string, string>();
+  return svg.replace(/\bid="([^"]+)"|url\(#([^)]+)\)|href="#([^"]+)"/g, (m, a: string | undefined, b: string | undefined, c: string | undefined) => {
+    const old = (a ?? b ?? c) as string;
+    let id = map.get(old);
+    if (id === undefined) {
+      id = `${prefix}-${map.size + 1}`;
+      map.set(old, id);
+    }
+    if (a !== undefined) return `id="${id}"`;
+    if (b !== undefined) return `url(#${id})`;
+    return m.replace(`#${c}`, `#${id}`);
+  });
+}
+
+/** static SVG has no tooltips; give every mark vega described (aria-label) a <title>, which browsers show on hover */
+function addTitles(svg: string): string {
+  return svg.replace(/<(path|rect|line)( [^>]*?aria-roledescription="(?:point|bar|rect|symbol)[^"]*"[^>]*?)\/>/g, (m, tag: string, attrs: string) => {
+    const label = /aria-label="([^"]*)"/.exec(attrs)?.[1];
+    return label === undefined ? m : `<${tag}${attrs}><title>${label}</title></${tag}>`;
+  });
+}
+
+export async function renderSpec(spec: TopLevelSpec, name: string): Promise<string> {
+  const vgSpec = vegaLite.compile(spec).spec;
+  const view = new vega.View(vega.parse(vgSpec), { renderer: "none" });
+  try {
+    const svg = await view.toSVG();
+    return addTitles(renumberIds(svg, `${name}-def`));
+  } finally {
+    view.finalize();
+  }
+}
+
+export async function renderCharts(runs: readonly RunRecording[]): Promise<RenderedChart[]> {
+  const maxNs = Math.max(1, ...runs.map((r) => Math.max(r.summary.simulatedNs, r.recorder.rows[r.recorder.rows.length - 1]?.timeNs ?? 0)));
+  const unit = timeUnitFor(maxNs);
+  const ctx: Ctx = { runs, unit, xMax: round3(maxNs / unit.ns) };
+  const out: RenderedChart[] = [];
+  const usage = usageSpec(ctx);
+  out.push({ name: "usage", title: "EPC usage per cgroup", caption: usage.caption, svg: await renderSpec(usage.spec, "usage") });
+  const free = freeSpec(ctx);
+  out.push({ name: "free", title: "Free EPC pages", caption: free.caption, svg: await renderSpec(free.spec, "free") });
+  const paging = pagingSpec(ctx);
+  out.push({ name: "paging", title: "Paging rate", caption: paging.caption, svg: await renderSpec(paging.spec, "paging") });
+  const timeline = timelineSpec(ctx);
+  out.push({ name: "timeline", title: "Process timeline", caption: timeline.caption, svg: await renderSpec(timeline.spec, "timeline") });
+  return out;
+}
