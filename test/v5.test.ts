@@ -1,10 +1,14 @@
-// The v5 EPC cgroup (spec kernel-epc-cgroup.md §3), as far as it is built: charging, the reclaim
-// engine and the async work. The OOM path (§3.11) comes with issue 4.
+// The v5 EPC cgroup (spec kernel-epc-cgroup.md §3): charging, the reclaim engine, the async work and
+// the OOM path (§3.11) with its victim policies.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Simulator } from "../src/engine/sim.js";
 import { access, build, machine, MiB, ms, PAGE, proc, run, scenario } from "../src/testing/builders.js";
 import type { Scenario } from "../src/scenario/types.js";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { parse, stringify } from "yaml";
+import { parseScenarioText } from "../src/scenario/load.js";
 
 function v5(s: Scenario, path: string, pages: number): Scenario {
   return { ...s, kernel: "v5", cgroups: [{ path, writes: [{ file: "misc.max", value: `sgx_epc ${pages * PAGE}` }] }] };
@@ -112,4 +116,21 @@ test("v5 OOM victims follow recording order, and one overrun can kill several en
     ["SIGBUS", "SIGBUS"],
   );
   assert.equal(r.cgroups["/G"]?.current, 0);
+});
+
+test("v5 OOM under every victim policy: a victim that has not exited yet makes the work wait instead of spinning", () => {
+  // the R6 conformance scenario: one overrun, two enclaves; list-order kills both (it consumes list
+  // entries), the scoring policies pick one and wait for it to exit
+  const file = fileURLToPath(new URL("../../test/conformance/R6-v5-oom-victim-order.yaml", import.meta.url));
+  const c = parse(readFileSync(file, "utf8")) as { scenario: Record<string, unknown> };
+  const victims: Record<string, string[]> = {};
+  for (const policy of ["list-order", "most-epc", "least-recently-active"]) {
+    const s = parseScenarioText(stringify({ ...c.scenario, kernel: "v5", policy: { oomVictim: policy } }), `R6 ${policy}`);
+    const r = new Simulator(s, { checkInvariants: true, maxEvents: 2_000_000 }).run();
+    assert.deepEqual(r.invariants.violations, [], policy);
+    assert.ok(r.events < 2_000_000, `${policy}: the run ends (${r.events} events)`);
+    assert.ok(r.processes.every((p) => p.exitCode !== null), `${policy}: every process exits`);
+    victims[policy] = r.oom.map((o) => o.victim);
+  }
+  assert.deepEqual(victims, { "list-order": ["A", "B"], "most-epc": ["A"], "least-recently-active": ["A"] });
 });

@@ -66,7 +66,7 @@ function candidates(sgx: Sgx, root: Cgroup): Map<Encl, number> {
   return counts;
 }
 
-/** a policy that scores candidates; an earlier victim still alive makes it wait */
+/** a policy that scores candidates; an earlier victim still alive makes it wait (pick none) */
 function scored(name: string, better: (a: Encl, ac: number, b: Encl, bc: number) => boolean): OomVictimPolicy {
   return {
     name,
@@ -74,8 +74,10 @@ function scored(name: string, better: (a: Encl, ac: number, b: Encl, bc: number)
       let best: Encl | null = null;
       let bestCount = 0;
       for (const [encl, count] of candidates(sgx, root)) {
-        // an earlier victim has not exited yet: wait for it
-        if ((encl.flags & SGX_ENCL_NO_MEMORY) !== 0) return true;
+        // an earlier victim has not exited yet: wait for it, as the memcg OOM killer does. Nothing
+        // more is done now (false), so the work item ends instead of spinning; the victim's exit
+        // uncharges, and the next refused charge queues the work again.
+        if ((encl.flags & SGX_ENCL_NO_MEMORY) !== 0) return false;
         if (best === null || better(encl, count, best, bestCount)) {
           best = encl;
           bestCount = count;
