@@ -222,3 +222,27 @@ test("run --out with --sample-interval samples at that interval; a bad interval 
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /sample-interval/);
 });
+
+test("an --out path that cannot be a directory exits 2 with one line before anything is simulated", () => {
+  const file = scenarioFile(SMALL);
+  const blocker = join(mkdtempSync(join(tmpdir(), "epcsim-blk-")), "plain-file");
+  writeFileSync(blocker, "x");
+  for (const args of [
+    ["run", file, "--out", join(blocker, "out")],
+    ["compare", file, "--kernel", "mainline,v17", "--out", join(blocker, "out")],
+    ["selftest", "--capacity", "32MiB", "--out", join(blocker, "out")],
+  ]) {
+    const r = epcsim(...args, "--quiet");
+    assert.equal(r.code, 2, args.join(" "));
+    assert.equal(r.stdout, "");
+    assert.match(r.stderr, /^epcsim: --out .*plain-file\/out: expected a directory epcsim can create and write to \(.*\)\.\n$/);
+  }
+});
+
+test("conformance: a case file that is not YAML is named with its line and column, exit 2", () => {
+  const dir = mkdtempSync(join(tmpdir(), "epcsim-conf-"));
+  writeFileSync(join(dir, "bad.yaml"), "behaviour: M1\nexpect: [\n");
+  const r = epcsim("conformance", "--dir", dir);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /^epcsim: .*bad\.yaml:\d+:\d+: the case is not valid YAML: [^\n]+\n$/);
+});

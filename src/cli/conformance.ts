@@ -3,7 +3,7 @@
 // run's JSON result. Cases live in test/conformance/*.yaml; this file loads and judges them.
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parse, stringify } from "yaml";
+import { LineCounter, parseDocument, stringify } from "yaml";
 import { z } from "zod";
 import { parseScenarioText } from "../scenario/load.js";
 import { Simulator } from "../engine/sim.js";
@@ -61,7 +61,14 @@ export function loadConformanceCases(dir: string): ConformanceCase[] {
   const files = names.filter((f) => f.endsWith(".yaml")).sort();
   return files.map((f) => {
     const file = join(dir, f);
-    const parsed = caseSchema.safeParse(parse(readFileSync(file, "utf8")));
+    const lines = new LineCounter();
+    const doc = parseDocument(readFileSync(file, "utf8"), { lineCounter: lines, prettyErrors: false });
+    const err = doc.errors[0];
+    if (err !== undefined) {
+      const pos = lines.linePos(err.pos[0]);
+      throw new Error(`${file}:${pos.line}:${pos.col}: the case is not valid YAML: ${err.message.split("\n")[0] ?? ""}`);
+    }
+    const parsed = caseSchema.safeParse(doc.toJS());
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       throw new Error(`${file}: ${issue?.path.join(".") ?? ""}: ${issue?.message ?? "invalid case"}.`);

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The `epcsim` command: a thin skin over the engine. It reads files, prints results and maps
 // failures to exit codes: 0 the simulation ran, 2 bad input (one line on stderr), 1 internal error.
-import { mkdirSync, readFileSync } from "node:fs";
+import { accessSync, constants, mkdirSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { Command, CommanderError, InvalidArgumentError } from "commander";
 import type { SimSummary } from "../engine/summary.js";
@@ -28,6 +28,26 @@ function parseSeed(value: string): number {
   return Number(value);
 }
 
+/** creates the --out directory before anything is simulated; a path that cannot be one is bad input */
+function prepareOutDir(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
+  } catch (e) {
+    throw new UsageError(`--out ${dir}: expected a directory epcsim can create and write to (${e instanceof Error ? e.message : String(e)}).`);
+  }
+}
+
+/** file-system failures while writing the outputs are reported in one line too */
+async function writing(dir: string, write: () => Promise<void> | void): Promise<void> {
+  try {
+    await write();
+  } catch (e) {
+    if (e instanceof Error && "code" in e) throw new UsageError(`--out ${dir}: could not write the results (${e.message}).`);
+    throw e;
+  }
+}
+
 function parseInterval(value: string): number {
   const ns = parseTime(value);
   if (typeof ns === "string" || ns < 1) throw new InvalidArgumentError("expected a positive time such as 1ms or 250us.");
@@ -52,6 +72,7 @@ interface RunOptions {
 
 async function runCommand(file: string, opts: RunOptions): Promise<void> {
   const scenario = loadScenarioFile(file, { ...(opts.seed === undefined ? {} : { seed: opts.seed }), ...(opts.set === undefined ? {} : { set: opts.set }) });
+  if (opts.out !== undefined) prepareOutDir(opts.out);
   const progress = createProgress(basename(file), scenario.untilNs, opts.quiet !== true);
   const watch = {
     checkInvariants: opts.checkInvariants ?? false,
@@ -63,7 +84,9 @@ async function runCommand(file: string, opts: RunOptions): Promise<void> {
     const r = simulateRecorded(scenario, watch);
     progress.stop();
     summary = r.summary;
-    await writeRunOutputs(opts.out, { label: basename(file), scenario, scenarioText: readFileSync(file, "utf8"), summary, recorder: r.recorder });
+    const out = opts.out;
+    const run = { label: basename(file), scenario, scenarioText: readFileSync(file, "utf8"), summary, recorder: r.recorder };
+    await writing(out, () => writeRunOutputs(out, run));
   } else {
     // nothing is recorded without --out: a plain run, watched at most by the progress bar
     summary = simulateWithProgress(scenario, watch);
@@ -96,6 +119,7 @@ async function compareCommand(files: string[], opts: CompareOptions): Promise<vo
   if (specs.length < 2) throw new UsageError("compare: expected at least two variants (several files, --kernel a,b or --set key=value1,value2).");
   // every variant is loaded (and so validated) before any is simulated
   const loaded = specs.map((v) => ({ v, scenario: loadScenarioFile(v.file, { ...(opts.seed === undefined ? {} : { seed: opts.seed }), set: v.set }) }));
+  if (opts.out !== undefined) prepareOutDir(opts.out);
   const runs: RunRecording[] = loaded.map(({ v, scenario }) => {
     const progress = createProgress(v.label, scenario.untilNs, opts.quiet !== true);
     const r = simulateRecorded(scenario, { ...(opts.sampleInterval === undefined ? {} : { sampleIntervalNs: opts.sampleInterval }), onProgress: (t, n) => progress.update(t, n) });
@@ -105,17 +129,19 @@ async function compareCommand(files: string[], opts: CompareOptions): Promise<vo
   const labels = runs.map((r) => r.label);
   const rows = compareRows(runs.map((r) => r.summary));
   const json = `${JSON.stringify({ variants: runs.map((r, i) => ({ label: r.label, file: specs[i]?.file, set: specs[i]?.set, summary: r.summary })), rows }, null, 2)}\n`;
-  if (opts.out !== undefined) {
-    mkdirSync(opts.out, { recursive: true });
-    const used = new Set<string>();
-    for (const [i, r] of runs.entries()) {
-      let dir = slug(r.label);
-      if (used.has(dir)) dir = `${dir}-${i + 1}`;
-      used.add(dir);
-      await writeRunOutputs(join(opts.out, dir), r);
-    }
-    writeFileAtomic(join(opts.out, "comparison.json"), json);
-    writeFileAtomic(join(opts.out, "report.html"), await renderReportHtml({ title: `epcsim compare: ${labels.join(" vs ")}`, variants: runs }));
+  const out = opts.out;
+  if (out !== undefined) {
+    await writing(out, async () => {
+      const used = new Set<string>();
+      for (const [i, r] of runs.entries()) {
+        let dir = slug(r.label);
+        if (used.has(dir)) dir = `${dir}-${i + 1}`;
+        used.add(dir);
+        await writeRunOutputs(join(out, dir), r);
+      }
+      writeFileAtomic(join(out, "comparison.json"), json);
+      writeFileAtomic(join(out, "report.html"), await renderReportHtml({ title: `epcsim compare: ${labels.join(" vs ")}`, variants: runs }));
+    });
   }
   process.stdout.write(opts.json === true ? json : formatComparison(labels, rows));
 }
@@ -157,11 +183,14 @@ async function selftestCommand(opts: SelftestCliOptions): Promise<number> {
     recordings.push({ label: `phase ${phase}`, scenario, scenarioText: yaml, ...r });
     return r.summary;
   };
+  const out = opts.out;
+  if (out !== undefined) prepareOutDir(out);
   const result = runSelftest({ kernel, script, capacityBytes: capacity, cpus, seed: opts.seed ?? 1, profile: opts.profile, simulatePhase });
-  if (opts.out !== undefined) {
-    mkdirSync(opts.out, { recursive: true });
-    for (const [i, r] of recordings.entries()) await writeRunOutputs(join(opts.out, `phase${i + 1}`), r);
-    writeFileAtomic(join(opts.out, "selftest.tap"), result.tap);
+  if (out !== undefined) {
+    await writing(out, async () => {
+      for (const [i, r] of recordings.entries()) await writeRunOutputs(join(out, `phase${i + 1}`), r);
+      writeFileAtomic(join(out, "selftest.tap"), result.tap);
+    });
   }
   if (opts.json === true) {
     const json = { exitCode: result.exitCode, skipped: result.skipped, phases: result.phases.map(({ summary: _s, ...rest }) => rest) };
