@@ -608,6 +608,7 @@ export class Simulator implements KernelEnv {
       p.exitCode = 1;
       p.exited = true;
       p.endNs = this.nowNs;
+      this.emit({ type: "process-exit", atNs: p.endNs, process: p.name, pid: p.pid, exitCode: 1, signal: null, op: "cgroup.procs", errno: "ENOENT" });
       return;
     }
     this.moveProcess(p, cg);
