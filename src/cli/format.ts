@@ -65,6 +65,12 @@ export function formatSummary(s: SimSummary): string {
   );
   for (const o of s.oom) lines.push(`EPC OOM (v5): took the EPC of ${o.victim} in ${o.cgroup} at ${formatNs(o.at)} (${o.trigger})`);
   for (const k of s.memcgOomKills) lines.push(`memcg OOM: killed ${k.victim} in ${k.cgroup} at ${formatNs(k.atNs)}`);
+  if (s.livelock !== null) {
+    const l = s.livelock;
+    lines.push(
+      `LIVELOCK: the run stopped at ${formatNs(l.atNs)}: thread ${l.thread} (cgroup ${l.cgroup}) faulted on page ${l.page} ${l.faultRetries} times in a row without it becoming present; the kernel would retry forever (options.livelockRetries)`,
+    );
+  }
   const inv = s.invariants;
   if (inv.checked > 0) {
     lines.push(`invariants: checked ${inv.checked} times, ${inv.violations.length} violations`);

@@ -109,6 +109,8 @@ export class UserThread implements Task {
   done = false;
   /** the thread is inside a kernel path that must complete before it can die */
   inKernel = false;
+  /** faults of the current access that returned without the page becoming present */
+  faultRetriesInARow = 0;
   program: ThreadProgram | null = null;
 
   constructor(

@@ -120,6 +120,18 @@ export interface FileOp {
   text?: string;
 }
 
+/** the run stopped because a thread was refaulting forever (options.livelockRetries) */
+export interface Livelock {
+  atNs: number;
+  process: string;
+  thread: string;
+  /** the enclave page (index in ELRANGE) or guest page it kept faulting on */
+  page: number;
+  /** the thread's cgroup */
+  cgroup: string;
+  faultRetries: number;
+}
+
 export interface InvariantViolation {
   atNs: number;
   message: string;
@@ -173,6 +185,9 @@ export class Simulator implements KernelEnv {
   readonly violations: InvariantViolation[] = [];
   private readonly check: boolean;
   private readonly maxEvents: number;
+  private readonly livelockRetries: number;
+  /** set when the run stopped at a livelock */
+  livelock: Livelock | null = null;
 
   constructor(
     readonly scenario: Scenario,
@@ -199,6 +214,7 @@ export class Simulator implements KernelEnv {
     this.obs = options.observer ?? null;
     if (this.obs !== null) this.installTracepoints(this.obs);
     this.maxEvents = options.maxEvents ?? Infinity;
+    this.livelockRetries = scenario.options.livelockRetries ?? 100_000;
     this.rng = Rng.fromSeed(scenario.seed);
     this.ksgxdTask = new KernelTask(1, "ksgxd", 0);
     this.currentRef = this.ksgxdTask;
@@ -557,6 +573,7 @@ export class Simulator implements KernelEnv {
         this.sgx.takeCost();
       }
       if (this.check) this.checkNow();
+      if (this.livelock !== null) break;
     }
     if (this.untilNs !== Infinity && queue.size > 0) this.nowNs = Math.max(this.nowNs, this.untilNs);
     if (this.check) this.checkNow();
@@ -575,6 +592,14 @@ export class Simulator implements KernelEnv {
       this.nextSampleNs += obs.sampleIntervalNs;
     }
     if ((this.events & (PROGRESS_EVERY - 1)) === 0) obs.progress?.(t, this.events);
+  }
+
+  /** counts a fault that left the page absent; stops the run when the thread is clearly livelocked */
+  private faultRetried(t: UserThread, page: number): void {
+    t.faultRetriesInARow++;
+    if (this.livelockRetries > 0 && t.faultRetriesInARow >= this.livelockRetries && this.livelock === null) {
+      this.livelock = { atNs: this.nowNs, process: t.proc.name, thread: t.name, page, cgroup: t.proc.cgroup?.path ?? "/", faultRetries: t.faultRetriesInARow };
+    }
   }
 
   checkNow(): void {
@@ -1002,9 +1027,12 @@ export class Simulator implements KernelEnv {
       const ep = encl.pageArray.get(index);
       if (slot >= 0 && ep >= 0 && ((sgx.enclPages.pte[ep] as number) & ptePresentBit(slot)) !== 0) {
         sgx.enclPages.pte[ep] = (sgx.enclPages.pte[ep] as number) | pteAccessedBit(slot);
+        t.faultRetriesInARow = 0;
         yield this.costs.memoryAccess;
         return true;
       }
+      if (t.faultRetriesInARow > 0) this.faultRetried(t, index);
+      if (this.livelock !== null) return false;
       const prot = this.vmProt(t.proc, index);
       if ((encl.flags & SGX_ENCL_NO_MEMORY) !== 0 && prot >= 0) {
         // v5: the OOM path drained the mm list and zapped the mappings; sgx_vma_fault() says SIGBUS
@@ -1039,6 +1067,7 @@ export class Simulator implements KernelEnv {
         this.killProcess(t.proc, "SIGBUS");
         return false;
       }
+      if (t.faultRetriesInARow === 0) t.faultRetriesInARow = 1;
     }
   }
 
@@ -1251,7 +1280,10 @@ export class Simulator implements KernelEnv {
           return false;
         }
         if (r !== VEPC_RETRY) break;
+        this.faultRetried(t, i);
+        if (this.livelock !== null) return false;
       }
+      t.faultRetriesInARow = 0;
     }
     return true;
   }

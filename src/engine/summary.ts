@@ -4,7 +4,7 @@ import { ENCLS_LEAVES, type EnclsLeaf } from "../kernel/sgx.js";
 import { ON_LRU, ON_NONE, ON_UNRECLAIMABLE, OWNER_ENCL_PAGE, OWNER_VA, OWNER_VEPC } from "../kernel/epc-page.js";
 import type { KernelCounters } from "../kernel/state.js";
 import type { SyscallError } from "./process.js";
-import type { FileOp, InvariantViolation, Simulator } from "./sim.js";
+import type { FileOp, InvariantViolation, Livelock, Simulator } from "./sim.js";
 import { CGROUP_FILES, cgroupRead } from "../cgroup/fs.js";
 import { U64_MAX } from "../cgroup/misc.js";
 import { memcg } from "../cgroup/memory.js";
@@ -106,6 +106,8 @@ export interface SimSummary {
   oom: { at: number; cgroup: string; victim: string; trigger: string }[];
   /** processes the memcg OOM killer killed, in order */
   memcgOomKills: { atNs: number; cgroup: string; victim: string }[];
+  /** null, or why the run stopped early: a thread refaulting forever (options.livelockRetries) */
+  livelock: Livelock | null;
   /** WARN()s the driver printed: how many, and the first 100 */
   warnings: { count: number; messages: string[] };
   invariants: { checked: number; violations: InvariantViolation[] };
@@ -187,6 +189,7 @@ export function buildSummary(sim: Simulator): SimSummary {
     fileOps: sim.fileOps,
     oom: sim.epcOomKills,
     memcgOomKills: sim.memcgKills,
+    livelock: sim.livelock,
     warnings: { count: sgx.warningCount, messages: sgx.warnings },
     invariants: { checked: sim.invariantChecks, violations: sim.violations },
   };

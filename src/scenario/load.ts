@@ -660,6 +660,7 @@ function lower(ld: Loader, overrides: LoadOverrides): Scenario {
       schedQuantumNs: top.options?.schedQuantum ?? 4_000_000,
       ...(top.options?.cgroupQueueAfterCharge !== undefined ? { cgroupQueueAfterCharge: top.options.cgroupQueueAfterCharge } : {}),
       ...(top.options?.miscEvents !== undefined ? { miscEvents: top.options.miscEvents } : {}),
+      ...(top.options?.livelockRetries !== undefined ? { livelockRetries: top.options.livelockRetries } : {}),
       ...(top.policy?.unreclaimableTracking !== undefined ? { unreclaimableTracking: top.policy.unreclaimableTracking } : {}),
       ...(top.policy?.oomVictim !== undefined ? { oomVictim: top.policy.oomVictim } : {}),
     },

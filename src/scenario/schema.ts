@@ -348,6 +348,12 @@ export const optionsSchema = z.strictObject({
     .optional()
     .describe("v17: also queue the async reclaim after a successful charge, as the unreachable v11+ code intended (spec 5.16)"),
   miscEvents: z.enum(["6.11", "pre-6.11"]).optional().describe("misc.events counting: 6.11+ (default for v17) or the older rules (default for v5)"),
+  livelockRetries: z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe("simulation guard: stop the run when one thread's fault has been retried (NOPAGE) this many times in a row, a livelock the kernel would spin in forever (default 100000; 0 never stops)"),
 }).describe("kernel options; every default is the mainline behaviour");
 
 /** files a `cgroups:` entry may write at time zero */

@@ -39,6 +39,12 @@ export interface KernelOptions {
   oomVictim?: "list-order" | "most-epc" | "least-recently-active";
   /** misc controller event counting: 6.11+ (default for v17) or the older rules (default for v5) */
   miscEvents?: "6.11" | "pre-6.11";
+  /**
+   * a guard of the simulation, not kernel behaviour: stop the run when one thread's fault has
+   * returned NOPAGE this many times in a row without the page ever becoming present (a livelock the
+   * kernel would spin in forever); 0 never stops. Default 100000.
+   */
+  livelockRetries?: number;
 }
 
 export type Perm = number; // bit0 R, bit1 W, bit2 X (SECINFO permission bits)
