@@ -516,12 +516,20 @@ function addTitles(svg: string): string {
   });
 }
 
+/**
+ * SVG inline in HTML needs no namespace declarations (the HTML parser supplies them); dropping them
+ * leaves the page without a single URL, so no check for network references has to special-case them
+ */
+function dropNamespaces(svg: string): string {
+  return svg.replace(/ xmlns(:xlink)?="http:\/\/www\.w3\.org\/[^"]*"/g, "");
+}
+
 export async function renderSpec(spec: TopLevelSpec, name: string): Promise<string> {
   const vgSpec = vegaLite.compile(spec).spec;
   const view = new vega.View(vega.parse(vgSpec), { renderer: "none" });
   try {
     const svg = await view.toSVG();
-    return addTitles(renumberIds(svg, `${name}-def`));
+    return addTitles(renumberIds(dropNamespaces(svg), `${name}-def`));
   } finally {
     view.finalize();
   }

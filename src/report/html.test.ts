@@ -64,6 +64,8 @@ function assertOffline(html: string): void {
   const refs = [...html.matchAll(/\b(?:src|href|xlink:href)\s*=\s*["']?\s*(?:https?:)?\/\//gi)].map((m) => m[0]);
   assert.deepEqual(refs, [], "no resource is fetched from the network");
   assert.doesNotMatch(html, /<script\b|<link\b|<img\b|@import|url\(\s*["']?(?:https?:)?\/\//i);
+  // not even a namespace URL: the page names no address at all
+  assert.doesNotMatch(html, /:\/\//);
 }
 
 test("report.html: every chart as inline SVG, the tables, the scenario, nothing from the network", async () => {
