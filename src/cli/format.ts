@@ -63,6 +63,44 @@ export function formatSummary(s: SimSummary): string {
   lines.push(
     `  in use: ${e.enclavePages} enclave, ${e.secsPages} SECS, ${e.vaPages} VA, ${e.vepcPages} vEPC; poisoned ${e.poisonedPages}, leaked ${e.leakedPages}; swapped out ${e.swappedOutPages}`,
   );
+  const cgroups = Object.entries(s.cgroups);
+  if (s.kernel !== "mainline" || cgroups.length > 1) {
+    lines.push("");
+    lines.push("cgroups at the end (sgx_epc bytes; memory bytes)");
+    const rows = [["  cgroup", "misc.current", "misc.peak", "misc.max", "misc.events", "memory.current", "memory.max", "oom_kill"]];
+    for (const [path, c] of cgroups) {
+      rows.push([
+        `  ${path}`,
+        String(c.current),
+        String(c.peak),
+        c.max === null ? "max" : String(c.max),
+        String(c.events),
+        String(c.memory.current),
+        c.memory.max === null ? "max" : String(c.memory.max),
+        String(c.memory.events.oomKill),
+      ]);
+    }
+    lines.push(table(rows));
+  }
+  if (s.fileOps.length > 0) {
+    lines.push("");
+    lines.push("cgroup file operations");
+    const shown = s.fileOps.slice(0, 50);
+    const oneLine = (t: string): string => JSON.stringify(t.length > 60 ? `${t.slice(0, 57)}...` : t);
+    lines.push(
+      table(
+        shown.map((o) => [
+          `  ${formatNs(o.atNs)}`,
+          o.op,
+          o.path,
+          o.value === undefined ? "" : oneLine(o.value),
+          o.result === "ok" ? "ok" : `FAILED ${o.result}`,
+          o.text === undefined ? "" : oneLine(o.text),
+        ]),
+      ),
+    );
+    if (s.fileOps.length > shown.length) lines.push(`  ... and ${s.fileOps.length - shown.length} more (see --json)`);
+  }
   for (const o of s.oom) lines.push(`EPC OOM (v5): took the EPC of ${o.victim} in ${o.cgroup} at ${formatNs(o.at)} (${o.trigger})`);
   for (const k of s.memcgOomKills) lines.push(`memcg OOM: killed ${k.victim} in ${k.cgroup} at ${formatNs(k.atNs)}`);
   if (s.livelock !== null) {
