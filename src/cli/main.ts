@@ -3,6 +3,7 @@
 // failures to exit codes: 0 the simulation ran, 2 bad input (one line on stderr), 1 internal error.
 import { accessSync, constants, mkdirSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { Command, CommanderError, InvalidArgumentError } from "commander";
 import type { SimSummary } from "../engine/summary.js";
 import type { Scenario } from "../scenario/types.js";
@@ -106,6 +107,9 @@ interface CompareOptions {
 }
 
 const GENERATIONS = ["mainline", "v17", "v5"];
+
+/** the conformance cases in this package, wherever epcsim is run from (dist/src/cli -> the package root) */
+const PACKAGED_CASES = fileURLToPath(new URL("../../../test/conformance/", import.meta.url));
 
 /** a directory name for a variant label */
 function slug(label: string): string {
@@ -250,12 +254,12 @@ export async function main(argv: string[]): Promise<number> {
   program
     .command("conformance")
     .description("run the conformance cases (one kernel behaviour each) and print behaviour, generation, expected, observed, pass/fail")
-    .option("--dir <dir>", "directory of case files", "test/conformance")
+    .option("--dir <dir>", "directory of case files (default: the cases that ship with epcsim, in its test/conformance)")
     .option("--json", "print the rows as JSON")
-    .action((opts: { dir: string; json?: boolean }) => {
+    .action((opts: { dir?: string; json?: boolean }) => {
       let cases;
       try {
-        cases = loadConformanceCases(opts.dir);
+        cases = loadConformanceCases(opts.dir ?? PACKAGED_CASES);
       } catch (e) {
         throw new UsageError(e instanceof Error ? e.message : String(e));
       }
