@@ -427,7 +427,7 @@ export class Simulator implements KernelEnv {
     }
     const r = actor.gen.next();
     if (r.done !== true) this.queue.push(this.nowNs + r.value, id);
-    else this.obs?.slice(this.trackOf(actor.task), "work item", actor.startNs, this.nowNs + this.sgx.takeCost());
+    else this.obs?.slice(this.trackOf(actor.task), "work item", actor.startNs, this.nowNs + this.sgx.cost);
   }
 
   forceSigbus(task: Task): void {
