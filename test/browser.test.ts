@@ -75,7 +75,7 @@ test("report.html in headless Chromium: no errors, no network, every chart drawn
     );
     assert.deepEqual(
       checks.map((c) => c.name),
-      ["usage", "free", "paging", "timeline"],
+      ["usage", "memory", "free", "paging", "timeline"],
     );
     for (const c of checks) {
       assert.equal(c.svgs, 1, `${c.name}: one svg`);

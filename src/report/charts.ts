@@ -34,7 +34,7 @@ const PAGE = 4096;
 const MIB = 1024 * 1024;
 const WIDTH = 740;
 
-export type ChartName = "usage" | "free" | "paging" | "timeline";
+export type ChartName = "usage" | "memory" | "free" | "paging" | "timeline";
 
 export interface RenderedChart {
   name: ChartName;
@@ -60,6 +60,7 @@ interface CgroupBucket {
   miscMax: number;
   limit: number | null;
   memoryMax: number;
+  memoryLimit: number | null;
 }
 
 /** a run of consecutive sampling intervals merged into one chart point */
@@ -84,11 +85,12 @@ export function downsample(rows: readonly TimeSeriesRow[], maxPoints = MAX_POINT
       for (const [c, n] of Object.entries(r.counts)) b.counts[c] = (b.counts[c] ?? 0) + n;
       for (const [path, s] of Object.entries(r.cgroups)) {
         const cur = b.cgroups.get(path);
-        if (cur === undefined) b.cgroups.set(path, { miscMax: s.misc, limit: s.max, memoryMax: s.memory });
+        if (cur === undefined) b.cgroups.set(path, { miscMax: s.misc, limit: s.max, memoryMax: s.memory, memoryLimit: s.memoryMax });
         else {
           cur.miscMax = Math.max(cur.miscMax, s.misc);
           cur.limit = s.max;
           cur.memoryMax = Math.max(cur.memoryMax, s.memory);
+          cur.memoryLimit = s.memoryMax;
         }
       }
     }
@@ -255,6 +257,71 @@ function usageSpec(ctx: Ctx): { spec: TopLevelSpec; caption: string } {
   return {
     spec,
     caption: `EPC in use per cgroup (misc.current, at its highest within each point) and its misc.max limit; the top series is the whole EPC (total minus free pages) against the EPC size. ${notes.map((n) => `${n}. `).join("")}${reductionNote(ctx.runs)}`,
+  };
+}
+
+/** cgroups (not the root) whose memory controller saw use or a limit: what the memory chart draws */
+function memoryCgroups(run: RunRecording): string[] {
+  const seen = new Set<string>();
+  for (const r of run.recorder.rows) {
+    for (const [path, s] of Object.entries(r.cgroups)) if (path !== "/" && (s.memory > 0 || s.memoryMax !== null)) seen.add(path);
+  }
+  return run.recorder.cgroupPaths.filter((p) => seen.has(p));
+}
+
+// (a') memory.current per cgroup against memory.max: the backing store of swapped-out EPC (and the
+// processes' own memory), which the memcg OOM killer acts on; drawn only when a cgroup uses memcg
+function memorySpec(ctx: Ctx): { spec: TopLevelSpec; caption: string } | null {
+  let values: Record<string, unknown>[] = [];
+  const seriesOrder: string[] = [];
+  const notes: string[] = [];
+  for (const run of ctx.runs) {
+    const variant = run.label;
+    const { buckets } = downsample(run.recorder.rows);
+    const paths = memoryCgroups(run);
+    const shown = paths.slice(0, MAX_USAGE_CGROUPS);
+    if (shown.length < paths.length) notes.push(`${ctx.runs.length > 1 ? `${variant}: ` : ""}the first ${shown.length} of ${paths.length} cgroups are drawn`);
+    for (const path of shown) {
+      if (!seriesOrder.includes(path)) seriesOrder.push(path);
+      for (const b of buckets) {
+        const s = b.cgroups.get(path);
+        const t = round3(b.endNs / ctx.unit.ns);
+        if (s === undefined) {
+          values.push({ variant, series: path, line: "usage (memory.current)", t, mib: null });
+          continue;
+        }
+        values.push({ variant, series: path, line: "usage (memory.current)", t, mib: round3(s.memoryMax / MIB) });
+        values.push({ variant, series: path, line: "limit (memory.max)", t, mib: s.memoryLimit === null ? null : round3(s.memoryLimit / MIB) });
+      }
+    }
+  }
+  if (seriesOrder.length === 0) return null;
+  values = dropFlat(values, (v) => `${v.variant}\0${v.series}\0${v.line}`, "mib");
+  const spec = facetOrSingle(
+    ctx.runs,
+    values,
+    [
+      {
+        mark: { type: "line", strokeWidth: 1.8, interpolate: "step-after" },
+        encoding: {
+          x: timeAxis(ctx),
+          y: { field: "mib", type: "quantitative", title: "memory (MiB)" },
+          color: { field: "series", type: "nominal", title: "cgroup", sort: seriesOrder, scale: { domain: seriesOrder, range: seriesOrder.map((_, i) => SERIES_COLOURS[(i + 1) % SERIES_COLOURS.length]) } },
+          strokeDash: {
+            field: "line",
+            type: "nominal",
+            title: "line",
+            scale: { domain: ["usage (memory.current)", "limit (memory.max)"], range: [[1, 0], [6, 4]] },
+          },
+        },
+      },
+    ],
+    ctx.runs.length > 1 ? 160 : 200,
+    { text: "Memory per cgroup against its limit", subtitle: "memory.current (solid): swapped-out EPC's backing store and the processes' own memory; memory.max (dashed)" },
+  );
+  return {
+    spec,
+    caption: `memory.current per cgroup (at its highest within each point) and its memory.max: the shmem backing store of swapped-out EPC (contents and PCMD) is charged here, and a cgroup that cannot stay under memory.max without swap gets the memcg OOM killer. ${notes.map((n) => `${n}. `).join("")}${reductionNote(ctx.runs)}`,
   };
 }
 
@@ -542,6 +609,8 @@ export async function renderCharts(runs: readonly RunRecording[]): Promise<Rende
   const out: RenderedChart[] = [];
   const usage = usageSpec(ctx);
   out.push({ name: "usage", title: "EPC usage per cgroup", caption: usage.caption, svg: await renderSpec(usage.spec, "usage") });
+  const memory = memorySpec(ctx);
+  if (memory !== null) out.push({ name: "memory", title: "Memory per cgroup", caption: memory.caption, svg: await renderSpec(memory.spec, "memory") });
   const free = freeSpec(ctx);
   out.push({ name: "free", title: "Free EPC pages", caption: free.caption, svg: await renderSpec(free.spec, "free") });
   const paging = pagingSpec(ctx);

@@ -52,7 +52,9 @@ function record(text: string, label: string, sampleIntervalNs = 250_000): RunRec
   return { label, scenario, scenarioText: text, summary, recorder };
 }
 
-const CHARTS = ["usage", "free", "paging", "timeline"];
+const CHARTS = ["usage", "memory", "free", "paging", "timeline"];
+/** the memory chart is drawn only when some cgroup uses the memory controller */
+const CHARTS_WITHOUT_MEMORY = CHARTS.filter((c) => c !== "memory");
 
 function charts(html: string): Map<string, string> {
   const out = new Map<string, string>();
@@ -108,13 +110,13 @@ test("report.html: a mainline run (root cgroup only), a run with no samples, and
   const main = record(MAINLINE, "mainline");
   assert.deepEqual(main.recorder.cgroupPaths, ["/"]);
   const html = await renderReportHtml({ title: "mainline", variants: [main] });
-  assert.deepEqual([...charts(html).keys()], CHARTS);
+  assert.deepEqual([...charts(html).keys()], CHARTS_WITHOUT_MEMORY);
   assert.ok(html.includes("<td>solo</td>"));
 
   const empty = record(MAINLINE, "empty");
   empty.recorder.rows.length = 0;
   const emptyHtml = await renderReportHtml({ title: "empty", variants: [empty] });
-  assert.deepEqual([...charts(emptyHtml).keys()], CHARTS);
+  assert.deepEqual([...charts(emptyHtml).keys()], CHARTS_WITHOUT_MEMORY);
   for (const body of charts(emptyHtml).values()) assert.match(body, /<svg/);
 
   const v17 = record(SCENARIO, "v17");
@@ -133,7 +135,7 @@ test("report.html: a mainline run (root cgroup only), a run with no samples, and
 test("downsampling keeps at most MAX_POINTS buckets, the counts' sums and the extremes", () => {
   const rows: TimeSeriesRow[] = [];
   for (let i = 1; i <= 4321; i++) {
-    rows.push({ timeNs: i * 1000, freePages: i === 2000 ? 3 : 100 + (i % 7), counts: { ewb: i % 5 }, cgroups: { "/": { misc: i === 3000 ? 99_999 : i, max: null, memory: 0 } } });
+    rows.push({ timeNs: i * 1000, freePages: i === 2000 ? 3 : 100 + (i % 7), counts: { ewb: i % 5 }, cgroups: { "/": { misc: i === 3000 ? 99_999 : i, max: null, memory: 0, memoryMax: null } } });
   }
   const { buckets, rowsPerBucket } = downsample(rows);
   assert.ok(buckets.length <= MAX_POINTS);

@@ -73,6 +73,8 @@ test("--out files: the time series sums to the counters, events.jsonl matches th
   assert.equal(last["misc.max:/t/a"], "12288");
   assert.equal(last["misc.max:/"], "");
   assert.ok(rows.some((r) => Number(r["memory.current:/t/b"]) > 0), "backing store charged to /t/b at some point");
+  assert.equal(last["memory.max:/t/b"], "786432");
+  assert.equal(last["memory.max:/t/a"], "");
 
   // events.jsonl
   const events = readFileSync(join(dir, "events.jsonl"), "utf8").trimEnd().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);

@@ -40,6 +40,8 @@ export interface CgroupSample {
   max: number | null;
   /** memory.current in bytes */
   memory: number;
+  /** memory.max in bytes, null for max (and for the root) */
+  memoryMax: number | null;
 }
 
 export interface TimeSeriesRow {
@@ -116,7 +118,13 @@ export class Recorder implements SimObserver {
     const tree = sim.sgx.cgroups;
     for (const cg of tree.subtree(tree.root)) {
       if (!this.cgroupPaths.includes(cg.path)) this.cgroupPaths.push(cg.path);
-      cgroups[cg.path] = { misc: cg.usage, max: cg.isRoot || cg.max === U64_MAX ? null : Number(cg.max), memory: memcg(cg).usage };
+      const m = memcg(cg);
+      cgroups[cg.path] = {
+        misc: cg.usage,
+        max: cg.isRoot || cg.max === U64_MAX ? null : Number(cg.max),
+        memory: m.usage,
+        memoryMax: cg.isRoot || m.maxPages === U64_MAX / 4096n ? null : Number(m.maxPages) * 4096,
+      };
     }
     this.rows.push({ timeNs: atNs, freePages: sim.sgx.nrFree, counts, cgroups });
   }

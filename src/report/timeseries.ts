@@ -3,13 +3,13 @@
 //   free_pages       sgx_nr_free_pages at that moment
 //   ewb ... work_runs, ksgxd_batches, work_batches, direct_batches
 //                    how many happened during the interval
-//   misc.current:<cgroup>, misc.max:<cgroup>, memory.current:<cgroup>
-//                    bytes at that moment, per cgroup; misc.max is empty for "max"; a cgroup that
+//   misc.current:<cgroup>, misc.max:<cgroup>, memory.current:<cgroup>, memory.max:<cgroup>
+//                    bytes at that moment, per cgroup; a max is empty for "max"; a cgroup that
 //                    does not exist at that moment has empty cells
 import { stringify } from "csv-stringify/sync";
 import { BATCH_COLUMNS, INTERVAL_COUNTERS, type Recorder } from "./recorder.js";
 
-export const CGROUP_COLUMNS = ["misc.current", "misc.max", "memory.current"] as const;
+export const CGROUP_COLUMNS = ["misc.current", "misc.max", "memory.current", "memory.max"] as const;
 
 export function timeSeriesColumns(rec: Recorder): string[] {
   const cols = ["time_ns", "free_pages", ...INTERVAL_COUNTERS.map(([c]) => c), ...BATCH_COLUMNS];
@@ -25,8 +25,8 @@ export function formatTimeSeriesCsv(rec: Recorder): string {
     for (const c of BATCH_COLUMNS) out.push(r.counts[c] ?? 0);
     for (const path of rec.cgroupPaths) {
       const s = r.cgroups[path];
-      if (s === undefined) out.push("", "", "");
-      else out.push(s.misc, s.max ?? "", s.memory);
+      if (s === undefined) out.push("", "", "", "");
+      else out.push(s.misc, s.max ?? "", s.memory, s.memoryMax ?? "");
     }
     return out;
   });
