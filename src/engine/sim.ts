@@ -160,7 +160,7 @@ export class Simulator implements KernelEnv {
 
   enclaveOomKilled(encl: Encl, cgroup: Cgroup, trigger: string): void {
     this.epcOomKills.push({ at: this.nowNs, cgroup: cgroup.path, victim: encl.ownerName, trigger });
-    this.obs?.event({ type: "oom-victim", atNs: this.nowNs, cgroup: cgroup.path, victim: encl.ownerName, trigger });
+    this.emit({ type: "oom-victim", atNs: this.nowNs, cgroup: cgroup.path, victim: encl.ownerName, trigger });
   }
 
   /** kills by the memcg OOM killer */
@@ -312,7 +312,7 @@ export class Simulator implements KernelEnv {
 
   private recordFileOp(op: FileOp): void {
     this.fileOps.push(op);
-    this.obs?.event({ type: "file-op", ...op });
+    this.emit({ type: "file-op", ...op });
   }
 
   /** the track of a task, for slices */
@@ -594,7 +594,7 @@ export class Simulator implements KernelEnv {
     if ((this.events & (PROGRESS_EVERY - 1)) === 0) obs.progress?.(t, this.events);
   }
 
-  /** counts a fault that left the page absent; stops the run when the thread is clearly livelocked */
+  /** counts a fault after which the access must retry; stops the run when the thread is clearly livelocked */
   private faultRetried(t: UserThread, page: number): void {
     t.faultRetriesInARow++;
     if (this.livelockRetries > 0 && t.faultRetriesInARow >= this.livelockRetries && this.livelock === null) {
@@ -1031,8 +1031,6 @@ export class Simulator implements KernelEnv {
         yield this.costs.memoryAccess;
         return true;
       }
-      if (t.faultRetriesInARow > 0) this.faultRetried(t, index);
-      if (this.livelock !== null) return false;
       const prot = this.vmProt(t.proc, index);
       if ((encl.flags & SGX_ENCL_NO_MEMORY) !== 0 && prot >= 0) {
         // v5: the OOM path drained the mm list and zapped the mappings; sgx_vma_fault() says SIGBUS
@@ -1067,7 +1065,9 @@ export class Simulator implements KernelEnv {
         this.killProcess(t.proc, "SIGBUS");
         return false;
       }
-      if (t.faultRetriesInARow === 0) t.faultRetriesInARow = 1;
+      // the access retries; a thread that never gets its page is livelocked
+      this.faultRetried(t, index);
+      if (this.livelock !== null) return false;
     }
   }
 

@@ -182,9 +182,76 @@ function timeAxis(ctx: Ctx): object {
   };
 }
 
+/** the two lines of a per-cgroup chart: usage (solid) and limit (dashed) */
+type LineNames = readonly [usage: string, limit: string];
+
+/** one cgroup's points: its usage and its limit at each bucket (null where the cgroup did not exist) */
+function pushCgroupSeries(
+  values: Record<string, unknown>[],
+  ctx: Ctx,
+  variant: string,
+  buckets: readonly Bucket[],
+  path: string,
+  series: string,
+  lines: LineNames,
+  usage: (c: CgroupBucket) => number,
+  limit: (c: CgroupBucket) => number | null,
+): void {
+  for (const b of buckets) {
+    const c = b.cgroups.get(path);
+    const t = round3(b.endNs / ctx.unit.ns);
+    if (c === undefined) {
+      values.push({ variant, series, line: lines[0], t, mib: null });
+      continue;
+    }
+    const l = limit(c);
+    values.push({ variant, series, line: lines[0], t, mib: round3(usage(c) / MIB) });
+    values.push({ variant, series, line: lines[1], t, mib: l === null ? null : round3(l / MIB) });
+  }
+}
+
+/** a step chart of usage (solid) against limit (dashed) per series, one row per variant */
+function usageLimitSpec(
+  ctx: Ctx,
+  values: Record<string, unknown>[],
+  seriesOrder: readonly string[],
+  lines: LineNames,
+  colourOffset: number,
+  yTitle: string,
+  height: number,
+  title: object,
+): TopLevelSpec {
+  return facetOrSingle(
+    ctx.runs,
+    dropFlat(values, (v) => `${v.variant}\0${v.series}\0${v.line}`, "mib"),
+    [
+      {
+        mark: { type: "line", strokeWidth: 1.8, interpolate: "step-after" },
+        encoding: {
+          x: timeAxis(ctx),
+          y: { field: "mib", type: "quantitative", title: yTitle },
+          color: {
+            field: "series",
+            type: "nominal",
+            title: "cgroup",
+            sort: seriesOrder,
+            scale: { domain: seriesOrder, range: seriesOrder.map((_, i) => SERIES_COLOURS[(i + colourOffset) % SERIES_COLOURS.length]) },
+          },
+          strokeDash: { field: "line", type: "nominal", title: "line", scale: { domain: lines, range: [[1, 0], [6, 4]] } },
+        },
+      },
+    ],
+    height,
+    title,
+  );
+}
+
+const MISC_LINES: LineNames = ["usage (misc.current)", "limit (misc.max)"];
+const MEMORY_LINES: LineNames = ["usage (memory.current)", "limit (memory.max)"];
+
 // (a) EPC usage per cgroup against its limit
 function usageSpec(ctx: Ctx): { spec: TopLevelSpec; caption: string } {
-  let values: Record<string, unknown>[] = [];
+  const values: Record<string, unknown>[] = [];
   const notes: string[] = [];
   const seriesOrder: string[] = [];
   const addSeries = (s: string): void => {
@@ -199,10 +266,10 @@ function usageSpec(ctx: Ctx): { spec: TopLevelSpec; caption: string } {
     addSeries(ALL);
     for (const b of buckets) {
       const t = round3(b.endNs / ctx.unit.ns);
-      values.push({ variant, series: ALL, line: "usage (misc.current)", t, mib: round3(((total - b.freeMin) * PAGE) / MIB) });
+      values.push({ variant, series: ALL, line: MISC_LINES[0], t, mib: round3(((total - b.freeMin) * PAGE) / MIB) });
     }
     if (buckets.length > 0) {
-      for (const t of [0, ctx.xMax]) values.push({ variant, series: ALL, line: "limit (misc.max)", t, mib: round3((total * PAGE) / MIB) });
+      for (const t of [0, ctx.xMax]) values.push({ variant, series: ALL, line: MISC_LINES[1], t, mib: round3((total * PAGE) / MIB) });
     }
     const peak = (path: string): number => buckets.reduce((m, b) => Math.max(m, b.cgroups.get(path)?.miscMax ?? 0), 0);
     // the root only where it counts (kernels with the EPC cgroup); the others by their peak usage
@@ -219,41 +286,13 @@ function usageSpec(ctx: Ctx): { spec: TopLevelSpec; caption: string } {
       if (!shown.has(path)) continue;
       const name = path === "/" ? "/ (root)" : path;
       addSeries(name);
-      for (const b of buckets) {
-        const s = b.cgroups.get(path);
-        const t = round3(b.endNs / ctx.unit.ns);
-        if (s === undefined) {
-          values.push({ variant, series: name, line: "usage (misc.current)", t, mib: null });
-          continue;
-        }
-        values.push({ variant, series: name, line: "usage (misc.current)", t, mib: round3(s.miscMax / MIB) });
-        values.push({ variant, series: name, line: "limit (misc.max)", t, mib: s.limit === null ? null : round3(s.limit / MIB) });
-      }
+      pushCgroupSeries(values, ctx, variant, buckets, path, name, MISC_LINES, (c) => c.miscMax, (c) => c.limit);
     }
   }
-  values = dropFlat(values, (v) => `${v.variant}\0${v.series}\0${v.line}`, "mib");
-  const spec = facetOrSingle(
-    ctx.runs,
-    values,
-    [
-      {
-        mark: { type: "line", strokeWidth: 1.8, interpolate: "step-after" },
-        encoding: {
-          x: timeAxis(ctx),
-          y: { field: "mib", type: "quantitative", title: "EPC (MiB)" },
-          color: { field: "series", type: "nominal", title: "cgroup", sort: seriesOrder, scale: { domain: seriesOrder, range: seriesOrder.map((_, i) => SERIES_COLOURS[i % SERIES_COLOURS.length]) } },
-          strokeDash: {
-            field: "line",
-            type: "nominal",
-            title: "line",
-            scale: { domain: ["usage (misc.current)", "limit (misc.max)"], range: [[1, 0], [6, 4]] },
-          },
-        },
-      },
-    ],
-    ctx.runs.length > 1 ? 200 : 260,
-    { text: "EPC usage per cgroup against its limit", subtitle: "misc.current of sgx_epc (solid) and misc.max (dashed); the whole EPC against its size" },
-  );
+  const spec = usageLimitSpec(ctx, values, seriesOrder, MISC_LINES, 0, "EPC (MiB)", ctx.runs.length > 1 ? 200 : 260, {
+    text: "EPC usage per cgroup against its limit",
+    subtitle: "misc.current of sgx_epc (solid) and misc.max (dashed); the whole EPC against its size",
+  });
   return {
     spec,
     caption: `EPC in use per cgroup (misc.current, at its highest within each point) and its misc.max limit; the top series is the whole EPC (total minus free pages) against the EPC size. ${notes.map((n) => `${n}. `).join("")}${reductionNote(ctx.runs)}`,
@@ -272,7 +311,7 @@ function memoryCgroups(run: RunRecording): string[] {
 // (a') memory.current per cgroup against memory.max: the backing store of swapped-out EPC (and the
 // processes' own memory), which the memcg OOM killer acts on; drawn only when a cgroup uses memcg
 function memorySpec(ctx: Ctx): { spec: TopLevelSpec; caption: string } | null {
-  let values: Record<string, unknown>[] = [];
+  const values: Record<string, unknown>[] = [];
   const seriesOrder: string[] = [];
   const notes: string[] = [];
   for (const run of ctx.runs) {
@@ -283,42 +322,14 @@ function memorySpec(ctx: Ctx): { spec: TopLevelSpec; caption: string } | null {
     if (shown.length < paths.length) notes.push(`${ctx.runs.length > 1 ? `${variant}: ` : ""}the first ${shown.length} of ${paths.length} cgroups are drawn`);
     for (const path of shown) {
       if (!seriesOrder.includes(path)) seriesOrder.push(path);
-      for (const b of buckets) {
-        const s = b.cgroups.get(path);
-        const t = round3(b.endNs / ctx.unit.ns);
-        if (s === undefined) {
-          values.push({ variant, series: path, line: "usage (memory.current)", t, mib: null });
-          continue;
-        }
-        values.push({ variant, series: path, line: "usage (memory.current)", t, mib: round3(s.memoryMax / MIB) });
-        values.push({ variant, series: path, line: "limit (memory.max)", t, mib: s.memoryLimit === null ? null : round3(s.memoryLimit / MIB) });
-      }
+      pushCgroupSeries(values, ctx, variant, buckets, path, path, MEMORY_LINES, (c) => c.memoryMax, (c) => c.memoryLimit);
     }
   }
   if (seriesOrder.length === 0) return null;
-  values = dropFlat(values, (v) => `${v.variant}\0${v.series}\0${v.line}`, "mib");
-  const spec = facetOrSingle(
-    ctx.runs,
-    values,
-    [
-      {
-        mark: { type: "line", strokeWidth: 1.8, interpolate: "step-after" },
-        encoding: {
-          x: timeAxis(ctx),
-          y: { field: "mib", type: "quantitative", title: "memory (MiB)" },
-          color: { field: "series", type: "nominal", title: "cgroup", sort: seriesOrder, scale: { domain: seriesOrder, range: seriesOrder.map((_, i) => SERIES_COLOURS[(i + 1) % SERIES_COLOURS.length]) } },
-          strokeDash: {
-            field: "line",
-            type: "nominal",
-            title: "line",
-            scale: { domain: ["usage (memory.current)", "limit (memory.max)"], range: [[1, 0], [6, 4]] },
-          },
-        },
-      },
-    ],
-    ctx.runs.length > 1 ? 160 : 200,
-    { text: "Memory per cgroup against its limit", subtitle: "memory.current (solid): swapped-out EPC's backing store and the processes' own memory; memory.max (dashed)" },
-  );
+  const spec = usageLimitSpec(ctx, values, seriesOrder, MEMORY_LINES, 1, "memory (MiB)", ctx.runs.length > 1 ? 160 : 200, {
+    text: "Memory per cgroup against its limit",
+    subtitle: "memory.current (solid): swapped-out EPC's backing store and the processes' own memory; memory.max (dashed)",
+  });
   return {
     spec,
     caption: `memory.current per cgroup (at its highest within each point) and its memory.max: the shmem backing store of swapped-out EPC (contents and PCMD) is charged here, and a cgroup that cannot stay under memory.max without swap gets the memcg OOM killer. ${notes.map((n) => `${n}. `).join("")}${reductionNote(ctx.runs)}`,
