@@ -93,6 +93,7 @@ const scenarioArb = fc.record({
   placement: fc.array(fc.nat(3), { minLength: 4, maxLength: 4 }),
   tracking: fc.constantFrom("secs+va" as const, "secs-only" as const),
   oomVictim: fc.constantFrom("list-order" as const, "most-epc" as const, "least-recently-active" as const),
+  kthreads: fc.constantFrom("scheduled" as const, "free" as const),
   moves: fc.array(fc.record({ at: fc.integer({ min: 0, max: 20_000 }), who: fc.nat(), to: fc.nat(3) }), { maxLength: 2 }),
 });
 
@@ -115,6 +116,7 @@ test("random scenarios keep every invariant and give every frame back", () => {
       sc.kernel = s.kernel;
       sc.options.unreclaimableTracking = s.tracking;
       sc.options.oomVictim = s.oomVictim;
+      sc.options.kthreads = s.kthreads;
       sc.cgroups = CGROUP_PATHS.slice(1).map((path, i) => ({
         path,
         writes: (s.limits[i] ?? 0) > 0 ? [{ file: "misc.max", value: `sgx_epc ${(s.limits[i] ?? 0) * PAGE}` }] : [],

@@ -7,6 +7,7 @@ import { LineCounter, parseDocument, stringify } from "yaml";
 import { z } from "zod";
 import { parseScenarioText } from "../scenario/load.js";
 import { Simulator } from "../engine/sim.js";
+import type { SimObserver } from "../engine/observer.js";
 import type { Sgx } from "../kernel/state.js";
 
 const expectationSchema = z.strictObject({
@@ -91,6 +92,31 @@ export interface ConformanceTrace {
   cgroupReclaimVisits: Record<string, string[]>;
   /** EPCM page type of the first frames at the end of the run ("free" when not valid) */
   firstFrames: string[];
+  /** the most runs of one work item that were ever in progress at the same time (the kernel: 1) */
+  workRunsAtOnce: number;
+  /** reclaim batches that reported more young pages than they scanned (the kernel: 0) */
+  batchesYoungAboveScanned: number;
+}
+
+/** watches the slices and batches a case can make claims about; observing changes nothing */
+function conformanceObserver(trace: ConformanceTrace): SimObserver {
+  const runs = new Map<number, [number, number][]>();
+  return {
+    sampleIntervalNs: Infinity,
+    sample() {},
+    event(e) {
+      if (e.type === "reclaim-batch" && e.young > e.scanned) trace.batchesYoungAboveScanned++;
+    },
+    slice(track, name, startNs, endNs) {
+      if (name !== "work item") return;
+      const list = runs.get(track.tid) ?? [];
+      runs.set(track.tid, list);
+      list.push([startNs, endNs]);
+      // runs in progress at this run's start, itself included
+      const atOnce = list.filter(([s, e]) => s <= startNs && e > startNs).length;
+      trace.workRunsAtOnce = Math.max(trace.workRunsAtOnce, atOnce);
+    },
+  };
 }
 
 function frameTypes(sgx: Sgx, n: number): string[] {
@@ -101,8 +127,8 @@ function frameTypes(sgx: Sgx, n: number): string[] {
 
 export function runConformanceCase(c: ConformanceCase): ConformanceRow[] {
   const scenario = parseScenarioText(stringify({ kernel: c.generation, ...c.scenario }), c.file);
-  const sim = new Simulator(scenario, { checkInvariants: true });
-  const trace: ConformanceTrace = { globalReclaimVisits: [], cgroupReclaimVisits: {}, firstFrames: [] };
+  const trace: ConformanceTrace = { globalReclaimVisits: [], cgroupReclaimVisits: {}, firstFrames: [], workRunsAtOnce: 0, batchesYoungAboveScanned: 0 };
+  const sim = new Simulator(scenario, { checkInvariants: true, observer: conformanceObserver(trace) });
   sim.sgx.onReclaimVisit = (cg, walkRoot) => {
     const list = walkRoot === sim.sgx.cgroups.root ? trace.globalReclaimVisits : (trace.cgroupReclaimVisits[walkRoot.path] ??= []);
     if (list.length < TRACE_LIMIT) list.push(cg.path);

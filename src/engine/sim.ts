@@ -46,6 +46,7 @@ import { checkInvariants } from "./invariants.js";
 import { createSampler, type PageSampler } from "./patterns.js";
 import type { SparseInt32Array } from "./sparse-array.js";
 import { Barrier, BLOCK, EnclFile, Process, UserThread, type ThreadProgram } from "./process.js";
+import { KernelThread, KT_RUNNABLE, KT_RUNNING, KT_SLEEPING, KT_WAKING, WorkItem } from "./kthread.js";
 import { Rng } from "./random.js";
 import { buildSummary, type SimSummary } from "./summary.js";
 import type { SimEvent, SimObserver, Track } from "./observer.js";
@@ -62,27 +63,14 @@ export interface SimOptions {
 const PROGRESS_EVERY = 1 << 16;
 const KERNEL_PID = 0;
 
-/** kernel threads as `current` */
-class KernelTask implements Task {
-  insideSecs = null;
-  readonly mm = null;
-  readonly cgroup = null;
-  constructor(
-    readonly tid: number,
-    readonly name: string,
-    readonly cpu: number,
-  ) {}
-  signalPending(): boolean {
-    return false;
-  }
-}
-
 type Actor =
   | { kind: "thread"; thread: UserThread }
-  | { kind: "ksgxd" }
-  | { kind: "timer"; fire: () => void }
-  /** a work item on a kernel work queue (the EPC cgroup's async reclaim) */
-  | { kind: "work"; key: object; make: () => Generator<number, void>; gen: Generator<number, void> | null; task: KernelTask; startNs: number };
+  /** ksgxd or a kworker */
+  | { kind: "kthread"; thread: KernelThread }
+  | { kind: "timer"; fire: () => void };
+
+/** what a CPU runs and the run queue holds */
+type Runnable = UserThread | KernelThread;
 
 const BURST_DONE = 0;
 const BURST_YIELD = 1;
@@ -146,13 +134,18 @@ export class Simulator implements KernelEnv {
   readonly processes: Process[] = [];
   private readonly queue = new EventQueue();
   private readonly actors: Actor[] = [];
-  private readonly cpus: (UserThread | null)[];
-  private readonly runQueue: UserThread[] = [];
+  private readonly cpus: (Runnable | null)[];
+  /** threads waiting for a CPU: woken kernel threads first, then user threads in FIFO order */
+  private readonly runQueue: Runnable[] = [];
+  /** kernel threads take CPUs like user threads ("scheduled") or run beside them for free ("free") */
+  private readonly kthreadsOnCpus: boolean;
   private readonly quantum: number;
   private readonly untilNs: number;
   private currentRef: Task;
-  private readonly ksgxdTask: KernelTask;
-  private readonly kworkers = new Map<string, KernelTask>();
+  /** ksgxd; scripted events (timers) also run in its context */
+  private readonly ksgxdTask: KernelThread;
+  /** the work items queued so far, one per key (struct work_struct), each with its kworker */
+  private readonly workItems = new Map<object, WorkItem>();
   private readonly obs: SimObserver | null;
   private nextSampleNs = 0;
   /** v5 EPC OOM kills: the enclave whose memory was taken, its cgroup and what triggered the OOM */
@@ -168,11 +161,8 @@ export class Simulator implements KernelEnv {
   /** every scripted read, write, mkdir, rmdir and move, in order */
   readonly fileOps: FileOp[] = [];
   private readonly cgfs: CgroupFs;
-  private readonly pendingWork = new Set<object>();
-  private readonly cancelledWork = new Set<object>();
-  private ksgxdActor = -1;
-  private ksgxdGen: Generator<number, void> | null = null;
-  private ksgxdSleeping = true;
+  /** the next generator ksgxd runs when it wakes: its loop, or the boot-time sanitization first */
+  private ksgxdNext: Generator<number, void> | null = null;
   private readonly rng: Rng;
   private nextTid = 1;
   private nextMmId = 1;
@@ -207,7 +197,8 @@ export class Simulator implements KernelEnv {
         return 0;
       },
     };
-    this.cpus = new Array<UserThread | null>(scenario.machine.cpus).fill(null);
+    this.cpus = new Array<Runnable | null>(scenario.machine.cpus).fill(null);
+    this.kthreadsOnCpus = (scenario.options.kthreads ?? "scheduled") === "scheduled";
     this.quantum = scenario.options.schedQuantumNs;
     this.untilNs = scenario.untilNs ?? Infinity;
     this.check = options.checkInvariants ?? false;
@@ -216,15 +207,20 @@ export class Simulator implements KernelEnv {
     this.maxEvents = options.maxEvents ?? Infinity;
     this.livelockRetries = scenario.options.livelockRetries ?? 100_000;
     this.rng = Rng.fromSeed(scenario.seed);
-    this.ksgxdTask = new KernelTask(1, "ksgxd", 0);
+    this.ksgxdTask = this.addKthread(
+      new KernelThread(1, "ksgxd", () => {
+        const g = this.ksgxdNext;
+        this.ksgxdNext = null;
+        return g;
+      }, null),
+    );
     this.currentRef = this.ksgxdTask;
-    this.ksgxdActor = this.addActor({ kind: "ksgxd" });
     if (scenario.options.timedSanitize) {
       // ksgxd starts at boot (t=0) with the two sanitization passes, then enters its loop
       sgxDirtyAtBoot(this.sgx);
-      this.ksgxdSleeping = false;
-      this.ksgxdGen = this.ksgxdBoot();
-      this.queue.push(0, this.ksgxdActor);
+      this.ksgxdNext = this.ksgxdBoot();
+      this.ksgxdTask.state = KT_WAKING;
+      this.queue.push(0, this.ksgxdTask.actorId);
     } else {
       sgxSanitizeAtBoot(this.sgx);
     }
@@ -379,10 +375,12 @@ export class Simulator implements KernelEnv {
   }
 
   wakeKsgxd(): void {
-    if (!this.ksgxdSleeping) return;
-    this.ksgxdSleeping = false;
+    // wait_event_freezable() rechecks its condition before sleeping: a wake-up while ksgxd runs is lost
+    const k = this.ksgxdTask;
+    if (k.state !== KT_SLEEPING) return;
     this.sgx.counters.ksgxdWakeups++;
-    this.queue.push(this.nowNs + this.costs.ksgxdWake, this.ksgxdActor);
+    this.ksgxdNext = ksgxd(this.sgx);
+    this.wakeKthread(k);
   }
 
   interrupt(task: Task): void {
@@ -394,40 +392,32 @@ export class Simulator implements KernelEnv {
     }
   }
 
+  /** queue_work(): see WorkItem for the non-reentrance rules */
   queueWork(key: object, work: () => Generator<number, void>, label = "work"): boolean {
-    if (this.pendingWork.has(key)) return false;
-    this.pendingWork.add(key);
-    this.queue.push(this.nowNs + this.costs.ksgxdWake, this.addActor({ kind: "work", key, make: work, gen: null, task: this.kworker(label), startNs: 0 }));
+    let item = this.workItems.get(key);
+    if (item === undefined) {
+      item = new WorkItem(2 + this.workItems.size, label, work);
+      this.addKthread(item.worker);
+      this.workItems.set(key, item);
+    }
+    if (item.pending) return false;
+    item.pending = true;
+    item.make = work;
+    // a running item runs again when the current run returns; an idle one wakes its kworker
+    if (!item.running && item.worker.state === KT_SLEEPING) this.wakeKthread(item.worker);
     return true;
   }
 
-  /** one kworker per work item, so each item's runs form one track */
-  private kworker(label: string): KernelTask {
-    let k = this.kworkers.get(label);
-    if (k === undefined) {
-      k = new KernelTask(2 + this.kworkers.size, `kworker ${label}`, 0);
-      this.kworkers.set(label, k);
-    }
-    return k;
-  }
-
+  /** cancel_work_sync(): a pending run is dropped; a running one finishes (the caller would wait for it) */
   cancelWork(key: object): void {
-    // the queued actor finds its key no longer pending and does nothing
-    if (this.pendingWork.delete(key)) this.cancelledWork.add(key);
+    const item = this.workItems.get(key);
+    if (item !== undefined) item.pending = false;
   }
 
-  /** a kworker runs a work item: it stops being pending when it starts, so it can be queued again */
-  private runWork(actor: Extract<Actor, { kind: "work" }>, id: number): void {
-    this.currentRef = actor.task;
-    if (actor.gen === null) {
-      if (this.cancelledWork.delete(actor.key)) return;
-      this.pendingWork.delete(actor.key);
-      actor.gen = actor.make();
-      actor.startNs = this.nowNs;
-    }
-    const r = actor.gen.next();
-    if (r.done !== true) this.queue.push(this.nowNs + r.value, id);
-    else this.obs?.slice(this.trackOf(actor.task), "work item", actor.startNs, this.nowNs + this.sgx.cost);
+  /** cond_resched() in kernel code: the kernel thread's next yield is a point where it may be preempted */
+  condResched(): void {
+    const k = this.currentRef;
+    if (k instanceof KernelThread) k.atPreemptPoint = true;
   }
 
   forceSigbus(task: Task): void {
@@ -458,38 +448,62 @@ export class Simulator implements KernelEnv {
     this.schedule(t, this.nowNs);
   }
 
-  private acquireCpu(t: UserThread): boolean {
+  private acquireCpu(t: Runnable): boolean {
     const c = this.cpus.indexOf(null);
     if (c < 0) return false;
     this.giveCpu(t, c);
     return true;
   }
 
-  private giveCpu(t: UserThread, c: number): void {
+  private giveCpu(t: Runnable, c: number): void {
     this.cpus[c] = t;
-    t.cpu = c;
     t.sliceStart = this.nowNs;
-    t.proc.mm.running.add(t);
+    if (t instanceof UserThread) {
+      t.cpu = c;
+      t.proc.mm.running.add(t);
+    } else {
+      t.cpuHeld = c;
+      t.state = KT_RUNNING;
+    }
   }
 
-  private releaseCpu(t: UserThread): void {
-    if (t.cpu < 0) return;
-    // a descheduled thread is no longer executing inside its enclave
-    if (t.insideSecs !== null) {
-      this.leaveEnclave(t);
-      this.sgx.counters.aex++;
+  private releaseCpu(t: Runnable): void {
+    let c: number;
+    if (t instanceof UserThread) {
+      if (t.cpu < 0) return;
+      // a descheduled thread is no longer executing inside its enclave
+      if (t.insideSecs !== null) {
+        this.leaveEnclave(t);
+        this.sgx.counters.aex++;
+      }
+      c = t.cpu;
+      t.cpu = -1;
+      t.proc.mm.running.delete(t);
+    } else {
+      if (t.cpuHeld < 0) return;
+      c = t.cpuHeld;
+      t.cpuHeld = -1;
     }
-    const c = t.cpu;
     this.cpus[c] = null;
-    t.cpu = -1;
-    t.proc.mm.running.delete(t);
     const next = this.runQueue.shift();
     if (next !== undefined) {
       this.giveCpu(next, c);
       const d = next.pendingDelay;
       next.pendingDelay = 0;
-      this.schedule(next, this.nowNs + d);
+      if (next instanceof UserThread) this.schedule(next, this.nowNs + d);
+      else this.queue.push(this.nowNs + d, next.actorId);
     }
+  }
+
+  /** a thread that must wait for a CPU: a woken kernel thread goes ahead of the user threads */
+  private enqueue(t: Runnable, woken: boolean): void {
+    if (!woken) {
+      this.runQueue.push(t);
+      return;
+    }
+    let i = 0;
+    while (i < this.runQueue.length && this.runQueue[i] instanceof KernelThread) i++;
+    this.runQueue.splice(i, 0, t);
   }
 
   /** how far a running thread may advance inline before another event is due */
@@ -503,7 +517,7 @@ export class Simulator implements KernelEnv {
     t.scheduled = false;
     if (t.done) return;
     if (t.cpu < 0 && !this.acquireCpu(t)) {
-      this.runQueue.push(t);
+      this.enqueue(t, false);
       return;
     }
     if (t.penaltyNs > 0) {
@@ -529,7 +543,7 @@ export class Simulator implements KernelEnv {
     if (this.runQueue.length > 0 && this.nowNs - t.sliceStart >= this.quantum) {
       t.pendingDelay = d;
       this.releaseCpu(t);
-      this.runQueue.push(t);
+      this.enqueue(t, false);
       return;
     }
     this.schedule(t, this.nowNs + d);
@@ -540,16 +554,62 @@ export class Simulator implements KernelEnv {
     yield* ksgxd(this.sgx);
   }
 
-  private runKsgxd(): void {
-    this.currentRef = this.ksgxdTask;
-    if (this.ksgxdGen === null) this.ksgxdGen = ksgxd(this.sgx);
-    const r = this.ksgxdGen.next();
+  private addKthread(k: KernelThread): KernelThread {
+    k.actorId = this.addActor({ kind: "kthread", thread: k });
+    return k;
+  }
+
+  /** wake_up_process(): the thread becomes runnable after the wake-up latency */
+  private wakeKthread(k: KernelThread): void {
+    k.state = KT_WAKING;
+    this.queue.push(this.nowNs + this.costs.ksgxdWake, k.actorId);
+  }
+
+  /**
+   * One step of a kernel thread. Woken, it takes an idle CPU or waits at the head of the run queue
+   * (a sleeper is behind the CPU hogs in virtual runtime, but a wake-up does not preempt them: it
+   * waits for the end of a time slice, a block or an exit). On its CPU it runs its generator; at a
+   * cond_resched() after its slice, with others waiting, it goes to the back of the run queue.
+   */
+  private runKthread(k: KernelThread): void {
+    this.currentRef = k;
+    if (k.state === KT_WAKING) {
+      if (this.kthreadsOnCpus && !this.acquireCpu(k)) {
+        k.state = KT_RUNNABLE;
+        this.enqueue(k, true);
+        return;
+      }
+      k.state = KT_RUNNING;
+    }
+    if (k.gen === null) {
+      k.gen = k.nextGen();
+      if (k.gen === null) {
+        k.state = KT_SLEEPING;
+        this.releaseCpu(k);
+        return;
+      }
+      k.genStartNs = this.nowNs;
+    }
+    k.atPreemptPoint = false;
+    const r = k.gen.next();
+    let d: number;
     if (r.done === true) {
-      this.ksgxdGen = null;
-      this.ksgxdSleeping = true;
+      // what the code spent after its last yield is still this thread's time
+      d = this.sgx.takeCost();
+      if (k.sliceName !== null) this.obs?.slice(this.trackOf(k), k.sliceName, k.genStartNs, this.nowNs + d);
+      k.gen = null;
+      k.atPreemptPoint = true;
+    } else {
+      d = r.value;
+    }
+    if (this.kthreadsOnCpus && k.atPreemptPoint && this.runQueue.length > 0 && this.nowNs - k.sliceStart >= this.quantum) {
+      k.pendingDelay = d;
+      this.releaseCpu(k);
+      k.state = KT_RUNNABLE;
+      this.enqueue(k, false);
       return;
     }
-    this.queue.push(this.nowNs + r.value, this.ksgxdActor);
+    this.queue.push(this.nowNs + d, k.actorId);
   }
 
   /** runs the simulation to its end and returns the summary */
@@ -565,8 +625,7 @@ export class Simulator implements KernelEnv {
       this.events++;
       const actor = this.actors[id] as Actor;
       if (actor.kind === "thread") this.runThread(actor.thread);
-      else if (actor.kind === "ksgxd") this.runKsgxd();
-      else if (actor.kind === "work") this.runWork(actor, id);
+      else if (actor.kind === "kthread") this.runKthread(actor.thread);
       else {
         this.currentRef = this.ksgxdTask;
         actor.fire();

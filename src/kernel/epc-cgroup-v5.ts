@@ -96,6 +96,9 @@ export function* sgxEpcCgroupReclaimWork(sgx: Sgx, cg: Cgroup): Generator<number
       continue;
     }
     if ((yield* reclaimPages(sgx, cur - target, rc)) === 0 && reclaimFailed(sgx, rc) !== 0) break;
+    // no cond_resched() in this loop, but the batch's might_sleep() points (the backing store's
+    // shmem allocation and locks) are voluntary preemption points: one per iteration stands for them
+    sgx.env.condResched();
     yield sgx.takeCost();
   }
 }

@@ -91,6 +91,7 @@ function* sgxCgroupReclaimWork(sgx: Sgx, cg: Cgroup): Generator<number, void> {
   sgx.counters.cgroupWorkRuns++;
   while (sgxCgroupShouldReclaim(sgx, cg)) {
     yield* sgxCgroupReclaimPages(sgx, cg, SGX_NR_TO_SCAN);
+    sgx.env.condResched();
     yield sgx.takeCost();
   }
 }

@@ -19,6 +19,11 @@ import type { FrameList } from "./epc-page.js";
 import type { Cgroup } from "../cgroup/misc.js";
 import { sgxReclaimPagesGlobal } from "./epc-cgroup.js";
 
+/** what one batch did, counted by the batch itself (other batches run between its phases) */
+interface BatchStats {
+  young: number;
+}
+
 /** an isolated page: its frame, enclave page and enclave */
 interface Isolated {
   frame: number;
@@ -85,7 +90,7 @@ function isolateFrom(sgx: Sgx, lru: FrameList, max: number, chunk: Isolated[]): 
  * phases 2-4 on isolated pages: age (unless `ignoreAge`) and reserve backing, block, write back and
  * free; pages beyond `maxAccept`, young ones and ones without backing go back. Returns pages freed.
  */
-function* reclaimIsolated(sgx: Sgx, chunk: Isolated[], ignoreAge: boolean, maxAccept: number): Generator<number, number> {
+function* reclaimIsolated(sgx: Sgx, chunk: Isolated[], ignoreAge: boolean, maxAccept: number, stats: BatchStats): Generator<number, number> {
   const pages = sgx.pages;
   const encls = sgx.enclPages;
   // phase 2: age and reserve backing
@@ -93,6 +98,7 @@ function* reclaimIsolated(sgx: Sgx, chunk: Isolated[], ignoreAge: boolean, maxAc
   for (const it of chunk) {
     if (kept.length === maxAccept || (!ignoreAge && !sgxReclaimerAge(sgx, it.encl, it.ep))) {
       sgx.counters.pagesSkippedYoung++;
+      stats.young++;
       putBack(sgx, it);
       continue;
     }
@@ -128,17 +134,17 @@ function* reclaimIsolated(sgx: Sgx, chunk: Isolated[], ignoreAge: boolean, maxAc
 export function* sgxReclaimPages(sgx: Sgx, lru: FrameList, cgroup: Cgroup | null = null): Generator<number, number> {
   sgx.counters.reclaimBatches++;
   const startNs = sgx.env.now() + sgx.cost;
-  const young = sgx.counters.pagesSkippedYoung;
+  const stats: BatchStats = { young: 0 };
   sgx.addCost(sgx.costs.reclaimBatchOverhead);
   const chunk: Isolated[] = [];
   const scanned = isolateFrom(sgx, lru, SGX_NR_TO_SCAN, chunk);
   yield sgx.takeCost();
-  const written = yield* reclaimIsolated(sgx, chunk, false, Infinity);
-  traceBatch(sgx, startNs, cgroup, scanned, written, young);
+  const written = yield* reclaimIsolated(sgx, chunk, false, Infinity, stats);
+  traceBatch(sgx, startNs, cgroup, scanned, written, stats.young);
   return scanned;
 }
 
-function traceBatch(sgx: Sgx, startNs: number, cgroup: Cgroup | null, scanned: number, written: number, youngBefore: number): void {
+function traceBatch(sgx: Sgx, startNs: number, cgroup: Cgroup | null, scanned: number, written: number, young: number): void {
   if (sgx.trace === null) return;
   sgx.trace.reclaimBatch({
     startNs,
@@ -147,7 +153,7 @@ function traceBatch(sgx: Sgx, startNs: number, cgroup: Cgroup | null, scanned: n
     cgroup: cgroup?.path ?? null,
     scanned,
     written,
-    young: sgx.counters.pagesSkippedYoung - youngBefore,
+    young,
   });
 }
 
@@ -162,7 +168,7 @@ export const SGX_NR_TO_SCAN_MAX = 32;
 export function* sgxReclaimEpcPagesV5(sgx: Sgx, nrToScan: number, ignoreAge: boolean, cg: Cgroup | null): Generator<number, number> {
   sgx.counters.reclaimBatches++;
   const startNs = sgx.env.now() + sgx.cost;
-  const young = sgx.counters.pagesSkippedYoung;
+  const stats: BatchStats = { young: 0 };
   sgx.addCost(sgx.costs.reclaimBatchOverhead);
   const chunk: Isolated[] = [];
   let left = nrToScan;
@@ -172,8 +178,8 @@ export function* sgxReclaimEpcPagesV5(sgx: Sgx, nrToScan: number, ignoreAge: boo
     if (lru !== undefined) left -= isolateFrom(sgx, lru, left, chunk);
   }
   yield sgx.takeCost();
-  const written = yield* reclaimIsolated(sgx, chunk, ignoreAge, SGX_NR_TO_SCAN_MAX);
-  traceBatch(sgx, startNs, cg, chunk.length, written, young);
+  const written = yield* reclaimIsolated(sgx, chunk, ignoreAge, SGX_NR_TO_SCAN_MAX, stats);
+  traceBatch(sgx, startNs, cg, chunk.length, written, stats.young);
   return written;
 }
 
@@ -185,6 +191,7 @@ export function* ksgxd(sgx: Sgx): Generator<number, void> {
   while (sgxShouldReclaim(sgx, SGX_NR_HIGH_PAGES)) {
     sgx.counters.ksgxdBatches++;
     yield* sgxReclaimGlobal(sgx);
+    sgx.env.condResched();
     yield sgx.takeCost();
   }
 }

@@ -59,6 +59,8 @@ export interface KernelEnv {
   queueWork(key: object, work: () => Generator<number, void>, label?: string): boolean;
   /** cancel_work_sync(): a pending item is dropped, a running one is finished */
   cancelWork(key: object): void;
+  /** cond_resched(): the kernel thread's next yield is a point where the scheduler may preempt it */
+  condResched(): void;
 }
 
 /** struct sgx_numa_node, plus the not-yet-touched part of its initial free list */

@@ -23,6 +23,15 @@ import type { AccessPhase, CgroupConfig, KernelGeneration, MachineConfig, Phase,
 import { parseSize } from "./units.js";
 import { presetTestSgxOversubscribed } from "./presets.js";
 
+/**
+ * The default time slice: EEVDF's sysctl_sched_base_slice, 0.75 ms scaled by 1 + ilog2(CPUs) for
+ * up to 8 CPUs (SCHED_TUNABLESCALING_LOG in sched_update_scaling(), kernel/sched/fair.c). With
+ * RUN_TO_PARITY a woken task waits until the running one has used its slice, as epcsim models it.
+ */
+export function eevdfBaseSliceNs(cpus: number): number {
+  return 750_000 * (1 + Math.floor(Math.log2(Math.min(Math.max(cpus, 1), 8))));
+}
+
 const PAGE = 4096;
 
 export class ScenarioError extends Error {
@@ -657,7 +666,8 @@ function lower(ld: Loader, overrides: LoadOverrides): Scenario {
     options: {
       eaugRaceFix: top.options?.eaugRaceFix ?? false,
       timedSanitize: top.options?.timedSanitize ?? false,
-      schedQuantumNs: top.options?.schedQuantum ?? 4_000_000,
+      schedQuantumNs: top.options?.schedQuantum ?? eevdfBaseSliceNs(machine.cpus),
+      ...(top.options?.kthreads !== undefined ? { kthreads: top.options.kthreads } : {}),
       ...(top.options?.cgroupQueueAfterCharge !== undefined ? { cgroupQueueAfterCharge: top.options.cgroupQueueAfterCharge } : {}),
       ...(top.options?.miscEvents !== undefined ? { miscEvents: top.options.miscEvents } : {}),
       ...(top.options?.livelockRetries !== undefined ? { livelockRetries: top.options.livelockRetries } : {}),

@@ -25,7 +25,8 @@ test("defaults: mainline, seed 1, no end time, 128 MiB client machine, mainline 
     seed: 1,
     untilNs: null,
     machine: { sections: [{ size: 128 * MiB, node: 0 }], numaNodes: 1, cpus: 8, sgx2: true, profile: "client-128m", costs: {} },
-    options: { eaugRaceFix: false, timedSanitize: false, schedQuantumNs: 4_000_000 },
+    // 8 CPUs: EEVDF's base slice 0.75 ms x (1 + log2 8)
+    options: { eaugRaceFix: false, timedSanitize: false, schedQuantumNs: 3_000_000 },
     processes: [],
     events: [],
     cgroups: [],

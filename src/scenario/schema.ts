@@ -342,7 +342,11 @@ export const machineSchema = z.strictObject({
 export const optionsSchema = z.strictObject({
   eaugRaceFix: z.boolean().optional().describe("the proposed fix for the EAUG race (quirk Q11): the loser retries instead of SIGBUS"),
   timedSanitize: z.boolean().optional().describe("ksgxd sanitizes the EPC from t=0 instead of instantly before it"),
-  schedQuantum: time("scheduler time slice (default 4ms)").optional(),
+  schedQuantum: time("scheduler time slice (default EEVDF's base slice: 0.75 ms x (1 + log2 of the CPUs, at most 8)), e.g. 3 ms for 8 CPUs").optional(),
+  kthreads: z
+    .enum(["scheduled", "free"])
+    .optional()
+    .describe("ksgxd and the kworkers take CPUs like user threads (scheduled, the default) or run beside them without a CPU (free, the model before 0.2)"),
   cgroupQueueAfterCharge: z
     .boolean()
     .optional()

@@ -49,6 +49,7 @@ export class FakeEnv implements KernelEnv {
     return true;
   }
   cancelWork(): void {}
+  condResched(): void {}
   readonly ooms: Cgroup[] = [];
   readonly enclaveOoms: string[] = [];
   enclaveOomKilled(encl: { ownerName: string }): void {
