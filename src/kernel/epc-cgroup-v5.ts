@@ -15,9 +15,9 @@ import { oomVictimPolicies, type OomVictimPolicy } from "./oom-policy.js";
 import { SGX_ENCL_CREATED, SGX_ENCL_NO_MEMORY } from "./sgx.js";
 
 /** SGX_EPC_RECLAIM_IGNORE_AGE_THRESHOLD */
-const IGNORE_AGE_THRESHOLD = 5;
+export const IGNORE_AGE_THRESHOLD = 5;
 /** SGX_EPC_RECLAIM_OOM_THRESHOLD */
-const OOM_THRESHOLD = 5;
+export const OOM_THRESHOLD = 5;
 
 /** struct sgx_epc_reclaim_control */
 interface ReclaimControl {
