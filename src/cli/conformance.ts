@@ -91,6 +91,8 @@ export interface ConformanceTrace {
   cgroupReclaimVisits: Record<string, string[]>;
   /** EPCM page type of the first frames at the end of the run ("free" when not valid) */
   firstFrames: string[];
+  /** for each enclave not yet released at the end, by id: how many mms are on its mm_list */
+  enclaveMms: number[];
 }
 
 function frameTypes(sgx: Sgx, n: number): string[] {
@@ -102,13 +104,14 @@ function frameTypes(sgx: Sgx, n: number): string[] {
 export function runConformanceCase(c: ConformanceCase): ConformanceRow[] {
   const scenario = parseScenarioText(stringify({ kernel: c.generation, ...c.scenario }), c.file);
   const sim = new Simulator(scenario, { checkInvariants: true });
-  const trace: ConformanceTrace = { globalReclaimVisits: [], cgroupReclaimVisits: {}, firstFrames: [] };
+  const trace: ConformanceTrace = { globalReclaimVisits: [], cgroupReclaimVisits: {}, firstFrames: [], enclaveMms: [] };
   sim.sgx.onReclaimVisit = (cg, walkRoot) => {
     const list = walkRoot === sim.sgx.cgroups.root ? trace.globalReclaimVisits : (trace.cgroupReclaimVisits[walkRoot.path] ??= []);
     if (list.length < TRACE_LIMIT) list.push(cg.path);
   };
   const summary = sim.run();
   trace.firstFrames = frameTypes(sim.sgx, 8);
+  for (const e of sim.sgx.encls) if (e !== undefined && !e.released) trace.enclaveMms.push(e.mmList.length);
   const result = { ...summary, trace };
   const rows = c.expect.map((e) => {
     const observed = lookup(result, e.path);

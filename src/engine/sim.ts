@@ -95,6 +95,8 @@ interface AccessBurst {
   readonly sampler: PageSampler;
   readonly rng: Rng;
   readonly first: number;
+  /** the mm slot whose PTE plane the burst reads */
+  readonly slot: number;
   readonly present: number;
   readonly accessed: number;
   readonly step: number;
@@ -1025,8 +1027,9 @@ export class Simulator implements KernelEnv {
       if (t.proc.exiting) return false;
       if (t.insideSecs === null) yield this.enterEnclave(t, encl);
       const ep = encl.pageArray.get(index);
-      if (slot >= 0 && ep >= 0 && ((sgx.enclPages.pte[ep] as number) & ptePresentBit(slot)) !== 0) {
-        sgx.enclPages.pte[ep] = (sgx.enclPages.pte[ep] as number) | pteAccessedBit(slot);
+      const plane = slot >= 0 ? sgx.enclPages.ptePlane(slot) : null;
+      if (plane !== null && ep >= 0 && ((plane[ep] as number) & ptePresentBit(slot)) !== 0) {
+        plane[ep] = (plane[ep] as number) | pteAccessedBit(slot);
         t.faultRetriesInARow = 0;
         yield this.costs.memoryAccess;
         return true;
@@ -1136,6 +1139,7 @@ export class Simulator implements KernelEnv {
       sampler,
       rng,
       first,
+      slot,
       present: ptePresentBit(slot),
       accessed: pteAccessedBit(slot),
       step: this.costs.memoryAccess + phase.thinkNs,
@@ -1183,7 +1187,7 @@ export class Simulator implements KernelEnv {
       }
       const index = first + sampler.next(rng);
       const ep = pageArray.get(index);
-      const pte = this.sgx.enclPages.pte;
+      const pte = this.sgx.enclPages.ptePlane(b.slot);
       if (b.t.insideSecs === null || ep < 0 || ((pte[ep] as number) & present) === 0) {
         b.index = index;
         r = BURST_FAULT;

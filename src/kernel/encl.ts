@@ -10,10 +10,10 @@ import {
   sgxRecordUnreclaimable,
   sgxUnmarkPageReclaimable,
 } from "./alloc.js";
-import { EBUSY, EFAULT, EINVAL, ENOMEM } from "./errno.js";
+import { EBUSY, EFAULT, ENOMEM } from "./errno.js";
 import type { Cgroup } from "../cgroup/misc.js";
 import { memcgTryCharge, memcgUncharge } from "../cgroup/memory.js";
-import { EP_HOLDS_SLOT, EP_LOST, EP_PENDING } from "./encl-page.js";
+import { EP_HOLDS_SLOT, EP_LOST, EP_PENDING, PTE_SLOTS_PER_PLANE } from "./encl-page.js";
 import { OWNER_ENCL_PAGE, OWNER_VA } from "./epc-page.js";
 import { IntrusiveList } from "../engine/intrusive-list.js";
 import { SparseInt32Array } from "../engine/sparse-array.js";
@@ -32,9 +32,6 @@ import {
   SGX_VA_SLOT_COUNT,
 } from "./sgx.js";
 import type { Mm, Sgx, Task } from "./state.js";
-
-/** the most mms one enclave can be mapped into at once (PTE bits are kept per mm slot) */
-export const MAX_MMS_PER_ENCL = 8;
 
 /** struct sgx_encl_mm */
 export class EnclMm {
@@ -407,12 +404,14 @@ export function sgxEnclLoadPage(sgx: Sgx, encl: Encl, index: number): number {
 
 // ---- PTEs: aging and zapping -------------------------------------------------------------------
 
+/** the present bit of mm slot `slot` within its plane (EnclPages.ptePlane(slot)) */
 export function ptePresentBit(slot: number): number {
-  return 1 << (2 * slot);
+  return 1 << (2 * (slot % PTE_SLOTS_PER_PLANE));
 }
 
+/** the accessed bit of mm slot `slot` within its plane */
 export function pteAccessedBit(slot: number): number {
-  return 2 << (2 * slot);
+  return 2 << (2 * (slot % PTE_SLOTS_PER_PLANE));
 }
 
 /** mirrors sgx_reclaimer_age(): true when no mm reports the page young (aging stops at the first young mm, Q8) */
@@ -422,9 +421,10 @@ export function sgxReclaimerAge(sgx: Sgx, encl: Encl, ep: number): boolean {
     if (encl_mm.mm.exiting) continue;
     sgx.addCost(sgx.costs.ageScan);
     const a = pteAccessedBit(encl_mm.slot);
-    const pte = pages.pte[ep] as number;
+    const plane = pages.ptePlane(encl_mm.slot);
+    const pte = plane[ep] as number;
     if ((pte & a) !== 0) {
-      pages.pte[ep] = pte & ~a;
+      plane[ep] = pte & ~a;
       return false;
     }
   }
@@ -436,7 +436,7 @@ export function sgxZapEnclavePtes(sgx: Sgx, encl: Encl, ep: number): void {
   let live = 0;
   for (const encl_mm of encl.mmList) if (!encl_mm.mm.exiting) live++;
   sgx.addCost(sgx.costs.pteZap * live);
-  sgx.enclPages.pte[ep] = 0;
+  sgx.enclPages.clearPtes(ep);
 }
 
 /** mirrors sgx_encl_cpumask() + on_each_cpu_mask(..., wait=1): interrupt every CPU running one of the enclave's mms */
@@ -488,7 +488,8 @@ export function sgxVmaFault(sgx: Sgx, encl: Encl, slot: number, index: number, v
   if (ret < 0) return sigbus(sgx);
   // vmf_insert_pfn(), then the A-bit of the new PTE is cleared (quirk Q17)
   ep = encl.pageArray.get(index);
-  pages.pte[ep] = ((pages.pte[ep] as number) | ptePresentBit(slot)) & ~pteAccessedBit(slot);
+  const plane = pages.ptePlane(slot);
+  plane[ep] = ((plane[ep] as number) | ptePresentBit(slot)) & ~pteAccessedBit(slot);
   return VM_FAULT_NOPAGE;
 }
 
@@ -544,19 +545,20 @@ export function sgxEnclEaugPage(sgx: Sgx, encl: Encl, slot: number, index: numbe
   sgxMarkPageReclaimable(sgx, frame);
   // vmf_insert_pfn() installs a young PTE; unlike sgx_vma_fault(), the EAUG path does not clear
   // the A-bit (quirk Q17), so the page looks accessed to the reclaimer before the retried access
-  pages.pte[ep] = (pages.pte[ep] as number) | ptePresentBit(slot) | pteAccessedBit(slot);
+  const plane = pages.ptePlane(slot);
+  plane[ep] = (plane[ep] as number) | ptePresentBit(slot) | pteAccessedBit(slot);
   return VM_FAULT_NOPAGE;
 }
 
 // ---- mm list -----------------------------------------------------------------------------------
 
-/** mirrors sgx_encl_mm_add(): 0, or -EINVAL when the enclave is mapped into too many mms for our PTE bits */
+/** mirrors sgx_encl_mm_add(): 0 (the kernel puts no bound on the number of mms), or -ENOMEM (v5 NO_MEMORY) */
 export function sgxEnclMmAdd(encl: Encl, mm: Mm): number {
   if ((encl.flags & SGX_ENCL_NO_MEMORY) !== 0) return -ENOMEM;
   if (enclMmSlot(encl, mm) >= 0) return 0;
+  // the lowest free PTE slot
   let slot = 0;
   while (encl.mmList.some((m) => m.slot === slot)) slot++;
-  if (slot >= MAX_MMS_PER_ENCL) return -EINVAL;
   encl.refcount++;
   encl.mmList.unshift(new EnclMm(encl, mm, slot));
   encl.mmListVersion++;
@@ -571,9 +573,9 @@ export function sgxEnclMmRemove(sgx: Sgx, encl: Encl, mm: Mm): void {
   encl.mmList.splice(i, 1);
   encl.mmListVersion++;
   const keep = ~(ptePresentBit(slot) | pteAccessedBit(slot));
-  const pages = sgx.enclPages;
+  const plane = sgx.enclPages.ptePlane(slot);
   encl.pageArray.forEach(0, encl.secsIndex, (_idx, ep) => {
-    pages.pte[ep] = (pages.pte[ep] as number) & keep;
+    plane[ep] = (plane[ep] as number) & keep;
   });
   sgxEnclPut(sgx, encl);
 }

@@ -122,7 +122,7 @@ function sgxOomEncl(sgx: Sgx, encl: Encl, cg: Cgroup): boolean {
   let live = 0;
   for (const m of encl.mmList) if (!m.mm.exiting) live++;
   encl.pageArray.forEach(0, encl.secsIndex, (_i, ep) => {
-    pages.pte[ep] = 0;
+    pages.clearPtes(ep);
   });
   sgx.addCost(sgx.costs.pteZap * live * Math.max(1, encl.pageArray.count));
   // sgx_encl_mm_drain()
