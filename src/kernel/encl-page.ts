@@ -11,6 +11,8 @@ export const EP_TRIM_ACCEPTED = 2;
 export const EP_PENDING = 4;
 /** the page owns a VA slot: set by a successful EWB, cleared when ELDU frees the slot */
 export const EP_HOLDS_SLOT = 8;
+/** the page's PCMD entry holds data: written by a successful EWB, zeroed by the next ELDU */
+export const EP_PCMD_LIVE = 16;
 
 /** mm slots per PTE plane: two bits each in a Uint16Array */
 export const PTE_SLOTS_PER_PLANE = 8;

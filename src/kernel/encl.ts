@@ -13,7 +13,7 @@ import {
 import { EBUSY, EFAULT, ENOMEM } from "./errno.js";
 import type { Cgroup } from "../cgroup/misc.js";
 import { memcgTryCharge, memcgUncharge } from "../cgroup/memory.js";
-import { EP_HOLDS_SLOT, EP_LOST, EP_PENDING, PTE_SLOTS_PER_PLANE } from "./encl-page.js";
+import { EP_HOLDS_SLOT, EP_LOST, EP_PCMD_LIVE, EP_PENDING, PTE_SLOTS_PER_PLANE } from "./encl-page.js";
 import { OWNER_ENCL_PAGE, OWNER_VA } from "./epc-page.js";
 import { IntrusiveList } from "../engine/intrusive-list.js";
 import { SparseInt32Array } from "../engine/sparse-array.js";
@@ -261,10 +261,11 @@ function dropBacking(sgx: Sgx, encl: Encl): void {
   encl.backingPcmdCg.clear();
 }
 
-/** EWB wrote the PCMD entry of `index` */
-function pcmdWritten(encl: Encl, index: number): void {
+/** a successful EWB wrote the PCMD entry of `index` (page `ep`) */
+function pcmdWritten(sgx: Sgx, encl: Encl, ep: number, index: number): void {
   const p = pcmdPageOf(index);
   encl.backingPcmd.set(p, Math.max(encl.backingPcmd.get(p), 0) + 1);
+  sgx.enclPages.flags[ep] = (sgx.enclPages.flags[ep] as number) | EP_PCMD_LIVE;
 }
 
 /** mirrors reclaimer_writing_to_pcmd(): a sibling sharing the PCMD page is about to be written */
@@ -306,7 +307,9 @@ export function sgxEnclEwb(sgx: Sgx, encl: Encl, ep: number, frame: number, isSe
       ret = sgx.epcm.ewb(frame, encl.secs, isSecs);
     }
   }
-  pcmdWritten(encl, index);
+  // a failed EWB writes no PCMD entry (__sgx_encl_ewb() only dirties the page), so the PCMD page
+  // can become all zero, and be truncated, while this page's slot was never written
+  if (ret === 0) pcmdWritten(sgx, encl, ep, index);
   if (ret !== 0) {
     sgx.warn(`EWB failed with ${ret} for enclave ${encl.id}; the page is lost`);
     // quirk Q3: the slot is released and desc gets no offset; the page is lost
@@ -336,12 +339,16 @@ function __sgxEnclEldu(sgx: Sgx, encl: Encl, ep: number, frame: number, secsFram
     if (enclsFailed(ret)) sgx.warn(`ELDU failed with ${ret} for enclave ${encl.id}; the page is lost`);
     ret = -EFAULT;
   }
-  // whether or not ELDU succeeded: zero the PCMD entry and truncate the contents page (quirk Q4)
+  // whether or not ELDU succeeded: zero the PCMD entry and truncate the contents page (quirk Q4);
+  // the PCMD page goes when no entry in it holds data any more (memchr_inv() of the whole page)
   const p = pcmdPageOf(index);
-  const live = encl.backingPcmd.get(p) - 1;
-  encl.backingPcmd.set(p, Math.max(live, 0));
+  const flags = pages.flags[ep] as number;
+  let live = encl.backingPcmd.get(p);
+  if (live > 0 && (flags & EP_PCMD_LIVE) !== 0) encl.backingPcmd.set(p, --live);
+  pages.flags[ep] = flags & ~EP_PCMD_LIVE;
   truncateContents(sgx, encl, index);
-  if (live <= 0 && !reclaimerWritingToPcmd(sgx, encl, pcmdFirst)) truncatePcmd(sgx, encl, p);
+  // (a PCMD page that is not there reads as zeroes: shmem would create it and it is truncated at once)
+  if (live === 0 && !reclaimerWritingToPcmd(sgx, encl, pcmdFirst)) truncatePcmd(sgx, encl, p);
   if (ret !== 0) pages.flags[ep] = (pages.flags[ep] as number) | EP_LOST;
   return ret;
 }
