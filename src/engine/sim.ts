@@ -6,7 +6,7 @@ import { resolveCosts, type Costs } from "../hw/costs.js";
 import { archMemoryFailure, sgxDirtyAtBoot, sgxSanitizeAtBoot, sgxSanitizePages } from "../kernel/alloc.js";
 import { Encl, enclMmSlot, sgxEnclEaugPage, sgxEnclMmAdd, sgxEnclMmRemove, sgxEnclPut, sgxVmaFault, ptePresentBit, pteAccessedBit, VM_FAULT_SIGBUS } from "../kernel/encl.js";
 import { EP_TRIM_ACCEPTED } from "../kernel/encl-page.js";
-import { EACCES, EAGAIN, EINVAL, ENOENT, ESRCH, errnoName, SIGNALS } from "../kernel/errno.js";
+import { EACCES, EAGAIN, EINVAL, ENOENT, ESRCH, errnoName, KernelOops, SIGNALS } from "../kernel/errno.js";
 import {
   sgxIocEnclaveAddPages,
   sgxIocEnclaveCreate,
@@ -122,6 +122,17 @@ export interface FileOp {
   text?: string;
 }
 
+/** the run stopped at a kernel bug: the kernel would oops here */
+export interface KernelBug {
+  atNs: number;
+  /** the kernel function that faults */
+  function: string;
+  what: string;
+  /** whose system call or fault ran into it */
+  process: string;
+  thread: string;
+}
+
 /** the run stopped because a thread was refaulting forever (options.livelockRetries) */
 export interface Livelock {
   atNs: number;
@@ -190,6 +201,8 @@ export class Simulator implements KernelEnv {
   private readonly livelockRetries: number;
   /** set when the run stopped at a livelock */
   livelock: Livelock | null = null;
+  /** set when the run stopped at a kernel oops */
+  kernelBug: KernelBug | null = null;
 
   constructor(
     readonly scenario: Scenario,
@@ -517,7 +530,15 @@ export class Simulator implements KernelEnv {
     const program = t.program;
     if (program === null) return;
     this.currentRef = t;
-    const r = program.next();
+    let r: ReturnType<typeof program.next>;
+    try {
+      r = program.next();
+    } catch (e) {
+      // a kernel oops ends the run where it happens; anything else is our bug
+      if (!(e instanceof KernelOops)) throw e;
+      this.kernelBug = { atNs: this.nowNs, function: e.fn, what: e.what, process: t.proc.name, thread: t.name };
+      return;
+    }
     if (r.done === true) {
       this.threadFinished(t);
       return;
@@ -575,7 +596,7 @@ export class Simulator implements KernelEnv {
         this.sgx.takeCost();
       }
       if (this.check) this.checkNow();
-      if (this.livelock !== null) break;
+      if (this.livelock !== null || this.kernelBug !== null) break;
     }
     if (this.untilNs !== Infinity && queue.size > 0) this.nowNs = Math.max(this.nowNs, this.untilNs);
     if (this.check) this.checkNow();

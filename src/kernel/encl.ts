@@ -10,7 +10,7 @@ import {
   sgxRecordUnreclaimable,
   sgxUnmarkPageReclaimable,
 } from "./alloc.js";
-import { EBUSY, EFAULT, ENOMEM } from "./errno.js";
+import { EBUSY, EFAULT, ENOMEM, KernelOops } from "./errno.js";
 import type { Cgroup } from "../cgroup/misc.js";
 import { memcgTryCharge, memcgUncharge } from "../cgroup/memory.js";
 import { EP_HOLDS_SLOT, EP_LOST, EP_PCMD_LIVE, EP_PENDING, PTE_SLOTS_PER_PLANE } from "./encl-page.js";
@@ -356,6 +356,13 @@ function __sgxEnclEldu(sgx: Sgx, encl: Encl, ep: number, frame: number, secsFram
 /** mirrors sgx_encl_eldu(): allocate without reclaim, reload, release the VA slot */
 export function sgxEnclEldu(sgx: Sgx, encl: Encl, ep: number, secsFrame: number): number {
   const pages = sgx.enclPages;
+  // encl_page->va_page is set only by a successful EWB: a page whose first EWB failed (quirk Q3) has
+  // none, and __sgx_encl_eldu() dereferences it to compute the ELDU's VA slot. (The kernel gets
+  // there after allocating the frame and looking up the backing; the run stops either way.)
+  if ((pages.vaPage[ep] as number) < 0) {
+    const what = ep === encl.secsPage ? "the SECS" : `page ${pages.index[ep] as number}`;
+    throw new KernelOops("__sgx_encl_eldu", `NULL dereference of the page's VA page (encl_page->va_page) reloading ${what} of enclave ${encl.id}, whose first EWB failed`);
+  }
   const frame = sgxAllocEpcPageNoReclaim(sgx, OWNER_ENCL_PAGE, ep);
   if (frame < 0) return frame;
   const ret = __sgxEnclEldu(sgx, encl, ep, frame, secsFrame);
