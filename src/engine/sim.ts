@@ -362,25 +362,27 @@ export class Simulator implements KernelEnv {
    * mem_cgroup_out_of_memory(): pick the task with the highest badness in subtree(memcg) — its
    * resident memory; on a tie the later one in the walk — and SIGKILL it, unless a victim is still dying
    */
-  memcgOom(memcg: Cgroup): void {
+  memcgOom(memcg: Cgroup): boolean {
     const tree = this.sgx.cgroups;
     const inTree = new Set(tree.subtree(memcg));
     const candidates = [...this.processes, ...this.forks].filter((p) => p.started && !p.exited && p.cgroup !== null && inTree.has(p.cgroup));
     if (candidates.some((p) => p.oomVictim)) {
+      // oom_evaluate_task() aborts at a victim still exiting: "progress", the charge is retried
       memcgOomEvent(memcg, false);
-      return;
+      return true;
     }
     const order = tree.subtree(memcg);
     candidates.sort((a, b) => order.indexOf(a.cgroup as Cgroup) - order.indexOf(b.cgroup as Cgroup) || a.pid - b.pid);
     let victim: Process | null = null;
     for (const p of candidates) if (victim === null || (p.config.memoryBytes ?? 0) >= (victim.config.memoryBytes ?? 0)) victim = p;
     memcgOomEvent(memcg, victim !== null);
-    if (victim === null) return;
+    if (victim === null) return false;
     victim.oomVictim = true;
     this.sgx.counters.memcgOomKills++;
     this.memcgKills.push({ atNs: this.nowNs, cgroup: memcg.path, victim: victim.name });
     this.emit({ type: "memcg-oom-kill", atNs: this.nowNs, cgroup: memcg.path, victim: victim.name });
     this.killProcess(victim, "SIGKILL");
+    return true;
   }
 
   // ---- KernelEnv ---------------------------------------------------------------------------------

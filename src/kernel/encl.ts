@@ -197,12 +197,40 @@ function backingMemcg(sgx: Sgx, encl: Encl): Cgroup {
   return sgx.cgroups.root;
 }
 
-/** charges one new shmem page to `cg`; on failure the memcg OOM killer runs and the page is not created */
-function chargeBackingPage(sgx: Sgx, cg: Cgroup): boolean {
-  const over = memcgTryCharge(cg, PAGE_SIZE);
-  if (over === null) return true;
+/** MAX_RECLAIM_RETRIES (mm/internal.h) */
+export const MAX_RECLAIM_RETRIES = 16;
+
+/**
+ * mirrors try_charge_memcg() (mm/memcontrol.c) for one shmem backing page: the mapping's gfp
+ * (GFP_HIGHUSER_MOVABLE) may block and has none of __GFP_NORETRY, __GFP_RETRY_MAYFAIL, __GFP_NOFAIL.
+ * A failed charge raises `max`, reclaims (with no swap nothing here is reclaimable, so margin and
+ * nr_reclaimed stay 0), retries once after draining the per-CPU stocks and then MAX_RECLAIM_RETRIES
+ * times; then mem_cgroup_oom(): while it kills a victim or finds one still exiting, the count starts
+ * over and the charge is retried, so the page is created once the victim's memory is gone. It fails
+ * (-ENOMEM: the page is not created) when the OOM killer finds no one, or for a dying task that has
+ * already been past the OOM killer. Each attempt costs one backingAlloc; per-CPU stock batching
+ * (MEMCG_CHARGE_BATCH) is not modelled.
+ */
+function* chargeBackingPage(sgx: Sgx, cg: Cgroup): Generator<number, boolean> {
+  let nrRetries = MAX_RECLAIM_RETRIES;
+  let drained = false;
+  let passedOom = false;
+  for (;;) {
+    const over = memcgTryCharge(cg, PAGE_SIZE);
+    if (over === null) return true;
+    // try_to_free_mem_cgroup_pages() finds nothing; then drain_all_stock() once, then the retries
+    sgx.addCost(sgx.costs.backingAlloc);
+    if (!drained) drained = true;
+    else if (nrRetries-- === 0) {
+      // task_is_dying(): the task was killed itself, e.g. by this OOM killer
+      if (passedOom && sgx.env.current().signalPending()) break;
+      if (!sgx.env.memcgOom(over)) break;
+      passedOom = true;
+      nrRetries = MAX_RECLAIM_RETRIES;
+    }
+    yield sgx.takeCost();
+  }
   sgx.counters.memcgChargeFailures++;
-  sgx.env.memcgOom(over);
   return false;
 }
 
@@ -212,17 +240,17 @@ function unchargeBackingPage(sgx: Sgx, memcgId: number): void {
 }
 
 /** sgx_encl_alloc_backing(): get (and create) the contents page and the PCMD page: 0 or -ENOMEM */
-export function sgxEnclAllocBacking(sgx: Sgx, encl: Encl, index: number): number {
+export function* sgxEnclAllocBacking(sgx: Sgx, encl: Encl, index: number): Generator<number, number> {
   sgx.addCost(sgx.costs.backingAlloc);
   const cg = backingMemcg(sgx, encl);
   const newContents = encl.backingContents.get(index) < 0;
   if (newContents) {
-    if (!chargeBackingPage(sgx, cg)) return -ENOMEM;
+    if (!(yield* chargeBackingPage(sgx, cg))) return -ENOMEM;
     encl.backingContents.set(index, cg.id);
   }
   const p = pcmdPageOf(index);
   if (encl.backingPcmd.get(p) < 0) {
-    if (!chargeBackingPage(sgx, cg)) {
+    if (!(yield* chargeBackingPage(sgx, cg))) {
       // __sgx_encl_get_backing() drops the contents page when the PCMD page fails
       if (newContents) {
         unchargeBackingPage(sgx, cg.id);

@@ -1,7 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { pteAccessedBit, sgxVmaFault, VM_FAULT_NOPAGE } from "./encl.js";
-import { KernelOops } from "./errno.js";
+import { pteAccessedBit, sgxEnclAllocBacking, sgxVmaFault, VM_FAULT_NOPAGE } from "./encl.js";
+import { memcg, memoryMaxWrite } from "../cgroup/memory.js";
+import type { Cgroup } from "../cgroup/misc.js";
+import { ENOMEM, KernelOops } from "./errno.js";
 import { PROT_R } from "./sgx.js";
 import { ksgxd, sgxReclaimPages } from "./reclaim.js";
 import { Mm } from "./state.js";
@@ -73,4 +75,20 @@ test("a page whose first EWB failed has no VA page: its reload oopses in __sgx_e
   assert.throws(() => sgxVmaFault(sgx, encl, 0, idx0, PROT_R), (e: unknown) => e instanceof KernelOops && e.fn === "__sgx_encl_eldu");
   assert.equal(sgx.epcm.leaves.ELDU, 0, "the oops comes before ELDU");
   assert.equal(sgxVmaFault(sgx, encl, 0, sgx.enclPages.index[p1] as number, PROT_R), VM_FAULT_NOPAGE, "an evicted page reloads");
+});
+
+test("a backing charge over memory.max retries 17 times before the memcg OOM killer and fails when it finds no one", () => {
+  const { sgx, env } = kernel(256);
+  const encl = enclave(sgx, 1024 * 1024, 4);
+  const cg = sgx.cgroups.mkdir("/m") as Cgroup;
+  assert.equal(memoryMaxWrite(cg, "0"), 0);
+  const task = new FakeTask(1, new Mm(1));
+  task.cgroup = cg;
+  env.task = task;
+  const r = drive(sgxEnclAllocBacking(sgx, encl, 0));
+  assert.equal(r, -ENOMEM);
+  assert.equal(memcg(cg).max, 18, "the attempt, the retry after the drain, 16 retries: each raises max");
+  assert.deepEqual(env.ooms, [cg], "then one OOM call, which found no one");
+  assert.equal(sgx.counters.memcgChargeFailures, 1);
+  assert.equal(encl.backingPages(), 0, "no page was created");
 });
