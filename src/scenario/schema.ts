@@ -217,7 +217,7 @@ export const stepSchemas = {
   removePages: z
     .strictObject({ offset: offset("first page"), length: length("bytes to remove"), expect })
     .describe("SGX2: SGX_IOC_ENCLAVE_REMOVE_PAGES (EREMOVE of trimmed, accepted pages)"),
-  fork: z.strictObject({ hold: time("how long the child lives") }).describe("fork(): the child shares the enclave (one more mm on its mm_list, no limit) until it exits"),
+  fork: z.strictObject({ hold: time("how long the child lives") }).describe("fork(): the child shares the enclave (a second mm) until it exits"),
   idle: time("sleep outside the enclave"),
   close: z.union([z.null(), z.strictObject({})]).describe("close the enclave fd; {} or null"),
   vepc: z
