@@ -48,7 +48,11 @@ export class Encl {
   base = 0;
   size = 0;
   flags = 0;
-  /** SGX_ENCL_IOCTL, kept apart from `flags` for clarity */
+  /**
+   * SGX_ENCL_IOCTL, kept apart from `flags` for clarity. Never set: every ioctl on an enclave comes
+   * from its process's main thread, one at a time, so sgx_ioctl()'s -EBUSY cannot happen (see
+   * test/conformance/README.md, "Behaviours without a case")
+   */
   ioctlBusy = false;
   pageCnt = 0;
   secsChildCnt = 0;

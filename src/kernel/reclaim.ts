@@ -169,7 +169,9 @@ export function* sgxReclaimEpcPagesV5(sgx: Sgx, nrToScan: number, ignoreAge: boo
   for (const c of sgx.cgroups.subtree(cg ?? sgx.cgroups.root)) {
     if (left <= 0) break;
     const lru = sgx.lrus[c.id];
-    if (lru !== undefined) left -= isolateFrom(sgx, lru, left, chunk);
+    if (lru === undefined) continue;
+    if (!lru.isEmpty()) sgx.onReclaimVisit?.(c, cg ?? sgx.cgroups.root);
+    left -= isolateFrom(sgx, lru, left, chunk);
   }
   yield sgx.takeCost();
   const written = yield* reclaimIsolated(sgx, chunk, ignoreAge, SGX_NR_TO_SCAN_MAX);
