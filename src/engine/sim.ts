@@ -360,7 +360,8 @@ export class Simulator implements KernelEnv {
 
   /**
    * mem_cgroup_out_of_memory(): pick the task with the highest badness in subtree(memcg) — its
-   * resident memory; on a tie the later one in the walk — and SIGKILL it, unless a victim is still dying
+   * resident memory; on a tie the later one in the walk — and SIGKILL it, unless a victim is still dying.
+   * True (the charge is retried) when it killed one or found one still dying, false when there is no one
    */
   memcgOom(memcg: Cgroup): boolean {
     const tree = this.sgx.cgroups;
