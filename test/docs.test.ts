@@ -30,3 +30,11 @@ for (const name of readdirSync(docs).filter((f) => f.endsWith(".md"))) {
     });
   });
 }
+
+test("README: the v5 charge loop's thresholds are the code's (age ignored from the sixth fruitless round, ENOMEM at the sixth empty one)", async () => {
+  const { IGNORE_AGE_THRESHOLD, OOM_THRESHOLD } = await import("../src/kernel/epc-cgroup-v5.js");
+  const readme = readFileSync(join(root, "README.md"), "utf8").replace(/\s+/g, " ");
+  assert.ok(readme.includes(`(\`nr_fails > ${IGNORE_AGE_THRESHOLD}\`)`), "README names the ignore-age test");
+  assert.ok(readme.includes(`(\`++nr_empty > ${OOM_THRESHOLD}\`)`), "README names the empty-round test");
+  assert.ok(!/after five fruitless rounds/.test(readme), "the old off-by-one wording is gone");
+});

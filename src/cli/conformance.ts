@@ -92,6 +92,8 @@ export interface ConformanceTrace {
   cgroupReclaimVisits: Record<string, string[]>;
   /** EPCM page type of the first frames at the end of the run ("free" when not valid) */
   firstFrames: string[];
+  /** for each enclave not yet released at the end, by id: how many mms are on its mm_list */
+  enclaveMms: number[];
   /** the most runs of one work item that were ever in progress at the same time (the kernel: 1) */
   workRunsAtOnce: number;
   /** reclaim batches that reported more young pages than they scanned (the kernel: 0) */
@@ -127,7 +129,7 @@ function frameTypes(sgx: Sgx, n: number): string[] {
 
 export function runConformanceCase(c: ConformanceCase): ConformanceRow[] {
   const scenario = parseScenarioText(stringify({ kernel: c.generation, ...c.scenario }), c.file);
-  const trace: ConformanceTrace = { globalReclaimVisits: [], cgroupReclaimVisits: {}, firstFrames: [], workRunsAtOnce: 0, batchesYoungAboveScanned: 0 };
+  const trace: ConformanceTrace = { globalReclaimVisits: [], cgroupReclaimVisits: {}, firstFrames: [], enclaveMms: [], workRunsAtOnce: 0, batchesYoungAboveScanned: 0 };
   const sim = new Simulator(scenario, { checkInvariants: true, observer: conformanceObserver(trace) });
   sim.sgx.onReclaimVisit = (cg, walkRoot) => {
     const list = walkRoot === sim.sgx.cgroups.root ? trace.globalReclaimVisits : (trace.cgroupReclaimVisits[walkRoot.path] ??= []);
@@ -135,6 +137,7 @@ export function runConformanceCase(c: ConformanceCase): ConformanceRow[] {
   };
   const summary = sim.run();
   trace.firstFrames = frameTypes(sim.sgx, 8);
+  for (const e of sim.sgx.encls) if (e !== undefined && !e.released) trace.enclaveMms.push(e.mmList.length);
   const result = { ...summary, trace };
   const rows = c.expect.map((e) => {
     const observed = lookup(result, e.path);

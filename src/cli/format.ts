@@ -109,6 +109,10 @@ export function formatSummary(s: SimSummary): string {
       `LIVELOCK: the run stopped at ${formatNs(l.atNs)}: thread ${l.thread} (cgroup ${l.cgroup}) faulted on page ${l.page} ${l.faultRetries} times in a row without it becoming present; the kernel would retry forever (options.livelockRetries)`,
     );
   }
+  if (s.kernelBug !== null) {
+    const b = s.kernelBug;
+    lines.push(`KERNEL BUG: the run stopped at ${formatNs(b.atNs)}: the kernel oopses in ${b.function}() (${b.process}, thread ${b.thread}): ${b.what}`);
+  }
   const inv = s.invariants;
   if (inv.checked > 0) {
     lines.push(`invariants: checked ${inv.checked} times, ${inv.violations.length} violations`);

@@ -6,7 +6,7 @@ import { resolveCosts, type Costs } from "../hw/costs.js";
 import { archMemoryFailure, sgxDirtyAtBoot, sgxSanitizeAtBoot, sgxSanitizePages } from "../kernel/alloc.js";
 import { Encl, enclMmSlot, sgxEnclEaugPage, sgxEnclMmAdd, sgxEnclMmRemove, sgxEnclPut, sgxVmaFault, ptePresentBit, pteAccessedBit, VM_FAULT_SIGBUS } from "../kernel/encl.js";
 import { EP_TRIM_ACCEPTED } from "../kernel/encl-page.js";
-import { EACCES, EAGAIN, EINVAL, ENOENT, ESRCH, errnoName, SIGNALS } from "../kernel/errno.js";
+import { EACCES, EAGAIN, EINVAL, ENOENT, ESRCH, errnoName, KernelOops, SIGNALS } from "../kernel/errno.js";
 import {
   sgxIocEnclaveAddPages,
   sgxIocEnclaveCreate,
@@ -83,6 +83,8 @@ interface AccessBurst {
   readonly sampler: PageSampler;
   readonly rng: Rng;
   readonly first: number;
+  /** the mm slot whose PTE plane the burst reads */
+  readonly slot: number;
   readonly present: number;
   readonly accessed: number;
   readonly step: number;
@@ -106,6 +108,17 @@ export interface FileOp {
   result: string;
   /** the text read */
   text?: string;
+}
+
+/** the run stopped at a kernel bug: the kernel would oops here */
+export interface KernelBug {
+  atNs: number;
+  /** the kernel function that faults */
+  function: string;
+  what: string;
+  /** whose system call or fault ran into it */
+  process: string;
+  thread: string;
 }
 
 /** the run stopped because a thread was refaulting forever (options.livelockRetries) */
@@ -178,6 +191,8 @@ export class Simulator implements KernelEnv {
   private readonly livelockRetries: number;
   /** set when the run stopped at a livelock */
   livelock: Livelock | null = null;
+  /** set when the run stopped at a kernel oops */
+  kernelBug: KernelBug | null = null;
 
   constructor(
     readonly scenario: Scenario,
@@ -341,27 +356,30 @@ export class Simulator implements KernelEnv {
 
   /**
    * mem_cgroup_out_of_memory(): pick the task with the highest badness in subtree(memcg) — its
-   * resident memory; on a tie the later one in the walk — and SIGKILL it, unless a victim is still dying
+   * resident memory; on a tie the later one in the walk — and SIGKILL it, unless a victim is still dying.
+   * True (the charge is retried) when it killed one or found one still dying, false when there is no one
    */
-  memcgOom(memcg: Cgroup): void {
+  memcgOom(memcg: Cgroup): boolean {
     const tree = this.sgx.cgroups;
     const inTree = new Set(tree.subtree(memcg));
     const candidates = [...this.processes, ...this.forks].filter((p) => p.started && !p.exited && p.cgroup !== null && inTree.has(p.cgroup));
     if (candidates.some((p) => p.oomVictim)) {
+      // oom_evaluate_task() aborts at a victim still exiting: "progress", the charge is retried
       memcgOomEvent(memcg, false);
-      return;
+      return true;
     }
     const order = tree.subtree(memcg);
     candidates.sort((a, b) => order.indexOf(a.cgroup as Cgroup) - order.indexOf(b.cgroup as Cgroup) || a.pid - b.pid);
     let victim: Process | null = null;
     for (const p of candidates) if (victim === null || (p.config.memoryBytes ?? 0) >= (victim.config.memoryBytes ?? 0)) victim = p;
     memcgOomEvent(memcg, victim !== null);
-    if (victim === null) return;
+    if (victim === null) return false;
     victim.oomVictim = true;
     this.sgx.counters.memcgOomKills++;
     this.memcgKills.push({ atNs: this.nowNs, cgroup: memcg.path, victim: victim.name });
     this.emit({ type: "memcg-oom-kill", atNs: this.nowNs, cgroup: memcg.path, victim: victim.name });
     this.killProcess(victim, "SIGKILL");
+    return true;
   }
 
   // ---- KernelEnv ---------------------------------------------------------------------------------
@@ -529,7 +547,15 @@ export class Simulator implements KernelEnv {
     const program = t.program;
     if (program === null) return;
     this.currentRef = t;
-    const r = program.next();
+    let r: ReturnType<typeof program.next>;
+    try {
+      r = program.next();
+    } catch (e) {
+      // a kernel oops ends the run where it happens; anything else is our bug
+      if (!(e instanceof KernelOops)) throw e;
+      this.kernelBug = { atNs: this.nowNs, function: e.fn, what: e.what, process: t.proc.name, thread: t.name };
+      return;
+    }
     if (r.done === true) {
       this.threadFinished(t);
       return;
@@ -632,7 +658,7 @@ export class Simulator implements KernelEnv {
         this.sgx.takeCost();
       }
       if (this.check) this.checkNow();
-      if (this.livelock !== null) break;
+      if (this.livelock !== null || this.kernelBug !== null) break;
     }
     if (this.untilNs !== Infinity && queue.size > 0) this.nowNs = Math.max(this.nowNs, this.untilNs);
     if (this.check) this.checkNow();
@@ -1084,8 +1110,9 @@ export class Simulator implements KernelEnv {
       if (t.proc.exiting) return false;
       if (t.insideSecs === null) yield this.enterEnclave(t, encl);
       const ep = encl.pageArray.get(index);
-      if (slot >= 0 && ep >= 0 && ((sgx.enclPages.pte[ep] as number) & ptePresentBit(slot)) !== 0) {
-        sgx.enclPages.pte[ep] = (sgx.enclPages.pte[ep] as number) | pteAccessedBit(slot);
+      const plane = slot >= 0 ? sgx.enclPages.ptePlane(slot) : null;
+      if (plane !== null && ep >= 0 && ((plane[ep] as number) & ptePresentBit(slot)) !== 0) {
+        plane[ep] = (plane[ep] as number) | pteAccessedBit(slot);
         t.faultRetriesInARow = 0;
         yield this.costs.memoryAccess;
         return true;
@@ -1195,6 +1222,7 @@ export class Simulator implements KernelEnv {
       sampler,
       rng,
       first,
+      slot,
       present: ptePresentBit(slot),
       accessed: pteAccessedBit(slot),
       step: this.costs.memoryAccess + phase.thinkNs,
@@ -1242,7 +1270,7 @@ export class Simulator implements KernelEnv {
       }
       const index = first + sampler.next(rng);
       const ep = pageArray.get(index);
-      const pte = this.sgx.enclPages.pte;
+      const pte = this.sgx.enclPages.ptePlane(b.slot);
       if (b.t.insideSecs === null || ep < 0 || ((pte[ep] as number) & present) === 0) {
         b.index = index;
         r = BURST_FAULT;

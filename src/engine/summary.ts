@@ -4,7 +4,7 @@ import { ENCLS_LEAVES, type EnclsLeaf } from "../kernel/sgx.js";
 import { ON_LRU, ON_NONE, ON_UNRECLAIMABLE, OWNER_ENCL_PAGE, OWNER_VA, OWNER_VEPC } from "../kernel/epc-page.js";
 import type { KernelCounters } from "../kernel/state.js";
 import type { SyscallError } from "./process.js";
-import type { FileOp, InvariantViolation, Livelock, Simulator } from "./sim.js";
+import type { FileOp, InvariantViolation, KernelBug, Livelock, Simulator } from "./sim.js";
 import { CGROUP_FILES, cgroupRead } from "../cgroup/fs.js";
 import { U64_MAX } from "../cgroup/misc.js";
 import { memcg } from "../cgroup/memory.js";
@@ -108,6 +108,8 @@ export interface SimSummary {
   memcgOomKills: { atNs: number; cgroup: string; victim: string }[];
   /** null, or why the run stopped early: a thread refaulting forever (options.livelockRetries) */
   livelock: Livelock | null;
+  /** null, or the kernel bug the run stopped at: where the kernel would oops, and why */
+  kernelBug: KernelBug | null;
   /** WARN()s the driver printed: how many, and the first 100 */
   warnings: { count: number; messages: string[] };
   invariants: { checked: number; violations: InvariantViolation[] };
@@ -190,6 +192,7 @@ export function buildSummary(sim: Simulator): SimSummary {
     oom: sim.epcOomKills,
     memcgOomKills: sim.memcgKills,
     livelock: sim.livelock,
+    kernelBug: sim.kernelBug,
     warnings: { count: sgx.warningCount, messages: sgx.warnings },
     invariants: { checked: sim.invariantChecks, violations: sim.violations },
   };

@@ -23,6 +23,11 @@ import {
   ENCLS_LEAVES,
 } from "../kernel/sgx.js";
 
+/** a positive power of two (sizes above 2^31 included) */
+function isPow2(n: number): boolean {
+  return n > 0 && Number.isInteger(n) && 2 ** Math.round(Math.log2(n)) === n;
+}
+
 export const EPCM_VALID = 1;
 export const EPCM_BLOCKED = 2;
 export const EPCM_PENDING = 4;
@@ -127,9 +132,11 @@ export class Epcm {
     this.ownerPlusOne[frame] = 0;
   }
 
-  ecreate(frame: number, secs: SecsState): number {
+  /** ECREATE; `size` is SECS.SIZE: #GP unless a power of two of at least 2 pages (SDM, ECREATE) */
+  ecreate(frame: number, secs: SecsState, size: number): number {
     this.leaves.ECREATE++;
     this.cost += this.costs.ecreate;
+    if (size < 2 * 4096 || !isPow2(size)) return ENCLS_GP;
     if (this.isValid(frame)) return ENCLS_PF;
     this.set(frame, SGX_PAGE_TYPE_SECS, 0, secs);
     this.secsById[secs.id] = secs;

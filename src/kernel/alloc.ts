@@ -249,8 +249,10 @@ export function archMemoryFailure(sgx: Sgx, frame: number, actionRequired: boole
     node.freeList.remove(frame);
     node.poisonList.addHead(frame);
     p.flags[frame] = SGX_EPC_PAGE_IS_FREE;
-  } else if (list !== ON_DIRTY) {
-    // in use: only taken off the LRU; -EBUSY (isolated by a reclaimer) is ignored
+  } else if (list !== ON_DIRTY && sgx.generation === "mainline") {
+    // in use: only taken off the LRU; -EBUSY (isolated by a reclaimer) is ignored. The bases of the
+    // cgroup series (v17, v5) predate that call ("TBD: Add additional plumbing ..."): there an
+    // in-use poisoned page only gets page->poison and stays reclaimable
     sgxUnmarkPageReclaimable(sgx, frame);
   }
   return 0;

@@ -11,6 +11,11 @@ export const EP_TRIM_ACCEPTED = 2;
 export const EP_PENDING = 4;
 /** the page owns a VA slot: set by a successful EWB, cleared when ELDU frees the slot */
 export const EP_HOLDS_SLOT = 8;
+/** the page's PCMD entry holds data: written by a successful EWB, zeroed by the next ELDU */
+export const EP_PCMD_LIVE = 16;
+
+/** mm slots per PTE plane: two bits each in a Uint16Array */
+export const PTE_SLOTS_PER_PLANE = 8;
 
 export class EnclPages {
   capacity = 0;
@@ -23,8 +28,14 @@ export class EnclPages {
   type = new Uint8Array(0);
   /** vm_max_prot_bits */
   maxProt = new Uint8Array(0);
-  /** present (bit 2k) and accessed (bit 2k+1) PTE bits for the enclave's mm slot k */
+  /**
+   * present (bit 2k) and accessed (bit 2k+1) PTE bits for the enclave's mm slots 0-7; slots 8 and up
+   * live in further planes of the same layout (ptePlane()), so an enclave can be mapped into any
+   * number of mms, as in the kernel
+   */
   pte = new Uint16Array(0);
+  /** the planes for mm slots 8-15, 16-23, ... (made when a slot there is first used) */
+  private readonly morePte: Uint16Array[] = [];
   flags = new Uint8Array(0);
   private readonly ids = new IdPool(1024, (n) => this.grow(n));
 
@@ -46,6 +57,7 @@ export class EnclPages {
     this.type = copy(this.type, (n) => new Uint8Array(n));
     this.maxProt = copy(this.maxProt, (n) => new Uint8Array(n));
     this.pte = copy(this.pte, (n) => new Uint16Array(n));
+    for (let i = 0; i < this.morePte.length; i++) this.morePte[i] = copy(this.morePte[i] as Uint16Array, (n) => new Uint16Array(n));
     this.flags = copy(this.flags, (n) => new Uint8Array(n));
     this.capacity = capacity;
   }
@@ -60,9 +72,23 @@ export class EnclPages {
     this.desc[id] = 0;
     this.type[id] = type;
     this.maxProt[id] = maxProt;
-    this.pte[id] = 0;
+    this.clearPtes(id);
     this.flags[id] = 0;
     return id;
+  }
+
+  /** the PTE-bit array that holds mm slot `slot` (ptePresentBit()/pteAccessedBit() give the bits in it) */
+  ptePlane(slot: number): Uint16Array {
+    if (slot < PTE_SLOTS_PER_PLANE) return this.pte;
+    const k = Math.floor(slot / PTE_SLOTS_PER_PLANE) - 1;
+    while (this.morePte.length <= k) this.morePte.push(new Uint16Array(this.capacity));
+    return this.morePte[k] as Uint16Array;
+  }
+
+  /** every mm's PTE for the page gone */
+  clearPtes(id: number): void {
+    this.pte[id] = 0;
+    for (const plane of this.morePte) plane[id] = 0;
   }
 
   /** kfree */

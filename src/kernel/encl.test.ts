@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { enclVaPages, ptePresentBit, pteAccessedBit, sgxReclaimerAge, sgxVmaFault, VM_FAULT_NOPAGE, VM_FAULT_SIGBUS } from "./encl.js";
+import { enclMmSlot, enclVaPages, ptePresentBit, pteAccessedBit, sgxEnclMmAdd, sgxEnclMmRemove, sgxReclaimerAge, sgxVmaFault, VM_FAULT_NOPAGE, VM_FAULT_SIGBUS } from "./encl.js";
 import { sgxReclaimPages } from "./reclaim.js";
 import { Mm } from "./state.js";
 import { PROT_R, PROT_W } from "./sgx.js";
@@ -80,4 +80,26 @@ test("an EAUG'd page is mapped young, a reloaded one old, so only the first surv
   const reloaded = encl.pageArray.get(0);
   assert.equal(sgx.enclPages.pte[reloaded], ptePresentBit(0));
   assert.equal(sgxReclaimerAge(sgx, encl, reloaded), true, "old: the reclaimer would take it");
+});
+
+test("any number of mms: the 20th gets slot 19 in a further PTE plane, and its bits are its own", () => {
+  const { sgx } = kernel(64);
+  const encl = enclave(sgx, 1024 * 1024, 2);
+  const mms = Array.from({ length: 20 }, (_, i) => new Mm(i + 1));
+  for (const mm of mms) assert.equal(sgxEnclMmAdd(encl, mm), 0);
+  assert.equal(encl.mmList.length, 20);
+  assert.equal(enclMmSlot(encl, mms[19] as Mm), 19);
+  const ep = encl.pageArray.get(1);
+  assert.equal(sgxVmaFault(sgx, encl, 19, 1, PROT_R), VM_FAULT_NOPAGE);
+  const plane = sgx.enclPages.ptePlane(19);
+  assert.notEqual(plane, sgx.enclPages.pte);
+  assert.equal(plane[ep], ptePresentBit(19), "present for slot 19, which is bit pair 3 of its plane");
+  assert.equal(sgx.enclPages.pte[ep], 0, "slots 0-7 untouched");
+  assert.equal(sgx.enclPages.ptePlane(3)[ep], 0, "slot 3 shares bit positions with slot 19 but not the plane");
+  plane[ep] = (plane[ep] as number) | pteAccessedBit(19);
+  // the newest mm (slot 19) is at the head of mm_list: aging finds it young and clears its bit
+  assert.equal(sgxReclaimerAge(sgx, encl, ep), false);
+  assert.equal(plane[ep], ptePresentBit(19));
+  sgxEnclMmRemove(sgx, encl, mms[19] as Mm);
+  assert.equal(plane[ep], 0, "its PTE went with the mm");
 });

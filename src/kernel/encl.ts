@@ -10,10 +10,10 @@ import {
   sgxRecordUnreclaimable,
   sgxUnmarkPageReclaimable,
 } from "./alloc.js";
-import { EBUSY, EFAULT, EINVAL, ENOMEM } from "./errno.js";
+import { EBUSY, EFAULT, ENOMEM, KernelOops } from "./errno.js";
 import type { Cgroup } from "../cgroup/misc.js";
 import { memcgTryCharge, memcgUncharge } from "../cgroup/memory.js";
-import { EP_HOLDS_SLOT, EP_LOST, EP_PENDING } from "./encl-page.js";
+import { EP_HOLDS_SLOT, EP_LOST, EP_PCMD_LIVE, EP_PENDING, PTE_SLOTS_PER_PLANE } from "./encl-page.js";
 import { OWNER_ENCL_PAGE, OWNER_VA } from "./epc-page.js";
 import { IntrusiveList } from "../engine/intrusive-list.js";
 import { SparseInt32Array } from "../engine/sparse-array.js";
@@ -33,9 +33,6 @@ import {
 } from "./sgx.js";
 import type { Mm, Sgx, Task } from "./state.js";
 
-/** the most mms one enclave can be mapped into at once (PTE bits are kept per mm slot) */
-export const MAX_MMS_PER_ENCL = 8;
-
 /** struct sgx_encl_mm */
 export class EnclMm {
   constructor(
@@ -51,7 +48,11 @@ export class Encl {
   base = 0;
   size = 0;
   flags = 0;
-  /** SGX_ENCL_IOCTL, kept apart from `flags` for clarity */
+  /**
+   * SGX_ENCL_IOCTL, kept apart from `flags` for clarity. Never set: every ioctl on an enclave comes
+   * from its process's main thread, one at a time, so sgx_ioctl()'s -EBUSY cannot happen (see
+   * test/conformance/README.md, "Behaviours without a case")
+   */
   ioctlBusy = false;
   pageCnt = 0;
   secsChildCnt = 0;
@@ -200,12 +201,40 @@ function backingMemcg(sgx: Sgx, encl: Encl): Cgroup {
   return sgx.cgroups.root;
 }
 
-/** charges one new shmem page to `cg`; on failure the memcg OOM killer runs and the page is not created */
-function chargeBackingPage(sgx: Sgx, cg: Cgroup): boolean {
-  const over = memcgTryCharge(cg, PAGE_SIZE);
-  if (over === null) return true;
+/** MAX_RECLAIM_RETRIES (mm/internal.h) */
+export const MAX_RECLAIM_RETRIES = 16;
+
+/**
+ * mirrors try_charge_memcg() (mm/memcontrol.c) for one shmem backing page: the mapping's gfp
+ * (GFP_HIGHUSER_MOVABLE) may block and has none of __GFP_NORETRY, __GFP_RETRY_MAYFAIL, __GFP_NOFAIL.
+ * A failed charge raises `max`, reclaims (with no swap nothing here is reclaimable, so margin and
+ * nr_reclaimed stay 0), retries once after draining the per-CPU stocks and then MAX_RECLAIM_RETRIES
+ * times; then mem_cgroup_oom(): while it kills a victim or finds one still exiting, the count starts
+ * over and the charge is retried, so the page is created once the victim's memory is gone. It fails
+ * (-ENOMEM: the page is not created) when the OOM killer finds no one, or for a dying task that has
+ * already been past the OOM killer. Each attempt costs one backingAlloc; per-CPU stock batching
+ * (MEMCG_CHARGE_BATCH) is not modelled.
+ */
+function* chargeBackingPage(sgx: Sgx, cg: Cgroup): Generator<number, boolean> {
+  let nrRetries = MAX_RECLAIM_RETRIES;
+  let drained = false;
+  let passedOom = false;
+  for (;;) {
+    const over = memcgTryCharge(cg, PAGE_SIZE);
+    if (over === null) return true;
+    // try_to_free_mem_cgroup_pages() finds nothing; then drain_all_stock() once, then the retries
+    sgx.addCost(sgx.costs.backingAlloc);
+    if (!drained) drained = true;
+    else if (nrRetries-- === 0) {
+      // task_is_dying(): the task was killed itself, e.g. by this OOM killer
+      if (passedOom && sgx.env.current().signalPending()) break;
+      if (!sgx.env.memcgOom(over)) break;
+      passedOom = true;
+      nrRetries = MAX_RECLAIM_RETRIES;
+    }
+    yield sgx.takeCost();
+  }
   sgx.counters.memcgChargeFailures++;
-  sgx.env.memcgOom(over);
   return false;
 }
 
@@ -215,17 +244,17 @@ function unchargeBackingPage(sgx: Sgx, memcgId: number): void {
 }
 
 /** sgx_encl_alloc_backing(): get (and create) the contents page and the PCMD page: 0 or -ENOMEM */
-export function sgxEnclAllocBacking(sgx: Sgx, encl: Encl, index: number): number {
+export function* sgxEnclAllocBacking(sgx: Sgx, encl: Encl, index: number): Generator<number, number> {
   sgx.addCost(sgx.costs.backingAlloc);
   const cg = backingMemcg(sgx, encl);
   const newContents = encl.backingContents.get(index) < 0;
   if (newContents) {
-    if (!chargeBackingPage(sgx, cg)) return -ENOMEM;
+    if (!(yield* chargeBackingPage(sgx, cg))) return -ENOMEM;
     encl.backingContents.set(index, cg.id);
   }
   const p = pcmdPageOf(index);
   if (encl.backingPcmd.get(p) < 0) {
-    if (!chargeBackingPage(sgx, cg)) {
+    if (!(yield* chargeBackingPage(sgx, cg))) {
       // __sgx_encl_get_backing() drops the contents page when the PCMD page fails
       if (newContents) {
         unchargeBackingPage(sgx, cg.id);
@@ -264,10 +293,11 @@ function dropBacking(sgx: Sgx, encl: Encl): void {
   encl.backingPcmdCg.clear();
 }
 
-/** EWB wrote the PCMD entry of `index` */
-function pcmdWritten(encl: Encl, index: number): void {
+/** a successful EWB wrote the PCMD entry of `index` (page `ep`) */
+function pcmdWritten(sgx: Sgx, encl: Encl, ep: number, index: number): void {
   const p = pcmdPageOf(index);
   encl.backingPcmd.set(p, Math.max(encl.backingPcmd.get(p), 0) + 1);
+  sgx.enclPages.flags[ep] = (sgx.enclPages.flags[ep] as number) | EP_PCMD_LIVE;
 }
 
 /** mirrors reclaimer_writing_to_pcmd(): a sibling sharing the PCMD page is about to be written */
@@ -309,7 +339,9 @@ export function sgxEnclEwb(sgx: Sgx, encl: Encl, ep: number, frame: number, isSe
       ret = sgx.epcm.ewb(frame, encl.secs, isSecs);
     }
   }
-  pcmdWritten(encl, index);
+  // a failed EWB writes no PCMD entry (__sgx_encl_ewb() only dirties the page), so the PCMD page
+  // can become all zero, and be truncated, while this page's slot was never written
+  if (ret === 0) pcmdWritten(sgx, encl, ep, index);
   if (ret !== 0) {
     sgx.warn(`EWB failed with ${ret} for enclave ${encl.id}; the page is lost`);
     // quirk Q3: the slot is released and desc gets no offset; the page is lost
@@ -339,12 +371,16 @@ function __sgxEnclEldu(sgx: Sgx, encl: Encl, ep: number, frame: number, secsFram
     if (enclsFailed(ret)) sgx.warn(`ELDU failed with ${ret} for enclave ${encl.id}; the page is lost`);
     ret = -EFAULT;
   }
-  // whether or not ELDU succeeded: zero the PCMD entry and truncate the contents page (quirk Q4)
+  // whether or not ELDU succeeded: zero the PCMD entry and truncate the contents page (quirk Q4);
+  // the PCMD page goes when no entry in it holds data any more (memchr_inv() of the whole page)
   const p = pcmdPageOf(index);
-  const live = encl.backingPcmd.get(p) - 1;
-  encl.backingPcmd.set(p, Math.max(live, 0));
+  const flags = pages.flags[ep] as number;
+  let live = encl.backingPcmd.get(p);
+  if (live > 0 && (flags & EP_PCMD_LIVE) !== 0) encl.backingPcmd.set(p, --live);
+  pages.flags[ep] = flags & ~EP_PCMD_LIVE;
   truncateContents(sgx, encl, index);
-  if (live <= 0 && !reclaimerWritingToPcmd(sgx, encl, pcmdFirst)) truncatePcmd(sgx, encl, p);
+  // (a PCMD page that is not there reads as zeroes: shmem would create it and it is truncated at once)
+  if (live === 0 && !reclaimerWritingToPcmd(sgx, encl, pcmdFirst)) truncatePcmd(sgx, encl, p);
   if (ret !== 0) pages.flags[ep] = (pages.flags[ep] as number) | EP_LOST;
   return ret;
 }
@@ -352,6 +388,13 @@ function __sgxEnclEldu(sgx: Sgx, encl: Encl, ep: number, frame: number, secsFram
 /** mirrors sgx_encl_eldu(): allocate without reclaim, reload, release the VA slot */
 export function sgxEnclEldu(sgx: Sgx, encl: Encl, ep: number, secsFrame: number): number {
   const pages = sgx.enclPages;
+  // encl_page->va_page is set only by a successful EWB: a page whose first EWB failed (quirk Q3) has
+  // none, and __sgx_encl_eldu() dereferences it to compute the ELDU's VA slot. (The kernel gets
+  // there after allocating the frame and looking up the backing; the run stops either way.)
+  if ((pages.vaPage[ep] as number) < 0) {
+    const what = ep === encl.secsPage ? "the SECS" : `page ${pages.index[ep] as number}`;
+    throw new KernelOops("__sgx_encl_eldu", `NULL dereference of the page's VA page (encl_page->va_page) reloading ${what} of enclave ${encl.id}, whose first EWB failed`);
+  }
   const frame = sgxAllocEpcPageNoReclaim(sgx, OWNER_ENCL_PAGE, ep);
   if (frame < 0) return frame;
   const ret = __sgxEnclEldu(sgx, encl, ep, frame, secsFrame);
@@ -407,12 +450,14 @@ export function sgxEnclLoadPage(sgx: Sgx, encl: Encl, index: number): number {
 
 // ---- PTEs: aging and zapping -------------------------------------------------------------------
 
+/** the present bit of mm slot `slot` within its plane (EnclPages.ptePlane(slot)) */
 export function ptePresentBit(slot: number): number {
-  return 1 << (2 * slot);
+  return 1 << (2 * (slot % PTE_SLOTS_PER_PLANE));
 }
 
+/** the accessed bit of mm slot `slot` within its plane */
 export function pteAccessedBit(slot: number): number {
-  return 2 << (2 * slot);
+  return 2 << (2 * (slot % PTE_SLOTS_PER_PLANE));
 }
 
 /** mirrors sgx_reclaimer_age(): true when no mm reports the page young (aging stops at the first young mm, Q8) */
@@ -422,9 +467,10 @@ export function sgxReclaimerAge(sgx: Sgx, encl: Encl, ep: number): boolean {
     if (encl_mm.mm.exiting) continue;
     sgx.addCost(sgx.costs.ageScan);
     const a = pteAccessedBit(encl_mm.slot);
-    const pte = pages.pte[ep] as number;
+    const plane = pages.ptePlane(encl_mm.slot);
+    const pte = plane[ep] as number;
     if ((pte & a) !== 0) {
-      pages.pte[ep] = pte & ~a;
+      plane[ep] = pte & ~a;
       return false;
     }
   }
@@ -436,7 +482,7 @@ export function sgxZapEnclavePtes(sgx: Sgx, encl: Encl, ep: number): void {
   let live = 0;
   for (const encl_mm of encl.mmList) if (!encl_mm.mm.exiting) live++;
   sgx.addCost(sgx.costs.pteZap * live);
-  sgx.enclPages.pte[ep] = 0;
+  sgx.enclPages.clearPtes(ep);
 }
 
 /** mirrors sgx_encl_cpumask() + on_each_cpu_mask(..., wait=1): interrupt every CPU running one of the enclave's mms */
@@ -488,7 +534,8 @@ export function sgxVmaFault(sgx: Sgx, encl: Encl, slot: number, index: number, v
   if (ret < 0) return sigbus(sgx);
   // vmf_insert_pfn(), then the A-bit of the new PTE is cleared (quirk Q17)
   ep = encl.pageArray.get(index);
-  pages.pte[ep] = ((pages.pte[ep] as number) | ptePresentBit(slot)) & ~pteAccessedBit(slot);
+  const plane = pages.ptePlane(slot);
+  plane[ep] = ((plane[ep] as number) | ptePresentBit(slot)) & ~pteAccessedBit(slot);
   return VM_FAULT_NOPAGE;
 }
 
@@ -544,19 +591,20 @@ export function sgxEnclEaugPage(sgx: Sgx, encl: Encl, slot: number, index: numbe
   sgxMarkPageReclaimable(sgx, frame);
   // vmf_insert_pfn() installs a young PTE; unlike sgx_vma_fault(), the EAUG path does not clear
   // the A-bit (quirk Q17), so the page looks accessed to the reclaimer before the retried access
-  pages.pte[ep] = (pages.pte[ep] as number) | ptePresentBit(slot) | pteAccessedBit(slot);
+  const plane = pages.ptePlane(slot);
+  plane[ep] = (plane[ep] as number) | ptePresentBit(slot) | pteAccessedBit(slot);
   return VM_FAULT_NOPAGE;
 }
 
 // ---- mm list -----------------------------------------------------------------------------------
 
-/** mirrors sgx_encl_mm_add(): 0, or -EINVAL when the enclave is mapped into too many mms for our PTE bits */
+/** mirrors sgx_encl_mm_add(): 0 (the kernel puts no bound on the number of mms), or -ENOMEM (v5 NO_MEMORY) */
 export function sgxEnclMmAdd(encl: Encl, mm: Mm): number {
   if ((encl.flags & SGX_ENCL_NO_MEMORY) !== 0) return -ENOMEM;
   if (enclMmSlot(encl, mm) >= 0) return 0;
+  // the lowest free PTE slot
   let slot = 0;
   while (encl.mmList.some((m) => m.slot === slot)) slot++;
-  if (slot >= MAX_MMS_PER_ENCL) return -EINVAL;
   encl.refcount++;
   encl.mmList.unshift(new EnclMm(encl, mm, slot));
   encl.mmListVersion++;
@@ -571,9 +619,9 @@ export function sgxEnclMmRemove(sgx: Sgx, encl: Encl, mm: Mm): void {
   encl.mmList.splice(i, 1);
   encl.mmListVersion++;
   const keep = ~(ptePresentBit(slot) | pteAccessedBit(slot));
-  const pages = sgx.enclPages;
+  const plane = sgx.enclPages.ptePlane(slot);
   encl.pageArray.forEach(0, encl.secsIndex, (_idx, ep) => {
-    pages.pte[ep] = (pages.pte[ep] as number) & keep;
+    plane[ep] = (plane[ep] as number) & keep;
   });
   sgxEnclPut(sgx, encl);
 }

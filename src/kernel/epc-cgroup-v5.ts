@@ -15,9 +15,9 @@ import { oomVictimPolicies, type OomVictimPolicy } from "./oom-policy.js";
 import { SGX_ENCL_CREATED, SGX_ENCL_NO_MEMORY } from "./sgx.js";
 
 /** SGX_EPC_RECLAIM_IGNORE_AGE_THRESHOLD */
-const IGNORE_AGE_THRESHOLD = 5;
+export const IGNORE_AGE_THRESHOLD = 5;
 /** SGX_EPC_RECLAIM_OOM_THRESHOLD */
-const OOM_THRESHOLD = 5;
+export const OOM_THRESHOLD = 5;
 
 /** struct sgx_epc_reclaim_control */
 interface ReclaimControl {
@@ -125,7 +125,7 @@ function sgxOomEncl(sgx: Sgx, encl: Encl, cg: Cgroup): boolean {
   let live = 0;
   for (const m of encl.mmList) if (!m.mm.exiting) live++;
   encl.pageArray.forEach(0, encl.secsIndex, (_i, ep) => {
-    pages.pte[ep] = 0;
+    pages.clearPtes(ep);
   });
   sgx.addCost(sgx.costs.pteZap * live * Math.max(1, encl.pageArray.count));
   // sgx_encl_mm_drain()

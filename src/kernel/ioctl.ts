@@ -50,11 +50,17 @@ function isPowerOfTwo(n: number): boolean {
   return n > 0 && Number.isInteger(Math.log2(n)) && 2 ** Math.log2(n) === n;
 }
 
-/** mirrors sgx_ioc_enclave_create() / sgx_encl_create() */
+/**
+ * mirrors sgx_ioc_enclave_create() / sgx_encl_create(). Mainline (since 0d3e0dfd68fb, v6.14) refuses a
+ * size that is not a power of two with -EINVAL before allocating anything; the bases of the cgroup
+ * series predate that check, so there ECREATE itself #GPs on such a size. Either way a power of two
+ * below 2 pages passes the driver and #GPs in ECREATE: -EIO after the VA page and SECS frame were
+ * allocated (reclaiming if need be) and EREMOVEd again.
+ */
 export function* sgxIocEnclaveCreate(sgx: Sgx, encl: Encl, size: number, debug: boolean, provisionKey = false): Generator<number, number> {
   sgx.addCost(sgx.costs.ioctlEntry);
   if ((encl.flags & SGX_ENCL_CREATED) !== 0) return -EINVAL;
-  if (!isPowerOfTwo(size)) return -EINVAL;
+  if (sgx.generation === "mainline" && !isPowerOfTwo(size)) return -EINVAL;
   // the first VA page is allocated before the SECS (quirk Q16)
   const va = yield* sgxEnclGrow(sgx, encl);
   if (va < 0) return va;
@@ -64,7 +70,8 @@ export function* sgxIocEnclaveCreate(sgx: Sgx, encl: Encl, size: number, debug: 
     sgxEnclShrink(sgx, encl, va);
     return frame;
   }
-  if (sgx.epcm.ecreate(frame, encl.secs) !== 0) {
+  if (sgx.epcm.ecreate(frame, encl.secs, size) !== 0) {
+    // err_out: EREMOVE (a no-op on the never-valid frame) and free the SECS frame, then shrink
     sgxEnclFreeEpcPage(sgx, frame);
     sgxEnclShrink(sgx, encl, va);
     return -EIO;

@@ -1,6 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { pteAccessedBit } from "./encl.js";
+import { pteAccessedBit, sgxEnclAllocBacking, sgxVmaFault, VM_FAULT_NOPAGE } from "./encl.js";
+import { memcg, memoryMaxWrite } from "../cgroup/memory.js";
+import type { Cgroup } from "../cgroup/misc.js";
+import { ENOMEM, KernelOops } from "./errno.js";
+import { PROT_R } from "./sgx.js";
 import { ksgxd, sgxReclaimPages } from "./reclaim.js";
 import { Mm } from "./state.js";
 import { drive, enclave, FakeTask, kernel, mapInto } from "../testing/kernel-harness.js";
@@ -54,4 +58,37 @@ test("pages of an enclave whose refcount hit zero are dropped from the LRU, not 
   assert.equal(sgx.epcm.leaves.EWB, 0);
   assert.equal(sgx.lru.size, 0);
   for (let i = 0; i < 4; i++) assert.ok(!sgx.pages.isTracked(sgx.enclPages.frame[encl.pageArray.get(i)] as number));
+});
+
+test("a page whose first EWB failed has no VA page: its reload oopses in __sgx_encl_eldu, one evicted before only fails", () => {
+  const { sgx } = kernel(256);
+  const encl = enclave(sgx, 1024 * 1024, 20);
+  mapInto(encl, new Mm(1));
+  const [first, second] = sgx.lru.toArray();
+  const p0 = sgx.pages.owner[first as number] as number;
+  const p1 = sgx.pages.owner[second as number] as number;
+  sgx.epcm.failNext.EWB = 1;
+  drive(sgxReclaimPages(sgx, sgx.lru));
+  assert.equal(sgx.enclPages.vaPage[p0], -1, "the failed EWB left va_page unset");
+  assert.ok((sgx.enclPages.vaPage[p1] as number) >= 0, "the next page got one");
+  const idx0 = sgx.enclPages.index[p0] as number;
+  assert.throws(() => sgxVmaFault(sgx, encl, 0, idx0, PROT_R), (e: unknown) => e instanceof KernelOops && e.fn === "__sgx_encl_eldu");
+  assert.equal(sgx.epcm.leaves.ELDU, 0, "the oops comes before ELDU");
+  assert.equal(sgxVmaFault(sgx, encl, 0, sgx.enclPages.index[p1] as number, PROT_R), VM_FAULT_NOPAGE, "an evicted page reloads");
+});
+
+test("a backing charge over memory.max retries 17 times before the memcg OOM killer and fails when it finds no one", () => {
+  const { sgx, env } = kernel(256);
+  const encl = enclave(sgx, 1024 * 1024, 4);
+  const cg = sgx.cgroups.mkdir("/m") as Cgroup;
+  assert.equal(memoryMaxWrite(cg, "0"), 0);
+  const task = new FakeTask(1, new Mm(1));
+  task.cgroup = cg;
+  env.task = task;
+  const r = drive(sgxEnclAllocBacking(sgx, encl, 0));
+  assert.equal(r, -ENOMEM);
+  assert.equal(memcg(cg).max, 18, "the attempt, the retry after the drain, 16 retries: each raises max");
+  assert.deepEqual(env.ooms, [cg], "then one OOM call, which found no one");
+  assert.equal(sgx.counters.memcgChargeFailures, 1);
+  assert.equal(encl.backingPages(), 0, "no page was created");
 });

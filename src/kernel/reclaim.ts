@@ -44,7 +44,7 @@ function sgxReclaimerBlock(sgx: Sgx, it: Isolated): void {
 }
 
 /** mirrors sgx_reclaimer_write(): EWB the page, and the SECS after the last resident child */
-function sgxReclaimerWrite(sgx: Sgx, it: Isolated): void {
+function* sgxReclaimerWrite(sgx: Sgx, it: Isolated): Generator<number, void> {
   const pages = sgx.enclPages;
   const encl = it.encl;
   sgxEnclEwb(sgx, encl, it.ep, it.frame, false);
@@ -55,7 +55,7 @@ function sgxReclaimerWrite(sgx: Sgx, it: Isolated): void {
     // (with a Q2 leak secs_child_cnt never reaches 0 and the SECS stays resident)
     const secsFrame = pages.frame[encl.secsPage] as number;
     // without backing for it, the SECS stays resident
-    if (sgxEnclAllocBacking(sgx, encl, encl.secsIndex) === 0) {
+    if ((yield* sgxEnclAllocBacking(sgx, encl, encl.secsIndex)) === 0) {
       const ret = sgxEnclEwb(sgx, encl, encl.secsPage, secsFrame, true);
       if (ret === 0) sgx.counters.secsEvicted++;
       // EREMOVE after a successful EWB is a no-op on the now invalid frame
@@ -102,7 +102,7 @@ function* reclaimIsolated(sgx: Sgx, chunk: Isolated[], ignoreAge: boolean, maxAc
       putBack(sgx, it);
       continue;
     }
-    if (sgxEnclAllocBacking(sgx, it.encl, encls.index[it.ep] as number) !== 0) {
+    if ((yield* sgxEnclAllocBacking(sgx, it.encl, encls.index[it.ep] as number)) !== 0) {
       // e.g. the memcg refused the shmem pages: the page goes back to the LRU
       putBack(sgx, it);
       continue;
@@ -118,7 +118,7 @@ function* reclaimIsolated(sgx: Sgx, chunk: Isolated[], ignoreAge: boolean, maxAc
 
   // phase 4: write back and free
   for (const it of kept) {
-    sgxReclaimerWrite(sgx, it);
+    yield* sgxReclaimerWrite(sgx, it);
     sgxEnclPut(sgx, it.encl);
     pages.flags[it.frame] = (pages.flags[it.frame] as number) & ~SGX_EPC_PAGE_RECLAIMER_TRACKED;
     sgxFreeEpcPage(sgx, it.frame);
@@ -175,7 +175,9 @@ export function* sgxReclaimEpcPagesV5(sgx: Sgx, nrToScan: number, ignoreAge: boo
   for (const c of sgx.cgroups.subtree(cg ?? sgx.cgroups.root)) {
     if (left <= 0) break;
     const lru = sgx.lrus[c.id];
-    if (lru !== undefined) left -= isolateFrom(sgx, lru, left, chunk);
+    if (lru === undefined) continue;
+    if (!lru.isEmpty()) sgx.onReclaimVisit?.(c, cg ?? sgx.cgroups.root);
+    left -= isolateFrom(sgx, lru, left, chunk);
   }
   yield sgx.takeCost();
   const written = yield* reclaimIsolated(sgx, chunk, ignoreAge, SGX_NR_TO_SCAN_MAX, stats);

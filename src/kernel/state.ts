@@ -53,8 +53,12 @@ export interface KernelEnv {
   now(): number;
   /** v5: the EPC OOM path took `encl`'s memory away for `cgroup` (`trigger`: what made it run) */
   enclaveOomKilled(encl: Encl, cgroup: Cgroup, trigger: string): void;
-  /** a memcg charge failed at `memcg` with nothing reclaimable: run the memcg OOM killer there */
-  memcgOom(memcg: Cgroup): void;
+  /**
+   * mem_cgroup_oom(): a memcg charge failed at `memcg` with nothing reclaimable: run the memcg OOM
+   * killer there. True when it killed a victim or found one still exiting (the charge is retried),
+   * false when there is no one to kill
+   */
+  memcgOom(memcg: Cgroup): boolean;
   /** queue_work(): run `work` on a kernel worker unless the item `key` is already pending; true if queued */
   queueWork(key: object, work: () => Generator<number, void>, label?: string): boolean;
   /** cancel_work_sync(): a pending item is dropped, a running one is finished */

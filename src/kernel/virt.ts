@@ -30,14 +30,21 @@ export const VEPC_OK = 0;
 export const VEPC_RETRY = 1;
 export const VEPC_SIGBUS = 2;
 
-/** mirrors sgx_vepc_fault() / __sgx_vepc_fault() */
-export function sgxVepcFault(sgx: Sgx, vepc: Vepc, index: number): number {
+/**
+ * mirrors sgx_vepc_fault() / __sgx_vepc_fault(): -EBUSY (no free frame, but something reclaimable)
+ * is VM_FAULT_RETRY only when the fault has FAULT_FLAG_ALLOW_RETRY, SIGBUS otherwise. A guest's
+ * faults always allow it: a vCPU's EPT violation reaches the vEPC through KVM's
+ * hva_to_pfn_remapped(), which calls fixup_user_fault() with `unlocked` (which adds ALLOW_RETRY and
+ * retries with FAULT_FLAG_TRIED, keeping ALLOW_RETRY), and the VMM's own accesses are user faults
+ * (FAULT_FLAG_DEFAULT). gup without an unlock never gets here: the VMA is VM_IO | VM_PFNMAP.
+ */
+export function sgxVepcFault(sgx: Sgx, vepc: Vepc, index: number, allowRetry = true): number {
   sgx.counters.vepcFaults++;
   sgx.addCost(sgx.costs.faultEntry);
   // already present: success without inserting a PTE (quirk Q15)
   if ((vepc.pageArray[index] as number) >= 0) return VEPC_OK;
   const frame = sgxAllocEpcPageNoReclaim(sgx, OWNER_VEPC, vepc.id);
-  if (frame === -EBUSY) return VEPC_RETRY; // VM_FAULT_RETRY (FAULT_FLAG_ALLOW_RETRY)
+  if (frame === -EBUSY && allowRetry) return VEPC_RETRY;
   if (frame < 0) {
     sgx.counters.sigbus++;
     return VEPC_SIGBUS;

@@ -55,8 +55,10 @@ export class FakeEnv implements KernelEnv {
   enclaveOomKilled(encl: { ownerName: string }): void {
     this.enclaveOoms.push(encl.ownerName);
   }
-  memcgOom(memcg: Cgroup): void {
+  /** the OOM killer finds no one to kill */
+  memcgOom(memcg: Cgroup): boolean {
     this.ooms.push(memcg);
+    return false;
   }
   forceSigbus(task: Task): void {
     this.sigbus.push(task);
