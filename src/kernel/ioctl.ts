@@ -123,7 +123,7 @@ function* sgxEnclAddPage(sgx: Sgx, encl: Encl, offset: number, type: number, per
     return -EBUSY;
   }
   encl.pageArray.set(index, ep);
-  if (sgx.epcm.eadd(frame, encl.secs, type) !== 0) {
+  if (sgx.epcm.eadd(frame, encl.secs, type, perm) !== 0) {
     encl.pageArray.set(index, -1);
     sgxEnclShrink(sgx, encl, va);
     sgxEnclFreeEpcPage(sgx, frame);
@@ -264,7 +264,7 @@ export function* sgxIocEnclaveRestrictPermissions(
       ret = -EINVAL;
       break;
     }
-    if (sgx.epcm.emodpr(sgx.enclPages.frame[ep] as number, false) !== 0) {
+    if (sgx.epcm.emodpr(sgx.enclPages.frame[ep] as number, false, perm) !== 0) {
       ret = -EFAULT;
       break;
     }
