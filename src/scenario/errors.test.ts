@@ -146,3 +146,19 @@ test("files: JSON (tab-indented too) and YAML load; a missing file is one line",
 test("a bad seed override is refused", () => {
   assert.throws(() => parseScenarioText("seed: 1\n", "s.yaml", { seed: -2 }), { name: "ScenarioError", message: "s.yaml: seed override: expected an integer >= 0, got -2" });
 });
+
+test("the selftest step forms refuse what they cannot mean", () => {
+  const step = (s: string): string => `processes:\n  - name: x\n    program: { steps: [ ${s} ] }\n`;
+  const cases: [string, string, string][] = [
+    ["read and write in one ECALL", "{ ecall: { read: 0, write: 0 } }", "s.yaml:3:34: processes[0].program.steps[0].ecall: expected read or write, not both"],
+    ["touch mixed with checked accesses", "{ ecall: { touch: [0], vdso: true } }", "s.yaml:3:34: processes[0].program.steps[0].ecall: expected either touch"],
+    ["a TCS offset inside a page", "{ ecall: { tcs: 100 } }", "s.yaml:3:41: processes[0].program.steps[0].ecall.tcs: expected a TCS offset"],
+    ["an unknown SECINFO flag", '{ eaccept: { offset: 0, length: 4096, secinfo: "R|BLUE|REG" } }', "s.yaml:3:72: processes[0].program.steps[0].eaccept.secinfo: expected SECINFO flags among"],
+    ["a SECINFO without a page type", '{ eaccept: { offset: 0, length: 4096, secinfo: "R|W" } }', "s.yaml:3:72: processes[0].program.steps[0].eaccept.secinfo: expected exactly one page type"],
+    ["an exception without its address", "{ ecall: { write: 0, exception: { vector: 14, errorCode: 7 } } }", "s.yaml:3:57: processes[0].program.steps[0].ecall.exception.address: is required"],
+  ];
+  for (const [what, text, expected] of cases) {
+    const msg = error(step(text));
+    assert.ok(msg.startsWith(expected), `${what}:\n  got      ${msg}\n  expected ${expected}`);
+  }
+});
