@@ -53,6 +53,8 @@ export interface IoctlRecord {
   errno: string | null;
   /** bytes processed (the ioctl struct's count, summed over the calls) */
   count: number;
+  /** the struct's result (MODIFY_TYPES, RESTRICT_PERMISSIONS: an SGX error code, else 0); null for ioctls without one */
+  result: number | null;
   /** ioctl calls made (more than 1 when the step retried on EAGAIN or split into chunks) */
   calls: number;
 }

@@ -106,3 +106,16 @@ test("mprotect of a range splits the VMA: only that page refuses a write (#PF 0x
   assert.equal(summary.processes[0]?.exceptions.length, 1);
   assert.ok(sim.processes[0]?.exited);
 });
+
+test("MODIFY_TYPES of a page still pending after EAUG: -EFAULT with the struct's result SGX_PAGE_NOT_MODIFIABLE (20)", () => {
+  const steps = [
+    ...build(1 * MiB, 16),
+    { op: "ecall" as const, touches: [64 * PAGE] },
+    { op: "modifyTypes" as const, offset: 64 * PAGE, length: PAGE, pageType: "TRIM" as const, expect: "EFAULT" },
+    { op: "exit" as const, code: 0 },
+  ];
+  const p = simulate(scenario(machine(4 * MiB), [proc("p", steps)])).summary.processes[0];
+  assert.equal(p?.exitCode, 0);
+  const rec = p?.ioctls.find((r) => r.op === "SGX_IOC_ENCLAVE_MODIFY_TYPES");
+  assert.deepEqual(rec && { ret: rec.ret, errno: rec.errno, result: rec.result, count: rec.count }, { ret: -1, errno: "EFAULT", result: 20, count: 0 });
+});

@@ -808,7 +808,9 @@ export class Simulator implements KernelEnv {
 
   /** a new record of an ioctl step in the process's summary */
   private ioctlRecord(p: Process, op: string): IoctlRecord {
-    const rec: IoctlRecord = { atNs: this.nowNs, op, ret: 0, errno: null, count: 0, calls: 0 };
+    // the ioctls whose struct has a result field, which user space zeroes
+    const result = op === SGX_IOC_ENCLAVE_MODIFY_TYPES || op === SGX_IOC_ENCLAVE_RESTRICT_PERMISSIONS ? 0 : null;
+    const rec: IoctlRecord = { atNs: this.nowNs, op, ret: 0, errno: null, count: 0, result, calls: 0 };
     p.ioctls.push(rec);
     return rec;
   }
@@ -817,6 +819,7 @@ export class Simulator implements KernelEnv {
   private ioctlDone(rec: IoctlRecord, r: IoctlResult): void {
     rec.calls++;
     rec.count += r.count;
+    if (r.result !== undefined) rec.result = r.result;
     rec.ret = r.ret < 0 ? -1 : 0;
     rec.errno = r.ret < 0 ? errnoName(r.ret) : null;
   }
