@@ -1155,7 +1155,8 @@ export class Simulator implements KernelEnv {
   /**
    * one checked access from inside the enclave: the VMA (whose protection the PTE carries) must
    * allow it (do_user_addr_fault -> access_error), the fault path maps the page, and then the
-   * EPCM must allow it or the CPU raises #PF with the SGX bit; false when it did not happen
+   * EPCM must allow it or the CPU raises #PF with the SGX bit, which access_error() always treats
+   * as an access error (bad_area); false when the access did not happen
    */
   private *checkedAccess(t: UserThread, encl: Encl, index: number, write: boolean, vdso: boolean): Generator<number, boolean, void> {
     const sgx = this.sgx;

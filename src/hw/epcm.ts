@@ -100,9 +100,9 @@ export class Epcm {
   readonly perm: Uint8Array;
   /**
    * what EWB put in the PCMD of an evicted page and ELDU restores (SDM EWB/ELDU: the EPCM
-   * permissions, PENDING, MODIFIED and PR travel with the page), keyed by the caller's page id
+   * permissions, PENDING, MODIFIED and PR travel with the page), indexed by the caller's dense page id
    */
-  private readonly pcmd = new Map<number, number>();
+  private pcmd = new Uint16Array(0);
   /** SECS states by enclave id, registered by ECREATE */
   private readonly secsById: (SecsState | undefined)[] = [];
   readonly leaves = newLeafCounters();
@@ -255,7 +255,14 @@ export class Epcm {
       secs.children--;
       secs.blockedAt.delete(frame);
     }
-    if (pcmdKey >= 0) this.pcmd.set(pcmdKey, ((s & (EPCM_PENDING | EPCM_MODIFIED)) << 8) | (this.perm[frame] as number));
+    if (pcmdKey >= 0) {
+      if (pcmdKey >= this.pcmd.length) {
+        const grown = new Uint16Array(Math.max(1024, 2 * (pcmdKey + 1)));
+        grown.set(this.pcmd);
+        this.pcmd = grown;
+      }
+      this.pcmd[pcmdKey] = ((s & (EPCM_PENDING | EPCM_MODIFIED)) << 8) | (this.perm[frame] as number);
+    }
     this.invalidate(frame);
     return 0;
   }
@@ -267,8 +274,7 @@ export class Epcm {
     if (this.isValid(frame)) return ENCLS_PF;
     if (secs !== null && (secsFrame < 0 || !this.isValid(secsFrame))) return ENCLS_PF;
     if (!intact || this.injected("ELDU")) return SGX_MAC_COMPARE_FAIL;
-    const saved = this.pcmd.get(pcmdKey) ?? 0;
-    this.pcmd.delete(pcmdKey);
+    const saved = pcmdKey >= 0 && pcmdKey < this.pcmd.length ? (this.pcmd[pcmdKey] as number) : 0;
     this.set(frame, type, saved >> 8, secs ?? owner, saved & 0xff);
     if (secs !== null) secs.children++;
     return 0;
