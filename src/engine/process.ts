@@ -149,6 +149,8 @@ export class UserThread implements Task {
   done = false;
   /** the thread is inside a kernel path that must complete before it can die */
   inKernel = false;
+  /** an EENTER is reading its TCS: a fault now is reported with run.function EENTER */
+  entering = false;
   /** faults of the current access that returned without the page becoming present */
   faultRetriesInARow = 0;
   program: ThreadProgram | null = null;

@@ -119,3 +119,16 @@ test("MODIFY_TYPES of a page still pending after EAUG: -EFAULT with the struct's
   const rec = p?.ioctls.find((r) => r.op === "SGX_IOC_ENCLAVE_MODIFY_TYPES");
   assert.deepEqual(rec && { ret: rec.ret, errno: rec.errno, result: rec.result, count: rec.count }, { ret: -1, errno: "EFAULT", result: 20, count: 0 });
 });
+
+test("EENTER through a page that is not a TCS: the vDSO reports #PF with the SGX bit and run.function EENTER", () => {
+  const steps = [
+    ...build(1 * MiB, 16),
+    { op: "ecall" as const, touches: [], tcs: 0, vdso: true, exception: { vector: 14, errorCode: 0x8005, address: 0 } },
+    { op: "ecall" as const, touches: [], tcs: 15 * PAGE, vdso: true },
+    { op: "exit" as const, code: 0 },
+  ];
+  const p = simulate(scenario(machine(4 * MiB), [proc("p", steps)])).summary.processes[0];
+  assert.equal(p?.exitCode, 0, JSON.stringify(p?.error));
+  assert.equal(p?.lastException?.function, "EENTER");
+  assert.equal(p?.exceptions.length, 1, "the TCS at the top of the enclave enters cleanly");
+});

@@ -1148,7 +1148,9 @@ export class Simulator implements KernelEnv {
     this.leaveEnclave(t);
     t.inEcall = false;
     const p = t.proc;
-    p.exceptions.push({ atNs: this.nowNs, vector: X86_TRAP_PF, errorCode, address: index * PAGE_SIZE, function: "ERESUME" });
+    const e: ReportedException = { atNs: this.nowNs, vector: X86_TRAP_PF, errorCode, address: index * PAGE_SIZE, function: t.entering ? "EENTER" : "ERESUME" };
+    p.exceptions.push(e);
+    this.emit({ type: "enclave-exception", process: p.name, ...e });
     return false;
   }
 
@@ -1177,12 +1179,11 @@ export class Simulator implements KernelEnv {
    * and requires a valid, accepted TCS of this enclave (else #PF with the SGX bit, run.function EENTER)
    */
   private *enterTcs(t: UserThread, encl: Encl, index: number, vdso: boolean): Generator<number, boolean, void> {
-    const reported = t.proc.exceptions.length;
+    t.entering = true;
     let ok = yield* this.touch(t, encl, index, vdso);
     if (ok && !this.sgx.epcm.isEnterableTcs(this.sgx.enclPages.frame[encl.pageArray.get(index)] as number, encl.secs))
       ok = this.userFault(t, "SIGSEGV", index, PF_SGX | 1 | 4, vdso);
-    const last = t.proc.exceptions.at(-1);
-    if (t.proc.exceptions.length > reported && last !== undefined) last.function = "EENTER";
+    t.entering = false;
     return ok;
   }
 
