@@ -19,6 +19,8 @@ export type SimEvent =
     }
   /** a failed ioctl on /dev/sgx_enclave or /dev/sgx_vepc, or another failed syscall (mmap, mprotect, ...) */
   | { type: "ioctl-failure" | "syscall-failure"; atNs: number; process: string; op: string; errno: string; expected: boolean }
+  /** an exception the vDSO reported to an ECALL (struct sgx_enclave_run) instead of a signal */
+  | { type: "enclave-exception"; atNs: number; process: string; vector: number; errorCode: number; address: number; function: "ERESUME" | "EENTER" }
   | ({ type: "charge-failure" } & ChargeFailureEvent)
   | ({ type: "reclaim-batch"; atNs: number } & ReclaimBatchEvent)
   | { type: "oom-victim"; atNs: number; cgroup: string; victim: string; trigger: string }

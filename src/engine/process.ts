@@ -34,6 +34,39 @@ export interface ProcessFailure {
   expected: boolean;
 }
 
+/** an exception the vDSO reported to the caller of an ECALL (struct sgx_enclave_run) */
+export interface ReportedException {
+  atNs: number;
+  vector: number;
+  errorCode: number;
+  /** offset in ELRANGE */
+  address: number;
+  /** run.function: the ENCLU leaf to continue with (ERESUME after an AEX, EENTER when the entry faulted) */
+  function: "ERESUME" | "EENTER";
+}
+
+/** one ioctl step's outcome as user space sees it: ret -1 with errno, and the struct's count */
+export interface IoctlRecord {
+  atNs: number;
+  op: string;
+  ret: number;
+  errno: string | null;
+  /** bytes processed (the ioctl struct's count, summed over the calls) */
+  count: number;
+  /** the struct's result (MODIFY_TYPES, RESTRICT_PERMISSIONS: an SGX error code, else 0); null for ioctls without one */
+  result: number | null;
+  /** ioctl calls made (more than 1 when the step retried on EAGAIN or split into chunks) */
+  calls: number;
+}
+
+/** one eaccept step: the first non-zero EACCEPT return (an SGX error code), or 0 */
+export interface EacceptRecord {
+  atNs: number;
+  offset: number;
+  length: number;
+  ret: number;
+}
+
 /** the struct file of an open /dev/sgx_enclave: sgx_release() runs when its last reference goes */
 export class EnclFile {
   refs = 1;
@@ -72,6 +105,13 @@ export class Process {
   chargedMemory: { cg: Cgroup; bytes: number } | null = null;
   /** the memcg OOM killer chose it */
   oomVictim = false;
+  /** exceptions the vDSO reported (ecall steps with vdso) */
+  readonly exceptions: ReportedException[] = [];
+  /** the access that took the last reported exception, retried by an ERESUME */
+  aexAccess: { index: number; write: boolean } | null = null;
+  /** ioctl steps (ADD_PAGES and the SGX2 ioctls) with their ret, errno and count */
+  readonly ioctls: IoctlRecord[] = [];
+  readonly eaccepts: EacceptRecord[] = [];
 
   constructor(
     readonly pid: number,
@@ -109,6 +149,8 @@ export class UserThread implements Task {
   done = false;
   /** the thread is inside a kernel path that must complete before it can die */
   inKernel = false;
+  /** an EENTER is reading its TCS: a fault now is reported with run.function EENTER */
+  entering = false;
   /** faults of the current access that returned without the page becoming present */
   faultRetriesInARow = 0;
   program: ThreadProgram | null = null;

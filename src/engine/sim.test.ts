@@ -75,3 +75,60 @@ test("a memory failure with MF_ACTION_REQUIRED sends SIGBUS to the process that 
   assert.equal(summary.processes[0]?.signal, "SIGBUS");
   assert.equal(summary.epc.poisonedPages, 1);
 });
+
+test("an access the EPCM refuses: SIGSEGV without the vDSO, a reported #PF with the SGX bit through it", () => {
+  const trimmed = (vdso: boolean) => [
+    ...build(1 * MiB, 16),
+    { op: "ecall" as const, touches: [], writes: [0] },
+    { op: "modifyTypes" as const, offset: 0, length: PAGE, pageType: "TRIM" as const },
+    { op: "ecall" as const, touches: [], reads: [0], ...(vdso ? { vdso: true, exception: { vector: 14, errorCode: 0x8005, address: 0 } } : {}) },
+    { op: "exit" as const, code: 0 },
+  ];
+  const signalled = simulate(scenario(machine(4 * MiB), [proc("p", trimmed(false))])).summary.processes[0];
+  assert.equal(signalled?.signal, "SIGSEGV");
+  assert.deepEqual(signalled?.exceptions, []);
+  const reported = simulate(scenario(machine(4 * MiB), [proc("p", trimmed(true))])).summary.processes[0];
+  assert.equal(reported?.exitCode, 0);
+  assert.deepEqual(reported?.lastException && { ...reported.lastException, atNs: 0 }, { atNs: 0, vector: 14, errorCode: 0x8005, address: 0, function: "ERESUME" });
+});
+
+test("mprotect of a range splits the VMA: only that page refuses a write (#PF 0x7 with the PTE present)", () => {
+  const steps = [
+    ...build(1 * MiB, 16),
+    { op: "ecall" as const, touches: [], writes: [0, PAGE, 2 * PAGE] },
+    { op: "mprotect" as const, prot: 1, offset: PAGE, length: PAGE },
+    { op: "ecall" as const, touches: [], writes: [0, 2 * PAGE], vdso: true },
+    { op: "ecall" as const, touches: [], writes: [PAGE], vdso: true, exception: { vector: 14, errorCode: 0x7, address: PAGE } },
+    { op: "exit" as const, code: 0 },
+  ];
+  const { sim, summary } = simulate(scenario(machine(4 * MiB), [proc("p", steps)]));
+  assert.equal(summary.processes[0]?.exitCode, 0, JSON.stringify(summary.processes[0]?.error));
+  assert.equal(summary.processes[0]?.exceptions.length, 1);
+  assert.ok(sim.processes[0]?.exited);
+});
+
+test("MODIFY_TYPES of a page still pending after EAUG: -EFAULT with the struct's result SGX_PAGE_NOT_MODIFIABLE (20)", () => {
+  const steps = [
+    ...build(1 * MiB, 16),
+    { op: "ecall" as const, touches: [64 * PAGE] },
+    { op: "modifyTypes" as const, offset: 64 * PAGE, length: PAGE, pageType: "TRIM" as const, expect: "EFAULT" },
+    { op: "exit" as const, code: 0 },
+  ];
+  const p = simulate(scenario(machine(4 * MiB), [proc("p", steps)])).summary.processes[0];
+  assert.equal(p?.exitCode, 0);
+  const rec = p?.ioctls.find((r) => r.op === "SGX_IOC_ENCLAVE_MODIFY_TYPES");
+  assert.deepEqual(rec && { ret: rec.ret, errno: rec.errno, result: rec.result, count: rec.count }, { ret: -1, errno: "EFAULT", result: 20, count: 0 });
+});
+
+test("EENTER through a page that is not a TCS: the vDSO reports #PF with the SGX bit and run.function EENTER", () => {
+  const steps = [
+    ...build(1 * MiB, 16),
+    { op: "ecall" as const, touches: [], tcs: 0, vdso: true, exception: { vector: 14, errorCode: 0x8005, address: 0 } },
+    { op: "ecall" as const, touches: [], tcs: 15 * PAGE, vdso: true },
+    { op: "exit" as const, code: 0 },
+  ];
+  const p = simulate(scenario(machine(4 * MiB), [proc("p", steps)])).summary.processes[0];
+  assert.equal(p?.exitCode, 0, JSON.stringify(p?.error));
+  assert.equal(p?.lastException?.function, "EENTER");
+  assert.equal(p?.exceptions.length, 1, "the TCS at the top of the enclave enters cleanly");
+});

@@ -34,10 +34,12 @@ import {
   SGX_PAGE_TYPE_TCS,
   SGX_PAGE_TYPE_REG,
   SGX_PAGE_TYPE_TRIM,
+  X86_TRAP_PF,
 } from "../kernel/sgx.js";
 import { Sgx, type KernelEnv, type Task } from "../kernel/state.js";
 import { sgxVepcFault, sgxVepcRelease, sgxVepcRemoveAll, Vepc, VEPC_RETRY, VEPC_SIGBUS } from "../kernel/virt.js";
-import type { AccessPhase, Phase, Scenario, ScheduledAction, Step } from "../scenario/types.js";
+import type { AccessPhase, EcallStep, EnclaveException, Phase, Scenario, ScheduledAction, Step } from "../scenario/types.js";
+import type { AcceptSecinfo } from "../hw/epcm.js";
 import { normalizePath, type Cgroup } from "../cgroup/misc.js";
 import { cgroupRead, cgroupWrite, type CgroupFs } from "../cgroup/fs.js";
 import { memcgOomEvent, memcgTryCharge, memcgUncharge } from "../cgroup/memory.js";
@@ -45,7 +47,7 @@ import { EventQueue } from "./event-queue.js";
 import { checkInvariants } from "./invariants.js";
 import { createSampler, type PageSampler } from "./patterns.js";
 import type { SparseInt32Array } from "./sparse-array.js";
-import { Barrier, BLOCK, EnclFile, Process, UserThread, type ThreadProgram } from "./process.js";
+import { Barrier, BLOCK, EnclFile, Process, UserThread, type EacceptRecord, type IoctlRecord, type ReportedException, type ThreadProgram } from "./process.js";
 import { KernelThread, KT_RUNNABLE, KT_RUNNING, KT_SLEEPING, KT_WAKING, WorkItem } from "./kthread.js";
 import { Rng } from "./random.js";
 import { buildSummary, type SimSummary } from "./summary.js";
@@ -61,6 +63,9 @@ export interface SimOptions {
 }
 
 const PROGRESS_EVERY = 1 << 16;
+/** X86_PF_SGX: the #PF came from the EPCM checks, not the page tables */
+const PF_SGX = 0x8000;
+const SECINFO_TYPE = { REG: SGX_PAGE_TYPE_REG, TCS: SGX_PAGE_TYPE_TCS, TRIM: SGX_PAGE_TYPE_TRIM } as const;
 const KERNEL_PID = 0;
 
 type Actor =
@@ -886,9 +891,51 @@ export class Simulator implements KernelEnv {
     return p.file.encl;
   }
 
-  private *ioctlCount(t: UserThread, op: string, path: Generator<number, IoctlResult>, expect: string | undefined): Generator<number, boolean, void> {
-    const r = yield* this.kernel(t, path, op);
-    if (r.ret < 0) return this.failed(t.proc, op, r.ret, expect);
+  /** a new record of an ioctl step in the process's summary */
+  private ioctlRecord(p: Process, op: string): IoctlRecord {
+    // the ioctls whose struct has a result field, which user space zeroes
+    const result = op === SGX_IOC_ENCLAVE_MODIFY_TYPES || op === SGX_IOC_ENCLAVE_RESTRICT_PERMISSIONS ? 0 : null;
+    const rec: IoctlRecord = { atNs: this.nowNs, op, ret: 0, errno: null, count: 0, result, calls: 0 };
+    p.ioctls.push(rec);
+    return rec;
+  }
+
+  /** one call of the step done: its count adds up, its return value is the step's so far */
+  private ioctlDone(rec: IoctlRecord, r: IoctlResult): void {
+    rec.calls++;
+    rec.count += r.count;
+    if (r.result !== undefined) rec.result = r.result;
+    rec.ret = r.ret < 0 ? -1 : 0;
+    rec.errno = r.ret < 0 ? errnoName(r.ret) : null;
+  }
+
+  /**
+   * an ECALL running ENCLU[EACCEPT] or ENCLU[EMODPE] on each page of the step (through its TCS
+   * when given); each page is touched first, as the leaf reaches it through the TLB
+   */
+  private *enclaveLeafCall(t: UserThread, encl: Encl, step: Extract<Step, { op: "eaccept" | "emodpe" }>): Generator<number, boolean, void> {
+    const p = t.proc;
+    if (step.tcs !== undefined && !(yield* this.enterTcs(t, encl, step.tcs / PAGE_SIZE, false))) return false;
+    const first = step.offset / PAGE_SIZE;
+    const count = step.length / PAGE_SIZE;
+    if (step.op === "eaccept") {
+      const rec = { atNs: this.nowNs, offset: step.offset, length: step.length, ret: 0 };
+      p.eaccepts.push(rec);
+      const secinfo = step.secinfo === undefined ? undefined : { ...step.secinfo, type: SECINFO_TYPE[step.secinfo.type] };
+      const ok = yield* this.eaccept(t, encl, first, count, secinfo, rec);
+      if (ok) yield this.eexit(t);
+      return ok;
+    }
+    const sgx = this.sgx;
+    yield this.enterEnclave(t, encl);
+    for (let i = first; i < first + count; i++) {
+      if (!(yield* this.touch(t, encl, i))) return false;
+      // a faulting EMODPE (not a REG page, pending or modified) is a #PF the kernel cannot fix: SIGSEGV
+      if (sgx.epcm.emodpe(sgx.enclPages.frame[encl.pageArray.get(i)] as number, step.perm) !== 0) return this.userFault(t, "SIGSEGV", i, PF_SGX | 1 | 4, false);
+      sgx.addCost(this.costs.eaccept);
+      yield sgx.takeCost();
+    }
+    yield this.eexit(t);
     return true;
   }
 
@@ -913,9 +960,11 @@ export class Simulator implements KernelEnv {
       case "addPages": {
         const encl = this.openEncl(p);
         const type = step.type === "TCS" ? SGX_PAGE_TYPE_TCS : SGX_PAGE_TYPE_REG;
+        const rec = this.ioctlRecord(p, SGX_IOC_ENCLAVE_ADD_PAGES);
         for (let off = 0; off < step.length; off += step.chunk) {
           const len = Math.min(step.chunk, step.length - off);
           const r = yield* this.kernel(t, sgxIocEnclaveAddPages(sgx, encl, step.offset + off, len, type, step.perm, step.measure), SGX_IOC_ENCLAVE_ADD_PAGES);
+          this.ioctlDone(rec, r);
           if (r.count > 0) {
             const start = (step.offset + off) / PAGE_SIZE;
             p.addedRegions.push({ start, end: start + r.count / PAGE_SIZE, prot: type === SGX_PAGE_TYPE_TCS ? PROT_R | PROT_W : step.perm });
@@ -937,6 +986,7 @@ export class Simulator implements KernelEnv {
       case "ecall": {
         const encl = p.encl;
         if (encl === null) return this.noEnclave(p, "ECALL");
+        if (step.touches.length === 0 || step.vdso !== undefined) return yield* this.checkedEcall(t, encl, step);
         yield this.enterEnclave(t, encl);
         for (const off of step.touches) {
           if (!(yield* this.touch(t, encl, Math.floor(off / PAGE_SIZE)))) return false;
@@ -957,18 +1007,27 @@ export class Simulator implements KernelEnv {
             : step.op === "restrictPermissions"
               ? SGX_IOC_ENCLAVE_RESTRICT_PERMISSIONS
               : SGX_IOC_ENCLAVE_REMOVE_PAGES;
-        const path =
+        const path = (offset: number, length: number): Generator<number, IoctlResult> =>
           step.op === "modifyTypes"
-            ? sgxIocEnclaveModifyTypes(sgx, encl, step.offset, step.length, step.pageType === "TCS" ? SGX_PAGE_TYPE_TCS : SGX_PAGE_TYPE_TRIM)
+            ? sgxIocEnclaveModifyTypes(sgx, encl, offset, length, step.pageType === "TCS" ? SGX_PAGE_TYPE_TCS : SGX_PAGE_TYPE_TRIM)
             : step.op === "restrictPermissions"
-              ? sgxIocEnclaveRestrictPermissions(sgx, encl, step.offset, step.length, step.perm)
-              : sgxIocEnclaveRemovePages(sgx, encl, step.offset, step.length);
-        return yield* this.ioctlCount(t, op, path, step.expect);
+              ? sgxIocEnclaveRestrictPermissions(sgx, encl, offset, length, step.perm)
+              : sgxIocEnclaveRemovePages(sgx, encl, offset, length);
+        // like the selftest's loops: while EAGAIN, continue after the `count` bytes done
+        const rec = this.ioctlRecord(p, op);
+        let r: IoctlResult;
+        do {
+          r = yield* this.kernel(t, path(step.offset + rec.count, step.length - rec.count), op);
+          this.ioctlDone(rec, r);
+        } while (step.retry === true && r.ret === -EAGAIN && !p.exiting);
+        if (r.ret < 0) return this.failed(p, op, r.ret, step.expect);
+        return true;
       }
-      case "eaccept": {
+      case "eaccept":
+      case "emodpe": {
         const encl = p.encl;
-        if (encl === null) return this.noEnclave(p, "EACCEPT");
-        return yield* this.eaccept(t, encl, step.offset / PAGE_SIZE, step.length / PAGE_SIZE);
+        if (encl === null) return this.noEnclave(p, step.op === "eaccept" ? "EACCEPT" : "EMODPE");
+        return yield* this.enclaveLeafCall(t, encl, step);
       }
       case "fork":
         this.fork(p, step.holdNs);
@@ -1000,8 +1059,17 @@ export class Simulator implements KernelEnv {
         const encl = p.encl;
         if (encl === null || p.vmas.length === 0) return this.noEnclave(p, "mprotect");
         yield this.costs.mmapCall;
-        if (!this.mayMap(encl, step.prot)) return this.failed(p, "mprotect", -EACCES, step.expect);
-        for (const v of p.vmas) v.prot = step.prot;
+        const start = (step.offset ?? 0) / PAGE_SIZE;
+        const end = step.length === undefined ? Math.floor(encl.size / PAGE_SIZE) : start + step.length / PAGE_SIZE;
+        if (!this.mayMap(encl, step.prot, start, end)) return this.failed(p, "mprotect", -EACCES, step.expect);
+        // the VMAs are split at the range's ends, as mprotect_fixup() does
+        p.vmas = p.vmas.flatMap((v) =>
+          [
+            { start: v.start, end: Math.min(v.end, start), prot: v.prot },
+            { start: Math.max(v.start, start), end: Math.min(v.end, end), prot: step.prot },
+            { start: Math.max(v.start, end), end: v.end, prot: v.prot },
+          ].filter((x) => x.start < x.end),
+        );
         return true;
       }
       case "hold":
@@ -1085,10 +1153,10 @@ export class Simulator implements KernelEnv {
   }
 
   /** mirrors sgx_encl_may_map(): every existing page must allow every requested bit (holes are not checked) */
-  private mayMap(encl: Encl, prot: number): boolean {
+  private mayMap(encl: Encl, prot: number, start = 0, end = Math.floor(encl.size / PAGE_SIZE)): boolean {
     let allowed = true;
     const pages = this.sgx.enclPages;
-    encl.pageArray.forEach(0, Math.floor(encl.size / PAGE_SIZE), (_i, ep) => {
+    encl.pageArray.forEach(start, end, (_i, ep) => {
       if ((prot & ~(pages.maxProt[ep] as number) & 7) !== 0) allowed = false;
     });
     return allowed;
@@ -1103,9 +1171,11 @@ export class Simulator implements KernelEnv {
    * one access to enclave page `index` by a thread inside the enclave, faulting as needed; false
    * when the process must stop (SIGBUS, SIGSEGV or a pending fatal signal)
    */
-  private *touch(t: UserThread, encl: Encl, index: number): Generator<number, boolean, void> {
+  private *touch(t: UserThread, encl: Encl, index: number, vdso = false, write = false): Generator<number, boolean, void> {
     const sgx = this.sgx;
     const slot = enclMmSlot(encl, t.proc.mm);
+    // a fault the kernel does not resolve: #PF error code U, W for a write, P clear (no PTE)
+    const notPresent = 4 | (write ? 2 : 0);
     for (;;) {
       if (t.proc.exiting) return false;
       if (t.insideSecs === null) yield this.enterEnclave(t, encl);
@@ -1122,13 +1192,9 @@ export class Simulator implements KernelEnv {
         // v5: the OOM path drained the mm list and zapped the mappings; sgx_vma_fault() says SIGBUS
         sgx.counters.faults++;
         sgx.counters.sigbus++;
-        this.killProcess(t.proc, "SIGBUS");
-        return false;
+        return this.userFault(t, "SIGBUS", index, notPresent, vdso);
       }
-      if (prot < 0 || slot < 0) {
-        this.killProcess(t.proc, "SIGSEGV");
-        return false;
-      }
+      if (prot < 0 || slot < 0) return this.userFault(t, "SIGSEGV", index, notPresent, vdso);
       // the fault exits the enclave (AEX), runs sgx_vma_fault(), and ERESUMEs to retry the access
       this.leaveEnclave(t);
       const faultStart = this.nowNs;
@@ -1147,14 +1213,103 @@ export class Simulator implements KernelEnv {
       }
       yield sgx.takeCost();
       this.obs?.slice(this.trackOf(t), "page fault", faultStart, this.nowNs, { page: index, result: r === VM_FAULT_SIGBUS ? "VM_FAULT_SIGBUS" : "VM_FAULT_NOPAGE" });
-      if (r === VM_FAULT_SIGBUS) {
-        this.killProcess(t.proc, "SIGBUS");
-        return false;
-      }
+      if (r === VM_FAULT_SIGBUS) return this.userFault(t, "SIGBUS", index, notPresent, vdso);
       // the access retries; a thread that never gets its page is livelocked
       this.faultRetried(t, index);
       if (this.livelock !== null) return false;
     }
+  }
+
+  /**
+   * a fault the kernel does not fix: without the vDSO the signal kills the process; through the
+   * vDSO, fixup_vdso_exception() (do_sigbus, __bad_area_nosemaphore) reports it to the caller
+   * instead and the thread is out of the enclave. False either way: the access did not happen.
+   */
+  private userFault(t: UserThread, signal: string, index: number, errorCode: number, vdso: boolean): boolean {
+    if (!vdso) {
+      this.killProcess(t.proc, signal);
+      return false;
+    }
+    // the AEX left the enclave and the vDSO returned to its caller
+    this.leaveEnclave(t);
+    t.inEcall = false;
+    const p = t.proc;
+    const e: ReportedException = { atNs: this.nowNs, vector: X86_TRAP_PF, errorCode, address: index * PAGE_SIZE, function: t.entering ? "EENTER" : "ERESUME" };
+    p.exceptions.push(e);
+    this.emit({ type: "enclave-exception", process: p.name, ...e });
+    return false;
+  }
+
+  /**
+   * one checked access from inside the enclave: the VMA (whose protection the PTE carries) must
+   * allow it (do_user_addr_fault -> access_error), the fault path maps the page, and then the
+   * EPCM must allow it or the CPU raises #PF with the SGX bit, which access_error() always treats
+   * as an access error (bad_area); false when the access did not happen
+   */
+  private *checkedAccess(t: UserThread, encl: Encl, index: number, write: boolean, vdso: boolean): Generator<number, boolean, void> {
+    const sgx = this.sgx;
+    const slot = enclMmSlot(encl, t.proc.mm);
+    const prot = this.vmProt(t.proc, index);
+    const ep0 = encl.pageArray.get(index);
+    const present = slot >= 0 && ep0 >= 0 && ((sgx.enclPages.pte[ep0] as number) & ptePresentBit(slot)) !== 0 ? 1 : 0;
+    const wr = write ? 2 : 0;
+    if (prot >= 0 && (prot & (write ? PROT_W : PROT_R)) === 0) return this.userFault(t, "SIGSEGV", index, present | wr | 4, vdso);
+    if (!(yield* this.touch(t, encl, index, vdso, write))) return false;
+    const frame = sgx.enclPages.frame[encl.pageArray.get(index)] as number;
+    if (!sgx.epcm.allowsAccess(frame, encl.secs, write)) return this.userFault(t, "SIGSEGV", index, PF_SGX | 1 | wr | 4, vdso);
+    return true;
+  }
+
+  /**
+   * EENTER through the TCS page `index`: the CPU reads the TCS through its PTE (a fault maps it)
+   * and requires a valid, accepted TCS of this enclave (else #PF with the SGX bit, run.function EENTER)
+   */
+  private *enterTcs(t: UserThread, encl: Encl, index: number, vdso: boolean): Generator<number, boolean, void> {
+    t.entering = true;
+    let ok = yield* this.touch(t, encl, index, vdso);
+    if (ok && !this.sgx.epcm.isEnterableTcs(this.sgx.enclPages.frame[encl.pageArray.get(index)] as number, encl.secs))
+      ok = this.userFault(t, "SIGSEGV", index, PF_SGX | 1 | 4, vdso);
+    t.entering = false;
+    return ok;
+  }
+
+  /** an ECALL with checked accesses (ecall steps with read, write, tcs, resume or vdso) */
+  private *checkedEcall(t: UserThread, encl: Encl, step: EcallStep): Generator<number, boolean, void> {
+    const p = t.proc;
+    const vdso = step.vdso ?? false;
+    const before = p.exceptions.length;
+    const accesses: { index: number; write: boolean }[] = [];
+    if (step.resume) {
+      if (p.aexAccess !== null) accesses.push(p.aexAccess);
+      p.aexAccess = null;
+    }
+    for (const off of step.reads ?? []) accesses.push({ index: Math.floor(off / PAGE_SIZE), write: false });
+    for (const off of step.writes ?? []) accesses.push({ index: Math.floor(off / PAGE_SIZE), write: true });
+    let ok = step.tcs === undefined || (yield* this.enterTcs(t, encl, step.tcs / PAGE_SIZE, vdso));
+    if (ok) {
+      yield this.enterEnclave(t, encl);
+      for (const a of accesses) {
+        if (!(yield* this.checkedAccess(t, encl, a.index, a.write, vdso))) {
+          if (!p.exiting) p.aexAccess = a;
+          ok = false;
+          break;
+        }
+      }
+    }
+    if (p.exiting) return false;
+    yield this.eexit(t);
+    return this.ecallOutcome(p, p.exceptions.length > before ? (p.exceptions.at(-1) ?? null) : null, step.exception);
+  }
+
+  /** compares what the vDSO reported with the step's expectation; a mismatch fails the process */
+  private ecallOutcome(p: Process, got: ReportedException | null, want: EnclaveException | undefined): boolean {
+    const same = got !== null && want !== undefined && got.vector === want.vector && got.errorCode === want.errorCode && got.address === want.address;
+    if ((got === null && want === undefined) || same) return true;
+    const hex = (e: { vector: number; errorCode: number; address: number } | null | undefined): string =>
+      e === null || e === undefined ? "none" : `vector ${e.vector} error code 0x${e.errorCode.toString(16)} address 0x${e.address.toString(16)}`;
+    p.error = { op: "ECALL", errno: `exception ${hex(got)}, expected ${hex(want)}` };
+    this.exitWith(p, 1);
+    return false;
   }
 
   private *runThreads(t: UserThread, threads: number, phases: Phase[]): Generator<number, boolean, void> {
@@ -1291,15 +1446,21 @@ export class Simulator implements KernelEnv {
   }
 
   /** EACCEPT pages [first, first+count) from inside the enclave; marks accepted trims */
-  private *eaccept(t: UserThread, encl: Encl, first: number, count: number): Generator<number, boolean, void> {
+  private *eaccept(t: UserThread, encl: Encl, first: number, count: number, secinfo?: AcceptSecinfo, rec?: EacceptRecord): Generator<number, boolean, void> {
     const sgx = this.sgx;
     for (let i = first; i < first + count; i++) {
       if (!(yield* this.touch(t, encl, i))) return false;
       const ep = encl.pageArray.get(i);
       const frame = ep >= 0 ? (sgx.enclPages.frame[ep] as number) : -1;
       if (frame < 0) continue;
-      sgx.epcm.eaccept(frame);
+      const ret = sgx.epcm.eaccept(frame, secinfo);
       sgx.counters.eaccept++;
+      if (ret !== 0) {
+        // EACCEPT returns the error in RAX; the enclave reports it and goes on
+        if (rec !== undefined && rec.ret === 0) rec.ret = ret;
+        yield sgx.takeCost();
+        continue;
+      }
       if (sgx.enclPages.type[ep] === SGX_PAGE_TYPE_TRIM)
         sgx.enclPages.flags[ep] = (sgx.enclPages.flags[ep] as number) | EP_TRIM_ACCEPTED;
       yield sgx.takeCost();

@@ -3,7 +3,7 @@
 import { ENCLS_LEAVES, type EnclsLeaf } from "../kernel/sgx.js";
 import { ON_LRU, ON_NONE, ON_UNRECLAIMABLE, OWNER_ENCL_PAGE, OWNER_VA, OWNER_VEPC } from "../kernel/epc-page.js";
 import type { KernelCounters } from "../kernel/state.js";
-import type { SyscallError } from "./process.js";
+import type { EacceptRecord, IoctlRecord, ReportedException, SyscallError } from "./process.js";
 import type { FileOp, InvariantViolation, KernelBug, Livelock, Simulator } from "./sim.js";
 import { CGROUP_FILES, cgroupRead } from "../cgroup/fs.js";
 import { U64_MAX } from "../cgroup/misc.js";
@@ -44,6 +44,14 @@ export interface ProcessSummary {
   endNs: number | null;
   /** failed system calls, including ones the scenario expected */
   failures: { atNs: number; op: string; errno: string; expected: boolean }[];
+  /** ioctl steps (ADD_PAGES, MODIFY_TYPES, RESTRICT_PERMISSIONS, REMOVE_PAGES): ret, errno, count */
+  ioctls: IoctlRecord[];
+  /** eaccept steps: the first non-zero EACCEPT return, or 0 */
+  eaccepts: EacceptRecord[];
+  /** exceptions the vDSO reported to ECALLs (vector, error code, address), in order */
+  exceptions: ReportedException[];
+  /** the last of them, or null */
+  lastException: ReportedException | null;
 }
 
 export type Counters = Record<EnclsLeaf, number> & { ipi: number; faults: number; reclaimBatches: number } & Omit<
@@ -167,6 +175,10 @@ export function buildSummary(sim: Simulator): SimSummary {
       startNs: p.started ? p.startNs : null,
       endNs: p.endNs,
       failures: p.failures.map((f) => ({ atNs: f.at, op: f.op, errno: f.errno, expected: f.expected })),
+      ioctls: p.ioctls,
+      eaccepts: p.eaccepts,
+      exceptions: p.exceptions,
+      lastException: p.exceptions.at(-1) ?? null,
     })),
     counters,
     epc: {

@@ -1,8 +1,18 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { resolveCosts } from "./costs.js";
-import { ENCLS_GP, ENCLS_PF, Epcm, SecsState, enclsFailed, enclsFaulted } from "./epcm.js";
-import { SGX_BLKSTATE, SGX_CHILD_PRESENT, SGX_NOT_TRACKED, SGX_PAGE_NOT_BLOCKED, SGX_PAGE_TYPE_REG, SGX_PREV_TRK_INCMPL } from "../kernel/sgx.js";
+import { ENCLS_GP, ENCLS_PF, EPCM_PR, EPCM_R, EPCM_W, Epcm, SGX_PAGE_ATTRIBUTES_MISMATCH, SecsState, enclsFailed, enclsFaulted } from "./epcm.js";
+import {
+  SGX_BLKSTATE,
+  SGX_CHILD_PRESENT,
+  SGX_NOT_TRACKED,
+  SGX_PAGE_NOT_BLOCKED,
+  SGX_PAGE_NOT_MODIFIABLE,
+  SGX_PAGE_TYPE_REG,
+  SGX_PAGE_TYPE_TCS,
+  SGX_PAGE_TYPE_TRIM,
+  SGX_PREV_TRK_INCMPL,
+} from "../kernel/sgx.js";
 
 function setup(): { epcm: Epcm; secs: SecsState } {
   const epcm = new Epcm(8, resolveCosts("client-128m"));
@@ -83,4 +93,63 @@ test("ECREATE #GPs on a SECS.SIZE below 2 pages or not a power of two, and leave
   }
   assert.equal(epcm.ecreate(0, new SecsState(1), 2 ** 36), 0, "64 GiB is fine");
   assert.equal(epcm.leaves.ECREATE, 5, "every attempt counts as an ECREATE");
+});
+
+/** EWB of frame `f` (blocked, tracked) under the page id `key` */
+function writeBack(epcm: Epcm, secs: SecsState, f: number, key: number): void {
+  assert.equal(epcm.eblock(f, secs), 0);
+  assert.equal(epcm.etrack(secs), 0);
+  assert.equal(epcm.ewb(f, secs, false, key), 0);
+}
+
+test("EPCM permissions: EADD sets them, EMODPR restricts them and sets PR, EACCEPT clears PR, EMODPE extends", () => {
+  const epcm = new Epcm(8, resolveCosts("client-128m"));
+  const secs = new SecsState(0);
+  epcm.ecreate(0, secs, 8192);
+  assert.equal(epcm.eadd(1, secs, SGX_PAGE_TYPE_REG, EPCM_R | EPCM_W), 0);
+  assert.equal(epcm.eadd(2, secs, SGX_PAGE_TYPE_TCS, EPCM_R | EPCM_W), 0);
+  epcm.einit(secs);
+  assert.ok(epcm.allowsAccess(1, secs, true));
+  assert.ok(!epcm.allowsAccess(2, secs, false), "a TCS page is not accessible as data");
+  assert.ok(epcm.isEnterableTcs(2, secs));
+  assert.equal(epcm.emodpr(1, false, EPCM_R), 0);
+  assert.equal(epcm.perm[1], EPCM_R | EPCM_PR);
+  assert.ok(epcm.allowsAccess(1, secs, false));
+  assert.ok(!epcm.allowsAccess(1, secs, true), "a write to an EPCM read-only page faults");
+  const secinfo = { type: SGX_PAGE_TYPE_REG, perm: EPCM_R, pending: false, modified: false, pr: true };
+  assert.equal(epcm.eaccept(1, { ...secinfo, pr: false }), SGX_PAGE_ATTRIBUTES_MISMATCH, "the SECINFO must name the pending PR");
+  assert.equal(epcm.perm[1], EPCM_R | EPCM_PR, "a mismatch changes nothing");
+  assert.equal(epcm.eaccept(1, secinfo), 0);
+  assert.equal(epcm.perm[1], EPCM_R);
+  assert.equal(epcm.emodpe(1, EPCM_W), 0);
+  assert.ok(epcm.allowsAccess(1, secs, true));
+  assert.equal(epcm.emodpe(2, EPCM_W), ENCLS_PF, "EMODPE is for REG pages only");
+});
+
+test("EAUG gives a pending RW page that faults until EACCEPTed; EMODT clears the permissions", () => {
+  const { epcm, secs } = setup();
+  assert.equal(epcm.eaug(3, secs), 0);
+  assert.equal(epcm.perm[3], EPCM_R | EPCM_W);
+  assert.ok(!epcm.allowsAccess(3, secs, false), "pending");
+  assert.equal(epcm.eaccept(3, { type: SGX_PAGE_TYPE_REG, perm: EPCM_R | EPCM_W, pending: true, modified: false, pr: false }), 0);
+  assert.ok(epcm.allowsAccess(3, secs, true));
+  assert.equal(epcm.emodt(3, SGX_PAGE_TYPE_TRIM), 0);
+  assert.equal(epcm.perm[3], 0);
+  assert.ok(!epcm.allowsAccess(3, secs, false), "a trimmed page is not accessible, before ...");
+  assert.equal(epcm.eaccept(3, { type: SGX_PAGE_TYPE_TRIM, perm: 0, pending: false, modified: true, pr: false }), 0);
+  assert.ok(!epcm.allowsAccess(3, secs, false), "... or after its EACCEPT");
+});
+
+test("EWB and ELDU keep the EPCM permissions and PENDING/MODIFIED of a page (model fix: ELDU used to clear them)", () => {
+  const { epcm, secs } = setup();
+  epcm.eaug(3, secs);
+  writeBack(epcm, secs, 3, 42);
+  assert.equal(epcm.eldu(4, SGX_PAGE_TYPE_REG, secs, 0, true, secs, 42), 0);
+  assert.ok(!epcm.allowsAccess(4, secs, false), "still pending after the reload");
+  assert.equal(epcm.emodt(4, SGX_PAGE_TYPE_TRIM), SGX_PAGE_NOT_MODIFIABLE, "EMODT of a pending page fails after a reload too");
+  assert.equal(epcm.eaccept(4, { type: SGX_PAGE_TYPE_REG, perm: EPCM_R | EPCM_W, pending: true, modified: false, pr: false }), 0);
+  assert.equal(epcm.emodpr(4, false, EPCM_R), 0);
+  writeBack(epcm, secs, 4, 42);
+  assert.equal(epcm.eldu(5, SGX_PAGE_TYPE_REG, secs, 0, true, secs, 42), 0);
+  assert.equal(epcm.perm[5], EPCM_R | EPCM_PR, "restricted permissions and the pending PR come back");
 });

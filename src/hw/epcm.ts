@@ -33,6 +33,22 @@ export const EPCM_BLOCKED = 2;
 export const EPCM_PENDING = 4;
 export const EPCM_MODIFIED = 8;
 const TYPE_SHIFT = 4;
+/** EPCM.R/W/X (SECINFO permission bits) and EPCM.PR (permission restriction pending), in Epcm.perm */
+export const EPCM_R = 1;
+export const EPCM_W = 2;
+export const EPCM_X = 4;
+export const EPCM_PR = 8;
+/** EACCEPT: the SECINFO does not match the EPCM entry */
+export const SGX_PAGE_ATTRIBUTES_MISMATCH = 19;
+
+/** the SECINFO an enclave passes to EACCEPT: page type, permissions and the state being accepted */
+export interface AcceptSecinfo {
+  type: number;
+  perm: number;
+  pending: boolean;
+  modified: boolean;
+  pr: boolean;
+}
 
 export const ENCLS_PF = SGX_ENCLS_FAULT_FLAG | X86_TRAP_PF;
 export const ENCLS_GP = SGX_ENCLS_FAULT_FLAG | X86_TRAP_GP;
@@ -85,6 +101,13 @@ export class Epcm {
   readonly state: Uint8Array;
   /** EPCM.ENCLAVESECS as enclave id + 1 (0: VA or invalid), so the array needs no fill */
   readonly ownerPlusOne: Int32Array;
+  /** EPCM.R/W/X and EPCM.PR of each frame */
+  readonly perm: Uint8Array;
+  /**
+   * what EWB put in the PCMD of an evicted page and ELDU restores (SDM EWB/ELDU: the EPCM
+   * permissions, PENDING, MODIFIED and PR travel with the page), indexed by the caller's dense page id
+   */
+  private pcmd = new Uint16Array(0);
   /** SECS states by enclave id, registered by ECREATE */
   private readonly secsById: (SecsState | undefined)[] = [];
   readonly leaves = newLeafCounters();
@@ -99,6 +122,7 @@ export class Epcm {
   ) {
     this.state = new Uint8Array(frames);
     this.ownerPlusOne = new Int32Array(frames);
+    this.perm = new Uint8Array(frames);
   }
 
   /** the enclave a SECS or child frame belongs to, -1 for VA and invalid frames */
@@ -122,14 +146,16 @@ export class Epcm {
     return true;
   }
 
-  private set(frame: number, type: number, bits: number, owner: SecsState | null): void {
+  private set(frame: number, type: number, bits: number, owner: SecsState | null, perm = 0): void {
     this.state[frame] = (type << TYPE_SHIFT) | bits | EPCM_VALID;
     this.ownerPlusOne[frame] = owner === null ? 0 : owner.id + 1;
+    this.perm[frame] = perm;
   }
 
   private invalidate(frame: number): void {
     this.state[frame] = 0;
     this.ownerPlusOne[frame] = 0;
+    this.perm[frame] = 0;
   }
 
   /** ECREATE; `size` is SECS.SIZE: #GP unless a power of two of at least 2 pages (SDM, ECREATE) */
@@ -145,11 +171,12 @@ export class Epcm {
     return 0;
   }
 
-  eadd(frame: number, secs: SecsState, type: number): number {
+  /** EADD with the SECINFO's type and permissions (a TCS gets none) */
+  eadd(frame: number, secs: SecsState, type: number, perm = 0): number {
     this.leaves.EADD++;
     this.cost += this.costs.eadd;
     if (this.isValid(frame) || secs.initialized) return ENCLS_PF;
-    this.set(frame, type, 0, secs);
+    this.set(frame, type, 0, secs, type === SGX_PAGE_TYPE_REG ? perm & 7 : 0);
     secs.children++;
     return 0;
   }
@@ -218,8 +245,8 @@ export class Epcm {
     return 0;
   }
 
-  /** EWB of a child page (must be blocked and tracked) or of a SECS (must have no children) */
-  ewb(frame: number, secs: SecsState, isSecs: boolean): number {
+  /** EWB of a child page (must be blocked and tracked) or of a SECS (must have no children); `pcmdKey` names the page for ELDU */
+  ewb(frame: number, secs: SecsState, isSecs: boolean, pcmdKey = -1): number {
     this.leaves.EWB++;
     this.cost += this.costs.ewb;
     const s = this.state[frame] as number;
@@ -235,18 +262,27 @@ export class Epcm {
       secs.children--;
       secs.blockedAt.delete(frame);
     }
+    if (pcmdKey >= 0) {
+      if (pcmdKey >= this.pcmd.length) {
+        const grown = new Uint16Array(Math.max(1024, 2 * (pcmdKey + 1)));
+        grown.set(this.pcmd);
+        this.pcmd = grown;
+      }
+      this.pcmd[pcmdKey] = ((s & (EPCM_PENDING | EPCM_MODIFIED)) << 8) | (this.perm[frame] as number);
+    }
     this.invalidate(frame);
     return 0;
   }
 
   /** ELDU of a child (secs resident) or of the SECS itself (secs === null); `intact` is false for a lost page */
-  eldu(frame: number, type: number, secs: SecsState | null, secsFrame: number, intact: boolean, owner: SecsState): number {
+  eldu(frame: number, type: number, secs: SecsState | null, secsFrame: number, intact: boolean, owner: SecsState, pcmdKey = -1): number {
     this.leaves.ELDU++;
     this.cost += this.costs.eldu;
     if (this.isValid(frame)) return ENCLS_PF;
     if (secs !== null && (secsFrame < 0 || !this.isValid(secsFrame))) return ENCLS_PF;
     if (!intact || this.injected("ELDU")) return SGX_MAC_COMPARE_FAIL;
-    this.set(frame, type, 0, secs ?? owner);
+    const saved = pcmdKey >= 0 && pcmdKey < this.pcmd.length ? (this.pcmd[pcmdKey] as number) : 0;
+    this.set(frame, type, saved >> 8, secs ?? owner, saved & 0xff);
     if (secs !== null) secs.children++;
     return 0;
   }
@@ -255,13 +291,17 @@ export class Epcm {
     this.leaves.EAUG++;
     this.cost += this.costs.eaug;
     if (this.isValid(frame) || !secs.initialized) return ENCLS_PF;
-    this.set(frame, SGX_PAGE_TYPE_REG, EPCM_PENDING, secs);
+    // EAUG: a pending REG page with R and W
+    this.set(frame, SGX_PAGE_TYPE_REG, EPCM_PENDING, secs, EPCM_R | EPCM_W);
     secs.children++;
     return 0;
   }
 
-  /** EMODPR; `trimAccepted` tells whether the enclave already EACCEPTed a TRIM of the page */
-  emodpr(frame: number, trimAccepted: boolean): number {
+  /**
+   * EMODPR to the SECINFO permissions `perm` (EPCM perms &= perm, PR set); `trimAccepted` tells
+   * whether the enclave already EACCEPTed a TRIM of the page
+   */
+  emodpr(frame: number, trimAccepted: boolean, perm = 7): number {
     this.leaves.EMODPR++;
     this.cost += this.costs.emodpr;
     const s = this.state[frame] as number;
@@ -269,6 +309,7 @@ export class Epcm {
     const type = s >> TYPE_SHIFT;
     if (type === SGX_PAGE_TYPE_TRIM) return trimAccepted ? ENCLS_PF : SGX_PAGE_NOT_MODIFIABLE;
     if (type !== SGX_PAGE_TYPE_REG || (s & (EPCM_PENDING | EPCM_MODIFIED)) !== 0) return SGX_PAGE_NOT_MODIFIABLE;
+    this.perm[frame] = ((this.perm[frame] as number) & perm & 7) | EPCM_PR;
     return 0;
   }
 
@@ -280,17 +321,61 @@ export class Epcm {
     const type = s >> TYPE_SHIFT;
     if ((type !== SGX_PAGE_TYPE_REG && type !== SGX_PAGE_TYPE_TCS) || (s & (EPCM_PENDING | EPCM_MODIFIED)) !== 0)
       return SGX_PAGE_NOT_MODIFIABLE;
+    // EMODT clears the permissions
     this.state[frame] = (newType << TYPE_SHIFT) | EPCM_VALID | EPCM_MODIFIED;
+    this.perm[frame] = 0;
     return 0;
   }
 
-  /** ENCLU[EACCEPT] run by the enclave: clears PENDING/MODIFIED */
-  eaccept(frame: number): number {
+  /**
+   * ENCLU[EACCEPT] run by the enclave: clears PENDING, MODIFIED and PR. With a SECINFO, the
+   * page's type, permissions and state must equal it, or SGX_PAGE_ATTRIBUTES_MISMATCH; without
+   * one the enclave is taken to pass what the page's state needs.
+   */
+  eaccept(frame: number, secinfo?: AcceptSecinfo): number {
     this.cost += this.costs.eaccept;
     const s = this.state[frame] as number;
     if ((s & EPCM_VALID) === 0) return ENCLS_PF;
+    const perm = this.perm[frame] as number;
+    if (
+      secinfo !== undefined &&
+      (secinfo.type !== s >> TYPE_SHIFT ||
+        secinfo.perm !== (perm & 7) ||
+        secinfo.pending !== ((s & EPCM_PENDING) !== 0) ||
+        secinfo.modified !== ((s & EPCM_MODIFIED) !== 0) ||
+        secinfo.pr !== ((perm & EPCM_PR) !== 0))
+    )
+      return SGX_PAGE_ATTRIBUTES_MISMATCH;
     this.state[frame] = s & ~(EPCM_PENDING | EPCM_MODIFIED);
+    this.perm[frame] = perm & ~EPCM_PR;
     return 0;
+  }
+
+  /** ENCLU[EMODPE] run by the enclave: extends the permissions of a REG page that is not pending or modified */
+  emodpe(frame: number, perm: number): number {
+    const s = this.state[frame] as number;
+    if ((s & EPCM_VALID) === 0 || s >> TYPE_SHIFT !== SGX_PAGE_TYPE_REG || (s & (EPCM_PENDING | EPCM_MODIFIED)) !== 0) return ENCLS_PF;
+    this.perm[frame] = (this.perm[frame] as number) | (perm & 7);
+    return 0;
+  }
+
+  /**
+   * the EPCM checks of an enclave access through a present PTE (SDM vol. 3D, "Access-control
+   * requirements"): a valid REG page of this enclave, neither pending nor modified, whose EPCM
+   * permissions allow the access; false means a #PF with the SGX bit in the error code
+   */
+  allowsAccess(frame: number, secs: SecsState, write: boolean): boolean {
+    const s = this.state[frame] as number;
+    if ((s & EPCM_VALID) === 0 || this.owner(frame) !== secs.id) return false;
+    if (s >> TYPE_SHIFT !== SGX_PAGE_TYPE_REG || (s & (EPCM_PENDING | EPCM_MODIFIED)) !== 0) return false;
+    return ((this.perm[frame] as number) & (write ? EPCM_W : EPCM_R)) !== 0;
+  }
+
+  /** EENTER's checks of its TCS: a valid TCS page of this enclave, neither pending nor modified */
+  isEnterableTcs(frame: number, secs: SecsState): boolean {
+    const s = this.state[frame] as number;
+    if ((s & EPCM_VALID) === 0 || this.owner(frame) !== secs.id) return false;
+    return s >> TYPE_SHIFT === SGX_PAGE_TYPE_TCS && (s & (EPCM_PENDING | EPCM_MODIFIED)) === 0;
   }
 }
 

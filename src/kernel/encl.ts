@@ -329,14 +329,14 @@ export function sgxEnclEwb(sgx: Sgx, encl: Encl, ep: number, frame: number, isSe
   }
   const index = isSecs ? encl.secsIndex : (pages.index[ep] as number);
   sgx.addCost(sgx.costs.backingCopy);
-  let ret = sgx.epcm.ewb(frame, encl.secs, isSecs);
+  let ret = sgx.epcm.ewb(frame, encl.secs, isSecs, ep);
   if (ret === 11 /* SGX_NOT_TRACKED */) {
     sgx.epcm.etrack(encl.secs);
-    ret = sgx.epcm.ewb(frame, encl.secs, isSecs);
+    ret = sgx.epcm.ewb(frame, encl.secs, isSecs, ep);
     if (ret === 11) {
       // the cpumask is computed after the ETRACK, then every CPU in it is interrupted
       sgxEnclIpi(sgx, encl);
-      ret = sgx.epcm.ewb(frame, encl.secs, isSecs);
+      ret = sgx.epcm.ewb(frame, encl.secs, isSecs, ep);
     }
   }
   // a failed EWB writes no PCMD entry (__sgx_encl_ewb() only dirties the page), so the PCMD page
@@ -366,7 +366,7 @@ function __sgxEnclEldu(sgx: Sgx, encl: Encl, ep: number, frame: number, secsFram
   const pcmdFirst = index - (index % PCMDS_PER_PAGE);
   sgx.addCost(sgx.costs.backingCopy);
   const intact = ((pages.flags[ep] as number) & EP_LOST) === 0;
-  let ret = sgx.epcm.eldu(frame, pages.type[ep] as number, isSecs ? null : encl.secs, secsFrame, intact, encl.secs);
+  let ret = sgx.epcm.eldu(frame, pages.type[ep] as number, isSecs ? null : encl.secs, secsFrame, intact, encl.secs, ep);
   if (ret !== 0) {
     if (enclsFailed(ret)) sgx.warn(`ELDU failed with ${ret} for enclave ${encl.id}; the page is lost`);
     ret = -EFAULT;

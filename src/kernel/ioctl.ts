@@ -44,6 +44,8 @@ export interface IoctlResult {
   ret: number;
   /** bytes processed, for the ioctls that report `count` */
   count: number;
+  /** the struct's `result`: the SGX error code of an ENCLS leaf that failed without faulting (RESTRICT_PERMISSIONS, MODIFY_TYPES) */
+  result?: number;
 }
 
 function isPowerOfTwo(n: number): boolean {
@@ -130,7 +132,7 @@ function* sgxEnclAddPage(sgx: Sgx, encl: Encl, offset: number, type: number, per
     return -EBUSY;
   }
   encl.pageArray.set(index, ep);
-  if (sgx.epcm.eadd(frame, encl.secs, type) !== 0) {
+  if (sgx.epcm.eadd(frame, encl.secs, type, perm) !== 0) {
     encl.pageArray.set(index, -1);
     sgxEnclShrink(sgx, encl, va);
     sgxEnclFreeEpcPage(sgx, frame);
@@ -261,6 +263,7 @@ export function* sgxIocEnclaveRestrictPermissions(
   if (ret !== 0) return { ret, count: 0 };
   if ((perm & ~7) !== 0 || ((perm & PROT_W) !== 0 && (perm & PROT_R) === 0)) return { ret: -EINVAL, count: 0 };
   let c = 0;
+  let result = 0;
   for (; c < length; c += PAGE_SIZE) {
     const ep = yield* sgx2LoadPage(sgx, encl, (offset + c) / PAGE_SIZE);
     if (ep < 0) {
@@ -271,7 +274,10 @@ export function* sgxIocEnclaveRestrictPermissions(
       ret = -EINVAL;
       break;
     }
-    if (sgx.epcm.emodpr(sgx.enclPages.frame[ep] as number, false) !== 0) {
+    const code = sgx.epcm.emodpr(sgx.enclPages.frame[ep] as number, false, perm);
+    if (code !== 0) {
+      // encls_failed() without a fault: the SGX error code goes to params->result
+      if (!enclsFaulted(code)) result = code;
       ret = -EFAULT;
       break;
     }
@@ -279,7 +285,7 @@ export function* sgxIocEnclaveRestrictPermissions(
     if (ret !== 0) break;
     yield sgx.takeCost();
   }
-  return { ret, count: c };
+  return { ret, count: c, result };
 }
 
 /** mirrors sgx_ioc_enclave_modify_types() */
@@ -296,6 +302,7 @@ export function* sgxIocEnclaveModifyTypes(
   if (pageType !== SGX_PAGE_TYPE_TCS && pageType !== SGX_PAGE_TYPE_TRIM) return { ret: -EINVAL, count: 0 };
   const pages = sgx.enclPages;
   let c = 0;
+  let result = 0;
   for (; c < length; c += PAGE_SIZE) {
     const ep = yield* sgx2LoadPage(sgx, encl, (offset + c) / PAGE_SIZE);
     if (ep < 0) {
@@ -326,8 +333,10 @@ export function* sgxIocEnclaveModifyTypes(
       sgxZapEnclavePtes(sgx, encl, ep);
       sgxMarkPageReclaimable(sgx, frame);
     }
-    if (sgx.epcm.emodt(frame, pageType) !== 0) {
+    const code = sgx.epcm.emodt(frame, pageType);
+    if (code !== 0) {
       pages.maxProt[ep] = savedProt;
+      if (!enclsFaulted(code)) result = code;
       ret = -EFAULT;
       break;
     }
@@ -337,7 +346,7 @@ export function* sgxIocEnclaveModifyTypes(
     pages.flags[ep] = (pages.flags[ep] as number) & ~EP_TRIM_ACCEPTED;
     yield sgx.takeCost();
   }
-  return { ret, count: c };
+  return { ret, count: c, result };
 }
 
 /** mirrors sgx_encl_remove_pages() */

@@ -18,6 +18,7 @@ function error(text: string, source = "s.yaml"): string {
 }
 
 const vm = "program: { vm: { epc: 1MiB } }";
+const step = (s: string): string => `processes:\n  - name: x\n    program: { steps: [ ${s} ] }\n`;
 
 test("a bad size gives the brief's exact message at the value", () => {
   const text = ["processes:", "  - name: x", "    program:", "      enclave:", "        size: 64 lemons", ""].join("\n");
@@ -100,6 +101,13 @@ test("each kind of bad input names its line:column, field path and what was expe
       "processes:\n  - name: x\n    program: { steps: [ { eadd: {} } ] }\n",
       "s.yaml:3:25: processes[0].program.steps[0]: expected a step: a mapping with one of the keys ",
     ],
+    // the selftest step forms refuse what they cannot mean
+    ["read and write in one ECALL", step("{ ecall: { read: 0, write: 0 } }"), "s.yaml:3:34: processes[0].program.steps[0].ecall: expected read or write, not both"],
+    ["touch mixed with checked accesses", step("{ ecall: { touch: [0], vdso: true } }"), "s.yaml:3:34: processes[0].program.steps[0].ecall: expected either touch"],
+    ["a TCS offset inside a page", step("{ ecall: { tcs: 100 } }"), "s.yaml:3:41: processes[0].program.steps[0].ecall.tcs: expected a TCS offset"],
+    ["an unknown SECINFO flag", step('{ eaccept: { offset: 0, length: 4096, secinfo: "R|BLUE|REG" } }'), "s.yaml:3:72: processes[0].program.steps[0].eaccept.secinfo: expected SECINFO flags among"],
+    ["a SECINFO without a page type", step('{ eaccept: { offset: 0, length: 4096, secinfo: "R|W" } }'), "s.yaml:3:72: processes[0].program.steps[0].eaccept.secinfo: expected exactly one page type"],
+    ["an exception without its address", step("{ ecall: { write: 0, exception: { vector: 14, errorCode: 7 } } }"), "s.yaml:3:57: processes[0].program.steps[0].ecall.exception.address: is required"],
     ["empty file", "", "s.yaml:1:1: (top level): expected a scenario mapping, got an empty file"],
     ["not a mapping", "- 1\n", "s.yaml:1:1: (top level): expected a mapping, got [1]"],
   ];
@@ -146,3 +154,4 @@ test("files: JSON (tab-indented too) and YAML load; a missing file is one line",
 test("a bad seed override is refused", () => {
   assert.throws(() => parseScenarioText("seed: 1\n", "s.yaml", { seed: -2 }), { name: "ScenarioError", message: "s.yaml: seed override: expected an integer >= 0, got -2" });
 });
+

@@ -19,7 +19,7 @@ import {
   vmProgramSchema,
 } from "./schema.js";
 import { normalizePath } from "../cgroup/misc.js";
-import type { AccessPhase, CgroupConfig, KernelGeneration, MachineConfig, Phase, ProcessConfig, Scenario, ScheduledEvent, Step } from "./types.js";
+import type { AccessPhase, CgroupConfig, EacceptSecinfo, KernelGeneration, MachineConfig, Phase, ProcessConfig, Scenario, ScheduledEvent, Step } from "./types.js";
 import { parseSize } from "./units.js";
 import { presetTestSgxOversubscribed } from "./presets.js";
 
@@ -369,6 +369,27 @@ function perm(s: string | undefined, fallback: number): number {
   return (s.includes("r") ? 1 : 0) | (s.includes("w") ? 2 : 0) | (s.includes("x") ? 4 : 0);
 }
 
+const SECINFO_TYPES: Record<string, EacceptSecinfo["type"]> = { REG: "REG", TCS: "TCS", TRIM: "TRIM" };
+
+/** "R|W|REG|PENDING" (the selftest's SGX_SECINFO_* flags) as a SECINFO */
+function secinfoFlags(ld: Loader, text: string, path: Path): EacceptSecinfo {
+  const out: EacceptSecinfo = { type: "REG", perm: 0, pending: false, modified: false, pr: false };
+  let types = 0;
+  for (const word of text.split(/[\s|]+/).filter((w) => w !== "")) {
+    const w = word.toUpperCase();
+    if (w === "R" || w === "W" || w === "X") out.perm |= w === "R" ? 1 : w === "W" ? 2 : 4;
+    else if (w === "PENDING") out.pending = true;
+    else if (w === "MODIFIED") out.modified = true;
+    else if (w === "PR") out.pr = true;
+    else if (SECINFO_TYPES[w] !== undefined) {
+      out.type = SECINFO_TYPES[w];
+      types++;
+    } else ld.fail(path, `expected SECINFO flags among R, W, X, REG, TCS, TRIM, PENDING, MODIFIED, PR, got ${JSON.stringify(word)}`);
+  }
+  if (types !== 1) ld.fail(path, `expected exactly one page type (REG, TCS or TRIM) in ${JSON.stringify(text)}`);
+  return out;
+}
+
 function touchBytes(ld: Loader, v: unknown, epc: number, path: Path): number {
   if (v === undefined || v === "all") return epc;
   const r = parseSize(v);
@@ -420,32 +441,58 @@ function lowerSteps(ld: Loader, items: unknown[], path: Path): Step[] {
       }
       case "ecall": {
         const s = ld.check(stepSchemas.ecall, body, bp);
+        const offsets = (v: unknown, key: string): number[] =>
+          (Array.isArray(v) ? v : [v]).map((t, j) => {
+            const r = parseSize(t);
+            if (typeof r === "string") ld.fail(Array.isArray(v) ? [...bp, key, j] : [...bp, key], r);
+            return r;
+          });
+        const checked = s.read !== undefined || s.write !== undefined || s.tcs !== undefined || s.resume !== undefined || s.vdso !== undefined || s.exception !== undefined;
+        if (s.touch !== undefined && checked) ld.fail(bp, "expected either touch (unchecked accesses) or read/write/tcs/resume/vdso/exception, not both");
+        if (s.read !== undefined && s.write !== undefined) ld.fail(bp, "expected read or write, not both: one ECALL does one kind of access (use two ecall steps)");
+        if (s.tcs !== undefined) pagesOf(ld, s.tcs, [...bp, "tcs"], "a TCS offset");
         return {
           op: "ecall",
-          touches: s.touch.map((t, j) => {
-            const r = parseSize(t);
-            if (typeof r === "string") ld.fail([...bp, "touch", j], r);
-            return r;
-          }),
+          touches: s.touch === undefined ? [] : offsets(s.touch, "touch"),
+          ...(s.read !== undefined ? { reads: offsets(s.read, "read") } : {}),
+          ...(s.write !== undefined ? { writes: offsets(s.write, "write") } : {}),
+          ...(s.tcs !== undefined ? { tcs: s.tcs } : {}),
+          ...(s.resume ? { resume: true } : {}),
+          ...(s.vdso || s.exception !== undefined ? { vdso: true } : {}),
+          ...(s.exception !== undefined ? { exception: s.exception } : {}),
         };
       }
       case "modifyTypes": {
         const s = ld.check(stepSchemas.modifyTypes, body, bp);
-        return { op: "modifyTypes", offset: s.offset, length: s.length, pageType: s.type === "tcs" ? "TCS" : "TRIM", ...(s.expect ? { expect: s.expect } : {}) };
+        return { op: "modifyTypes", offset: s.offset, length: s.length, pageType: s.type === "tcs" ? "TCS" : "TRIM", ...(s.retry ? { retry: true } : {}), ...(s.expect ? { expect: s.expect } : {}) };
       }
       case "restrictPermissions": {
         const s = ld.check(stepSchemas.restrictPermissions, body, bp);
-        return { op: "restrictPermissions", offset: s.offset, length: s.length, perm: perm(s.perm, 0), ...(s.expect ? { expect: s.expect } : {}) };
+        return { op: "restrictPermissions", offset: s.offset, length: s.length, perm: perm(s.perm, 0), ...(s.retry ? { retry: true } : {}), ...(s.expect ? { expect: s.expect } : {}) };
       }
       case "eaccept": {
         const s = ld.check(stepSchemas.eaccept, body, bp);
         pagesOf(ld, s.offset, [...bp, "offset"], "an offset");
         pagesOf(ld, s.length, [...bp, "length"], "a length");
-        return { op: "eaccept", offset: s.offset, length: s.length };
+        if (s.tcs !== undefined) pagesOf(ld, s.tcs, [...bp, "tcs"], "a TCS offset");
+        return {
+          op: "eaccept",
+          offset: s.offset,
+          length: s.length,
+          ...(s.tcs !== undefined ? { tcs: s.tcs } : {}),
+          ...(s.secinfo !== undefined ? { secinfo: secinfoFlags(ld, s.secinfo, [...bp, "secinfo"]) } : {}),
+        };
+      }
+      case "emodpe": {
+        const s = ld.check(stepSchemas.emodpe, body, bp);
+        pagesOf(ld, s.offset, [...bp, "offset"], "an offset");
+        pagesOf(ld, s.length, [...bp, "length"], "a length");
+        if (s.tcs !== undefined) pagesOf(ld, s.tcs, [...bp, "tcs"], "a TCS offset");
+        return { op: "emodpe", offset: s.offset, length: s.length, perm: perm(s.perm, 0), ...(s.tcs !== undefined ? { tcs: s.tcs } : {}) };
       }
       case "removePages": {
         const s = ld.check(stepSchemas.removePages, body, bp);
-        return { op: "removePages", offset: s.offset, length: s.length, ...(s.expect ? { expect: s.expect } : {}) };
+        return { op: "removePages", offset: s.offset, length: s.length, ...(s.retry ? { retry: true } : {}), ...(s.expect ? { expect: s.expect } : {}) };
       }
       case "fork":
         return { op: "fork", holdNs: ld.check(stepSchemas.fork, body, bp).hold };
@@ -467,7 +514,15 @@ function lowerSteps(ld: Loader, items: unknown[], path: Path): Step[] {
       }
       case "mprotect": {
         const s = ld.check(stepSchemas.mprotect, body, bp);
-        return { op: "mprotect", prot: perm(s.prot, 0), ...(s.expect ? { expect: s.expect } : {}) };
+        if (s.offset !== undefined) pagesOf(ld, s.offset, [...bp, "offset"], "an offset");
+        if (s.length !== undefined) pagesOf(ld, s.length, [...bp, "length"], "a length");
+        return {
+          op: "mprotect",
+          prot: perm(s.prot, 0),
+          ...(s.offset !== undefined ? { offset: s.offset } : {}),
+          ...(s.length !== undefined ? { length: s.length } : {}),
+          ...(s.expect ? { expect: s.expect } : {}),
+        };
       }
       case "exit":
         return { op: "exit", code: ld.check(stepSchemas.exit, body, bp) };

@@ -273,3 +273,35 @@ test("every example file loads", () => {
   assert.equal(quick.machine.sections.reduce((n, x) => n + x.size, 0), 128 * MiB);
   assert.ok(quick.processes.some((p) => p.steps[0]?.op === "vepc"), "a vm guest");
 });
+
+test("steps program: the selftest forms (checked accesses, vDSO exceptions, TCS entry, SECINFO, EMODPE, ranges, retries)", () => {
+  const program = `
+      steps:
+        - ecall: { write: 28KiB, vdso: true }
+        - ecall: { read: [ 24KiB, "28KiB" ], tcs: 4KiB }
+        - ecall: { write: 28KiB, exception: { vector: 14, errorCode: 0x8007, address: 28KiB } }
+        - ecall: { resume: true, tcs: 0 }
+        - ecall: {}
+        - eaccept: { offset: 44KiB, length: 4KiB, secinfo: "R|W|REG|PENDING", tcs: 4KiB }
+        - eaccept: { offset: 44KiB, length: 4KiB, secinfo: "trim | modified" }
+        - emodpe: { offset: 28KiB, length: 4KiB, perm: rw, tcs: 4KiB }
+        - mprotect: { offset: 28KiB, length: 4KiB, prot: r }
+        - modifyTypes: { offset: 40KiB, length: 1MiB, type: trim, retry: true }
+        - restrictPermissions: { offset: 0, length: 4KiB, perm: r, retry: true }
+        - removePages: { offset: 40KiB, length: 1MiB, retry: true }`;
+  assert.deepEqual(stepsOf(program), [
+    { op: "ecall", touches: [], writes: [28 * KiB], vdso: true },
+    { op: "ecall", touches: [], reads: [24 * KiB, 28 * KiB], tcs: 4 * KiB },
+    { op: "ecall", touches: [], writes: [28 * KiB], vdso: true, exception: { vector: 14, errorCode: 0x8007, address: 28 * KiB } },
+    { op: "ecall", touches: [], tcs: 0, resume: true },
+    { op: "ecall", touches: [] },
+    { op: "eaccept", offset: 44 * KiB, length: PAGE, tcs: PAGE, secinfo: { type: "REG", perm: 3, pending: true, modified: false, pr: false } },
+    { op: "eaccept", offset: 44 * KiB, length: PAGE, secinfo: { type: "TRIM", perm: 0, pending: false, modified: true, pr: false } },
+    { op: "emodpe", offset: 28 * KiB, length: PAGE, perm: 3, tcs: PAGE },
+    { op: "mprotect", prot: 1, offset: 28 * KiB, length: PAGE },
+    { op: "modifyTypes", offset: 40 * KiB, length: MiB, pageType: "TRIM", retry: true },
+    { op: "restrictPermissions", offset: 0, length: PAGE, perm: 1, retry: true },
+    { op: "removePages", offset: 40 * KiB, length: MiB, retry: true },
+    { op: "exit", code: 0 },
+  ]);
+});

@@ -147,6 +147,10 @@ const permString = z
 const offset = (what: string) => size(`${what}: byte offset in the enclave (ELRANGE)`);
 const length = (what: string) => size(`${what}: bytes from the offset`);
 const expectOnly = z.strictObject({ expect });
+const retry = z
+  .boolean()
+  .optional()
+  .describe("reissue the ioctl for the rest of the range while it fails with EAGAIN, as the selftest's loops do (default false)");
 
 export const stepSchemas = {
   create: z
@@ -195,13 +199,38 @@ export const stepSchemas = {
     })
     .describe("enter the enclave on `threads` threads and run the access program"),
   ecall: z
-    .strictObject({ touch: z.array(sizeInput).describe("enclave byte offsets touched by one ECALL (sizes: 4096, \"24KiB\")") })
-    .describe("one ECALL on thread 0 touching the given offsets"),
+    .strictObject({
+      touch: z
+        .array(sizeInput)
+        .optional()
+        .describe("enclave byte offsets touched by one ECALL (sizes: 4096, \"24KiB\"); they fault pages in without the hardware's permission checks"),
+      read: z
+        .union([sizeInput, z.array(sizeInput)])
+        .optional()
+        .describe("offsets the ECALL reads (ENCL_OP_GET_FROM_ADDRESS), checked: the VMA must allow reading and the EPCM must hold an accepted REG page with R, else #PF"),
+      write: z
+        .union([sizeInput, z.array(sizeInput)])
+        .optional()
+        .describe("offsets the ECALL writes (ENCL_OP_PUT_TO_ADDRESS), checked like read, with W"),
+      tcs: size("enter through the TCS page at this offset; it must be a valid, accepted TCS").optional(),
+      resume: z.boolean().optional().describe("ERESUME: first retry the access that took the last reported exception"),
+      vdso: z.boolean().optional().describe("enter through __vdso_sgx_enter_enclave: an exception the kernel does not resolve is reported, not signalled (default false: SIGSEGV/SIGBUS)"),
+      exception: z
+        .strictObject({
+          vector: z.number().int().min(0).max(31).describe("exception vector (14: #PF)"),
+          errorCode: z.number().int().min(0).describe("#PF error code: P 0x1, W 0x2, U 0x4, SGX 0x8000"),
+          address: size("faulting address as an offset in ELRANGE"),
+        })
+        .optional()
+        .describe("the exception the vDSO must report for this call (implies vdso); without it a reported exception fails the process"),
+    })
+    .describe("one ECALL on thread 0: touch, read or write the given offsets, or nothing (a NOP)"),
   modifyTypes: z
     .strictObject({
       offset: offset("first page"),
       length: length("bytes to change"),
       type: z.enum(["tcs", "trim"]).describe("the new page type"),
+      retry,
       expect,
     })
     .describe("SGX2: SGX_IOC_ENCLAVE_MODIFY_TYPES (EMODT)"),
@@ -210,12 +239,32 @@ export const stepSchemas = {
       offset: offset("first page"),
       length: length("bytes to change"),
       perm: permString.describe('the restricted SECINFO permissions, letters r, w, x in that order ("r", "")'),
+      retry,
       expect,
     })
     .describe("SGX2: SGX_IOC_ENCLAVE_RESTRICT_PERMISSIONS (EMODPR)"),
-  eaccept: z.strictObject({ offset: offset("first page"), length: length("bytes to accept") }).describe("SGX2: the enclave EACCEPTs the pages"),
+  eaccept: z
+    .strictObject({
+      offset: offset("first page"),
+      length: length("bytes to accept"),
+      tcs: size("enter through the TCS page at this offset").optional(),
+      secinfo: z
+        .string()
+        .regex(/^\s*[A-Za-z]+(\s*[|\s]\s*[A-Za-z]+)*\s*$/, 'expected SECINFO flags such as "R|W|REG|PENDING" or "TRIM|MODIFIED"')
+        .optional()
+        .describe('the SECINFO flags passed, as in the selftest: R, W, X, one of REG/TCS/TRIM, and PENDING, MODIFIED, PR, joined by "|"; EACCEPT fails with SGX_PAGE_ATTRIBUTES_MISMATCH (19) unless they equal the EPCM entry (default: what the page needs)'),
+    })
+    .describe("SGX2: the enclave EACCEPTs the pages (one ECALL); each step's result is in the process's eaccepts"),
+  emodpe: z
+    .strictObject({
+      offset: offset("first page"),
+      length: length("bytes to extend"),
+      perm: permString.describe("the SECINFO permissions added, letters r, w, x"),
+      tcs: size("enter through the TCS page at this offset").optional(),
+    })
+    .describe("SGX2: the enclave runs ENCLU[EMODPE] on the pages, extending their EPCM permissions (one ECALL)"),
   removePages: z
-    .strictObject({ offset: offset("first page"), length: length("bytes to remove"), expect })
+    .strictObject({ offset: offset("first page"), length: length("bytes to remove"), retry, expect })
     .describe("SGX2: SGX_IOC_ENCLAVE_REMOVE_PAGES (EREMOVE of trimmed, accepted pages)"),
   fork: z.strictObject({ hold: time("how long the child lives") }).describe("fork(): the child shares the enclave (a second mm) until it exits"),
   idle: time("sleep outside the enclave"),
@@ -233,8 +282,13 @@ export const stepSchemas = {
     ])
     .describe("SGX_IOC_VEPC_REMOVE_ALL"),
   mprotect: z
-    .strictObject({ prot: permString.describe("the new protection, letters r, w, x in that order"), expect })
-    .describe("mprotect() of the whole enclave mapping (checked by sgx_encl_may_map: EACCES)"),
+    .strictObject({
+      prot: permString.describe("the new protection, letters r, w, x in that order"),
+      offset: offset("first page to change (default: the whole mapping)").optional(),
+      length: length("bytes to change (default: to the end of ELRANGE)").optional(),
+      expect,
+    })
+    .describe("mprotect() of the enclave mapping or a range of it (checked by sgx_encl_may_map over the range: EACCES)"),
   hold: z.union([z.null(), time("how long to hold")]).describe("hold for a time, or (null) until every other non-guest process has exited"),
   exit: z.number().int().min(0).max(255).describe("exit with this code (0..255)"),
 } as const;

@@ -81,6 +81,45 @@ export type Phase =
   /** SGX2: trim `bytes` from the top: MODIFY_TYPES(TRIM), EACCEPT, REMOVE_PAGES */
   | { type: "shrink"; bytes: number };
 
+/** what the vDSO's exception fixup writes into struct sgx_enclave_run */
+export interface EnclaveException {
+  /** 14 (#PF) for every exception the model raises */
+  vector: number;
+  /** the #PF error code: P 0x1, W 0x2, U 0x4, SGX 0x8000 */
+  errorCode: number;
+  /** the faulting address as an offset in ELRANGE */
+  address: number;
+}
+
+/** the SECINFO an EACCEPT passes: page type, permissions and the state being accepted */
+export interface EacceptSecinfo {
+  type: "REG" | "TCS" | "TRIM";
+  perm: Perm;
+  pending: boolean;
+  modified: boolean;
+  pr: boolean;
+}
+
+/**
+ * One ECALL on thread 0. `touches` fault pages in without the hardware's access checks (the
+ * legacy form). `reads`/`writes` are checked accesses: the VMA/PTE must allow them and the EPCM
+ * must hold a valid, accepted REG page with the permission, or the access takes a #PF. `tcs`
+ * enters through that TCS page (which must be a valid, accepted TCS). With `vdso` (implied by
+ * `exception`) the call goes through __vdso_sgx_enter_enclave, whose fixup reports an exception
+ * the kernel does not resolve instead of a signal; `exception` is the one the call must report.
+ * `resume` is ERESUME: the access that took the last reported exception is retried first.
+ */
+export interface EcallStep {
+  op: "ecall";
+  touches: number[];
+  reads?: number[];
+  writes?: number[];
+  tcs?: number;
+  resume?: boolean;
+  vdso?: boolean;
+  exception?: EnclaveException;
+}
+
 /**
  * A program step. `expect` names an errno the step is expected to fail with: that failure is
  * recorded and the program continues; any other failure ends the process with exit code 1.
@@ -109,11 +148,15 @@ export type Step =
   | { op: "mmap"; prot?: Perm; private?: boolean; expect?: string }
   /** run phases on `threads` threads (phases are separated by barriers) */
   | { op: "run"; threads: number; phases: Phase[] }
-  | { op: "ecall"; touches: number[] } // enclave byte offsets touched by one ECALL on thread 0
-  | { op: "modifyTypes"; offset: number; length: number; pageType: "TCS" | "TRIM"; expect?: string }
-  | { op: "restrictPermissions"; offset: number; length: number; perm: Perm; expect?: string }
-  | { op: "eaccept"; offset: number; length: number }
-  | { op: "removePages"; offset: number; length: number; expect?: string }
+  | EcallStep
+  /** `retry`: user space reissues the ioctl for the rest of the range while it fails with EAGAIN */
+  | { op: "modifyTypes"; offset: number; length: number; pageType: "TCS" | "TRIM"; retry?: boolean; expect?: string }
+  | { op: "restrictPermissions"; offset: number; length: number; perm: Perm; retry?: boolean; expect?: string }
+  /** ENCLU[EACCEPT] of each page, in one ECALL (through the TCS at `tcs` when given), with an optional SECINFO */
+  | { op: "eaccept"; offset: number; length: number; tcs?: number; secinfo?: EacceptSecinfo }
+  /** ENCLU[EMODPE] of each page from inside the enclave: extend the EPCM permissions by `perm` */
+  | { op: "emodpe"; offset: number; length: number; perm: Perm; tcs?: number }
+  | { op: "removePages"; offset: number; length: number; retry?: boolean; expect?: string }
   | { op: "fork"; holdNs: number }
   | { op: "idle"; durationNs: number }
   | { op: "close" }
@@ -121,8 +164,8 @@ export type Step =
   | { op: "vepc"; bytes: number; touch: number }
   /** SGX_IOC_VEPC_REMOVE_ALL on the guest's /dev/sgx_vepc (the argument must be 0) */
   | { op: "vepcRemoveAll"; arg: number; expect?: string }
-  /** mprotect() of the whole enclave mapping, checked by sgx_vma_mprotect() -> sgx_encl_may_map() */
-  | { op: "mprotect"; prot: Perm; expect?: string }
+  /** mprotect() of the enclave mapping (or of [offset, offset+length)), checked by sgx_vma_mprotect() -> sgx_encl_may_map() */
+  | { op: "mprotect"; prot: Perm; offset?: number; length?: number; expect?: string }
   /** hold until every non-guest process has exited, or for `durationNs` when given */
   | { op: "hold"; durationNs: number | null }
   | { op: "exit"; code: number };
