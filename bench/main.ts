@@ -5,6 +5,8 @@ import { simulateRecorded } from "../src/report/outputs.js";
 import { Simulator } from "../src/engine/sim.js";
 import { EpcPages } from "../src/kernel/epc-page.js";
 import type { Scenario, Step } from "../src/scenario/types.js";
+import { loadScenarioFile } from "../src/scenario/load.js";
+import { compareWithGraphene, formatCalibration } from "../src/hw/calibration.js";
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
@@ -136,3 +138,8 @@ console.log(
   `  thrashing run recorded for --out (time series, events, ${fmt(recordedSlices)} trace slices)   ${((ms("thrash, recorded for --out") / ms("thrash: swaps")) * 100).toFixed(0)}% of the plain run's time`,
 );
 console.log(`  setup of a 64 GiB EPC          ${ms("setup: 64 GiB EPC").toFixed(1)} ms   (${fmt(sim.sgx.totalPages)} frames)`);
+
+// docs/calibration.md: the full 8 GB Graphene run (once: it takes about 20 s) against the measurement
+const graphene = new Simulator(loadScenarioFile(new URL("../../examples/graphene-8g-heap.yaml", import.meta.url).pathname)).run();
+console.log("  calibration: Graphene PR #1640, 8 GB heap zeroed on client-128m (examples/graphene-8g-heap.yaml)");
+for (const line of formatCalibration(compareWithGraphene(graphene))) console.log(`    ${line}`);
