@@ -11,7 +11,7 @@ import { simulateRecorded, simulateWithProgress, writeFileAtomic, writeRunOutput
 import { createProgress } from "./progress.js";
 import { compareRows, expandVariants, formatComparison } from "./compare.js";
 import { renderReportHtml } from "../report/html.js";
-import { costProfileNames, describeProfile } from "../hw/costs.js";
+import { costProfileNames, describeProfile, listProfiles, profileName } from "../hw/costs.js";
 import { loadScenarioFile, ScenarioError } from "../scenario/load.js";
 import { scenarioJsonSchema } from "../scenario/schema.js";
 import { formatSummary } from "./format.js";
@@ -172,7 +172,8 @@ async function selftestCommand(opts: SelftestCliOptions): Promise<number> {
     throw new UsageError(`--capacity: ${typeof capacity === "string" ? capacity : "expected a positive multiple of 4096 bytes"}.`);
   const cpus = Number(opts.cpus);
   if (!Number.isInteger(cpus) || cpus < 1 || cpus > 1024) throw new UsageError(`--cpus: expected a whole number from 1 to 1024, got "${opts.cpus}".`);
-  if (!costProfileNames.includes(opts.profile)) throw new UsageError(`--profile: expected one of ${costProfileNames.join(", ")}, got "${opts.profile}".`);
+  const profile = profileName(opts.profile);
+  if (profile === undefined) throw new UsageError(`--profile: expected one of ${costProfileNames.join(", ")}, got "${opts.profile}".`);
   const recordings: RunRecording[] = [];
   const simulatePhase = (scenario: Scenario, yaml: string, phase: number): SimSummary => {
     const progress = createProgress(`phase ${phase}`, null, opts.quiet !== true);
@@ -189,7 +190,7 @@ async function selftestCommand(opts: SelftestCliOptions): Promise<number> {
   };
   const out = opts.out;
   if (out !== undefined) prepareOutDir(out);
-  const result = runSelftest({ kernel, script, capacityBytes: capacity, cpus, seed: opts.seed ?? 1, profile: opts.profile, simulatePhase });
+  const result = runSelftest({ kernel, script, capacityBytes: capacity, cpus, seed: opts.seed ?? 1, profile, simulatePhase });
   if (out !== undefined) {
     await writing(out, async () => {
       for (const [i, r] of recordings.entries()) await writeRunOutputs(join(out, `phase${i + 1}`), r);
@@ -244,7 +245,7 @@ export async function main(argv: string[]): Promise<number> {
     .option("--capacity <size>", "EPC capacity", "128MiB")
     .option("--cpus <n>", "CPUs", "8")
     .option("--seed <n>", "seed", parseSeed)
-    .option("--profile <name>", "cost profile", "client-128m")
+    .option("--profile <name>", "platform profile (its costs; --capacity and --cpus stay as given)", "client-128m")
     .option("--json", "print the result as JSON")
     .option("--out <dir>", "write each phase's outputs (summary.json, timeseries.csv, events.jsonl, trace.json, report.html) into DIR/phaseN/, and the TAP into DIR/selftest.tap")
     .option("--quiet", "no progress bar on stderr")
@@ -275,14 +276,14 @@ export async function main(argv: string[]): Promise<number> {
     });
   program
     .command("profiles")
-    .description("list the cost profiles, or print one profile's parameters with their sources")
-    .argument("[name]", "profile name")
+    .description("list the platform profiles (EPC, sections/NUMA, CPUs, clock), or print one profile's platform and costs with their sources")
+    .argument("[name]", "profile name (or an alias such as Standard_DC4s_v3)")
     .action((name?: string) => {
       if (name === undefined) {
-        process.stdout.write(`${costProfileNames.join("\n")}\n`);
+        process.stdout.write(`${listProfiles()}\n`);
         return;
       }
-      if (!costProfileNames.includes(name)) throw new UsageError(`Unknown profile "${name}"; expected one of ${costProfileNames.join(", ")}.`);
+      if (profileName(name) === undefined) throw new UsageError(`Unknown profile "${name}"; expected one of ${costProfileNames.join(", ")}.`);
       process.stdout.write(`${describeProfile(name)}\n`);
     });
   try {

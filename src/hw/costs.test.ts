@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { costProfileNames, costProfiles, describeProfile, resolveCosts, swapCycles, type CostParamName } from "./costs.js";
+import { costProfileNames, costProfiles, describeProfile, listProfiles, profileName, resolveCosts, swapCycles, type CostParamName } from "./costs.js";
 
 const PARAMS: readonly CostParamName[] = [
   "clockGhz", "ecreate", "eadd", "eextend", "einit", "eremove", "epa", "eblock", "etrack", "ewb", "eldu", "eaug",
@@ -9,8 +9,13 @@ const PARAMS: readonly CostParamName[] = [
   "reclaimBatchOverhead", "sha256Modulus",
 ];
 
-test("there are the three profiles, each with exactly the named parameters", () => {
-  assert.deepEqual([...costProfileNames].sort(), ["client-128m", "icelake-server", "sapphire-rapids-server"]);
+const AZURE = [
+  "azure-dc1s-v2", "azure-dc2s-v2", "azure-dc4s-v2", "azure-dc8-v2",
+  "azure-dc1s-v3", "azure-dc2s-v3", "azure-dc4s-v3", "azure-dc8s-v3", "azure-dc16s-v3", "azure-dc24s-v3", "azure-dc32s-v3", "azure-dc48s-v3",
+];
+
+test("there are the platform profiles, each with exactly the named parameters", () => {
+  assert.deepEqual([...costProfileNames].sort(), ["client-128m", "icelake-server", "icelake-server-64g", "sapphire-rapids-server", ...AZURE].sort());
   for (const name of costProfileNames) {
     const profile = costProfiles[name];
     assert.ok(profile !== undefined);
@@ -25,7 +30,7 @@ test("every parameter of every profile has a value, a fitting unit, a kind and a
     for (const [k, v] of Object.entries(costProfiles[name]?.params ?? {})) {
       const where = `${name}.${k}`;
       assert.ok(Number.isFinite(v.value) && v.value >= 0, `${where} value`);
-      assert.ok(["measured", "derived", "assumed"].includes(v.kind), `${where} kind`);
+      assert.ok(["measured", "derived", "assumed", "fitted"].includes(v.kind), `${where} kind`);
       assert.ok(v.source.trim().length > 10, `${where} source`);
       assert.equal(v.unit, k === "clockGhz" ? "GHz" : k === "ksgxdWake" ? "ns" : "cycles", `${where} unit`);
       if (v.kind === "assumed") assert.ok(/assumed/i.test(v.source), `${where}: an assumption says so in its source`);
@@ -119,15 +124,79 @@ test("describeProfile prints a Markdown table with every parameter and the swap 
     const t = describeProfile(name);
     assert.match(t, /\| name \| value \| unit \| kind \| source \|/);
     for (const k of PARAMS) assert.match(t, new RegExp(`^\\| ${k} \\| `, "m"), `${name}: ${k}`);
+    const platformRow = /^\| (platform|EPC|CPUs|clock) \|/;
     for (const line of t.split("\n").filter((l) => l.startsWith("| ") && !l.startsWith("| name"))) {
-      assert.equal(line.replace(/\\\|/g, "").split("|").length, 7, `five cells: ${line}`);
+      const cells = platformRow.test(line) ? 4 : 5;
+      assert.equal(line.replace(/\\\|/g, "").split("|").length, cells + 2, `${cells} cells: ${line}`);
     }
   }
   const c = describeProfile("client-128m");
+  assert.match(c, /^\| EPC \| 93\.5 MiB \(23936 pages\); section 0: 93\.5 MiB \(23936 pages\) on node 0; 1 NUMA node \| reported \| .*98041856/m);
+  assert.match(c, /^\| CPUs \| 8 \| assumed \| /m);
   assert.match(c, /\| ewb \| 13000 \| cycles \| derived \|/);
   assert.match(c, /= 38950 cycles, 97% of the verified anchor: VAULT/);
   const i = describeProfile("icelake-server");
   assert.match(i, /\| ewb \| 9000 \| cycles \| assumed \|/);
   assert.match(i, /\| clockGhz \| 2.6 \| GHz \| assumed \|/);
   assert.match(i, /not anchored on this platform/);
+});
+
+const GiB = 1024 ** 3;
+const MiB = 1024 ** 2;
+const epcOf = (name: string): number => costProfiles[name]!.platform.epc.sections.reduce((n, x) => n + x.size, 0);
+
+test("each platform's EPC, NUMA nodes and CPUs are the published figures, each with its source", () => {
+  assert.equal(epcOf("client-128m"), 98_041_856, "the device plugin's sgx.intel.com/epc");
+  assert.equal(epcOf("client-128m") / 4096, 23_936);
+  assert.equal(costProfiles["client-128m"]!.platform.cpus.value, 8, "4 cores / 8 threads");
+  for (const [name, perSocket] of [["icelake-server", 8 * GiB], ["icelake-server-64g", 64 * GiB]] as const) {
+    const e = costProfiles[name]!.platform.epc;
+    assert.equal(e.numaNodes, 2, name);
+    assert.deepEqual(e.sections, [{ size: perSocket, node: 0 }, { size: perSocket, node: 1 }], name);
+    assert.match(e.source, /set in the BIOS/);
+  }
+  assert.equal(costProfiles["sapphire-rapids-server"]!.platform.epc.numaNodes, 2);
+  const v2: [string, number, number][] = [["azure-dc1s-v2", 28, 1], ["azure-dc2s-v2", 56, 2], ["azure-dc4s-v2", 112, 4], ["azure-dc8-v2", 168, 8]];
+  for (const [name, mib, cpus] of v2) {
+    assert.equal(epcOf(name), mib * MiB, name);
+    assert.equal(costProfiles[name]!.platform.cpus.value, cpus, name);
+    assert.match(costProfiles[name]!.platform.epc.source, /dcv2-series/);
+  }
+  const v3: [number, number][] = [[1, 4], [2, 8], [4, 16], [8, 32], [16, 64], [24, 128], [32, 192], [48, 256]];
+  for (const [cores, gib] of v3) {
+    const name = `azure-dc${cores}s-v3`;
+    assert.equal(epcOf(name), gib * GiB, name);
+    assert.equal(costProfiles[name]!.platform.cpus.value, cores, name);
+    assert.equal(costProfiles[name]!.params.clockGhz.value, 2.8, "the documented all-core clock");
+    assert.match(costProfiles[name]!.platform.epc.source, /dcv3-series/);
+  }
+  for (const name of costProfileNames) {
+    const pl = costProfiles[name]!.platform;
+    assert.ok(pl.epc.sections.length >= 1 && pl.epc.sections.length <= 8, name);
+    for (const x of pl.epc.sections) assert.ok(x.size > 0 && x.size % 4096 === 0 && x.node < pl.epc.numaNodes, name);
+    for (const f of [pl.epc, pl.cpus]) {
+      assert.ok(["documented", "reported", "assumed"].includes(f.kind), name);
+      assert.ok(f.source.length > 20, `${name}: a source`);
+      if (f.kind === "assumed") assert.match(f.source, /assumed/, `${name}: an assumption says so`);
+    }
+  }
+});
+
+test("profiles answer to their aliases, case-insensitively; costs resolve through them", () => {
+  assert.equal(profileName("Standard_DC4s_v3"), "azure-dc4s-v3");
+  assert.equal(profileName("standard_dc4ds_v3"), "azure-dc4s-v3");
+  assert.equal(profileName("Standard_DC8_v2"), "azure-dc8-v2");
+  assert.equal(profileName("CLIENT-128M"), "client-128m");
+  assert.equal(profileName("Standard_DC3s_v2"), undefined);
+  assert.equal(resolveCosts("Standard_DC2s_v3").profile, "azure-dc2s-v3");
+  assert.equal(resolveCosts("azure-dc2s-v2").ewb, Math.round(13_000 / 3.7), "the client's MEE costs at the E-2288G clock");
+});
+
+test("listProfiles prints one line per profile with EPC, sections/NUMA, CPUs and clock", () => {
+  const lines = listProfiles().split("\n");
+  assert.equal(lines.length, costProfileNames.length + 1);
+  assert.match(lines[0] ?? "", /^name +EPC +sections\/NUMA +CPUs +clock +description$/);
+  assert.match(listProfiles(), /^client-128m +93\.5 MiB \(23936 pages\) +1 section \/ 1 node +8 CPUs +3 GHz +Client/m);
+  assert.match(listProfiles(), /^icelake-server +16 GiB +2 sections \/ 2 nodes +64 CPUs +2\.6 GHz /m);
+  assert.match(listProfiles(), /^azure-dc48s-v3 +256 GiB +1 section \/ 1 node +48 CPUs +2\.8 GHz /m);
 });

@@ -41,13 +41,32 @@ export interface CostParam {
   value: number;
   unit: "cycles" | "ns" | "GHz";
   source: string;
-  kind: "measured" | "derived" | "assumed";
+  /** fitted: an assumed value refitted to a whole-workload measurement (docs/calibration.md), within what its note makes plausible */
+  kind: "measured" | "derived" | "assumed" | "fitted";
   note?: string;
+}
+
+/** where a platform fact comes from: a vendor's documentation, a running system's report, or our assumption */
+export type FactKind = "documented" | "reported" | "assumed";
+
+/** the machine a profile stands for: its EPC sections and NUMA nodes and its CPUs (the clock is the clockGhz cost) */
+export interface Platform {
+  epc: {
+    /** EPC sections in CPUID order, bytes (multiples of 4096), each on a NUMA node below numaNodes */
+    sections: { size: number; node: number }[];
+    numaNodes: number;
+    source: string;
+    kind: FactKind;
+  };
+  cpus: { value: number; source: string; kind: FactKind };
 }
 
 export interface CostProfile {
   name: string;
   description: string;
+  /** other names the profile answers to (e.g. the cloud's own size name) */
+  aliases?: readonly string[];
+  platform: Platform;
   params: Record<CostParamName, CostParam>;
 }
 
@@ -149,28 +168,143 @@ const icelake = variant("client-128m", client, ICELAKE, {
 const SPR = "assumed: Sapphire Rapids behaves like Ice Lake SP at a slightly higher clock with slightly faster paging";
 const spr = variant("icelake-server", icelake, SPR, { clockGhz: 2.9, ewb: 8_500, eldu: 8_000 });
 
-export const costProfiles: Record<string, CostProfile> = {
-  "client-128m": {
+const KiB = 1024;
+const MiB = 1024 * KiB;
+const GiB = 1024 * MiB;
+
+/** one EPC section on node 0 of a one-node machine */
+const oneSection = (bytes: number, source: string, kind: FactKind): Platform["epc"] => ({ sections: [{ size: bytes, node: 0 }], numaNodes: 1, source, kind });
+
+const DEVICE_PLUGIN =
+  "intel/intel-device-plugins-for-kubernetes issue #1344: a 128 MB-PRM client node advertises sgx.intel.com/epc: 98041856 (23,936 pages); the README's example shows 98566144 (24,064 pages) for another such part";
+
+const ICX_BIOS = "set in the BIOS per socket; DataManagementLab/second_gen_sgx_benchmark (DaMoN'22) run scripts: NUM_NUMA=2 with EPC_MAX=8000 (exp3_paging) or EPC_MAX=64000 (exp4b_inout, exp8_multienclave) \"in MB set in the bios\"";
+const ICX_KB = "Intel KB 000059614: 3rd-gen Xeon Scalable, up to 512 GB EPC per socket, 1 TB on two sockets";
+const ICX_CPUS = "assumed: 2 sockets x 16 cores x 2 threads, a Xeon Gold 6326-class part (the DaMoN'22 scripts' GHZ=3.5 fits that part's turbo clock; recalled, not verified)";
+
+const icelake2s = (perSocket: number, which: string): Platform => ({
+  epc: {
+    sections: [
+      { size: perSocket, node: 0 },
+      { size: perSocket, node: 1 },
+    ],
+    numaNodes: 2,
+    source: `${ICX_BIOS}; the ${which} variant, one section per socket (the PRMRR is a power of two, so ${perSocket / GiB} GiB); the EPCM's share of the PRM is not subtracted. ${ICX_KB}`,
+    kind: "reported",
+  },
+  cpus: { value: 64, source: ICX_CPUS, kind: "assumed" },
+});
+
+const DCSV2 = "Microsoft docs, DCsv2-series (azure-docs articles/virtual-machines/dcv2-series.md): Xeon E-2288G with SGX, turbo up to 5.0 GHz";
+const DCSV3 =
+  "Microsoft docs, DCsv3 and DCdsv3-series (azure-docs articles/virtual-machines/dcv3-series.md): Xeon Platinum 8370C (3rd-gen Xeon Scalable), base all-core 2.8 GHz, hyper-threading disabled";
+const VM_SECTION = "assumed: the VM sees its EPC as one virtual EPC section on one NUMA node";
+
+/** the E-2288G is an MEE part like the client: the client's costs at its clock */
+const e2288g = variant("client-128m", client, "assumed: the Xeon E-2288G (Coffee Lake E) has the same MEE design as the client part", {});
+e2288g.clockGhz = p(3.7, "GHz", "assumed", "assumed: Intel ARK gives the Xeon E-2288G a 3.7 GHz base clock (recalled, not verified); Microsoft docs give only the 5.0 GHz turbo", "virtualization adds exits the model does not charge");
+/** the 8370C is an Ice Lake SP: the Ice Lake costs at the documented clock */
+const i8370c = variant("icelake-server", icelake, ICELAKE, {});
+i8370c.clockGhz = p(2.8, "GHz", "derived", `${DCSV3}: the base all-core clock`, "virtualization adds exits the model does not charge");
+
+function azureV2(size: string, vcpus: number, epcMiB: number, ramGiB: number): CostProfile {
+  const name = `azure-dc${size}-v2`;
+  return {
+    name,
+    description: `Azure Standard_DC${size}_v2: ${vcpus} vCPU, ${ramGiB} GiB RAM, ${epcMiB} MiB EPC on a Xeon E-2288G (MEE)`,
+    aliases: [`Standard_DC${size}_v2`],
+    platform: {
+      epc: oneSection(epcMiB * MiB, `${DCSV2}: "EPC Memory (MiB)" ${epcMiB} for Standard_DC${size}_v2; ${VM_SECTION}`, "documented"),
+      cpus: { value: vcpus, source: `${DCSV2}: ${vcpus} vCPU for Standard_DC${size}_v2`, kind: "documented" },
+    },
+    params: e2288g,
+  };
+}
+
+function azureV3(cores: number, epcGiB: number, ramGB: number): CostProfile {
+  const name = `azure-dc${cores}s-v3`;
+  return {
+    name,
+    description: `Azure Standard_DC${cores}s_v3 (and DC${cores}ds_v3): ${cores} vCPU (one physical core each), ${ramGB} GB RAM, ${epcGiB} GiB EPC on a Xeon Platinum 8370C (Ice Lake SP)`,
+    aliases: [`Standard_DC${cores}s_v3`, `Standard_DC${cores}ds_v3`, `azure-dc${cores}ds-v3`],
+    platform: {
+      epc: oneSection(epcGiB * GiB, `${DCSV3}: "EPC Memory GiB" ${epcGiB} for Standard_DC${cores}s_v3 and DC${cores}ds_v3; ${VM_SECTION}`, "documented"),
+      cpus: { value: cores, source: `${DCSV3}: ${cores} physical cores for Standard_DC${cores}s_v3, one vCPU each (no hyper-threading)`, kind: "documented" },
+    },
+    params: i8370c,
+  };
+}
+
+const profileList: CostProfile[] = [
+  {
     name: "client-128m",
-    description: "Client / E3 part with the MEE and a 128 MB PRM (about 93 MiB of usable EPC), ~3 GHz",
+    description: "Client / E3 part (Skylake-era) with the MEE and a 128 MB PRM: 23,936 pages (93.5 MiB) of EPC, 4 cores / 8 threads, ~3 GHz",
+    platform: {
+      epc: oneSection(23_936 * 4096, `${DEVICE_PLUGIN}; HotCalls (ISCA'17): "Entire EPC is 93 MB"`, "reported"),
+      cpus: { value: 8, source: "assumed: 4 cores with hyper-threading, an i7-6700 / E3-1270 v5-class part (Graphene PR #1640 says only \"older Skylake system\")", kind: "assumed" },
+    },
     params: client,
   },
-  "icelake-server": {
+  {
     name: "icelake-server",
-    description: "3rd-gen Xeon Scalable (Ice Lake SP), AES-XTS without an integrity tree, up to 512 GB EPC per socket, ~2.6 GHz; every value is an assumption",
+    description: "2-socket 3rd-gen Xeon Scalable (Ice Lake SP), AES-XTS without an integrity tree, 8 GiB EPC per socket set in the BIOS, 64 CPUs, ~2.6 GHz; costs all assumed",
+    platform: icelake2s(8 * GiB, "8 GB"),
     params: icelake,
   },
-  "sapphire-rapids-server": {
+  {
+    name: "icelake-server-64g",
+    description: "The same 2-socket Ice Lake SP with 64 GiB EPC per socket set in the BIOS, 64 CPUs, ~2.6 GHz; costs all assumed",
+    platform: icelake2s(64 * GiB, "64 GB"),
+    params: icelake,
+  },
+  {
     name: "sapphire-rapids-server",
-    description: "4th-gen Xeon Scalable (Sapphire Rapids), AES-XTS without an integrity tree, ~2.9 GHz; every value is an assumption",
+    description: "2-socket 4th-gen Xeon Scalable (Sapphire Rapids), AES-XTS without an integrity tree, 64 GiB EPC per socket, 128 CPUs, ~2.9 GHz; costs all assumed",
+    platform: {
+      epc: {
+        sections: [
+          { size: 64 * GiB, node: 0 },
+          { size: 64 * GiB, node: 1 },
+        ],
+        numaNodes: 2,
+        source:
+          "assumed: 64 GiB per socket set in the BIOS, as on the Ice Lake server; Intel KB 000059614: 4th-gen Xeon Scalable SKUs support 512 GB or 128 GB of EPC (per-SKU limits on Intel ARK)",
+        kind: "assumed",
+      },
+      cpus: { value: 128, source: "assumed: 2 sockets x 32 cores x 2 threads, a Xeon Platinum 8462Y+-class part (recalled, not verified)", kind: "assumed" },
+    },
     params: spr,
   },
-};
+  azureV2("1s", 1, 28, 4),
+  azureV2("2s", 2, 56, 8),
+  azureV2("4s", 4, 112, 16),
+  azureV2("8", 8, 168, 32),
+  azureV3(1, 4, 8),
+  azureV3(2, 8, 16),
+  azureV3(4, 16, 32),
+  azureV3(8, 32, 64),
+  azureV3(16, 64, 128),
+  azureV3(24, 128, 192),
+  azureV3(32, 192, 256),
+  azureV3(48, 256, 384),
+];
+
+export const costProfiles: Record<string, CostProfile> = Object.fromEntries(profileList.map((x) => [x.name, x]));
 
 export const costProfileNames: readonly string[] = Object.keys(costProfiles);
 
+const aliasOf: ReadonlyMap<string, string> = new Map(
+  profileList.flatMap((x) => [x.name, ...(x.aliases ?? [])].map((a) => [a.toLowerCase(), x.name] as [string, string])),
+);
+
+/** the profile's own name for `name` or one of its aliases (case-insensitive), or undefined */
+export function profileName(name: string): string | undefined {
+  return aliasOf.get(name.toLowerCase());
+}
+
 function profileOrThrow(name: string): CostProfile {
-  const profile = costProfiles[name];
+  const canonical = profileName(name);
+  const profile = canonical === undefined ? undefined : costProfiles[canonical];
   if (profile === undefined) throw new Error(`Unknown cost profile "${name}"; expected one of ${costProfileNames.join(", ")}.`);
   return profile;
 }
@@ -224,10 +358,65 @@ export function swapCycles(profileName: string): number {
 
 const cell = (text: string): string => text.replace(/\|/g, "\\|").replace(/\n/g, " ");
 
-/** a Markdown table of one profile's parameters with their provenance */
+/** a byte count as people write EPC sizes: whole GiB or MiB where exact, else pages */
+export function formatEpcBytes(bytes: number): string {
+  if (bytes % GiB === 0) return `${bytes / GiB} GiB`;
+  if (bytes % MiB === 0) return `${bytes / MiB} MiB`;
+  return `${(bytes / MiB).toFixed(1)} MiB (${bytes / 4096} pages)`;
+}
+
+/** the platform a profile stands for */
+export function profilePlatform(name: string): Platform {
+  return profileOrThrow(name).platform;
+}
+
+function epcTotal(pl: Platform): number {
+  return pl.epc.sections.reduce((n, s) => n + s.size, 0);
+}
+
+/** the columns of `epcsim profiles`: name, EPC, sections/NUMA, CPUs, clock, description */
+export function profileRows(): string[][] {
+  return costProfileNames.map((n) => {
+    const pr = profileOrThrow(n);
+    const pl = pr.platform;
+    return [
+      pr.name,
+      formatEpcBytes(epcTotal(pl)),
+      `${pl.epc.sections.length} section${pl.epc.sections.length === 1 ? "" : "s"} / ${pl.epc.numaNodes} node${pl.epc.numaNodes === 1 ? "" : "s"}`,
+      `${pl.cpus.value} CPU${pl.cpus.value === 1 ? "" : "s"}`,
+      `${pr.params.clockGhz.value} GHz`,
+      pr.description,
+    ];
+  });
+}
+
+/** `epcsim profiles`: one aligned line per profile */
+export function listProfiles(): string {
+  const rows = [["name", "EPC", "sections/NUMA", "CPUs", "clock", "description"], ...profileRows()];
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join("  ")).join("\n");
+}
+
+/** a Markdown table of one profile's platform and parameters with their provenance */
 export function describeProfile(name: string): string {
   const profile = profileOrThrow(name);
-  const rows = [`${profile.name}: ${profile.description}`, "", "| name | value | unit | kind | source |", "|---|---|---|---|---|"];
+  const pl = profile.platform;
+  const sections = pl.epc.sections.map((x, i) => `section ${i}: ${formatEpcBytes(x.size)} on node ${x.node}`).join("; ");
+  const rows = [
+    `${profile.name}: ${profile.description}`,
+    ...(profile.aliases === undefined ? [] : [`also named: ${profile.aliases.join(", ")}`]),
+    "",
+    "| platform | value | kind | source |",
+    "|---|---|---|---|",
+    `| EPC | ${formatEpcBytes(epcTotal(pl))}${epcTotal(pl) % MiB === 0 ? ` (${epcTotal(pl) / 4096} pages)` : ""}; ${sections}; ${pl.epc.numaNodes} NUMA node${pl.epc.numaNodes === 1 ? "" : "s"} | ${pl.epc.kind} | ${cell(pl.epc.source)} |`,
+    `| CPUs | ${pl.cpus.value} | ${pl.cpus.kind} | ${cell(pl.cpus.source)} |`,
+    `| clock | ${profile.params.clockGhz.value} GHz | ${profile.params.clockGhz.kind} | the clockGhz cost below |`,
+    "",
+    "A scenario's machine.epc, machine.sections, machine.numaNodes and machine.cpus override these.",
+    "",
+    "| name | value | unit | kind | source |",
+    "|---|---|---|---|---|",
+  ];
   for (const [k, v] of Object.entries(profile.params)) {
     const source = v.note === undefined ? v.source : `${v.source} (${v.note})`;
     rows.push(`| ${k} | ${v.value} | ${v.unit} | ${v.kind} | ${cell(source)} |`);

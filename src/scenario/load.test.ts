@@ -33,7 +33,7 @@ test("bad input gives one line naming the file, line:column, field and what was 
     ["kernel: linux\n", /^s\.yaml:1:9: kernel: expected one of "mainline", "v17", "v5", got "linux"/],
     ["machine: { epc: 1000 }\n", /machine\.epc: expected an EPC size that is a multiple of 4096 bytes, got 1000/],
     ["machine: { sections: [ {size: 1MiB, node: 1} ] , numaNodes: 1 }\n", /machine\.sections\[0\]\.node: expected a node below numaNodes \(1\), got 1/],
-    ["processes:\n  - { name: x, program: { vm: { epc: 1MiB } } }\nevents:\n  - { at: 1s, memoryFailure: { frame: 999999 } }\n", /memoryFailure\.frame: expected a frame below 32768/],
+    ["processes:\n  - { name: x, program: { vm: { epc: 1MiB } } }\nevents:\n  - { at: 1s, memoryFailure: { frame: 999999 } }\n", /memoryFailure\.frame: expected a frame below 23936 \(the EPC has 23936 frames\)/],
     ["bogus: 1\n", /^s\.yaml:1:1: bogus: unknown key "bogus"; expected one of kernel, seed/],
   ];
   for (const [text, re] of cases) assert.match(error(text), re, text);
@@ -119,6 +119,34 @@ test("machine defaults, NUMA split and seed override", () => {
   assert.equal(s.machine.cpus, 8);
   assert.equal(s.machine.profile, "client-128m");
   assert.equal(s.kernel, "mainline");
+});
+
+test("a profile's platform gives the machine's EPC sections, NUMA nodes and CPUs; the scenario overrides each", () => {
+  const icx = parseScenarioText("machine: { profile: icelake-server }\n", "s.yaml").machine;
+  assert.deepEqual(icx.sections, [
+    { size: 8 * 1024 ** 3, node: 0 },
+    { size: 8 * 1024 ** 3, node: 1 },
+  ]);
+  assert.equal(icx.numaNodes, 2);
+  assert.equal(icx.cpus, 64);
+  // epc alone is split over the profile's nodes; cpus alone keeps the profile's EPC
+  const small = parseScenarioText("machine: { profile: icelake-server, epc: 16MiB, cpus: 4 }\n", "s.yaml").machine;
+  assert.deepEqual(small.sections, [
+    { size: 8 * 1024 ** 2, node: 0 },
+    { size: 8 * 1024 ** 2, node: 1 },
+  ]);
+  assert.equal(small.cpus, 4);
+  const one = parseScenarioText("machine: { profile: icelake-server, numaNodes: 1 }\n", "s.yaml").machine;
+  assert.deepEqual(one.sections, [{ size: 16 * 1024 ** 3, node: 0 }], "the profile's EPC over the given nodes");
+  const sec = parseScenarioText("machine: { profile: icelake-server, sections: [ { size: 1MiB } ] }\n", "s.yaml").machine;
+  assert.deepEqual(sec.sections, [{ size: 1024 ** 2, node: 0 }]);
+  assert.equal(sec.numaNodes, 1);
+  // cloud sizes by their own names, case-insensitively
+  const az = parseScenarioText("machine: { profile: Standard_DC2s_v2 }\n", "s.yaml").machine;
+  assert.equal(az.profile, "azure-dc2s-v2");
+  assert.deepEqual(az.sections, [{ size: 56 * 1024 ** 2, node: 0 }]);
+  assert.equal(az.cpus, 2);
+  assert.throws(() => parseScenarioText("machine: { profile: Standard_DC3s_v2 }\n", "s.yaml"), /s\.yaml:1:21: machine\.profile: expected one of client-128m, .*got "Standard_DC3s_v2"$/);
 });
 
 test("the JSON Schema is JSON and describes every top-level key", () => {

@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
 import type { z } from "zod";
-import { costProfileNames, costProfiles, resolveCosts } from "../hw/costs.js";
+import { costProfileNames, costProfiles, profileName, profilePlatform, resolveCosts } from "../hw/costs.js";
 import {
   enclaveProgramSchema,
   eventSchemas,
@@ -285,7 +285,11 @@ function lowerMachine(ld: Loader, raw: z.output<typeof topSchema>["machine"]): M
   const m = raw ?? {};
   const path = ["machine"];
   if (m.epc !== undefined && m.sections !== undefined) ld.fail(path, "expected either epc or sections, not both", "sections");
-  let numaNodes = m.numaNodes ?? 1;
+  // the profile names the platform: its EPC sections, NUMA nodes and CPUs are the defaults
+  const profile = profileName(m.profile ?? "client-128m");
+  if (profile === undefined) ld.fail([...path, "profile"], `expected one of ${costProfileNames.join(", ")}, got ${show(m.profile)}`);
+  const platform = profilePlatform(profile);
+  let numaNodes = m.numaNodes ?? platform.epc.numaNodes;
   const sections: MachineConfig["sections"] = [];
   if (m.sections !== undefined) {
     if (m.sections.length > 8) ld.fail([...path, "sections"], `expected at most 8 EPC sections (SGX_MAX_EPC_SECTIONS), got ${m.sections.length}`);
@@ -297,18 +301,20 @@ function lowerMachine(ld: Loader, raw: z.output<typeof topSchema>["machine"]): M
       if (node >= numaNodes) ld.fail([...path, "sections", i, "node"], `expected a node below numaNodes (${numaNodes}), got ${node}`);
       sections.push({ size: s.size, node });
     });
+  } else if (m.epc === undefined && numaNodes === platform.epc.numaNodes) {
+    for (const s of platform.epc.sections) sections.push({ ...s });
   } else {
-    const epc = m.epc ?? 128 * 1024 * 1024;
+    // epc given, or the profile's EPC over another number of nodes: split evenly, the last node taking the remainder
+    const epc = m.epc ?? platform.epc.sections.reduce((n, s) => n + s.size, 0);
     const pages = pagesOf(ld, epc, [...path, "epc"], "an EPC size");
-    if (pages < numaNodes) ld.fail([...path, "epc"], `expected at least one page per NUMA node, got ${pages} pages for ${numaNodes} nodes`);
+    const at = m.epc === undefined ? [...path, "numaNodes"] : [...path, "epc"];
+    if (pages < numaNodes) ld.fail(at, `expected at least one page per NUMA node, got ${pages} pages for ${numaNodes} nodes`);
     const per = Math.floor(pages / numaNodes);
     for (let n = 0; n < numaNodes; n++) {
       const p = n === numaNodes - 1 ? pages - per * (numaNodes - 1) : per;
       sections.push({ size: p * PAGE, node: n });
     }
   }
-  const profile = m.profile ?? "client-128m";
-  if (!costProfileNames.includes(profile)) ld.fail([...path, "profile"], `expected one of ${costProfileNames.join(", ")}, got ${show(profile)}`);
   const costs = m.costs ?? {};
   const params = Object.keys(costProfiles[profile]?.params ?? {});
   for (const key of Object.keys(costs)) {
@@ -323,7 +329,7 @@ function lowerMachine(ld: Loader, raw: z.output<typeof topSchema>["machine"]): M
     const at: Path = key !== undefined && Object.hasOwn(costs, key) ? [...path, "costs", key] : [...path, "costs"];
     ld.fail(at, msg.charAt(0).toLowerCase() + msg.slice(1));
   }
-  return { sections, numaNodes, cpus: m.cpus ?? 8, sgx2: m.sgx2 ?? true, profile, costs };
+  return { sections, numaNodes, cpus: m.cpus ?? platform.cpus.value, sgx2: m.sgx2 ?? true, profile, costs };
 }
 
 function lowerPattern(ld: Loader, raw: unknown, path: Path): AccessPhase {

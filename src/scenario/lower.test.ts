@@ -17,14 +17,14 @@ function stepsOf(program: string, machine = ""): Step[] {
   return s.processes[0]?.steps ?? [];
 }
 
-test("defaults: mainline, seed 1, no end time, 128 MiB client machine, mainline options", () => {
+test("defaults: mainline, seed 1, no end time, the client-128m platform (23,936 pages, 8 CPUs), mainline options", () => {
   const s = parseScenarioText("{}\n", "d.yaml");
   assert.deepEqual(s, {
     source: "d.yaml",
     kernel: "mainline",
     seed: 1,
     untilNs: null,
-    machine: { sections: [{ size: 128 * MiB, node: 0 }], numaNodes: 1, cpus: 8, sgx2: true, profile: "client-128m", costs: {} },
+    machine: { sections: [{ size: 23_936 * PAGE, node: 0 }], numaNodes: 1, cpus: 8, sgx2: true, profile: "client-128m", costs: {} },
     // 8 CPUs: EEVDF's base slice 0.75 ms x (1 + log2 8)
     options: { eaugRaceFix: false, timedSanitize: false, schedQuantumNs: 3_000_000 },
     processes: [],

@@ -370,7 +370,7 @@ export const processSchema = z.strictObject({
 });
 
 export const machineSchema = z.strictObject({
-  epc: size("total EPC (default 128MiB), split evenly over the NUMA nodes into one section per node, the last taking the remainder").optional(),
+  epc: size("total EPC (default: the profile's sections, e.g. 23,936 pages for client-128m), split evenly over the NUMA nodes into one section per node, the last taking the remainder").optional(),
   sections: z
     .array(
       z
@@ -383,10 +383,10 @@ export const machineSchema = z.strictObject({
     .min(1)
     .optional()
     .describe("EPC sections in CPUID order (instead of epc), at most 8; frames are numbered consecutively from 0"),
-  numaNodes: z.number().int().min(1).max(64).optional().describe("NUMA nodes (default 1; with sections, default one more than the highest node)"),
-  cpus: z.number().int().min(1).max(1024).optional().describe("logical CPUs, 1..1024 (default 8)"),
+  numaNodes: z.number().int().min(1).max(64).optional().describe("NUMA nodes (default: the profile's; with sections, one more than the highest node)"),
+  cpus: z.number().int().min(1).max(1024).optional().describe("logical CPUs, 1..1024 (default: the profile's, 8 for client-128m)"),
   sgx2: z.boolean().optional().describe("EAUG/EMODPR/EMODT support (default true)"),
-  profile: z.string().optional().describe("cost profile (default client-128m); see `epcsim profiles`"),
+  profile: z.string().optional().describe("the platform: its EPC sections, NUMA nodes, CPUs, clock and costs (default client-128m); see `epcsim profiles`"),
   costs: z
     .record(z.string(), z.number().min(0).describe("the parameter's value in its own unit (cycles, ns or GHz)"))
     .optional()
