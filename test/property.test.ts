@@ -94,6 +94,7 @@ const scenarioArb = fc.record({
   tracking: fc.constantFrom("secs+va" as const, "secs-only" as const),
   oomVictim: fc.constantFrom("list-order" as const, "most-epc" as const, "least-recently-active" as const),
   kthreads: fc.constantFrom("scheduled" as const, "free" as const),
+  enclLock: fc.boolean(),
   moves: fc.array(fc.record({ at: fc.integer({ min: 0, max: 20_000 }), who: fc.nat(), to: fc.nat(3) }), { maxLength: 2 }),
 });
 
@@ -117,6 +118,7 @@ test("random scenarios keep every invariant and give every frame back", () => {
       sc.options.unreclaimableTracking = s.tracking;
       sc.options.oomVictim = s.oomVictim;
       sc.options.kthreads = s.kthreads;
+      sc.options.enclLock = s.enclLock;
       sc.cgroups = CGROUP_PATHS.slice(1).map((path, i) => ({
         path,
         writes: (s.limits[i] ?? 0) > 0 ? [{ file: "misc.max", value: `sgx_epc ${(s.limits[i] ?? 0) * PAGE}` }] : [],

@@ -54,6 +54,10 @@ export class Encl {
    * test/conformance/README.md, "Behaviours without a case")
    */
   ioctlBusy = false;
+  /** encl->lock: held by a kernel section now (sgxEnclLock() .. sgxEnclUnlock()) */
+  lockHeld = false;
+  /** encl->lock: the simulated time at which its last holder releases it */
+  lockFreeAtNs = 0;
   pageCnt = 0;
   secsChildCnt = 0;
   /** increments of secs_child_cnt leaked by failed EEXTENDs (quirk Q2) */
@@ -513,6 +517,32 @@ export function enclMmSlot(encl: Encl, mm: Mm): number {
 }
 
 /**
+ * mutex_lock(&encl->lock). Kernel sections run atomically at the instant they start and then
+ * advance their actor's clock by their cost, so the mutex is a reservation in time: a section that
+ * takes the lock while another holder's section has not yet ended (in simulated time) waits until
+ * it has, on its CPU (the mutex's optimistic spinning on a running owner). Holders are served in
+ * the order the simulator runs their sections. `options.enclLock: false` turns the wait off.
+ */
+export function sgxEnclLock(sgx: Sgx, encl: Encl): void {
+  encl.lockHeld = true;
+  if (sgx.options.enclLock === false) return;
+  const at = sgx.env.now() + sgx.cost;
+  if (encl.lockFreeAtNs > at) {
+    const wait = encl.lockFreeAtNs - at;
+    sgx.counters.enclLockWaits++;
+    sgx.counters.enclLockWaitNs += wait;
+    sgx.addCost(wait);
+  }
+}
+
+/** mutex_unlock(&encl->lock); a no-op when the caller does not hold it (an early exit of a loop) */
+export function sgxEnclUnlock(sgx: Sgx, encl: Encl): void {
+  if (!encl.lockHeld) return;
+  encl.lockHeld = false;
+  encl.lockFreeAtNs = Math.max(encl.lockFreeAtNs, sgx.env.now() + sgx.cost);
+}
+
+/**
  * mirrors sgx_vma_fault(): a fault at enclave page `index` from a VMA with protection `vmProt`
  * in the mm whose slot is `slot`. NOPAGE either installed the PTE or asks for a retry.
  */
@@ -522,10 +552,19 @@ export function sgxVmaFault(sgx: Sgx, encl: Encl, slot: number, index: number, v
   // v5: an enclave the OOM path chose faults no more pages in
   if ((encl.flags & SGX_ENCL_NO_MEMORY) !== 0) return sigbus(sgx);
   const pages = sgx.enclPages;
-  let ep = encl.pageArray.get(index);
+  const ep = encl.pageArray.get(index);
   if (sgx.machine.sgx2 && ep < 0) return sgxEnclEaugPage(sgx, encl, slot, index);
   if (ep < 0) return sigbus(sgx);
   if ((vmProt & ~(pages.maxProt[ep] as number) & (PROT_R | PROT_W | PROT_X)) !== 0) return sigbus(sgx);
+  sgxEnclLock(sgx, encl);
+  const r = sgxVmaFaultLocked(sgx, encl, slot, index, ep);
+  sgxEnclUnlock(sgx, encl);
+  return r;
+}
+
+/** sgx_vma_fault() under encl->lock: load the page (ELDU if it is out) and insert the PTE */
+function sgxVmaFaultLocked(sgx: Sgx, encl: Encl, slot: number, index: number, ep: number): number {
+  const pages = sgx.enclPages;
   const ret = __sgxEnclLoadPage(sgx, encl, ep);
   if (ret === -EBUSY) {
     sgx.counters.faultRetries++;
@@ -549,6 +588,13 @@ function sigbus(sgx: Sgx): number {
  * simulator lets time pass between the two, which is where the EAUG race (quirk Q11) lives
  */
 export function sgxEnclEaugPage(sgx: Sgx, encl: Encl, slot: number, index: number): number {
+  sgxEnclLock(sgx, encl);
+  const r = sgxEnclEaugPageLocked(sgx, encl, slot, index);
+  sgxEnclUnlock(sgx, encl);
+  return r;
+}
+
+function sgxEnclEaugPageLocked(sgx: Sgx, encl: Encl, slot: number, index: number): number {
   const pages = sgx.enclPages;
   if ((encl.flags & SGX_ENCL_INITIALIZED) === 0 || (encl.flags & SGX_ENCL_NO_MEMORY) !== 0) return sigbus(sgx);
   const ep = pages.alloc(encl.id, index, SGX_PAGE_TYPE_REG, PROT_R | PROT_W | PROT_X);

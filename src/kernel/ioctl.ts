@@ -11,7 +11,9 @@ import {
   sgxEnclGrow,
   sgxEnclIpi,
   sgxEnclLoadPage,
+  sgxEnclLock,
   sgxEnclShrink,
+  sgxEnclUnlock,
   sgxZapEnclavePtes,
   VA_NONE,
   type Encl,
@@ -123,6 +125,16 @@ function* sgxEnclAddPage(sgx: Sgx, encl: Encl, offset: number, type: number, per
     pages.release(ep);
     return va;
   }
+  // mmap_read_lock() and mutex_lock(&encl->lock) from here to the end
+  sgxEnclLock(sgx, encl);
+  const ret = sgxEnclAddPageLocked(sgx, encl, index, ep, frame, va, type, perm, measure);
+  sgxEnclUnlock(sgx, encl);
+  return ret;
+}
+
+/** the part of sgx_encl_add_page() under encl->lock: insert, EADD, EEXTEND, make it reclaimable */
+function sgxEnclAddPageLocked(sgx: Sgx, encl: Encl, index: number, ep: number, frame: number, va: number, type: number, perm: number, measure: boolean): number {
+  const pages = sgx.enclPages;
   sgxEnclAddVaPage(encl, va);
   if (encl.pageArray.get(index) >= 0) {
     // xa_insert(): a duplicate offset
@@ -245,6 +257,8 @@ function sgxEnclaveEtrack(sgx: Sgx, encl: Encl): number {
  */
 function* sgx2LoadPage(sgx: Sgx, encl: Encl, index: number): Generator<number, number> {
   yield* sgxReclaimDirect(sgx);
+  // mutex_lock(&encl->lock): the caller unlocks at the end of the page (or of the loop)
+  sgxEnclLock(sgx, encl);
   const ep = sgxEnclLoadPage(sgx, encl, index);
   if (ep >= 0) return ep;
   return ep === -EBUSY ? -EAGAIN : -EFAULT;
@@ -283,8 +297,10 @@ export function* sgxIocEnclaveRestrictPermissions(
     }
     ret = sgxEnclaveEtrack(sgx, encl);
     if (ret !== 0) break;
+    sgxEnclUnlock(sgx, encl);
     yield sgx.takeCost();
   }
+  sgxEnclUnlock(sgx, encl);
   return { ret, count: c, result };
 }
 
@@ -344,8 +360,10 @@ export function* sgxIocEnclaveModifyTypes(
     if (ret !== 0) break;
     pages.type[ep] = pageType;
     pages.flags[ep] = (pages.flags[ep] as number) & ~EP_TRIM_ACCEPTED;
+    sgxEnclUnlock(sgx, encl);
     yield sgx.takeCost();
   }
+  sgxEnclUnlock(sgx, encl);
   return { ret, count: c, result };
 }
 
@@ -386,7 +404,9 @@ export function* sgxIocEnclaveRemovePages(sgx: Sgx, encl: Encl, offset: number, 
     encl.pageArray.set(index, -1);
     sgxEnclShrink(sgx, encl, VA_NONE);
     pages.release(ep);
+    sgxEnclUnlock(sgx, encl);
     yield sgx.takeCost();
   }
+  sgxEnclUnlock(sgx, encl);
   return { ret, count: c };
 }

@@ -7,7 +7,9 @@ import {
   sgxEnclAllocBacking,
   sgxEnclEwb,
   sgxEnclFreeEpcPage,
+  sgxEnclLock,
   sgxEnclPut,
+  sgxEnclUnlock,
   sgxReclaimerAge,
   sgxZapEnclavePtes,
   type Encl,
@@ -40,7 +42,9 @@ function putBack(sgx: Sgx, it: Isolated): void {
 /** mirrors sgx_reclaimer_block(): zap the PTEs in every mm, then EBLOCK */
 function sgxReclaimerBlock(sgx: Sgx, it: Isolated): void {
   sgxZapEnclavePtes(sgx, it.encl, it.ep);
+  sgxEnclLock(sgx, it.encl);
   sgx.epcm.eblock(it.frame, it.encl.secs);
+  sgxEnclUnlock(sgx, it.encl);
 }
 
 /** mirrors sgx_reclaimer_write(): EWB the page, and the SECS after the last resident child */
@@ -102,12 +106,16 @@ function* reclaimIsolated(sgx: Sgx, chunk: Isolated[], ignoreAge: boolean, maxAc
       putBack(sgx, it);
       continue;
     }
+    // under encl->lock (the memcg's retries between attempts are not modelled as holding it)
+    sgxEnclLock(sgx, it.encl);
     if ((yield* sgxEnclAllocBacking(sgx, it.encl, encls.index[it.ep] as number)) !== 0) {
+      sgxEnclUnlock(sgx, it.encl);
       // e.g. the memcg refused the shmem pages: the page goes back to the LRU
       putBack(sgx, it);
       continue;
     }
     encls.desc[it.ep] = (encls.desc[it.ep] as number) | SGX_ENCL_PAGE_BEING_RECLAIMED;
+    sgxEnclUnlock(sgx, it.encl);
     kept.push(it);
   }
   yield sgx.takeCost();
@@ -118,7 +126,9 @@ function* reclaimIsolated(sgx: Sgx, chunk: Isolated[], ignoreAge: boolean, maxAc
 
   // phase 4: write back and free
   for (const it of kept) {
+    sgxEnclLock(sgx, it.encl);
     yield* sgxReclaimerWrite(sgx, it);
+    sgxEnclUnlock(sgx, it.encl);
     sgxEnclPut(sgx, it.encl);
     pages.flags[it.frame] = (pages.flags[it.frame] as number) & ~SGX_EPC_PAGE_RECLAIMER_TRACKED;
     sgxFreeEpcPage(sgx, it.frame);

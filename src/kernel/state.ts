@@ -160,6 +160,10 @@ export interface KernelCounters {
   oomKills: number;
   eaccept: number;
   aex: number;
+  /** acquisitions of an enclave's encl->lock that had to wait for another holder */
+  enclLockWaits: number;
+  /** simulated ns spent waiting for encl->lock */
+  enclLockWaitNs: number;
 }
 
 export function newKernelCounters(): KernelCounters {
@@ -187,6 +191,8 @@ export function newKernelCounters(): KernelCounters {
     oomKills: 0,
     eaccept: 0,
     aex: 0,
+    enclLockWaits: 0,
+    enclLockWaitNs: 0,
   };
 }
 

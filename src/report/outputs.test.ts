@@ -25,8 +25,8 @@ processes:
     replicas: 2
     program:
       enclave: { size: 4MiB, add: 2MiB, measure: false }
-      # paused while the limit drops, so that the v5 work (not a refused fault) meets the overrun
-      access: { phases: [ { pattern: uniform, pages: 2MiB, count: 300 }, { idle: 10ms }, { pattern: uniform, pages: 2MiB, count: 2000 } ] }
+      # within the limit, then paused while it drops, so that the v5 work (not a refused fault) meets the overrun
+      access: { phases: [ { pattern: uniform, pages: 256KiB, count: 2000 }, { idle: 10ms }, { pattern: uniform, pages: 2MiB, count: 2000 } ] }
   - name: b
     cgroup: /t/b
     memory: 700KiB

@@ -729,6 +729,7 @@ function lower(ld: Loader, overrides: LoadOverrides): Scenario {
       timedSanitize: top.options?.timedSanitize ?? false,
       schedQuantumNs: top.options?.schedQuantum ?? eevdfBaseSliceNs(machine.cpus),
       ...(top.options?.kthreads !== undefined ? { kthreads: top.options.kthreads } : {}),
+      ...(top.options?.enclLock !== undefined ? { enclLock: top.options.enclLock } : {}),
       ...(top.options?.cgroupQueueAfterCharge !== undefined ? { cgroupQueueAfterCharge: top.options.cgroupQueueAfterCharge } : {}),
       ...(top.options?.miscEvents !== undefined ? { miscEvents: top.options.miscEvents } : {}),
       ...(top.options?.livelockRetries !== undefined ? { livelockRetries: top.options.livelockRetries } : {}),

@@ -397,6 +397,10 @@ export const optionsSchema = z.strictObject({
   eaugRaceFix: z.boolean().optional().describe("the proposed fix for the EAUG race (quirk Q11): the loser retries instead of SIGBUS"),
   timedSanitize: z.boolean().optional().describe("ksgxd sanitizes the EPC from t=0 instead of instantly before it"),
   schedQuantum: time("scheduler time slice (default EEVDF's base slice: 0.75 ms x (1 + log2 of the CPUs, at most 8)), e.g. 3 ms for 8 CPUs").optional(),
+  enclLock: z
+    .boolean()
+    .optional()
+    .describe("model encl->lock: kernel sections of one enclave (faults, EADD, reclaim's EBLOCK and EWB, SGX2 ioctl pages) wait for each other (default true; false: they overlap, the model before this option)"),
   kthreads: z
     .enum(["scheduled", "free"])
     .optional()

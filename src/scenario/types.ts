@@ -33,6 +33,8 @@ export interface KernelOptions {
   schedQuantumNs: number;
   /** kernel threads need a CPU ("scheduled", default) or run without one ("free") */
   kthreads?: "scheduled" | "free";
+  /** encl->lock serializes one enclave's kernel sections (default true) */
+  enclLock?: boolean;
   /** v17: queue the async reclaim after a successful charge too, as the unreachable v11+ code intended (spec 5.16) */
   cgroupQueueAfterCharge?: boolean;
   /** v5: which pages go on the unreclaimable lists: SECS and VA (the series) or SECS only (the reviewers' proposal) */
