@@ -274,3 +274,39 @@ test("conformance: a case file that is not YAML is named with its line and colum
   assert.equal(r.code, 2);
   assert.match(r.stderr, /^epcsim: .*bad\.yaml:\d+:\d+: the case is not valid YAML: [^\n]+\n$/);
 });
+
+test("run --out records a long single-threaded run (once a stack overflow at ~70k faults on one thread)", () => {
+  const f = scenarioFile("machine: { epc: 8MiB, cpus: 1 }\nprocesses:\n  - name: t\n    program:\n      enclave: { size: 16MiB, add: 12MiB, measure: false }\n      access: { pattern: uniform, pages: 12MiB, count: 100000 }\n");
+  const out = mkdtempSync(join(tmpdir(), "epcsim-long-"));
+  const r = epcsim("run", f, "--out", out, "--quiet", "--json");
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(JSON.parse(r.stdout).counters.faults > 70_000);
+  const trace = JSON.parse(readFileSync(join(out, "trace.json"), "utf8")) as { traceEvents: { name: string; ph: string }[] };
+  assert.ok(trace.traceEvents.filter((e) => e.name === "page fault" && e.ph === "B").length > 70_000);
+  assert.deepEqual(readdirSync(out).sort(), ["events.jsonl", "report.html", "summary.json", "timeseries.csv", "trace.json"], "no staging directory is left behind");
+});
+
+test("--out refuses a directory with files in it unless --force, so two runs' files never mix", () => {
+  const f = scenarioFile("machine: { epc: 1MiB }\n");
+  const out = mkdtempSync(join(tmpdir(), "epcsim-nonempty-"));
+  writeFileSync(join(out, "notes.txt"), "mine");
+  const r = epcsim("run", f, "--out", out, "--quiet");
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /^epcsim: --out .*: expected an empty directory, and this one has files in it \(add --force to replace the files of an earlier run\)\.\n$/);
+  assert.deepEqual(readdirSync(out), ["notes.txt"], "nothing written");
+  const c = epcsim("compare", f, f, "--out", out, "--quiet");
+  assert.equal(c.code, 2);
+  const forced = epcsim("run", f, "--out", out, "--quiet", "--force");
+  assert.equal(forced.code, 0, forced.stderr);
+  assert.deepEqual(readdirSync(out).sort(), ["events.jsonl", "notes.txt", "report.html", "summary.json", "timeseries.csv", "trace.json"]);
+});
+
+test("epcsim --version prints the package's version; a reader that stops early is not an error", () => {
+  const v = epcsim("--version");
+  assert.equal(v.code, 0);
+  assert.equal(v.stdout.trim(), JSON.parse(readFileSync(join(root, "package.json"), "utf8")).version);
+  const r = spawnSync("bash", ["-c", `set -o pipefail; "${process.execPath}" "${cli}" schema | head -1`], { cwd: root, encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stderr, "");
+  assert.equal(r.stdout, "{\n");
+});

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The `epcsim` command: a thin skin over the engine. It reads files, prints results and maps
 // failures to exit codes: 0 the simulation ran, 2 bad input (one line on stderr), 1 internal error.
-import { accessSync, constants, mkdirSync, readFileSync } from "node:fs";
+import { accessSync, constants, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError, InvalidArgumentError } from "commander";
@@ -19,6 +19,12 @@ import { runSelftest } from "./selftest.js";
 import { formatConformanceTable, loadConformanceCases, runConformanceCase } from "./conformance.js";
 import { parseSize, parseTime } from "../scenario/units.js";
 
+/** the version in package.json (dist/src/cli -> the package root) */
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(fileURLToPath(new URL("../../../package.json", import.meta.url)), "utf8")) as { version: string };
+  return pkg.version;
+}
+
 /** an input problem: printed as one line, exit code 2 */
 class UsageError extends Error {}
 
@@ -30,12 +36,16 @@ function parseSeed(value: string): number {
 }
 
 /** creates the --out directory before anything is simulated; a path that cannot be one is bad input */
-function prepareOutDir(dir: string): void {
+function prepareOutDir(dir: string, force: boolean | undefined): void {
   try {
     mkdirSync(dir, { recursive: true });
     accessSync(dir, constants.W_OK);
   } catch (e) {
     throw new UsageError(`--out ${dir}: expected a directory epcsim can create and write to (${e instanceof Error ? e.message : String(e)}).`);
+  }
+  // files of two runs must never mix: an earlier run's directory is replaced only when asked to
+  if (force !== true && readdirSync(dir).length > 0) {
+    throw new UsageError(`--out ${dir}: expected an empty directory, and this one has files in it (add --force to replace the files of an earlier run).`);
   }
 }
 
@@ -69,11 +79,12 @@ interface RunOptions {
   checkInvariants?: boolean;
   sampleInterval?: number;
   quiet?: boolean;
+  force?: boolean;
 }
 
 async function runCommand(file: string, opts: RunOptions): Promise<void> {
   const scenario = loadScenarioFile(file, { ...(opts.seed === undefined ? {} : { seed: opts.seed }), ...(opts.set === undefined ? {} : { set: opts.set }) });
-  if (opts.out !== undefined) prepareOutDir(opts.out);
+  if (opts.out !== undefined) prepareOutDir(opts.out, opts.force);
   const progress = createProgress(basename(file), scenario.untilNs, opts.quiet !== true);
   const watch = {
     checkInvariants: opts.checkInvariants ?? false,
@@ -104,6 +115,7 @@ interface CompareOptions {
   out?: string;
   sampleInterval?: number;
   quiet?: boolean;
+  force?: boolean;
 }
 
 const GENERATIONS = ["mainline", "v17", "v5"];
@@ -123,7 +135,7 @@ async function compareCommand(files: string[], opts: CompareOptions): Promise<vo
   if (specs.length < 2) throw new UsageError("compare: expected at least two variants (several files, --kernel a,b or --set key=value1,value2).");
   // every variant is loaded (and so validated) before any is simulated
   const loaded = specs.map((v) => ({ v, scenario: loadScenarioFile(v.file, { ...(opts.seed === undefined ? {} : { seed: opts.seed }), set: v.set }) }));
-  if (opts.out !== undefined) prepareOutDir(opts.out);
+  if (opts.out !== undefined) prepareOutDir(opts.out, opts.force);
   const runs: RunRecording[] = loaded.map(({ v, scenario }) => {
     const progress = createProgress(v.label, scenario.untilNs, opts.quiet !== true);
     const r = simulateRecorded(scenario, { ...(opts.sampleInterval === undefined ? {} : { sampleIntervalNs: opts.sampleInterval }), onProgress: (t, n) => progress.update(t, n) });
@@ -160,6 +172,7 @@ interface SelftestCliOptions {
   json?: boolean;
   out?: string;
   quiet?: boolean;
+  force?: boolean;
 }
 
 async function selftestCommand(opts: SelftestCliOptions): Promise<number> {
@@ -189,7 +202,7 @@ async function selftestCommand(opts: SelftestCliOptions): Promise<number> {
     return r.summary;
   };
   const out = opts.out;
-  if (out !== undefined) prepareOutDir(out);
+  if (out !== undefined) prepareOutDir(out, opts.force);
   const result = runSelftest({ kernel, script, capacityBytes: capacity, cpus, seed: opts.seed ?? 1, profile, simulatePhase });
   if (out !== undefined) {
     await writing(out, async () => {
@@ -211,6 +224,7 @@ export async function main(argv: string[]): Promise<number> {
   program
     .name("epcsim")
     .description("A deterministic, kernel-faithful simulator of Linux SGX EPC memory management.")
+    .version(packageVersion(), "-V, --version", "print the version")
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   program
@@ -224,6 +238,7 @@ export async function main(argv: string[]): Promise<number> {
     .option("--sample-interval <time>", "time-series sampling interval in simulated time (default 1ms)", parseInterval)
     .option("--check-invariants", "check the kernel-state invariants after every event")
     .option("--quiet", "no progress bar on stderr")
+    .option("--force", "write --out into a directory that is not empty, replacing the files of an earlier run")
     .action((file: string, opts: RunOptions) => runCommand(file, opts));
   program
     .command("compare")
@@ -236,6 +251,7 @@ export async function main(argv: string[]): Promise<number> {
     .option("--out <dir>", "write one report.html overlaying the variants, comparison.json, and each variant's outputs in a subdirectory")
     .option("--sample-interval <time>", "time-series sampling interval (default 1ms)", parseInterval)
     .option("--quiet", "no progress bar on stderr")
+    .option("--force", "write --out into a directory that is not empty, replacing the files of an earlier run")
     .action((files: string[], opts: CompareOptions) => compareCommand(files, opts));
   program
     .command("selftest")
@@ -249,6 +265,7 @@ export async function main(argv: string[]): Promise<number> {
     .option("--json", "print the result as JSON")
     .option("--out <dir>", "write each phase's outputs (summary.json, timeseries.csv, events.jsonl, trace.json, report.html) into DIR/phaseN/, and the TAP into DIR/selftest.tap")
     .option("--quiet", "no progress bar on stderr")
+    .option("--force", "write --out into a directory that is not empty, replacing the files of an earlier run")
     .action(async (opts: SelftestCliOptions) => {
       process.exitCode = await selftestCommand(opts);
     });
@@ -305,4 +322,9 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+// a reader that stops early (`epcsim schema | head`) is not an error: end quietly
+process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+  if (e.code === "EPIPE") process.exit(0);
+  throw e;
+});
 process.exitCode = await main(process.argv.slice(2));

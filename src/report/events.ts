@@ -3,11 +3,27 @@
 // {"type":"dropped", ...} says how many of each kind.
 import type { Recorder } from "./recorder.js";
 
-export function formatEventsJsonl(rec: Recorder): string {
+/** writes events.jsonl through `write`, a chunk of lines at a time */
+export function writeEventsJsonl(write: (text: string) => void, rec: Recorder): void {
   // stable sort: events reported late (a reclaim batch is reported when it ends) go to their start
-  const events = rec.events.map((e, i) => ({ e, i })).sort((a, b) => a.e.atNs - b.e.atNs || a.i - b.i);
-  const lines = events.map(({ e }) => JSON.stringify(e));
+  const order = rec.events.map((_e, i) => i);
+  order.sort((a, b) => (rec.events[a]?.atNs ?? 0) - (rec.events[b]?.atNs ?? 0) || a - b);
+  let buf: string[] = [];
+  for (const i of order) {
+    buf.push(`${JSON.stringify(rec.events[i])}\n`);
+    if (buf.length >= 4096) {
+      write(buf.join(""));
+      buf = [];
+    }
+  }
   const dropped = Object.entries(rec.dropped).filter(([k]) => !k.startsWith("slice:"));
-  if (dropped.length > 0) lines.push(JSON.stringify({ type: "dropped", atNs: rec.rows.at(-1)?.timeNs ?? 0, counts: Object.fromEntries(dropped) }));
-  return lines.length === 0 ? "" : `${lines.join("\n")}\n`;
+  if (dropped.length > 0) buf.push(`${JSON.stringify({ type: "dropped", atNs: rec.rows.at(-1)?.timeNs ?? 0, counts: Object.fromEntries(dropped) })}\n`);
+  write(buf.join(""));
+}
+
+/** the whole of events.jsonl as one string (small runs, tests) */
+export function formatEventsJsonl(rec: Recorder): string {
+  const parts: string[] = [];
+  writeEventsJsonl((t) => parts.push(t), rec);
+  return parts.join("");
 }

@@ -1,15 +1,15 @@
 // The files `--out DIR` writes for one run: summary.json, timeseries.csv, events.jsonl, trace.json
 // and report.html, each written atomically.
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, mkdtempSync, openSync, renameSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { Simulator } from "../engine/sim.js";
 import type { SimSummary } from "../engine/summary.js";
 import type { Scenario } from "../scenario/types.js";
-import { formatEventsJsonl } from "./events.js";
+import { writeEventsJsonl } from "./events.js";
 import { renderReportHtml } from "./html.js";
 import { Recorder } from "./recorder.js";
 import { formatTimeSeriesCsv } from "./timeseries.js";
-import { buildTrace } from "./trace.js";
+import { writeTrace } from "./trace.js";
 
 /** one simulated variant with what was recorded of it */
 export interface RunRecording {
@@ -54,15 +54,37 @@ export function writeFileAtomic(path: string, text: string): void {
   renameSync(tmp, path);
 }
 
+/** like writeFileAtomic, for files written in pieces (a recording of any length) */
+export function writeStreamAtomic(path: string, produce: (write: (text: string) => void) => void): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  const fd = openSync(tmp, "w");
+  try {
+    produce((text) => {
+      if (text.length > 0) writeSync(fd, text);
+    });
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+}
+
 export const RUN_OUTPUT_FILES = ["summary.json", "timeseries.csv", "events.jsonl", "trace.json", "report.html"] as const;
 
 /** writes the run's files into `dir`; report.html last, so a whole report means whole data beside it */
 export async function writeRunOutputs(dir: string, run: RunRecording): Promise<void> {
   mkdirSync(dir, { recursive: true });
-  writeFileAtomic(join(dir, "summary.json"), `${JSON.stringify(run.summary, null, 2)}\n`);
-  writeFileAtomic(join(dir, "timeseries.csv"), formatTimeSeriesCsv(run.recorder));
-  writeFileAtomic(join(dir, "events.jsonl"), formatEventsJsonl(run.recorder));
-  const trace = buildTrace(run.recorder, { scenario: run.summary.scenario, kernel: run.summary.kernel, seed: run.summary.seed });
-  writeFileAtomic(join(dir, "trace.json"), `${JSON.stringify(trace)}\n`);
-  writeFileAtomic(join(dir, "report.html"), await renderReportHtml({ title: `epcsim: ${run.summary.scenario}`, variants: [run] }));
+  // the whole set is written into a staging directory first and only then moved into place, file
+  // by file (renames, no copying): a run that fails while writing leaves the earlier set untouched
+  const staging = mkdtempSync(join(dir, ".epcsim-staging-"));
+  try {
+    writeFileSync(join(staging, "summary.json"), `${JSON.stringify(run.summary, null, 2)}\n`);
+    writeFileSync(join(staging, "timeseries.csv"), formatTimeSeriesCsv(run.recorder));
+    writeStreamAtomic(join(staging, "events.jsonl"), (write) => writeEventsJsonl(write, run.recorder));
+    const meta = { scenario: run.summary.scenario, kernel: run.summary.kernel, seed: run.summary.seed };
+    writeStreamAtomic(join(staging, "trace.json"), (write) => writeTrace(write, run.recorder, meta));
+    writeFileSync(join(staging, "report.html"), await renderReportHtml({ title: `epcsim: ${run.summary.scenario}`, variants: [run] }));
+    for (const f of RUN_OUTPUT_FILES) renameSync(join(staging, f), join(dir, f));
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
 }

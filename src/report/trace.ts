@@ -23,15 +23,14 @@ export interface TraceDocument {
 const us = (ns: number): number => ns / 1000;
 const COUNTER_PID = 0;
 
-/** B/E pairs for one track's slices, properly nested (a child ends no later than its parent) */
-function trackEvents(slices: Slice[]): TraceEvent[] {
-  const sorted = [...slices].sort((a, b) => a.startNs - b.startNs || b.endNs - a.endNs);
-  const out: TraceEvent[] = [];
+/** B/E pairs for one track's slices, properly nested (a child ends no later than its parent), each passed to `emit` */
+function trackEvents(slices: Slice[], emit: (e: TraceEvent) => void): void {
+  const sorted = slices.slice().sort((a, b) => a.startNs - b.startNs || b.endNs - a.endNs);
   const stack: { s: Slice; endNs: number }[] = [];
   const close = (upTo: number): void => {
     while (stack.length > 0 && (stack.at(-1) as { endNs: number }).endNs <= upTo) {
       const top = stack.pop() as { s: Slice; endNs: number };
-      out.push({ name: top.s.name, ph: "E", ts: us(top.endNs), pid: top.s.track.pid, tid: top.s.track.tid });
+      emit({ name: top.s.name, ph: "E", ts: us(top.endNs), pid: top.s.track.pid, tid: top.s.track.tid });
     }
   };
   for (const s of sorted) {
@@ -40,15 +39,17 @@ function trackEvents(slices: Slice[]): TraceEvent[] {
     const endNs = Math.min(s.endNs, parentEnd);
     const ev: TraceEvent = { name: s.name, cat: "sgx", ph: "B", ts: us(s.startNs), pid: s.track.pid, tid: s.track.tid };
     if (s.args !== undefined) ev.args = s.args;
-    out.push(ev);
+    emit(ev);
     stack.push({ s, endNs });
   }
   close(Infinity);
-  return out;
 }
 
-export function buildTrace(rec: Recorder, meta: Record<string, string | number>): TraceDocument {
-  const events: TraceEvent[] = [];
+/**
+ * Every event of the trace, in file order, passed to `emit` one at a time: a recording of any size
+ * becomes a trace without one array (or one string) holding all of it. Returns the otherData.
+ */
+export function emitTrace(rec: Recorder, meta: Record<string, string | number>, emit: (e: TraceEvent) => void): Record<string, string | number> {
   const tracks = new Map<string, Slice[]>();
   const names = new Map<number, string>();
   const threadNames = new Map<string, { pid: number; tid: number; name: string }>();
@@ -61,19 +62,49 @@ export function buildTrace(rec: Recorder, meta: Record<string, string | number>)
     names.set(s.track.pid, s.track.process);
     threadNames.set(key, { pid: s.track.pid, tid: s.track.tid, name: s.track.thread });
   }
-  for (const [pid, name] of [...names].sort((a, b) => a[0] - b[0])) events.push({ name: "process_name", ph: "M", pid, args: { name } });
-  for (const t of threadNames.values()) events.push({ name: "thread_name", ph: "M", pid: t.pid, tid: t.tid, args: { name: t.name } });
-  for (const key of [...tracks.keys()].sort()) events.push(...trackEvents(tracks.get(key) as Slice[]));
+  for (const [pid, name] of [...names].sort((a, b) => a[0] - b[0])) emit({ name: "process_name", ph: "M", pid, args: { name } });
+  for (const t of threadNames.values()) emit({ name: "thread_name", ph: "M", pid: t.pid, tid: t.tid, args: { name: t.name } });
+  for (const key of [...tracks.keys()].sort()) trackEvents(tracks.get(key) as Slice[], emit);
   for (const r of rec.rows) {
-    events.push({ name: "free EPC pages", ph: "C", ts: us(r.timeNs), pid: COUNTER_PID, args: { free: r.freePages } });
+    emit({ name: "free EPC pages", ph: "C", ts: us(r.timeNs), pid: COUNTER_PID, args: { free: r.freePages } });
     const usage: Record<string, number> = {};
     for (const [path, c] of Object.entries(r.cgroups)) usage[path] = c.misc;
-    if (Object.keys(usage).length > 0) events.push({ name: "misc.current (bytes)", ph: "C", ts: us(r.timeNs), pid: COUNTER_PID, args: usage });
+    if (Object.keys(usage).length > 0) emit({ name: "misc.current (bytes)", ph: "C", ts: us(r.timeNs), pid: COUNTER_PID, args: usage });
   }
   const droppedSlices = Object.entries(rec.dropped).filter(([k]) => k.startsWith("slice:"));
   const otherData: Record<string, string | number> = { ...meta };
   for (const [k, n] of droppedSlices) otherData[`dropped ${k.slice(6)} slices`] = n;
+  return otherData;
+}
+
+/** the whole trace as one document (for checks and small runs; files are written by writeTraceFile) */
+export function buildTrace(rec: Recorder, meta: Record<string, string | number>): TraceDocument {
+  const events: TraceEvent[] = [];
+  const otherData = emitTrace(rec, meta, (e) => {
+    events.push(e);
+  });
   return { traceEvents: events, displayTimeUnit: "ns", otherData };
+}
+
+/**
+ * writes trace.json to `fd` in chunks: the same JSON as JSON.stringify(buildTrace(...)) but never
+ * more than a chunk of it in memory as text
+ */
+export function writeTrace(write: (text: string) => void, rec: Recorder, meta: Record<string, string | number>): void {
+  const CHUNK = 4096;
+  let buf: string[] = [];
+  let first = true;
+  write('{"traceEvents":[');
+  const otherData = emitTrace(rec, meta, (e) => {
+    buf.push(first ? JSON.stringify(e) : `,${JSON.stringify(e)}`);
+    first = false;
+    if (buf.length >= CHUNK) {
+      write(buf.join(""));
+      buf = [];
+    }
+  });
+  write(buf.join(""));
+  write(`],"displayTimeUnit":"ns","otherData":${JSON.stringify(otherData)}}\n`);
 }
 
 /**
