@@ -202,7 +202,7 @@ test("compare runs each kernel generation and prints one column per variant", ()
   assert.equal(r.stderr, "");
   const lines = r.stdout.trimEnd().split("\n");
   assert.match(lines[0] ?? "", /^\s+mainline\s+v17\s+v5$/);
-  for (const what of ["exit worker", "EPC OOM kills", "memcg OOM kills", "ENOMEM failures", "EWB (pages written back)", "ELDU (pages loaded back)", "simulated time"]) {
+  for (const what of ["exit worker", "EPC OOM kills", "memcg OOM kills", "ENOMEM failures", "EWB executions", "pages written back", "ELDU (pages loaded back)", "simulated time"]) {
     assert.ok(lines.some((l) => l.startsWith(what)), what);
   }
   // only v5 kills enclaves

@@ -69,7 +69,8 @@ export function compareRows(summaries: SimSummary[]): ComparisonRow[] {
   rows.push({ what: "ENOMEM failures", values: count((s) => s.processes.reduce((n, p) => n + p.failures.filter((f) => f.errno === "ENOMEM").length, 0)) });
   rows.push({ what: "SIGBUS", values: count((s) => s.counters.sigbus) });
   rows.push({ what: "charge failures", values: count((s) => s.counters.chargeFailures) });
-  rows.push({ what: "EWB (pages written back)", values: count((s) => s.counters.EWB) });
+  rows.push({ what: "EWB executions", values: count((s) => s.counters.EWB) });
+  rows.push({ what: "pages written back", values: count((s) => s.counters.pagesReclaimed) });
   rows.push({ what: "ELDU (pages loaded back)", values: count((s) => s.counters.ELDU) });
   rows.push({ what: "faults", values: count((s) => s.counters.faults) });
   rows.push({ what: "fault retries (NOPAGE)", values: count((s) => s.counters.faultRetries) });

@@ -52,7 +52,7 @@ export function formatSummary(s: SimSummary): string {
   lines.push(
     table([
       ["  faults", String(c.faults), "retries (NOPAGE)", String(c.faultRetries), "SIGBUS", String(c.sigbus)],
-      ["  reclaim batches", String(c.reclaimBatches), "by ksgxd", String(c.ksgxdBatches), "direct", String(c.directReclaimBatches)],
+      ["  reclaim batches", String(c.reclaimBatches), "by ksgxd", String(c.ksgxdBatches), "direct", String(c.directReclaimBatches), "by work items", String(c.workBatches)],
       ["  pages written back", String(c.pagesReclaimed), "skipped young", String(c.pagesSkippedYoung), "SECS evicted", String(c.secsEvicted)],
       ["  IPI rounds", String(c.ipi), "CPUs interrupted", String(c.ipiCpus), "ksgxd wake-ups", String(c.ksgxdWakeups)],
     ]),

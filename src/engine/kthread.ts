@@ -33,6 +33,7 @@ export class KernelThread implements Task {
   atPreemptPoint = false;
   /** its actor in the simulator's event queue */
   actorId = -1;
+  readonly reclaimer: "ksgxd" | "work";
 
   constructor(
     readonly tid: number,
@@ -41,7 +42,9 @@ export class KernelThread implements Task {
     readonly nextGen: () => Generator<number, void> | null,
     /** the name of the trace slice of one generator's run, or null for none */
     readonly sliceName: string | null,
-  ) {}
+  ) {
+    this.reclaimer = name === "ksgxd" ? "ksgxd" : "work";
+  }
 
   /** numa_node_id() of the CPU it runs on; a thread without a CPU counts as on CPU 0 */
   get cpu(): number {

@@ -178,6 +178,8 @@ export class UserThread implements Task {
   get cgroup(): Cgroup | null {
     return this.proc.cgroup;
   }
+
+  readonly reclaimer = "direct" as const;
 }
 
 /** A barrier the threads of a `run` step meet at between phases. */

@@ -177,7 +177,6 @@ export function* sgxAllocEpcPage(sgx: Sgx, ownerKind: number, owner: number): Ge
       ret = -ERESTARTSYS;
       break;
     }
-    sgx.counters.directReclaimBatches++;
     yield* sgxReclaimGlobal(sgx);
   }
   settleCharge(sgx, cg, ret);

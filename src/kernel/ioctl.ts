@@ -225,7 +225,6 @@ function* sgxReclaimDirect(sgx: Sgx): Generator<number, void> {
   // v17 reclaims for the caller's cgroup first; v5 only has the global step
   if (sgx.generation === "v17") yield* sgxCgroupReclaimDirect(sgx);
   if (sgxShouldReclaim(sgx, SGX_NR_LOW_PAGES)) {
-    sgx.counters.directReclaimBatches++;
     yield* sgxReclaimGlobal(sgx);
   }
 }

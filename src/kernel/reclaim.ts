@@ -21,6 +21,16 @@ import type { FrameList } from "./epc-page.js";
 import type { Cgroup } from "../cgroup/misc.js";
 import { sgxReclaimPagesGlobal } from "./epc-cgroup.js";
 
+/** one more batch, counted for whoever runs it, so that the three kinds add up to the total */
+function countBatch(sgx: Sgx): void {
+  const c = sgx.counters;
+  c.reclaimBatches++;
+  const who = sgx.env.current().reclaimer;
+  if (who === "ksgxd") c.ksgxdBatches++;
+  else if (who === "work") c.workBatches++;
+  else c.directReclaimBatches++;
+}
+
 /** what one batch did, counted by the batch itself (other batches run between its phases) */
 interface BatchStats {
   young: number;
@@ -142,7 +152,7 @@ function* reclaimIsolated(sgx: Sgx, chunk: Isolated[], ignoreAge: boolean, maxAc
  * returns the number of pages isolated.
  */
 export function* sgxReclaimPages(sgx: Sgx, lru: FrameList, cgroup: Cgroup | null = null): Generator<number, number> {
-  sgx.counters.reclaimBatches++;
+  countBatch(sgx);
   const startNs = sgx.env.now() + sgx.cost;
   const stats: BatchStats = { young: 0 };
   sgx.addCost(sgx.costs.reclaimBatchOverhead);
@@ -176,7 +186,7 @@ export const SGX_NR_TO_SCAN_MAX = 32;
  * the subtree root every time, up to `nrToScan` pages; accept at most 32. Returns the pages freed.
  */
 export function* sgxReclaimEpcPagesV5(sgx: Sgx, nrToScan: number, ignoreAge: boolean, cg: Cgroup | null): Generator<number, number> {
-  sgx.counters.reclaimBatches++;
+  countBatch(sgx);
   const startNs = sgx.env.now() + sgx.cost;
   const stats: BatchStats = { young: 0 };
   sgx.addCost(sgx.costs.reclaimBatchOverhead);
@@ -201,7 +211,6 @@ export function* sgxReclaimEpcPagesV5(sgx: Sgx, nrToScan: number, ignoreAge: boo
  */
 export function* ksgxd(sgx: Sgx): Generator<number, void> {
   while (sgxShouldReclaim(sgx, SGX_NR_HIGH_PAGES)) {
-    sgx.counters.ksgxdBatches++;
     yield* sgxReclaimGlobal(sgx);
     sgx.env.condResched();
     yield sgx.takeCost();

@@ -31,6 +31,8 @@ export interface Task {
   readonly name: string;
   readonly mm: Mm | null;
   readonly cpu: number;
+  /** whose reclaim a batch this task runs counts as: ksgxd's, a work item's or direct (a user task's) */
+  readonly reclaimer: "ksgxd" | "work" | "direct";
   /** signal_pending(current) */
   signalPending(): boolean;
   /** the task's cgroup (the misc and memory controllers charge it); null = the root */
@@ -138,8 +140,12 @@ export interface KernelCounters {
   faultRetries: number;
   sigbus: number;
   reclaimBatches: number;
+  /** reclaim batches (sgx_reclaim_pages() calls) run by ksgxd */
   ksgxdBatches: number;
+  /** ... run by user tasks (direct reclaim in an allocation or an SGX2 ioctl, cgroup charge reclaim) */
   directReclaimBatches: number;
+  /** ... run by the EPC cgroups' work items */
+  workBatches: number;
   pagesReclaimed: number;
   pagesSkippedYoung: number;
   secsEvicted: number;
@@ -176,6 +182,7 @@ export function newKernelCounters(): KernelCounters {
     reclaimBatches: 0,
     ksgxdBatches: 0,
     directReclaimBatches: 0,
+    workBatches: 0,
     pagesReclaimed: 0,
     pagesSkippedYoung: 0,
     secsEvicted: 0,

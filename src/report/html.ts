@@ -28,7 +28,7 @@ function bytes(b: number | null, none = "max"): string {
 
 /** the counters that matter most, first, with their names in the report */
 const COUNTER_LABELS: [string, string][] = [
-  ["EWB", "EWB (pages written back)"],
+  ["EWB", "EWB executions (retries included)"],
   ["ELDU", "ELDU (pages loaded back)"],
   ["faults", "page faults"],
   ["faultRetries", "fault retries (VM_FAULT_NOPAGE)"],
@@ -42,8 +42,9 @@ const COUNTER_LABELS: [string, string][] = [
   ["reclaimBatches", "reclaim batches"],
   ["ksgxdBatches", "… by ksgxd"],
   ["directReclaimBatches", "… direct"],
+  ["workBatches", "… by work items"],
   ["cgroupWorkRuns", "EPC cgroup reclaim work runs"],
-  ["pagesReclaimed", "pages reclaimed"],
+  ["pagesReclaimed", "pages written back"],
   ["pagesSkippedYoung", "pages skipped (young)"],
   ["secsEvicted", "SECS evicted"],
   ["secsReloaded", "SECS reloaded"],

@@ -68,6 +68,12 @@ test("--out files: the time series sums to the counters, events.jsonl matches th
   assert.ok(counters.EWB && counters.EWB > 0 && counters.oomKills && counters.oomKills > 0 && counters.memcgOomKills === 1, "the scenario pages, OOM-kills and memcg-kills");
   const batches = rows.reduce((n, r) => n + Number(r.ksgxd_batches) + Number(r.work_batches) + Number(r.direct_batches), 0);
   assert.equal(batches, summary.counters.reclaimBatches);
+  // the summary's batches by who ran them add up, and each kind matches its column
+  const c = summary.counters;
+  assert.equal(c.ksgxdBatches + c.workBatches + c.directReclaimBatches, c.reclaimBatches);
+  assert.ok(c.workBatches > 0 && c.directReclaimBatches + c.ksgxdBatches >= 0);
+  const sum = (col: string): number => rows.reduce((n, r) => n + Number(r[col]), 0);
+  assert.deepEqual([sum("ksgxd_batches"), sum("work_batches"), sum("direct_batches")], [c.ksgxdBatches, c.workBatches, c.directReclaimBatches]);
   // the last row shows the final cgroup usage and limits
   const last = rows.at(-1) as Record<string, string>;
   assert.equal(Number(last["misc.current:/t/a"]), summary.cgroups["/t/a"]?.current);

@@ -13,6 +13,7 @@ export class FakeTask implements Task {
   insideSecs: SecsState | null = null;
   pending = false;
   cgroup: Cgroup | null = null;
+  readonly reclaimer = "direct" as const;
   constructor(
     readonly tid: number,
     readonly mm: Mm | null,
