@@ -106,7 +106,9 @@ export function formatSummary(s: SimSummary): string {
   if (s.livelock !== null) {
     const l = s.livelock;
     lines.push(
-      `LIVELOCK: the run stopped at ${formatNs(l.atNs)}: thread ${l.thread} (cgroup ${l.cgroup}) faulted on page ${l.page} ${l.faultRetries} times in a row without it becoming present; the kernel would retry forever (options.livelockRetries)`,
+      l.operation === "page fault" || l.operation === "vEPC fault"
+        ? `LIVELOCK: the run stopped at ${formatNs(l.atNs)}: thread ${l.thread} (cgroup ${l.cgroup}) faulted on page ${l.page} ${l.faultRetries} times in a row without it becoming present; the kernel would retry forever (options.livelockRetries)`
+        : `LIVELOCK: the run stopped at ${formatNs(l.atNs)}: thread ${l.thread} (cgroup ${l.cgroup}) retried ${l.operation} at page ${l.page} ${l.faultRetries} times in a row without progress; the retry loop would never end (options.livelockRetries)`,
     );
   }
   if (s.kernelBug !== null) {

@@ -131,10 +131,13 @@ export interface Livelock {
   atNs: number;
   process: string;
   thread: string;
-  /** the enclave page (index in ELRANGE) or guest page it kept faulting on */
+  /** what it kept retrying: "page fault", "vEPC fault", or an ioctl that kept returning EAGAIN without progress */
+  operation: string;
+  /** the enclave page (index in ELRANGE) or guest page it kept faulting on, or the first page of the ioctl's range */
   page: number;
   /** the thread's cgroup */
   cgroup: string;
+  /** retries in a row without progress (the name is kept from when only faults were guarded) */
   faultRetries: number;
 }
 
@@ -684,11 +687,14 @@ export class Simulator implements KernelEnv {
     if ((this.events & (PROGRESS_EVERY - 1)) === 0) obs.progress?.(t, this.events);
   }
 
-  /** counts a fault after which the access must retry; stops the run when the thread is clearly livelocked */
-  private faultRetried(t: UserThread, page: number): void {
+  /**
+   * counts a retry that made no progress (a fault that left the page absent, an ioctl that returned
+   * EAGAIN having done nothing); stops the run when the thread is clearly livelocked
+   */
+  private faultRetried(t: UserThread, page: number, operation = "page fault"): void {
     t.faultRetriesInARow++;
     if (this.livelockRetries > 0 && t.faultRetriesInARow >= this.livelockRetries && this.livelock === null) {
-      this.livelock = { atNs: this.nowNs, process: t.proc.name, thread: t.name, page, cgroup: t.proc.cgroup?.path ?? "/", faultRetries: t.faultRetriesInARow };
+      this.livelock = { atNs: this.nowNs, process: t.proc.name, thread: t.name, operation, page, cgroup: t.proc.cgroup?.path ?? "/", faultRetries: t.faultRetriesInARow };
     }
   }
 
@@ -1019,7 +1025,10 @@ export class Simulator implements KernelEnv {
         do {
           r = yield* this.kernel(t, path(step.offset + rec.count, step.length - rec.count), op);
           this.ioctlDone(rec, r);
+          if (step.retry === true && r.ret === -EAGAIN) this.ioctlRetried(t, (step.offset + rec.count) / PAGE_SIZE, op, r.count);
+          if (this.livelock !== null) return false;
         } while (step.retry === true && r.ret === -EAGAIN && !p.exiting);
+        t.faultRetriesInARow = 0;
         if (r.ret < 0) return this.failed(p, op, r.ret, step.expect);
         return true;
       }
@@ -1479,6 +1488,12 @@ export class Simulator implements KernelEnv {
     return true;
   }
 
+  /** an ioctl returned EAGAIN: a retry without progress when it did nothing, else the count starts over */
+  private ioctlRetried(t: UserThread, page: number, op: string, count: number): void {
+    if (count > 0) t.faultRetriesInARow = 0;
+    else this.faultRetried(t, page, `${op} (EAGAIN)`);
+  }
+
   /** SGX2 shrink: MODIFY_TYPES(TRIM), EACCEPT, REMOVE_PAGES of the top `bytes`, retrying on EAGAIN */
   private *shrink(t: UserThread, encl: Encl, bytes: number): Generator<number, boolean, void> {
     const p = t.proc;
@@ -1502,7 +1517,12 @@ export class Simulator implements KernelEnv {
             : sgxIocEnclaveRemovePages(this.sgx, encl, off, len);
         const r = yield* this.kernel(t, path, kind === "modify" ? SGX_IOC_ENCLAVE_MODIFY_TYPES : SGX_IOC_ENCLAVE_REMOVE_PAGES);
         done += r.count / PAGE_SIZE;
-        if (r.ret === -EAGAIN) continue;
+        if (r.ret === -EAGAIN) {
+          this.ioctlRetried(t, first + done, kind === "modify" ? SGX_IOC_ENCLAVE_MODIFY_TYPES : SGX_IOC_ENCLAVE_REMOVE_PAGES, r.count);
+          if (this.livelock !== null) return false;
+          continue;
+        }
+        t.faultRetriesInARow = 0;
         if (r.ret < 0) return this.failed(p, kind === "modify" ? SGX_IOC_ENCLAVE_MODIFY_TYPES : SGX_IOC_ENCLAVE_REMOVE_PAGES, r.ret, undefined);
       }
     }
@@ -1528,7 +1548,7 @@ export class Simulator implements KernelEnv {
           return false;
         }
         if (r !== VEPC_RETRY) break;
-        this.faultRetried(t, i);
+        this.faultRetried(t, i, "vEPC fault");
         if (this.livelock !== null) return false;
       }
       t.faultRetriesInARow = 0;
