@@ -310,3 +310,28 @@ test("epcsim --version prints the package's version; a reader that stops early i
   assert.equal(r.stderr, "");
   assert.equal(r.stdout, "{\n");
 });
+
+test("a time-zero cgroup write the kernel refuses is bad input (exit 2, one line with a hint) unless the entry expects it", () => {
+  const cases: [string, RegExp][] = [
+    ['kernel: v17\ncgroups:\n  /a: { misc.max: "sgx_epc 32MiB" }\n', /: cgroups\["\/a"\]\["misc\.max"\]: the kernel refuses the write "sgx_epc 32MiB" with EINVAL; write "sgx_epc 33554432" /],
+    ["kernel: v5\ncgroups:\n  /a: { misc.max: 50331648 }\n", /: cgroups\["\/a"\]\["misc\.max"\]: the kernel refuses the write "50331648" with EINVAL; write "sgx_epc 50331648" /],
+    ["kernel: v17\ncgroups:\n  /b: { memory.max: 64MiB }\n", /: cgroups\["\/b"\]\["memory\.max"\]: the kernel refuses the write "64MiB" with EINVAL; write "67108864" /],
+  ];
+  for (const [text, message] of cases) {
+    const f = scenarioFile(text);
+    const r = epcsim("run", f);
+    assert.equal(r.code, 2, text);
+    assert.equal(r.stdout, "");
+    assert.match(r.stderr, message);
+    assert.ok(r.stderr.startsWith(`epcsim: ${f}: `) && r.stderr.trimEnd().split("\n").length === 1, r.stderr);
+  }
+  // the failure as the point of the scenario: recorded, not bad input
+  const expected = epcsim("run", scenarioFile("kernel: v17\ncgroups:\n  /b: { memory.max: 64MiB, expect: EINVAL }\n"), "--json");
+  assert.equal(expected.code, 0, expected.stderr);
+  assert.equal(JSON.parse(expected.stdout).fileOps[0].result, "EINVAL");
+  assert.equal(epcsim("run", scenarioFile("cgroups:\n  /b: { expect: 22 }\n")).code, 2);
+  // a well-formed sgx_epc limit on mainline (no such resource) still runs, so one file serves every generation
+  const mainline = epcsim("run", scenarioFile('cgroups:\n  /a: { misc.max: "sgx_epc 1048576" }\n'), "--json");
+  assert.equal(mainline.code, 0, mainline.stderr);
+  assert.equal(JSON.parse(mainline.stdout).fileOps[0].result, "EINVAL");
+});

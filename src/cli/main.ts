@@ -13,6 +13,7 @@ import { compareRows, expandVariants, formatComparison } from "./compare.js";
 import { renderReportHtml } from "../report/html.js";
 import { costProfileNames, describeProfile, listProfiles, profileName } from "../hw/costs.js";
 import { loadScenarioFile, ScenarioError } from "../scenario/load.js";
+import { ScenarioSetupError } from "../engine/setup-error.js";
 import { scenarioJsonSchema } from "../scenario/schema.js";
 import { formatSummary } from "./format.js";
 import { runSelftest } from "./selftest.js";
@@ -312,7 +313,7 @@ export async function main(argv: string[]): Promise<number> {
       if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.exitCode === 0) return 0;
       return 2;
     }
-    if (err instanceof ScenarioError || err instanceof UsageError) {
+    if (err instanceof ScenarioError || err instanceof UsageError || err instanceof ScenarioSetupError) {
       process.stderr.write(`epcsim: ${err.message}\n`);
       return 2;
     }

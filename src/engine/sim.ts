@@ -48,6 +48,7 @@ import { checkInvariants } from "./invariants.js";
 import { createSampler, type PageSampler } from "./patterns.js";
 import type { SparseInt32Array } from "./sparse-array.js";
 import { Barrier, BLOCK, EnclFile, Process, UserThread, type EacceptRecord, type IoctlRecord, type ReportedException, type ThreadProgram } from "./process.js";
+import { mainlineHasNoSgxEpc, refusedWriteMessage, ScenarioSetupError } from "./setup-error.js";
 import { KernelThread, KT_RUNNABLE, KT_RUNNING, KT_SLEEPING, KT_WAKING, WorkItem } from "./kthread.js";
 import { Rng } from "./random.js";
 import { buildSummary, type SimSummary } from "./summary.js";
@@ -256,7 +257,13 @@ export class Simulator implements KernelEnv {
     // cgroups of the scenario, created at time zero (mkdir -p), with their file writes
     for (const cfg of scenario.cgroups) {
       this.mkdirP(cfg.path);
-      for (const w of cfg.writes) this.fileOp({ type: "write", path: `${cfg.path === "/" ? "" : cfg.path}/${w.file}`, value: w.value });
+      for (const w of cfg.writes) {
+        const op = this.fileOps.length;
+        this.fileOp({ type: "write", path: `${cfg.path === "/" ? "" : cfg.path}/${w.file}`, value: w.value });
+        // a limit that does not apply would silently run unlimited: bad input, unless it is the point
+        const result = this.fileOps[op]?.result ?? "ok";
+        if (result !== "ok" && result !== cfg.expect && !mainlineHasNoSgxEpc(scenario.kernel, w.file, w.value)) throw new ScenarioSetupError(refusedWriteMessage(scenario.source, scenario.kernel, cfg.path, w.file, w.value, result));
+      }
     }
     for (const ev of scenario.events) this.at(ev.at, () => this.scheduled(ev.action));
   }

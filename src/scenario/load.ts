@@ -603,6 +603,9 @@ function lowerCgroups(ld: Loader, raw: unknown): CgroupConfig[] {
         visit(child, value, [...path, key]);
       } else if (WRITABLE.includes(key)) {
         cg.writes.push({ file: key, value: fileValue(value, [...path, key]) });
+      } else if (key === "expect") {
+        if (typeof value !== "string" || !/^E[A-Z]+$/.test(value)) ld.fail([...path, key], `expected the errno name a write of this entry must fail with, such as EINVAL, got ${show(value)}`);
+        cg.expect = value;
       } else {
         ld.fail(path, `unknown key "${key}"; expected one of ${WRITABLE.join(", ")} or a child cgroup path starting with "/"`, key);
       }

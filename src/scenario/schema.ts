@@ -424,9 +424,9 @@ export const WRITABLE_CGROUP_FILES = ["misc.max", "memory.max", "cgroup.subtree_
 export const cgroupsSchema = z
   .record(
     z.string().regex(/^\//, 'expected a cgroup path starting with "/"'),
-    z.union([z.null(), z.partialRecord(z.enum(WRITABLE_CGROUP_FILES), z.union([z.string(), z.number()]))]),
+    z.union([z.null(), z.partialRecord(z.enum([...WRITABLE_CGROUP_FILES, "expect"]), z.union([z.string(), z.number()]))]),
   )
-  .describe('cgroups created at time zero (parents are created as needed): path -> {file: value}, e.g. {"/a": {"misc.max": "sgx_epc 1048576"}}');
+  .describe('cgroups created at time zero (parents are created as needed): path -> {file: value}, e.g. {"/a": {"misc.max": "sgx_epc 1048576"}}; a write the kernel refuses is bad input unless the entry has expect: ERRNO');
 
 const PROCESSES_DESCRIPTION = "the processes, in order; replicas are expanded in index order";
 const EVENTS_DESCRIPTION = "scheduled events, each a mapping with `at` and one event key; they run in the order of `at` (file order for equal times)";

@@ -201,6 +201,8 @@ export type ScheduledAction =
 export interface CgroupConfig {
   path: string;
   writes: { file: string; value: string }[];
+  /** the errno one of the writes is expected to fail with (then the failure is not bad input) */
+  expect?: string;
 }
 
 export interface ScheduledEvent {
