@@ -6,6 +6,7 @@ import { Simulator } from "../src/engine/sim.js";
 import { EpcPages } from "../src/kernel/epc-page.js";
 import type { Scenario, Step } from "../src/scenario/types.js";
 import { parseScenarioText } from "../src/scenario/load.js";
+import { FOUR_FAULTERS_V17, ONE_THREAD_THRASHING } from "../src/testing/issue10-scenarios.js";
 import { loadScenarioFile } from "../src/scenario/load.js";
 import { compareWithGraphene, formatCalibration } from "../src/hw/calibration.js";
 
@@ -142,38 +143,15 @@ console.log(`  setup of a 64 GiB EPC          ${ms("setup: 64 GiB EPC").toFixed(
 
 // Fidelity figures: simulated results, deterministic, printed against what the kernel's semantics
 // give (issue 10). They change only when the model does.
-const WORK_SCENARIO = `
-kernel: v17
-seed: 1
-machine: { epc: 64MiB, cpus: 8 }
-cgroups:
-  /t: { misc.max: "sgx_epc 4194304" }
-processes:
-  - name: p
-    cgroup: /t
-    program:
-      enclave: { size: 16MiB, add: 3MiB, measure: false, tcs: 4 }
-      threads: 4
-      access: { phases: [ { grow: 4MiB }, { pattern: uniform, offset: 0, pages: 7MiB, count: 3000, think: 100ns } ] }
-`;
-const workScenario = parseScenarioText(WORK_SCENARIO, "bench-work.yaml");
+const workScenario = parseScenarioText(FOUR_FAULTERS_V17, "bench-work.yaml");
 const work = new Simulator(workScenario).run();
 const workNoLock = new Simulator({ ...workScenario, options: { ...workScenario.options, enclLock: false } }).run();
 console.log("fidelity figures (simulated, deterministic)");
 console.log(
   `  four faulters at a v17 limit, one work item   ${workNoLock.counters.faultRetries} NOPAGE retries, ${(workNoLock.simulatedNs / 1e6).toFixed(1)} ms without encl->lock (target: about 58,700 and 55 ms; overlapping runs gave 543 and 20 ms); with it ${work.counters.faultRetries} and ${(work.simulatedNs / 1e6).toFixed(1)} ms`,
 );
-const THRASH_ONE_CPU = `
-seed: 1
-machine: { epc: 8MiB, cpus: 1 }
-processes:
-  - name: t
-    program:
-      enclave: { size: 16MiB, add: 12MiB, measure: false }
-      access: { pattern: uniform, pages: 12MiB, count: 20000 }
-`;
 const simulatedMs = (cpus: number, kthreads: "scheduled" | "free"): number => {
-  const sc = parseScenarioText(THRASH_ONE_CPU, "bench-cpus.yaml");
+  const sc = parseScenarioText(ONE_THREAD_THRASHING, "bench-cpus.yaml");
   const s = new Simulator({ ...sc, machine: { ...sc.machine, cpus }, options: { ...sc.options, kthreads } }).run();
   return s.simulatedNs / 1e6;
 };

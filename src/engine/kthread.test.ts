@@ -6,16 +6,9 @@ import { eevdfBaseSliceNs } from "../scenario/load.js";
 import { Simulator } from "./sim.js";
 import type { SimObserver } from "./observer.js";
 import type { SimSummary } from "./summary.js";
+import { FOUR_FAULTERS_V17, ONE_THREAD_THRASHING } from "../testing/issue10-scenarios.js";
 
-const THRASH = `
-seed: 1
-machine: { epc: 8MiB, cpus: 1 }
-processes:
-  - name: t
-    program:
-      enclave: { size: 16MiB, add: 12MiB, measure: false }
-      access: { pattern: uniform, pages: 12MiB, count: 20000 }
-`;
+const THRASH = ONE_THREAD_THRASHING;
 
 function run(text: string, sets: Record<string, unknown> = {}, observer?: SimObserver): SimSummary {
   const base = parseScenarioText(text, "kthread.yaml");
@@ -79,20 +72,7 @@ test("the default slice is EEVDF's base slice scaled by the CPU count (at most 8
   assert.equal(parseScenarioText("machine: { cpus: 2 }\noptions: { schedQuantum: 5ms }\n", "x.yaml").options.schedQuantumNs, 5_000_000);
 });
 
-const V17 = `
-kernel: v17
-seed: 1
-machine: { epc: 64MiB, cpus: 8 }
-cgroups:
-  /t: { misc.max: "sgx_epc 4194304" }
-processes:
-  - name: p
-    cgroup: /t
-    program:
-      enclave: { size: 16MiB, add: 3MiB, measure: false, tcs: 4 }
-      threads: 4
-      access: { phases: [ { grow: 4MiB }, { pattern: uniform, offset: 0, pages: 7MiB, count: 3000, think: 100ns } ] }
-`;
+const V17 = FOUR_FAULTERS_V17;
 
 test("one work item never runs twice at once; its batches nest inside its runs and count their own young pages", () => {
   const runs: { start: number; end: number }[] = [];

@@ -25,8 +25,11 @@ import { presetTestSgxOversubscribed } from "./presets.js";
 
 /**
  * The default time slice: EEVDF's sysctl_sched_base_slice, 0.75 ms scaled by 1 + ilog2(CPUs) for
- * up to 8 CPUs (SCHED_TUNABLESCALING_LOG in sched_update_scaling(), kernel/sched/fair.c). With
- * RUN_TO_PARITY a woken task waits until the running one has used its slice, as epcsim models it.
+ * up to 8 CPUs: update_sysctl() sets sysctl_sched_base_slice to factor x normalized_sysctl_sched_base_slice
+ * with get_update_sysctl_factor() = 1 + ilog2(min(online CPUs, 8)) under SCHED_TUNABLESCALING_LOG
+ * (kernel/sched/fair.c of the 6.6-6.12 kernels the series is based on; later kernels lowered the
+ * base to 0.70 ms). With RUN_TO_PARITY a woken task waits until the running one has used its
+ * slice, as epcsim models it.
  */
 export function eevdfBaseSliceNs(cpus: number): number {
   return 750_000 * (1 + Math.floor(Math.log2(Math.min(Math.max(cpus, 1), 8))));
