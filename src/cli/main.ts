@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 // The `epcsim` command: a thin skin over the engine. It reads files, prints results and maps
 // failures to exit codes: 0 the simulation ran, 2 bad input (one line on stderr), 1 internal error.
-import { accessSync, constants, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { accessSync, constants, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError, InvalidArgumentError } from "commander";
 import type { SimSummary } from "../engine/summary.js";
 import type { Scenario } from "../scenario/types.js";
-import { simulateRecorded, simulateWithProgress, writeFileAtomic, writeRunOutputs, type RunRecording } from "../report/outputs.js";
+import { simulateRecorded, simulateWithProgress, writeRunData, writeRunReport, type RecordOptions } from "../report/outputs.js";
+import { OutputStaging } from "../report/staging.js";
+import { runVariants, VariantOutputs, type VariantSimulator, type VariantToRun } from "./variants.js";
 import { createProgress } from "./progress.js";
 import { compareRows, expandVariants, formatComparison } from "./compare.js";
 import { renderReportHtml } from "../report/html.js";
@@ -50,16 +52,6 @@ function prepareOutDir(dir: string, force: boolean | undefined): void {
   }
 }
 
-/** file-system failures while writing the outputs are reported in one line too */
-async function writing(dir: string, write: () => Promise<void> | void): Promise<void> {
-  try {
-    await write();
-  } catch (e) {
-    if (e instanceof Error && "code" in e) throw new UsageError(`--out ${dir}: could not write the results (${e.message}).`);
-    throw e;
-  }
-}
-
 function parseInterval(value: string): number {
   const ns = parseTime(value);
   if (typeof ns === "string" || ns < 1) throw new InvalidArgumentError("expected a positive time such as 1ms or 250us.");
@@ -97,9 +89,11 @@ async function runCommand(file: string, opts: RunOptions): Promise<void> {
     const r = simulateRecorded(scenario, watch);
     progress.stop();
     summary = r.summary;
-    const out = opts.out;
     const run = { label: basename(file), scenario, scenarioText: readFileSync(file, "utf8"), summary, recorder: r.recorder };
-    await writing(out, () => writeRunOutputs(out, run));
+    await staged(opts.out, async (staging) => {
+      writeRunData(staging.dir, run);
+      await writeRunReport(staging.dir, run);
+    });
   } else {
     // nothing is recorded without --out: a plain run, watched at most by the progress bar
     summary = simulateWithProgress(scenario, watch);
@@ -124,43 +118,77 @@ const GENERATIONS = ["mainline", "v17", "v5"];
 /** the conformance cases in this package, wherever epcsim is run from (dist/src/cli -> the package root) */
 const PACKAGED_CASES = fileURLToPath(new URL("../../../test/conformance/", import.meta.url));
 
-/** a directory name for a variant label */
-function slug(label: string): string {
-  return label.replace(/[^A-Za-z0-9._=-]+/g, "_").replace(/^_+|_+$/g, "") || "variant";
-}
-
 async function compareCommand(files: string[], opts: CompareOptions): Promise<void> {
   const kernels = opts.kernel === undefined ? [] : opts.kernel.split(",");
   for (const k of kernels) if (!GENERATIONS.includes(k)) throw new UsageError(`--kernel: expected a comma-separated list of mainline, v17 and v5, got "${opts.kernel ?? ""}".`);
   const specs = expandVariants(files, kernels, opts.set ?? {});
   if (specs.length < 2) throw new UsageError("compare: expected at least two variants (several files, --kernel a,b or --set key=value1,value2).");
   // every variant is loaded (and so validated) before any is simulated
-  const loaded = specs.map((v) => ({ v, scenario: loadScenarioFile(v.file, { ...(opts.seed === undefined ? {} : { seed: opts.seed }), set: v.set }) }));
-  if (opts.out !== undefined) prepareOutDir(opts.out, opts.force);
-  const runs: RunRecording[] = loaded.map(({ v, scenario }) => {
-    const progress = createProgress(v.label, scenario.untilNs, opts.quiet !== true);
-    const r = simulateRecorded(scenario, { ...(opts.sampleInterval === undefined ? {} : { sampleIntervalNs: opts.sampleInterval }), onProgress: (t, n) => progress.update(t, n) });
-    progress.stop();
-    return { label: v.label, scenario, scenarioText: readFileSync(v.file, "utf8"), ...r };
+  const variants = specs.map((v) => {
+    const scenario = loadScenarioFile(v.file, { ...(opts.seed === undefined ? {} : { seed: opts.seed }), set: v.set });
+    return { label: v.label, scenario, scenarioText: readFileSync(v.file, "utf8") };
   });
-  const labels = runs.map((r) => r.label);
-  const rows = compareRows(runs.map((r) => r.summary));
-  const json = `${JSON.stringify({ variants: runs.map((r, i) => ({ label: r.label, file: specs[i]?.file, set: specs[i]?.set, summary: r.summary })), rows }, null, 2)}\n`;
   const out = opts.out;
-  if (out !== undefined) {
-    await writing(out, async () => {
-      const used = new Set<string>();
-      for (const [i, r] of runs.entries()) {
-        let dir = slug(r.label);
-        if (used.has(dir)) dir = `${dir}-${i + 1}`;
-        used.add(dir);
-        await writeRunOutputs(join(out, dir), r);
-      }
-      writeFileAtomic(join(out, "comparison.json"), json);
-      writeFileAtomic(join(out, "report.html"), await renderReportHtml({ title: `epcsim compare: ${labels.join(" vs ")}`, variants: runs }));
+  if (out !== undefined) prepareOutDir(out, opts.force);
+  const watch = (v: VariantToRun): { progress: ReturnType<typeof createProgress>; options: RecordOptions } => {
+    const progress = createProgress(v.label, v.scenario.untilNs, opts.quiet !== true);
+    const options = { ...(opts.sampleInterval === undefined ? {} : { sampleIntervalNs: opts.sampleInterval }), ...(progress.active ? { onProgress: (t: number, n: number) => progress.update(t, n) } : {}) };
+    return { progress, options };
+  };
+  const simulator: VariantSimulator = {
+    plain: (v) => {
+      const w = watch(v);
+      const summary = simulateWithProgress(v.scenario, w.options);
+      w.progress.stop();
+      return summary;
+    },
+    recorded: (v) => {
+      const w = watch(v);
+      const r = simulateRecorded(v.scenario, w.options);
+      w.progress.stop();
+      return r;
+    },
+  };
+  const labels = variants.map((v) => v.label);
+  const report = async (outputs: VariantOutputs): Promise<{ summaries: SimSummary[]; json: string }> => {
+    const summaries = runVariants(variants, outputs, simulator);
+    const rows = compareRows(summaries);
+    const json = `${JSON.stringify({ variants: summaries.map((summary, i) => ({ label: labels[i], file: specs[i]?.file, set: specs[i]?.set, summary })), rows }, null, 2)}\n`;
+    return { summaries, json };
+  };
+  let result: { summaries: SimSummary[]; json: string };
+  if (out === undefined) {
+    result = await report(new VariantOutputs(null));
+  } else {
+    result = await staged(out, async (staging) => {
+      const outputs = new VariantOutputs(staging);
+      const r = await report(outputs);
+      await outputs.writeReports();
+      writeFileSync(join(staging.dir, "comparison.json"), r.json);
+      writeFileSync(join(staging.dir, "report.html"), await renderReportHtml({ title: `epcsim compare: ${labels.join(" vs ")}`, variants: outputs.runs }));
+      return r;
     });
   }
-  process.stdout.write(opts.json === true ? json : formatComparison(labels, rows));
+  process.stdout.write(opts.json === true ? result.json : formatComparison(labels, compareRows(result.summaries)));
+}
+
+/**
+ * the whole --out set is written under a staging directory and moved into place only if `write`
+ * completes; file-system failures while writing are reported in one line
+ */
+async function staged<T>(dir: string, write: (staging: OutputStaging) => Promise<T>): Promise<T> {
+  let staging: OutputStaging | null = null;
+  try {
+    staging = new OutputStaging(dir);
+    const r = await write(staging);
+    staging.commit();
+    return r;
+  } catch (e) {
+    if (e instanceof Error && "code" in e && typeof e.code === "string") throw new UsageError(`--out ${dir}: could not write the results (${e.message}).`);
+    throw e;
+  } finally {
+    staging?.discard();
+  }
 }
 
 interface SelftestCliOptions {
@@ -188,29 +216,42 @@ async function selftestCommand(opts: SelftestCliOptions): Promise<number> {
   if (!Number.isInteger(cpus) || cpus < 1 || cpus > 1024) throw new UsageError(`--cpus: expected a whole number from 1 to 1024, got "${opts.cpus}".`);
   const profile = profileName(opts.profile);
   if (profile === undefined) throw new UsageError(`--profile: expected one of ${costProfileNames.join(", ")}, got "${opts.profile}".`);
-  const recordings: RunRecording[] = [];
-  const simulatePhase = (scenario: Scenario, yaml: string, phase: number): SimSummary => {
-    const progress = createProgress(`phase ${phase}`, null, opts.quiet !== true);
-    const watch = progress.active ? { onProgress: (t: number, n: number) => progress.update(t, n) } : {};
-    if (opts.out === undefined) {
-      const summary = simulateWithProgress(scenario, watch);
-      progress.stop();
-      return summary;
-    }
-    const r = simulateRecorded(scenario, watch);
-    progress.stop();
-    recordings.push({ label: `phase ${phase}`, scenario, scenarioText: yaml, ...r });
-    return r.summary;
-  };
   const out = opts.out;
   if (out !== undefined) prepareOutDir(out, opts.force);
-  const result = runSelftest({ kernel, script, capacityBytes: capacity, cpus, seed: opts.seed ?? 1, profile, simulatePhase });
-  if (out !== undefined) {
-    await writing(out, async () => {
-      for (const [i, r] of recordings.entries()) await writeRunOutputs(join(out, `phase${i + 1}`), r);
-      writeFileAtomic(join(out, "selftest.tap"), result.tap);
+  const simulateAll = (outputs: VariantOutputs): ReturnType<typeof runSelftest> =>
+    runSelftest({
+      kernel,
+      script,
+      capacityBytes: capacity,
+      cpus,
+      seed: opts.seed ?? 1,
+      profile,
+      simulatePhase: (scenario: Scenario, yaml: string, phase: number): SimSummary => {
+        const progress = createProgress(`phase ${phase}`, null, opts.quiet !== true);
+        const watch = progress.active ? { onProgress: (t: number, n: number) => progress.update(t, n) } : {};
+        if (!outputs.writing) {
+          const summary = simulateWithProgress(scenario, watch);
+          progress.stop();
+          return summary;
+        }
+        outputs.beforeNext();
+        const r = simulateRecorded(scenario, watch);
+        progress.stop();
+        // this phase's files now, into DIR/phaseN; only its report data is kept
+        outputs.add({ label: `phase ${phase}`, scenario, scenarioText: yaml, ...r }, `phase${outputs.runs.length + 1}`);
+        return r.summary;
+      },
     });
-  }
+  const result =
+    out === undefined
+      ? simulateAll(new VariantOutputs(null))
+      : await staged(out, async (staging) => {
+          const outputs = new VariantOutputs(staging);
+          const r = simulateAll(outputs);
+          await outputs.writeReports();
+          writeFileSync(join(staging.dir, "selftest.tap"), r.tap);
+          return r;
+        });
   if (opts.json === true) {
     const json = { exitCode: result.exitCode, skipped: result.skipped, phases: result.phases.map(({ summary: _s, ...rest }) => rest) };
     process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);

@@ -9,6 +9,7 @@ import * as vega from "vega";
 import * as vegaLite from "vega-lite";
 import type { TopLevelSpec } from "vega-lite";
 import { SGX_NR_HIGH_PAGES, SGX_NR_LOW_PAGES } from "../kernel/sgx.js";
+import type { ChartSource } from "./compact.js";
 import type { RunRecording } from "./outputs.js";
 import type { TimeSeriesRow } from "./recorder.js";
 
@@ -126,8 +127,9 @@ const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
 function reductionNote(runs: readonly RunRecording[]): string {
   const notes = runs.map((r) => {
-    const n = r.recorder.rows.length;
-    const { rowsPerBucket, buckets } = downsample(r.recorder.rows);
+    const n = r.recorder.samples ?? r.recorder.rows.length;
+    const { buckets } = downsample(r.recorder.rows);
+    const rowsPerBucket = sampleRowsPerBucket(r.recorder);
     const interval = r.recorder.sampleIntervalNs;
     const base = `${n} samples, one per ${formatNs(interval)}`;
     const text = rowsPerBucket > 1 ? `${base}, shown as ${buckets.length} points of ${rowsPerBucket} samples each` : base;
@@ -393,12 +395,17 @@ function freeSpec(ctx: Ctx): { spec: TopLevelSpec; caption: string } {
   };
 }
 
+/** sampling intervals per chart point: downsample()'s rows per bucket times the samples merged into each row (compact.ts) */
+function sampleRowsPerBucket(rec: ChartSource): number {
+  return downsample(rec.rows).rowsPerBucket * (rec.samplesPerRow ?? 1);
+}
+
 /** buckets for rates: a last interval much shorter than the others (the run's end) joins the one before, so that a few pages in a few µs do not show as a spike */
-function rateBuckets(rows: readonly TimeSeriesRow[], sampleIntervalNs: number): Bucket[] {
-  const { buckets, rowsPerBucket } = downsample(rows);
+function rateBuckets(rec: ChartSource): Bucket[] {
+  const { buckets } = downsample(rec.rows);
   const last = buckets[buckets.length - 1];
   const prev = buckets[buckets.length - 2];
-  if (last !== undefined && prev !== undefined && last.endNs - last.startNs < (sampleIntervalNs * rowsPerBucket) / 2) {
+  if (last !== undefined && prev !== undefined && last.endNs - last.startNs < (rec.sampleIntervalNs * sampleRowsPerBucket(rec)) / 2) {
     prev.endNs = last.endNs;
     for (const [c, n] of Object.entries(last.counts)) prev.counts[c] = (prev.counts[c] ?? 0) + n;
     buckets.pop();
@@ -414,7 +421,7 @@ function pagingSpec(ctx: Ctx): { spec: TopLevelSpec; caption: string } {
     ["eldu", "ELDU (loaded back)"],
   ] as const;
   for (const run of ctx.runs) {
-    for (const b of rateBuckets(run.recorder.rows, run.recorder.sampleIntervalNs)) {
+    for (const b of rateBuckets(run.recorder)) {
       const seconds = (b.endNs - b.startNs) / 1e9;
       if (seconds <= 0) continue;
       for (const [col, op] of OPS) {

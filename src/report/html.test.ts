@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { parseScenarioText } from "../scenario/load.js";
-import { simulateRecorded, type RunRecording } from "./outputs.js";
+import { simulateRecorded, type RecordedRun } from "./outputs.js";
 import { renderReportHtml } from "./html.js";
 import { downsample, dropFlat, MAX_POINTS } from "./charts.js";
 import type { TimeSeriesRow } from "./recorder.js";
@@ -46,7 +46,7 @@ processes:
       access: { pattern: uniform, pages: 512KiB, count: 500 }
 `;
 
-function record(text: string, label: string, sampleIntervalNs = 250_000): RunRecording {
+function record(text: string, label: string, sampleIntervalNs = 250_000): RecordedRun {
   const scenario = parseScenarioText(text, `${label}.yaml`);
   const { summary, recorder } = simulateRecorded(scenario, { sampleIntervalNs });
   return { label, scenario, scenarioText: text, summary, recorder };

@@ -1,7 +1,9 @@
 // The files `--out DIR` writes for one run: summary.json, timeseries.csv, events.jsonl, trace.json
-// and report.html, each written atomically.
-import { closeSync, mkdirSync, mkdtempSync, openSync, renameSync, rmSync, writeFileSync, writeSync } from "node:fs";
+// and report.html; for compare and selftest one such set per variant or phase in a subdirectory.
+// Everything is written under a staging directory and moved into place at the end (staging.ts).
+import { closeSync, mkdirSync, openSync, renameSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
+import { compactForReport, type ChartSource } from "./compact.js";
 import { Simulator } from "../engine/sim.js";
 import type { SimSummary } from "../engine/summary.js";
 import type { Scenario } from "../scenario/types.js";
@@ -9,9 +11,10 @@ import { writeEventsJsonl } from "./events.js";
 import { renderReportHtml } from "./html.js";
 import { Recorder } from "./recorder.js";
 import { formatTimeSeriesCsv } from "./timeseries.js";
+import { OutputStaging } from "./staging.js";
 import { writeTrace } from "./trace.js";
 
-/** one simulated variant with what was recorded of it */
+/** one simulated variant as a report shows it: its summary and its chart data */
 export interface RunRecording {
   /** how the variant is called in tables and legends ("v17", "policy.oomVictim=most-epc", a file name) */
   label: string;
@@ -19,7 +22,18 @@ export interface RunRecording {
   /** the scenario file's text, shown in the report */
   scenarioText: string;
   summary: SimSummary;
+  /** the whole Recorder, or only what the charts draw of it (compactForReport) */
+  recorder: ChartSource;
+}
+
+/** a variant with everything recorded of it, for its own files */
+export interface RecordedRun extends RunRecording {
   recorder: Recorder;
+}
+
+/** the run as a report needs it, holding nothing of its Recorder: what compare and selftest keep per variant */
+export function forReport(run: RecordedRun): RunRecording {
+  return { label: run.label, scenario: run.scenario, scenarioText: run.scenarioText, summary: run.summary, recorder: compactForReport(run.recorder) };
 }
 
 export interface RecordOptions {
@@ -68,23 +82,30 @@ export function writeStreamAtomic(path: string, produce: (write: (text: string) 
   renameSync(tmp, path);
 }
 
-export const RUN_OUTPUT_FILES = ["summary.json", "timeseries.csv", "events.jsonl", "trace.json", "report.html"] as const;
-
-/** writes the run's files into `dir`; report.html last, so a whole report means whole data beside it */
-export async function writeRunOutputs(dir: string, run: RunRecording): Promise<void> {
+/** a run's files but report.html (the recording's data), into `dir` */
+export function writeRunData(dir: string, run: RecordedRun): void {
   mkdirSync(dir, { recursive: true });
-  // the whole set is written into a staging directory first and only then moved into place, file
-  // by file (renames, no copying): a run that fails while writing leaves the earlier set untouched
-  const staging = mkdtempSync(join(dir, ".epcsim-staging-"));
+  writeFileSync(join(dir, "summary.json"), `${JSON.stringify(run.summary, null, 2)}\n`);
+  writeFileSync(join(dir, "timeseries.csv"), formatTimeSeriesCsv(run.recorder));
+  writeStreamAtomic(join(dir, "events.jsonl"), (write) => writeEventsJsonl(write, run.recorder));
+  const meta = { scenario: run.summary.scenario, kernel: run.summary.kernel, seed: run.summary.seed };
+  writeStreamAtomic(join(dir, "trace.json"), (write) => writeTrace(write, run.recorder, meta));
+}
+
+/** a run's report.html, into `dir`; the chart data may be the compact kind (the page is the same) */
+export async function writeRunReport(dir: string, run: RunRecording): Promise<void> {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "report.html"), await renderReportHtml({ title: `epcsim: ${run.summary.scenario}`, variants: [run] }));
+}
+
+/** writes the run's files into `dir`, staged: a run that fails while writing leaves the earlier set untouched */
+export async function writeRunOutputs(dir: string, run: RecordedRun): Promise<void> {
+  const staging = new OutputStaging(dir);
   try {
-    writeFileSync(join(staging, "summary.json"), `${JSON.stringify(run.summary, null, 2)}\n`);
-    writeFileSync(join(staging, "timeseries.csv"), formatTimeSeriesCsv(run.recorder));
-    writeStreamAtomic(join(staging, "events.jsonl"), (write) => writeEventsJsonl(write, run.recorder));
-    const meta = { scenario: run.summary.scenario, kernel: run.summary.kernel, seed: run.summary.seed };
-    writeStreamAtomic(join(staging, "trace.json"), (write) => writeTrace(write, run.recorder, meta));
-    writeFileSync(join(staging, "report.html"), await renderReportHtml({ title: `epcsim: ${run.summary.scenario}`, variants: [run] }));
-    for (const f of RUN_OUTPUT_FILES) renameSync(join(staging, f), join(dir, f));
+    writeRunData(staging.dir, run);
+    await writeRunReport(staging.dir, run);
+    staging.commit();
   } finally {
-    rmSync(staging, { recursive: true, force: true });
+    staging.discard();
   }
 }

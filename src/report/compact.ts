@@ -1,0 +1,75 @@
+// What a report needs of a recording once the run's own files are written: the time series merged
+// down to the points the charts draw (charts.ts, MAX_POINTS), the cgroups seen, the sampling interval
+// and what the caps left out. `epcsim compare` and `selftest` keep this per variant instead of the
+// whole Recorder (events, slices, every sample), so they hold one recording at a time.
+import { MAX_POINTS } from "./charts.js";
+import type { CgroupSample, TimeSeriesRow } from "./recorder.js";
+
+/** the part of a recording that report.html reads; a Recorder is one, and so is compactForReport()'s result */
+export interface ChartSource {
+  readonly rows: readonly TimeSeriesRow[];
+  readonly sampleIntervalNs: number;
+  readonly cgroupPaths: readonly string[];
+  readonly dropped: Readonly<Record<string, number>>;
+  /** sampling intervals merged into each row (absent: 1, a Recorder's own rows) */
+  readonly samplesPerRow?: number;
+  /** sampling intervals recorded (absent: rows.length) */
+  readonly samples?: number;
+}
+
+const samplesPerRow = (s: ChartSource): number => s.samplesPerRow ?? 1;
+const samplesOf = (s: ChartSource): number => s.samples ?? s.rows.length;
+
+/** levels keep their highest value within a merged row, limits their last; anything else is a per-interval count and adds up */
+const HIGHEST = new Set(["misc", "memory"]);
+const LAST = new Set(["max", "memoryMax"]);
+
+function mergeSample(into: CgroupSample, s: CgroupSample): void {
+  const a = into as unknown as Record<string, number | null>;
+  for (const [k, v] of Object.entries(s) as [string, number | null][]) {
+    if (LAST.has(k)) a[k] = v;
+    else if (HIGHEST.has(k)) a[k] = Math.max(a[k] as number, v as number);
+    else a[k] = ((a[k] as number | undefined) ?? 0) + (v ?? 0);
+  }
+}
+
+/**
+ * Merges runs of k = ceil(rows / MAX_POINTS) consecutive rows into one, as charts.ts's downsample()
+ * merges them into a bucket (lowest free count, highest usage, last limit, summed counts), so the
+ * charts drawn from the result are the very ones drawn from the whole series.
+ */
+export function compactRows(rows: readonly TimeSeriesRow[], maxPoints = MAX_POINTS): { rows: TimeSeriesRow[]; samplesPerRow: number } {
+  const k = Math.max(1, Math.ceil(rows.length / maxPoints));
+  if (k === 1) return { rows: [...rows], samplesPerRow: 1 };
+  const out: TimeSeriesRow[] = [];
+  for (let i = 0; i < rows.length; i += k) {
+    const first = rows[i] as TimeSeriesRow;
+    const m: TimeSeriesRow = { timeNs: first.timeNs, freePages: first.freePages, counts: {}, cgroups: {} };
+    for (let j = i; j < Math.min(i + k, rows.length); j++) {
+      const r = rows[j] as TimeSeriesRow;
+      m.timeNs = r.timeNs;
+      m.freePages = Math.min(m.freePages, r.freePages);
+      for (const [c, n] of Object.entries(r.counts)) m.counts[c] = (m.counts[c] ?? 0) + n;
+      for (const [path, s] of Object.entries(r.cgroups)) {
+        const cur = m.cgroups[path];
+        if (cur === undefined) m.cgroups[path] = { ...s };
+        else mergeSample(cur, s);
+      }
+    }
+    out.push(m);
+  }
+  return { rows: out, samplesPerRow: k };
+}
+
+/** the chart data of a recording, detached from it (nothing here refers to the Recorder) */
+export function compactForReport(rec: ChartSource): ChartSource {
+  const { rows, samplesPerRow: k } = compactRows(rec.rows);
+  return {
+    rows,
+    sampleIntervalNs: rec.sampleIntervalNs,
+    cgroupPaths: [...rec.cgroupPaths],
+    dropped: { ...rec.dropped },
+    samplesPerRow: k * samplesPerRow(rec),
+    samples: samplesOf(rec),
+  };
+}
