@@ -132,3 +132,19 @@ test("EENTER through a page that is not a TCS: the vDSO reports #PF with the SGX
   assert.equal(p?.lastException?.function, "EENTER");
   assert.equal(p?.exceptions.length, 1, "the TCS at the top of the enclave enters cleanly");
 });
+
+test("the livelock guard counts each kernel loop of each task apart: progress starts it over, the limit stops the run", () => {
+  const s = scenario(machine(4 * MiB), []);
+  s.options.livelockRetries = 3;
+  const sim = new Simulator(s);
+  // the current task before any runs is ksgxd
+  sim.kernelLoop("ksgxd()", false, null);
+  sim.kernelLoop("ksgxd()", false, null);
+  sim.kernelLoop("try_charge_memcg()", false, null);
+  sim.kernelLoop("ksgxd()", true, null);
+  sim.kernelLoop("ksgxd()", false, null);
+  sim.kernelLoop("ksgxd()", false, null);
+  assert.equal(sim.livelock, null, "two in a row since the last progress; the other loop counts apart");
+  sim.kernelLoop("ksgxd()", false, null);
+  assert.deepEqual(sim.livelock, { atNs: 0, process: "kernel", thread: "ksgxd", operation: "ksgxd()", page: -1, cgroup: "/", faultRetries: 3 });
+});

@@ -127,16 +127,23 @@ export interface KernelBug {
   thread: string;
 }
 
-/** the run stopped because a thread was refaulting forever (options.livelockRetries) */
+/** the run stopped because a thread kept retrying without progress (options.livelockRetries) */
 export interface Livelock {
   atNs: number;
+  /** the process, or "kernel" for ksgxd and the kworkers */
   process: string;
   thread: string;
-  /** what it kept retrying: "page fault", "vEPC fault", or an ioctl that kept returning EAGAIN without progress */
+  /**
+   * what it kept retrying: "page fault", "vEPC fault", an ioctl that kept returning EAGAIN without
+   * progress ("SGX_IOC_ENCLAVE_MODIFY_TYPES (EAGAIN)"), or a kernel retry loop by the function it is
+   * in: "sgx_cgroup_try_charge()", "sgx_cgroup_reclaim_work_func()" (v17),
+   * "__sgx_epc_cgroup_try_charge()", "sgx_epc_cgroup_reclaim_work_func()" (v5), "sgx_alloc_epc_page()",
+   * "ksgxd()", "try_charge_memcg()"
+   */
   operation: string;
-  /** the enclave page (index in ELRANGE) or guest page it kept faulting on, or the first page of the ioctl's range */
+  /** the enclave page (index in ELRANGE) or guest page it kept faulting on, the first page of the ioctl's range, or -1 (a kernel loop) */
   page: number;
-  /** the thread's cgroup */
+  /** the thread's cgroup; for a kernel loop, the cgroup it charges or reclaims for ("/" for global reclaim) */
   cgroup: string;
   /** retries in a row without progress (the name is kept from when only faults were guarded) */
   faultRetries: number;
@@ -702,6 +709,36 @@ export class Simulator implements KernelEnv {
     t.faultRetriesInARow++;
     if (this.livelockRetries > 0 && t.faultRetriesInARow >= this.livelockRetries && this.livelock === null) {
       this.livelock = { atNs: this.nowNs, process: t.proc.name, thread: t.name, operation, page, cgroup: t.proc.cgroup?.path ?? "/", faultRetries: t.faultRetriesInARow };
+    }
+  }
+
+  /** each task's kernel retry loops and how often each went round in a row without progress */
+  private readonly kernelLoops = new Map<Task, Map<string, number>>();
+
+  kernelLoop(operation: string, progress: boolean, cgroup: Cgroup | null): void {
+    const task = this.currentRef;
+    let loops = this.kernelLoops.get(task);
+    if (progress) {
+      loops?.delete(operation);
+      return;
+    }
+    if (loops === undefined) {
+      loops = new Map();
+      this.kernelLoops.set(task, loops);
+    }
+    const n = (loops.get(operation) ?? 0) + 1;
+    loops.set(operation, n);
+    if (this.livelockRetries > 0 && n >= this.livelockRetries && this.livelock === null) {
+      const user = task instanceof UserThread;
+      this.livelock = {
+        atNs: this.nowNs,
+        process: user ? task.proc.name : "kernel",
+        thread: task.name,
+        operation,
+        page: -1,
+        cgroup: cgroup?.path ?? (user ? (task.proc.cgroup?.path ?? "/") : "/"),
+        faultRetries: n,
+      };
     }
   }
 

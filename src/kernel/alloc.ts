@@ -15,7 +15,10 @@ import {
 } from "./epc-page.js";
 import { SGX_NR_LOW_PAGES } from "./sgx.js";
 import type { NumaNode, Sgx } from "./state.js";
-import { sgxReclaimGlobal } from "./reclaim.js";
+import { sgxReclaimGlobal, type ReclaimTally } from "./reclaim.js";
+
+/** the livelock guard's name for sgx_alloc_epc_page()'s reclaim loop (KernelEnv.kernelLoop) */
+export const ALLOC_RECLAIM_LOOP = "sgx_alloc_epc_page()";
 import { sgxCgroupTryCharge, sgxCgroupTryChargeNoReclaim, sgxCgroupUncharge } from "./epc-cgroup.js";
 import { sgxEpcCgroupTryChargeV5 } from "./epc-cgroup-v5.js";
 import type { Cgroup } from "../cgroup/misc.js";
@@ -160,6 +163,7 @@ export function* sgxAllocEpcPage(sgx: Sgx, ownerKind: number, owner: number): Ge
     sgx.chargesInFlight.set(cg, (sgx.chargesInFlight.get(cg) ?? 0) + 1);
   }
   let ret: number;
+  let retried = false;
   for (;;) {
     ret = sgxAllocEpcPageAnyNode(sgx);
     if (ret >= 0) {
@@ -169,7 +173,10 @@ export function* sgxAllocEpcPage(sgx: Sgx, ownerKind: number, owner: number): Ge
     if (!sgx.canReclaimGlobal()) {
       sgx.counters.enomem++;
       // mainline returns at once here; the cgroup code leaves the loop and still checks the wake-up
-      if (cg === null) return -ENOMEM;
+      if (cg === null) {
+        if (retried) sgx.env.kernelLoop(ALLOC_RECLAIM_LOOP, true, cg);
+        return -ENOMEM;
+      }
       ret = -ENOMEM;
       break;
     }
@@ -177,8 +184,13 @@ export function* sgxAllocEpcPage(sgx: Sgx, ownerKind: number, owner: number): Ge
       ret = -ERESTARTSYS;
       break;
     }
-    yield* sgxReclaimGlobal(sgx);
+    const tally: ReclaimTally = { written: 0 };
+    yield* sgxReclaimGlobal(sgx, tally);
+    // a round that frees nothing (every page young, no backing store) finds no free page again
+    sgx.env.kernelLoop(ALLOC_RECLAIM_LOOP, tally.written > 0, cg);
+    retried = true;
   }
+  if (retried) sgx.env.kernelLoop(ALLOC_RECLAIM_LOOP, true, cg);
   settleCharge(sgx, cg, ret);
   if (sgxShouldReclaim(sgx, SGX_NR_LOW_PAGES)) sgx.env.wakeKsgxd();
   return ret;

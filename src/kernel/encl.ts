@@ -223,24 +223,38 @@ function* chargeBackingPage(sgx: Sgx, cg: Cgroup): Generator<number, boolean> {
   let nrRetries = MAX_RECLAIM_RETRIES;
   let drained = false;
   let passedOom = false;
-  for (;;) {
-    const over = memcgTryCharge(cg, PAGE_SIZE);
-    if (over === null) return true;
-    // try_to_free_mem_cgroup_pages() finds nothing; then drain_all_stock() once, then the retries
-    sgx.addCost(sgx.costs.backingAlloc);
-    if (!drained) drained = true;
-    else if (nrRetries-- === 0) {
-      // task_is_dying(): the task was killed itself, e.g. by this OOM killer
-      if (passedOom && sgx.env.current().signalPending()) break;
-      if (!sgx.env.memcgOom(over)) break;
-      passedOom = true;
-      nrRetries = MAX_RECLAIM_RETRIES;
+  let retried = false;
+  try {
+    for (;;) {
+      const over = memcgTryCharge(cg, PAGE_SIZE);
+      if (over === null) return true;
+      // try_to_free_mem_cgroup_pages() finds nothing; then drain_all_stock() once, then the retries
+      sgx.addCost(sgx.costs.backingAlloc);
+      let killed = false;
+      if (!drained) drained = true;
+      else if (nrRetries-- === 0) {
+        // task_is_dying(): the task was killed itself, e.g. by this OOM killer
+        if (passedOom && sgx.env.current().signalPending()) break;
+        const kills = sgx.counters.memcgOomKills;
+        if (!sgx.env.memcgOom(over)) break;
+        // true without a kill: a victim is still exiting and the charge waits for its memory
+        killed = sgx.counters.memcgOomKills > kills;
+        passedOom = true;
+        nrRetries = MAX_RECLAIM_RETRIES;
+      }
+      sgx.env.kernelLoop(MEMCG_CHARGE_LOOP, killed, over);
+      retried = true;
+      yield sgx.takeCost();
     }
-    yield sgx.takeCost();
+  } finally {
+    if (retried) sgx.env.kernelLoop(MEMCG_CHARGE_LOOP, true, cg);
   }
   sgx.counters.memcgChargeFailures++;
   return false;
 }
+
+/** the livelock guard's name for the memcg charge loop (KernelEnv.kernelLoop) */
+export const MEMCG_CHARGE_LOOP = "try_charge_memcg()";
 
 function unchargeBackingPage(sgx: Sgx, memcgId: number): void {
   const cg = sgx.cgroups.all[memcgId];

@@ -47,29 +47,42 @@ function queueWork(sgx: Sgx, cg: Cgroup, trigger: string): void {
   if (sgx.env.queueWork(cg, () => sgxEpcCgroupReclaimWork(sgx, cg), cg.path)) triggers.set(cg, trigger);
 }
 
-/** mirrors v5 sgx_epc_cgroup_try_charge(reclaim): 0 once charged, or -errno */
+/** the livelock guard's names for the loops here (KernelEnv.kernelLoop) */
+export const V5_CHARGE_LOOP = "__sgx_epc_cgroup_try_charge()";
+export const V5_WORK_LOOP = "sgx_epc_cgroup_reclaim_work_func()";
+
+/** mirrors v5 sgx_epc_cgroup_try_charge(reclaim) and its loop in __sgx_epc_cgroup_try_charge(): 0 once charged, or -errno */
 export function* sgxEpcCgroupTryChargeV5(sgx: Sgx, cg: Cgroup, reclaim: boolean): Generator<number, number> {
   const rc: ReclaimControl = { cg, nrFails: 0, ignoreAge: false };
   let nrEmpty = 0;
-  for (;;) {
-    const charge = sgx.cgroups.tryCharge(cg, PAGE_SIZE);
-    if (charge.ok) return 0;
-    sgx.counters.chargeFailures++;
-    let ret = -EBUSY;
-    if (sgxCgroupLruEmpty(sgx, cg)) ret = -ENOMEM;
-    else if (sgx.env.current().signalPending()) ret = -ERESTARTSYS;
-    if (sgx.trace !== null) traceChargeFailure(sgx, cg, charge.failedAt, ret);
-    if (ret !== -EBUSY) return ret;
-    if (!reclaim) {
-      queueWork(sgx, cg, `${sgx.env.current().name.replace(/\/\d+$/, "")}: an allocation without reclaim`);
-      return -EBUSY;
-    }
-    if ((yield* reclaimPages(sgx, 1, rc)) === 0 && reclaimFailed(sgx, rc) !== 0) {
-      if (++nrEmpty > OOM_THRESHOLD) return -ENOMEM;
-      // schedule()
+  let retried = false;
+  try {
+    for (;;) {
+      const charge = sgx.cgroups.tryCharge(cg, PAGE_SIZE);
+      if (charge.ok) return 0;
+      sgx.counters.chargeFailures++;
+      let ret = -EBUSY;
+      if (sgxCgroupLruEmpty(sgx, cg)) ret = -ENOMEM;
+      else if (sgx.env.current().signalPending()) ret = -ERESTARTSYS;
+      if (sgx.trace !== null) traceChargeFailure(sgx, cg, charge.failedAt, ret);
+      if (ret !== -EBUSY) return ret;
+      if (!reclaim) {
+        queueWork(sgx, cg, `${sgx.env.current().name.replace(/\/\d+$/, "")}: an allocation without reclaim`);
+        return -EBUSY;
+      }
+      const freed = yield* reclaimPages(sgx, 1, rc);
+      if (freed === 0 && reclaimFailed(sgx, rc) !== 0) {
+        if (++nrEmpty > OOM_THRESHOLD) return -ENOMEM;
+        // schedule()
+        yield sgx.takeCost();
+      }
+      sgx.env.kernelLoop(V5_CHARGE_LOOP, freed > 0, cg);
+      retried = true;
       yield sgx.takeCost();
     }
-    yield sgx.takeCost();
+  } finally {
+    // however the loop ends, it ended: the next charge's count starts over
+    if (retried) sgx.env.kernelLoop(V5_CHARGE_LOOP, true, cg);
   }
 }
 
@@ -91,16 +104,22 @@ export function* sgxEpcCgroupReclaimWork(sgx: Sgx, cg: Cgroup): Generator<number
     const cur = cg.usage / PAGE_SIZE;
     if (cur <= target) break;
     if (sgxCgroupLruEmpty(sgx, cg)) {
+      const kills = sgx.counters.oomKills;
       if (!sgxEpcCgroupOom(sgx, cg)) break;
+      // true without a kill: a victim chosen before is still not gone, and the OOM path waits for it
+      sgx.env.kernelLoop(V5_WORK_LOOP, sgx.counters.oomKills > kills, cg);
       yield sgx.takeCost();
       continue;
     }
-    if ((yield* reclaimPages(sgx, cur - target, rc)) === 0 && reclaimFailed(sgx, rc) !== 0) break;
+    const freed = yield* reclaimPages(sgx, cur - target, rc);
+    if (freed === 0 && reclaimFailed(sgx, rc) !== 0) break;
+    sgx.env.kernelLoop(V5_WORK_LOOP, freed > 0, cg);
     // no cond_resched() in this loop, but the batch's might_sleep() points (the backing store's
     // shmem allocation and locks) are voluntary preemption points: one per iteration stands for them
     sgx.env.condResched();
     yield sgx.takeCost();
   }
+  sgx.env.kernelLoop(V5_WORK_LOOP, true, cg);
 }
 
 /** the v5 max_write callback: lowering misc.max queues the cgroup's reclaim work at once */

@@ -4,7 +4,7 @@
 // work queue, direct reclaim for the SGX2 ioctls, and global reclaim through the root's cursor.
 import type { Cgroup } from "../cgroup/misc.js";
 import { EBUSY, ENOMEM, ERESTARTSYS } from "./errno.js";
-import { sgxReclaimPages } from "./reclaim.js";
+import { sgxReclaimPages, type ReclaimTally } from "./reclaim.js";
 import { PAGE_SIZE, SGX_NR_LOW_PAGES, SGX_NR_TO_SCAN } from "./sgx.js";
 import type { Sgx } from "./state.js";
 import { traceChargeFailure } from "./tracepoints.js";
@@ -56,20 +56,24 @@ export function sgxCgroupFree(sgx: Sgx, cg: Cgroup): void {
  * mirrors sgx_cgroup_reclaim_pages(): round-robin over subtree(root) from its cursor, one
  * sgx_reclaim_pages() batch per visited cgroup, until `nrToScan` pages were isolated
  */
-export function* sgxCgroupReclaimPages(sgx: Sgx, root: Cgroup, nrToScan: number): Generator<number, number> {
+export function* sgxCgroupReclaimPages(sgx: Sgx, root: Cgroup, nrToScan: number, tally?: ReclaimTally): Generator<number, number> {
   let cnt = 0;
   while (!sgxCgroupLruEmpty(sgx, root) && cnt < nrToScan) {
     const c = sgxCgroupNextGet(sgx, root);
     sgx.onReclaimVisit?.(c, root);
-    cnt += yield* sgxReclaimPages(sgx, sgx.lruOfCgroup(c), c);
+    cnt += yield* sgxReclaimPages(sgx, sgx.lruOfCgroup(c), c, tally);
   }
   return cnt;
 }
 
 /** mirrors sgx_reclaim_pages_global(): the misc root's cursor, 16 pages */
-export function* sgxReclaimPagesGlobal(sgx: Sgx): Generator<number, number> {
-  return yield* sgxCgroupReclaimPages(sgx, sgx.cgroups.root, SGX_NR_TO_SCAN);
+export function* sgxReclaimPagesGlobal(sgx: Sgx, tally?: ReclaimTally): Generator<number, number> {
+  return yield* sgxCgroupReclaimPages(sgx, sgx.cgroups.root, SGX_NR_TO_SCAN, tally);
 }
+
+/** the livelock guard's names for the loops here (KernelEnv.kernelLoop) */
+export const V17_CHARGE_LOOP = "sgx_cgroup_try_charge()";
+export const V17_WORK_LOOP = "sgx_cgroup_reclaim_work_func()";
 
 /** the smallest misc.max of `cg` and its ancestors, in pages (floor of the byte value) */
 function minLimitPages(cg: Cgroup): number {
@@ -90,10 +94,13 @@ export function sgxCgroupShouldReclaim(sgx: Sgx, cg: Cgroup): boolean {
 function* sgxCgroupReclaimWork(sgx: Sgx, cg: Cgroup): Generator<number, void> {
   sgx.counters.cgroupWorkRuns++;
   while (sgxCgroupShouldReclaim(sgx, cg)) {
-    yield* sgxCgroupReclaimPages(sgx, cg, SGX_NR_TO_SCAN);
+    const tally: ReclaimTally = { written: 0 };
+    yield* sgxCgroupReclaimPages(sgx, cg, SGX_NR_TO_SCAN, tally);
+    sgx.env.kernelLoop(V17_WORK_LOOP, tally.written > 0, cg);
     sgx.env.condResched();
     yield sgx.takeCost();
   }
+  sgx.env.kernelLoop(V17_WORK_LOOP, true, cg);
 }
 
 /** mirrors __sgx_cgroup_try_charge(): one charge attempt */
@@ -118,14 +125,20 @@ export function sgxCgroupTryChargeNoReclaim(sgx: Sgx, cg: Cgroup): number {
 
 /** mirrors sgx_cgroup_try_charge(cg, SGX_DO_RECLAIM): reclaim from subtree(cg) until the charge fits */
 export function* sgxCgroupTryCharge(sgx: Sgx, cg: Cgroup): Generator<number, number> {
+  let retried = false;
   for (;;) {
     const r = sgxCgroupTryChargeOnce(sgx, cg);
     if (r !== -EBUSY) {
+      if (retried) sgx.env.kernelLoop(V17_CHARGE_LOOP, true, cg);
       // the v11+ code's queueing after a successful charge is unreachable; the option restores its intent
       if (r === 0 && sgx.options.cgroupQueueAfterCharge && sgxCgroupShouldReclaim(sgx, cg)) queueReclaimWork(sgx, cg);
       return r;
     }
-    yield* sgxCgroupReclaimPages(sgx, cg, 1);
+    const tally: ReclaimTally = { written: 0 };
+    yield* sgxCgroupReclaimPages(sgx, cg, 1, tally);
+    // nothing written back (the pages scanned were young, or had no backing store): no progress
+    sgx.env.kernelLoop(V17_CHARGE_LOOP, tally.written > 0, cg);
+    retried = true;
     yield sgx.takeCost();
   }
 }

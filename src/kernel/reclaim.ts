@@ -36,6 +36,11 @@ interface BatchStats {
   young: number;
 }
 
+/** pages written back and freed by the batches of one call, for a retry loop's progress (KernelEnv.kernelLoop) */
+export interface ReclaimTally {
+  written: number;
+}
+
 /** an isolated page: its frame, enclave page and enclave */
 interface Isolated {
   frame: number;
@@ -151,7 +156,7 @@ function* reclaimIsolated(sgx: Sgx, chunk: Isolated[], ignoreAge: boolean, maxAc
  * (the global LRU in mainline, one cgroup's LRU with EPC cgroups). Yields the cost of each phase;
  * returns the number of pages isolated.
  */
-export function* sgxReclaimPages(sgx: Sgx, lru: FrameList, cgroup: Cgroup | null = null): Generator<number, number> {
+export function* sgxReclaimPages(sgx: Sgx, lru: FrameList, cgroup: Cgroup | null = null, tally?: ReclaimTally): Generator<number, number> {
   countBatch(sgx);
   const startNs = sgx.env.now() + sgx.cost;
   const stats: BatchStats = { young: 0 };
@@ -161,6 +166,7 @@ export function* sgxReclaimPages(sgx: Sgx, lru: FrameList, cgroup: Cgroup | null
   yield sgx.takeCost();
   const written = yield* reclaimIsolated(sgx, chunk, false, Infinity, stats);
   traceBatch(sgx, startNs, cgroup, scanned, written, stats.young);
+  if (tally !== undefined) tally.written += written;
   return scanned;
 }
 
@@ -211,19 +217,30 @@ export function* sgxReclaimEpcPagesV5(sgx: Sgx, nrToScan: number, ignoreAge: boo
  */
 export function* ksgxd(sgx: Sgx): Generator<number, void> {
   while (sgxShouldReclaim(sgx, SGX_NR_HIGH_PAGES)) {
-    yield* sgxReclaimGlobal(sgx);
+    const tally: ReclaimTally = { written: 0 };
+    yield* sgxReclaimGlobal(sgx, tally);
+    // a round that frees nothing (every page young, no backing store) leaves the condition as it was
+    sgx.env.kernelLoop(KSGXD_LOOP, tally.written > 0, null);
     sgx.env.condResched();
     yield sgx.takeCost();
   }
+  sgx.env.kernelLoop(KSGXD_LOOP, true, null);
 }
+
+/** the livelock guard's name for ksgxd's reclaim loop */
+export const KSGXD_LOOP = "ksgxd()";
 
 /**
  * one round of global reclaim: a batch from the global LRU (mainline), sgx_reclaim_pages_global()
  * through the root's cursor (v17), or sgx_reclaim_epc_pages(16, false, NULL) from the root (v5)
  */
-export function* sgxReclaimGlobal(sgx: Sgx): Generator<number, number> {
-  if (sgx.generation === "v5") return yield* sgxReclaimEpcPagesV5(sgx, SGX_NR_TO_SCAN, false, null);
-  if (sgx.epcCgroups) return yield* sgxReclaimPagesGlobal(sgx);
-  return yield* sgxReclaimPages(sgx, sgx.lru);
+export function* sgxReclaimGlobal(sgx: Sgx, tally?: ReclaimTally): Generator<number, number> {
+  if (sgx.generation === "v5") {
+    const written = yield* sgxReclaimEpcPagesV5(sgx, SGX_NR_TO_SCAN, false, null);
+    if (tally !== undefined) tally.written += written;
+    return written;
+  }
+  if (sgx.epcCgroups) return yield* sgxReclaimPagesGlobal(sgx, tally);
+  return yield* sgxReclaimPages(sgx, sgx.lru, null, tally);
 }
 

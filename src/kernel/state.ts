@@ -67,6 +67,13 @@ export interface KernelEnv {
   cancelWork(key: object): void;
   /** cond_resched(): the kernel thread's next yield is a point where the scheduler may preempt it */
   condResched(): void;
+  /**
+   * The simulator's livelock guard (options.livelockRetries) for the kernel's retry loops: the
+   * current task's loop `operation` went round once more, with or without progress. Progress (or
+   * the loop's end) starts its count over; a loop that goes round livelockRetries times in a row
+   * without progress stops the run (summary.livelock). `cgroup`: what it charges or reclaims for.
+   */
+  kernelLoop(operation: string, progress: boolean, cgroup: Cgroup | null): void;
 }
 
 /** struct sgx_numa_node, plus the not-yet-touched part of its initial free list */

@@ -8,6 +8,7 @@ import { PROT_R, PROT_W, PROT_X, SGX_PAGE_TYPE_REG } from "../kernel/sgx.js";
 import { Mm, Sgx, type KernelEnv, type Task } from "../kernel/state.js";
 import type { SecsState } from "../hw/epcm.js";
 import type { Cgroup } from "../cgroup/misc.js";
+import type { KernelGeneration } from "../scenario/types.js";
 
 export class FakeTask implements Task {
   insideSecs: SecsState | null = null;
@@ -64,12 +65,21 @@ export class FakeEnv implements KernelEnv {
   forceSigbus(task: Task): void {
     this.sigbus.push(task);
   }
+  /** kernel retry loops that went round without progress, by name, since their last progress */
+  readonly loops = new Map<string, number>();
+  kernelLoop(operation: string, progress: boolean): void {
+    if (progress) this.loops.delete(operation);
+    else this.loops.set(operation, (this.loops.get(operation) ?? 0) + 1);
+  }
   now(): number {
     return 0;
   }
 }
 
-export function kernel(pages: number, opts: { nodes?: number; sections?: { size: number; node: number }[]; cpus?: number } = {}): { sgx: Sgx; env: FakeEnv } {
+export function kernel(
+  pages: number,
+  opts: { nodes?: number; sections?: { size: number; node: number }[]; cpus?: number; generation?: KernelGeneration } = {},
+): { sgx: Sgx; env: FakeEnv } {
   const env = new FakeEnv();
   const nodes = opts.nodes ?? 1;
   const sections = opts.sections ?? [{ size: pages * 4096, node: 0 }];
@@ -78,6 +88,7 @@ export function kernel(pages: number, opts: { nodes?: number; sections?: { size:
     resolveCosts("client-128m"),
     env,
     { eaugRaceFix: false, timedSanitize: false, schedQuantumNs: 4_000_000 },
+    { generation: opts.generation ?? "mainline", miscEvents: "6.11" },
   );
   sgxSanitizeAtBoot(sgx);
   return { sgx, env };
