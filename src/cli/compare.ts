@@ -63,7 +63,9 @@ export function compareRows(summaries: SimSummary[]): ComparisonRow[] {
     });
   }
   const count = (f: (s: SimSummary) => number): string[] => summaries.map((s) => String(f(s)));
-  rows.push({ what: "EPC OOM kills", values: count((s) => s.oom.length) });
+  // a selection whose process had already died or was exiting takes no one's life: not a kill
+  rows.push({ what: "EPC OOM kills", values: count((s) => s.oom.filter((o) => o.kill).length) });
+  if (summaries.some((s) => s.oom.some((o) => !o.kill))) rows.push({ what: "EPC OOM picks of dead processes", values: count((s) => s.oom.filter((o) => !o.kill).length) });
   rows.push({ what: "memcg OOM kills", values: count((s) => s.memcgOomKills.length) });
   rows.push({ what: "killed by a signal", values: count((s) => s.processes.filter((p) => p.signal !== null).length) });
   rows.push({ what: "ENOMEM failures", values: count((s) => s.processes.reduce((n, p) => n + p.failures.filter((f) => f.errno === "ENOMEM").length, 0)) });

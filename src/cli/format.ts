@@ -1,5 +1,6 @@
 // The human-readable summary printed by `epcsim run` without --json.
 import type { SimSummary } from "../engine/summary.js";
+import { causeLabel, describeCause, type ProcessCause } from "../engine/cause.js";
 
 export function formatNs(ns: number): string {
   if (ns >= 1e9) return `${(ns / 1e9).toFixed(3)} s`;
@@ -36,6 +37,12 @@ export function formatSummary(s: SimSummary): string {
     ]);
   }
   lines.push(table(rows));
+  const ended = s.processes.filter((p) => p.cause !== null);
+  if (ended.length > 0) {
+    lines.push("");
+    lines.push("what ended them (at the cause)");
+    lines.push(table(ended.map((p) => [`  ${p.name}`, formatNs((p.cause as ProcessCause).atNs), `${causeLabel(p.cause as ProcessCause)}: ${describeCause(p.cause as ProcessCause)}`])));
+  }
   lines.push("");
   const c = s.counters;
   lines.push("ENCLS");
@@ -101,8 +108,9 @@ export function formatSummary(s: SimSummary): string {
     );
     if (s.fileOps.length > shown.length) lines.push(`  ... and ${s.fileOps.length - shown.length} more (see --json)`);
   }
-  for (const o of s.oom) lines.push(`EPC OOM (v5): took the EPC of ${o.victim} in ${o.cgroup} at ${formatNs(o.at)} (${o.trigger})`);
-  for (const k of s.memcgOomKills) lines.push(`memcg OOM: killed ${k.victim} in ${k.cgroup} at ${formatNs(k.atNs)}`);
+  for (const o of s.oom)
+    lines.push(`EPC OOM (v5): took the EPC of ${o.victim} in ${o.cgroup} at ${formatNs(o.at)} (${o.trigger})${o.kill ? "" : `; ${o.victim} had ${o.victimState === "exited" ? "already exited" : "already begun to exit"}: not a kill`}`);
+  for (const k of s.memcgOomKills) lines.push(`memcg OOM: killed ${k.victim} in ${k.cgroup} at ${formatNs(k.atNs)} (${k.trigger})`);
   if (s.livelock !== null) {
     const l = s.livelock;
     lines.push(

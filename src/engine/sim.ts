@@ -53,6 +53,7 @@ import { KernelThread, KT_RUNNABLE, KT_RUNNING, KT_SLEEPING, KT_WAKING, WorkItem
 import { Rng } from "./random.js";
 import { buildSummary, type SimSummary } from "./summary.js";
 import type { SimEvent, SimObserver, Track } from "./observer.js";
+import { refusalCause, type EpcOomSelection, type ProcessCause } from "./cause.js";
 
 export interface SimOptions {
   /** check the invariants after every event */
@@ -170,16 +171,28 @@ export class Simulator implements KernelEnv {
   private readonly workItems = new Map<object, WorkItem>();
   private readonly obs: SimObserver | null;
   private nextSampleNs = 0;
-  /** v5 EPC OOM kills: the enclave whose memory was taken, its cgroup and what triggered the OOM */
-  readonly epcOomKills: { at: number; cgroup: string; victim: string; trigger: string }[] = [];
+  /** v5 EPC OOM selections: the enclave whose memory was taken, its cgroup, what triggered the OOM, and whether that was a kill */
+  readonly epcOomKills: EpcOomSelection[] = [];
+  /** the process that opened each enclave, by enclave id */
+  private readonly enclOwners: Process[] = [];
+  /** enclaves the OOM path took from a running process: the cause its SIGBUS is reported with */
+  private readonly oomCauses = new Map<Encl, ProcessCause>();
 
-  enclaveOomKilled(encl: Encl, cgroup: Cgroup, trigger: string): void {
-    this.epcOomKills.push({ at: this.nowNs, cgroup: cgroup.path, victim: encl.ownerName, trigger });
-    this.emit({ type: "oom-victim", atNs: this.nowNs, cgroup: cgroup.path, victim: encl.ownerName, trigger });
+  enclaveOomKilled(encl: Encl, cgroup: Cgroup, trigger: string): boolean {
+    const owner = this.enclOwners[encl.id];
+    // a process that already died (of its own ENOMEM, say) or is on its way out is not killed by this
+    const victimState = owner === undefined || owner.exited ? "exited" : owner.exiting ? "exiting" : "running";
+    const kill = victimState === "running";
+    const sel: EpcOomSelection = { at: this.nowNs, cgroup: cgroup.path, victim: encl.ownerName, trigger, victimPid: owner?.pid ?? 0, victimState, kill };
+    this.epcOomKills.push(sel);
+    if (kill) this.oomCauses.set(encl, { kind: "epc-oom", atNs: sel.at, cgroup: sel.cgroup, trigger });
+    const { at, ...rest } = sel;
+    this.emit({ type: "oom-victim", atNs: at, ...rest });
+    return kill;
   }
 
   /** kills by the memcg OOM killer */
-  readonly memcgKills: { atNs: number; cgroup: string; victim: string }[] = [];
+  readonly memcgKills: { atNs: number; cgroup: string; victim: string; victimPid: number; trigger: string }[] = [];
   /** every scripted read, write, mkdir, rmdir and move, in order */
   readonly fileOps: FileOp[] = [];
   private readonly cgfs: CgroupFs;
@@ -276,7 +289,7 @@ export class Simulator implements KernelEnv {
   private scheduled(action: ScheduledAction): void {
     switch (action.type) {
       case "kill":
-        for (const p of this.instances(action.target)) this.killProcess(p, action.signal);
+        for (const p of this.instances(action.target)) this.killProcess(p, action.signal, { kind: "signal", atNs: this.nowNs, signal: action.signal });
         return;
       case "injectFailure":
         this.sgx.epcm.failNext[action.leaf] = (this.sgx.epcm.failNext[action.leaf] ?? 0) + action.count;
@@ -374,7 +387,7 @@ export class Simulator implements KernelEnv {
    * resident memory; on a tie the later one in the walk — and SIGKILL it, unless a victim is still dying.
    * True (the charge is retried) when it killed one or found one still dying, false when there is no one
    */
-  memcgOom(memcg: Cgroup): boolean {
+  memcgOom(memcg: Cgroup, trigger = `${this.currentRef.name}: a backing-store page`): boolean {
     const tree = this.sgx.cgroups;
     const inTree = new Set(tree.subtree(memcg));
     const candidates = [...this.processes, ...this.forks].filter((p) => p.started && !p.exited && p.cgroup !== null && inTree.has(p.cgroup));
@@ -391,9 +404,10 @@ export class Simulator implements KernelEnv {
     if (victim === null) return false;
     victim.oomVictim = true;
     this.sgx.counters.memcgOomKills++;
-    this.memcgKills.push({ atNs: this.nowNs, cgroup: memcg.path, victim: victim.name });
-    this.emit({ type: "memcg-oom-kill", atNs: this.nowNs, cgroup: memcg.path, victim: victim.name });
-    this.killProcess(victim, "SIGKILL");
+    const kill = { atNs: this.nowNs, cgroup: memcg.path, victim: victim.name, victimPid: victim.pid, trigger };
+    this.memcgKills.push(kill);
+    this.emit({ type: "memcg-oom-kill", ...kill });
+    this.killProcess(victim, "SIGKILL", { kind: "memcg-oom", atNs: kill.atNs, cgroup: kill.cgroup, trigger });
     return true;
   }
 
@@ -454,7 +468,7 @@ export class Simulator implements KernelEnv {
   }
 
   forceSigbus(task: Task): void {
-    if (task instanceof UserThread) this.killProcess(task.proc, "SIGBUS");
+    if (task instanceof UserThread) this.killProcess(task.proc, "SIGBUS", { kind: "memory-failure", atNs: this.nowNs });
   }
 
   // ---- scheduling ---------------------------------------------------------------------------------
@@ -736,7 +750,8 @@ export class Simulator implements KernelEnv {
       p.exitCode = 1;
       p.exited = true;
       p.endNs = this.nowNs;
-      this.emit({ type: "process-exit", atNs: p.endNs, process: p.name, pid: p.pid, exitCode: 1, signal: null, op: "cgroup.procs", errno: "ENOENT" });
+      p.cause = { kind: "syscall", atNs: p.endNs, op: "cgroup.procs", errno: "ENOENT" };
+      this.emit({ type: "process-exit", atNs: p.endNs, process: p.name, pid: p.pid, exitCode: 1, signal: null, op: "cgroup.procs", errno: "ENOENT", cause: p.cause });
       return;
     }
     this.moveProcess(p, cg);
@@ -747,14 +762,16 @@ export class Simulator implements KernelEnv {
     if (rss > 0) {
       const over = memcgTryCharge(cg, rss);
       if (over === null) p.chargedMemory = { cg, bytes: rss };
-      else this.memcgOom(over);
+      else this.memcgOom(over, `${p.name}: its resident memory at start (${rss} bytes)`);
     }
     const t = this.newThread(p, 0, (th) => this.mainProgram(th));
     this.schedule(t, this.nowNs);
   }
 
-  killProcess(p: Process, signal: string): void {
+  /** a fatal signal; `cause` is what led to it (the first one is kept) */
+  killProcess(p: Process, signal: string, cause: ProcessCause): void {
     if (!p.started || p.exited || p.exiting) return;
+    p.cause = cause;
     p.signal = signal;
     p.exitCode = 128 + (SIGNALS[signal] ?? 0);
     p.exiting = true;
@@ -762,8 +779,9 @@ export class Simulator implements KernelEnv {
   }
 
   /** the process ends normally (exit) or because a syscall failed */
-  private exitWith(p: Process, code: number): void {
+  private exitWith(p: Process, code: number, cause: ProcessCause | null = null): void {
     if (p.exiting) return;
+    p.cause = cause;
     p.exitCode = code;
     p.exiting = true;
     for (const t of p.threads) if (t.blocked) this.wake(t);
@@ -798,7 +816,7 @@ export class Simulator implements KernelEnv {
     p.cgroup?.procs.delete(p.pid);
     if (p.chargedMemory !== null) memcgUncharge(p.chargedMemory.cg, p.chargedMemory.bytes);
     p.endNs = this.nowNs + this.sgx.takeCost();
-    this.emit({ type: "process-exit", atNs: p.endNs, process: p.name, pid: p.pid, exitCode: p.exitCode, signal: p.signal, op: p.error?.op ?? null, errno: p.error?.errno ?? null });
+    this.emit({ type: "process-exit", atNs: p.endNs, process: p.name, pid: p.pid, exitCode: p.exitCode, signal: p.signal, op: p.error?.op ?? null, errno: p.error?.errno ?? null, cause: p.cause });
     if (!p.isGuest && this.processes.every((q) => q.isGuest || q.exited || !this.willStart(q))) {
       for (const h of this.holders.splice(0)) this.wake(h);
     }
@@ -852,6 +870,7 @@ export class Simulator implements KernelEnv {
   /** run a kernel path to completion; its costs become the thread's time */
   private *kernel<T>(t: UserThread, path: Generator<number, T>, name = "syscall"): Generator<number, T, void> {
     const start = this.nowNs;
+    t.kernelStartNs = start;
     t.inKernel = true;
     const r = yield* path;
     t.inKernel = false;
@@ -869,7 +888,11 @@ export class Simulator implements KernelEnv {
     if (p.exiting) return false;
     if (expected) return true;
     p.error = { op, errno };
-    this.exitWith(p, 1);
+    const t = this.currentRef;
+    // an ENOMEM is the OOM path's doing (v5: SGX_ENCL_NO_MEMORY) or a refusal of the thread's own allocation
+    const oom = errno === "ENOMEM" && p.encl !== null ? this.oomCauses.get(p.encl) : undefined;
+    const refused = errno === "ENOMEM" && t instanceof UserThread ? refusalCause(this.sgx.lastRefusal, t.name, t.kernelStartNs, op) : null;
+    this.exitWith(p, 1, oom ?? refused ?? { kind: "syscall", atNs: this.nowNs, op, errno });
     return false;
   }
 
@@ -898,6 +921,7 @@ export class Simulator implements KernelEnv {
     if (p.file === null) {
       const encl = new Encl(this.sgx.encls.length, p.name, this.sgx);
       this.sgx.encls.push(encl);
+      this.enclOwners[encl.id] = p;
       p.file = new EnclFile(encl);
       p.enclFdOpen = true;
     }
@@ -1108,7 +1132,7 @@ export class Simulator implements KernelEnv {
 
   private noEnclave(p: Process, what: string): boolean {
     p.error = { op: what, errno: "EBADF" };
-    this.exitWith(p, 1);
+    this.exitWith(p, 1, { kind: "syscall", atNs: this.nowNs, op: what, errno: "EBADF" });
     return false;
   }
 
@@ -1208,7 +1232,7 @@ export class Simulator implements KernelEnv {
         // v5: the OOM path drained the mm list and zapped the mappings; sgx_vma_fault() says SIGBUS
         sgx.counters.faults++;
         sgx.counters.sigbus++;
-        return this.userFault(t, "SIGBUS", index, notPresent, vdso);
+        return this.userFault(t, "SIGBUS", index, notPresent, vdso, this.sigbusCause(t, encl, index, this.nowNs, "page fault"));
       }
       if (prot < 0 || slot < 0) return this.userFault(t, "SIGSEGV", index, notPresent, vdso);
       // the fault exits the enclave (AEX), runs sgx_vma_fault(), and ERESUMEs to retry the access
@@ -1229,7 +1253,7 @@ export class Simulator implements KernelEnv {
       }
       yield sgx.takeCost();
       this.obs?.slice(this.trackOf(t), "page fault", faultStart, this.nowNs, { page: index, result: r === VM_FAULT_SIGBUS ? "VM_FAULT_SIGBUS" : "VM_FAULT_NOPAGE" });
-      if (r === VM_FAULT_SIGBUS) return this.userFault(t, "SIGBUS", index, notPresent, vdso);
+      if (r === VM_FAULT_SIGBUS) return this.userFault(t, "SIGBUS", index, notPresent, vdso, this.sigbusCause(t, encl, index, faultStart, "page fault"));
       // the access retries; a thread that never gets its page is livelocked
       this.faultRetried(t, index);
       if (this.livelock !== null) return false;
@@ -1237,13 +1261,25 @@ export class Simulator implements KernelEnv {
   }
 
   /**
+   * why a fault on enclave page `index` that began at `sinceNs` got SIGBUS: the OOM path took the
+   * enclave's memory, or the thread's own allocation was refused, or the page cannot be had at all
+   */
+  private sigbusCause(t: UserThread, encl: Encl, index: number, sinceNs: number, op: string): ProcessCause {
+    if ((encl.flags & SGX_ENCL_NO_MEMORY) !== 0) {
+      const oom = this.oomCauses.get(encl);
+      if (oom !== undefined) return oom;
+    }
+    return refusalCause(this.sgx.lastRefusal, t.name, sinceNs, op) ?? { kind: "fault", atNs: this.nowNs, op, signal: "SIGBUS", page: index };
+  }
+
+  /**
    * a fault the kernel does not fix: without the vDSO the signal kills the process; through the
    * vDSO, fixup_vdso_exception() (do_sigbus, __bad_area_nosemaphore) reports it to the caller
    * instead and the thread is out of the enclave. False either way: the access did not happen.
    */
-  private userFault(t: UserThread, signal: string, index: number, errorCode: number, vdso: boolean): boolean {
+  private userFault(t: UserThread, signal: string, index: number, errorCode: number, vdso: boolean, cause?: ProcessCause): boolean {
     if (!vdso) {
-      this.killProcess(t.proc, signal);
+      this.killProcess(t.proc, signal, cause ?? { kind: "fault", atNs: this.nowNs, op: "page fault", signal, page: index });
       return false;
     }
     // the AEX left the enclave and the vDSO returned to its caller
@@ -1324,7 +1360,7 @@ export class Simulator implements KernelEnv {
     const hex = (e: { vector: number; errorCode: number; address: number } | null | undefined): string =>
       e === null || e === undefined ? "none" : `vector ${e.vector} error code 0x${e.errorCode.toString(16)} address 0x${e.address.toString(16)}`;
     p.error = { op: "ECALL", errno: `exception ${hex(got)}, expected ${hex(want)}` };
-    this.exitWith(p, 1);
+    this.exitWith(p, 1, { kind: "syscall", atNs: this.nowNs, op: "ECALL", errno: p.error.errno });
     return false;
   }
 
@@ -1385,7 +1421,14 @@ export class Simulator implements KernelEnv {
     const first = phase.offset / PAGE_SIZE;
     const slot = enclMmSlot(encl, p.mm);
     if (slot < 0) {
-      this.killProcess(p, (encl.flags & SGX_ENCL_NO_MEMORY) !== 0 ? "SIGBUS" : "SIGSEGV");
+      const index = first;
+      if ((encl.flags & SGX_ENCL_NO_MEMORY) !== 0) {
+        // v5: the OOM path drained the mm list and zapped the mappings: the first access faults, and
+        // sgx_vma_fault() says SIGBUS
+        this.sgx.counters.faults++;
+        this.sgx.counters.sigbus++;
+        this.killProcess(p, "SIGBUS", this.sigbusCause(t, encl, index, this.nowNs, "page fault"));
+      } else this.killProcess(p, "SIGSEGV", { kind: "fault", atNs: this.nowNs, op: "page fault", signal: "SIGSEGV", page: index });
       return false;
     }
     const burst: AccessBurst = {
@@ -1548,10 +1591,11 @@ export class Simulator implements KernelEnv {
     for (let i = 0; i < pages; i++) {
       for (;;) {
         if (p.exiting) return false;
+        const faultStart = this.nowNs;
         const r = sgxVepcFault(this.sgx, vepc, i);
         yield this.sgx.takeCost();
         if (r === VEPC_SIGBUS) {
-          this.killProcess(p, "SIGBUS");
+          this.killProcess(p, "SIGBUS", refusalCause(this.sgx.lastRefusal, t.name, faultStart, "vEPC fault") ?? { kind: "fault", atNs: this.nowNs, op: "vEPC fault", signal: "SIGBUS", page: i });
           return false;
         }
         if (r !== VEPC_RETRY) break;

@@ -8,6 +8,7 @@ import type { FileOp, InvariantViolation, KernelBug, Livelock, Simulator } from 
 import { CGROUP_FILES, cgroupRead } from "../cgroup/fs.js";
 import { U64_MAX } from "../cgroup/misc.js";
 import { memcg } from "../cgroup/memory.js";
+import type { EpcOomSelection, ProcessCause } from "./cause.js";
 
 function cgroupSummaries(sim: Simulator): Record<string, CgroupSummary> {
   const tree = sim.sgx.cgroups;
@@ -52,6 +53,8 @@ export interface ProcessSummary {
   exceptions: ReportedException[];
   /** the last of them, or null */
   lastException: ReportedException | null;
+  /** what ended it, at its cause (see ProcessCause); null while running and for a normal exit */
+  cause: ProcessCause | null;
 }
 
 export type Counters = Record<EnclsLeaf, number> & { ipi: number; faults: number; reclaimBatches: number } & Omit<
@@ -110,10 +113,10 @@ export interface SimSummary {
   cgroups: Record<string, CgroupSummary>;
   /** every scripted cgroup read, write, mkdir, rmdir and move */
   fileOps: FileOp[];
-  /** v5: enclaves the EPC OOM path chose, in order: when, in which cgroup, whose, and what triggered it */
-  oom: { at: number; cgroup: string; victim: string; trigger: string }[];
-  /** processes the memcg OOM killer killed, in order */
-  memcgOomKills: { atNs: number; cgroup: string; victim: string }[];
+  /** v5: enclaves the EPC OOM path chose, in order: when, in which cgroup, whose, what triggered it, and whether it was a kill */
+  oom: EpcOomSelection[];
+  /** processes the memcg OOM killer killed, in order, with whose charge triggered it */
+  memcgOomKills: { atNs: number; cgroup: string; victim: string; victimPid: number; trigger: string }[];
   /** null, or why the run stopped early: a thread refaulting forever (options.livelockRetries) */
   livelock: Livelock | null;
   /** null, or the kernel bug the run stopped at: where the kernel would oops, and why */
@@ -179,6 +182,7 @@ export function buildSummary(sim: Simulator): SimSummary {
       eaccepts: p.eaccepts,
       exceptions: p.exceptions,
       lastException: p.exceptions.at(-1) ?? null,
+      cause: p.cause,
     })),
     counters,
     epc: {

@@ -19,6 +19,7 @@ import { sgxReclaimGlobal } from "./reclaim.js";
 import { sgxCgroupTryCharge, sgxCgroupTryChargeNoReclaim, sgxCgroupUncharge } from "./epc-cgroup.js";
 import { sgxEpcCgroupTryChargeV5 } from "./epc-cgroup-v5.js";
 import type { Cgroup } from "../cgroup/misc.js";
+import { noFreeEpc } from "./tracepoints.js";
 
 /**
  * Boot: every frame is dirty until ksgxd's two __sgx_sanitize_pages() passes EREMOVE it. We run the
@@ -139,6 +140,7 @@ export function sgxAllocEpcPageNoReclaim(sgx: Sgx, ownerKind: number, owner: num
   else if (!sgx.canReclaimGlobal()) {
     // the unlocked LRU-empty check returns at once, skipping the wake-up (quirk Q6)
     sgx.counters.enomem++;
+    noFreeEpc(sgx);
     settleCharge(sgx, cg, -ENOMEM);
     return -ENOMEM;
   } else {
@@ -168,6 +170,7 @@ export function* sgxAllocEpcPage(sgx: Sgx, ownerKind: number, owner: number): Ge
     }
     if (!sgx.canReclaimGlobal()) {
       sgx.counters.enomem++;
+      noFreeEpc(sgx);
       // mainline returns at once here; the cgroup code leaves the loop and still checks the wake-up
       if (cg === null) return -ENOMEM;
       ret = -ENOMEM;

@@ -7,7 +7,7 @@ import { EnclPages } from "./encl-page.js";
 import { EpcPages, FrameList, ON_FREE, ON_LRU, ON_POISON, ON_UNRECLAIMABLE } from "./epc-page.js";
 import { PAGE_SHIFT } from "./sgx.js";
 import { VaPages } from "./va-page.js";
-import type { SgxTracepoints } from "./tracepoints.js";
+import type { Refusal, SgxTracepoints } from "./tracepoints.js";
 import type { Encl } from "./encl.js";
 import type { Vepc } from "./virt.js";
 import { CgroupTree, type Cgroup } from "../cgroup/misc.js";
@@ -53,8 +53,11 @@ export interface KernelEnv {
   forceSigbus(task: Task): void;
   /** simulated time, for messages */
   now(): number;
-  /** v5: the EPC OOM path took `encl`'s memory away for `cgroup` (`trigger`: what made it run) */
-  enclaveOomKilled(encl: Encl, cgroup: Cgroup, trigger: string): void;
+  /**
+   * v5: the EPC OOM path took `encl`'s memory away for `cgroup` (`trigger`: what made it run). True
+   * when that is a kill: the enclave's process was still running, not already exiting or gone
+   */
+  enclaveOomKilled(encl: Encl, cgroup: Cgroup, trigger: string): boolean;
   /**
    * mem_cgroup_oom(): a memcg charge failed at `memcg` with nothing reclaimable: run the memcg OOM
    * killer there. True when it killed a victim or found one still exiting (the charge is retried),
@@ -245,6 +248,8 @@ export class Sgx {
   onReclaimVisit: ((cg: Cgroup, walkRoot: Cgroup) => void) | null = null;
   /** the observer's tracepoints, when someone listens */
   trace: SgxTracepoints | null = null;
+  /** the last allocation refused with ENOMEM (rare, so kept in every run): what a refusal ended is reported with it */
+  lastRefusal: Refusal | null = null;
   /** frames poisoned while dirty: put on the poison list without ever being counted free */
   poisonedUncounted = 0;
   /** frames freed after a failed EWB without EREMOVE, so still valid in the EPCM (quirk Q3) */

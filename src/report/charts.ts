@@ -10,6 +10,7 @@ import * as vegaLite from "vega-lite";
 import type { TopLevelSpec } from "vega-lite";
 import { SGX_NR_HIGH_PAGES, SGX_NR_LOW_PAGES } from "../kernel/sgx.js";
 import type { RunRecording } from "./outputs.js";
+import { causeLabel, describeCause } from "../engine/cause.js";
 import type { TimeSeriesRow } from "./recorder.js";
 
 /**
@@ -449,20 +450,24 @@ const shortOp = (op: string): string => op.replace(/^SGX_IOC_(ENCLAVE_|VEPC_)?/,
 
 const FAILURE_COLOURS = ["#ff7f0e", "#1f77b4", "#2ca02c", "#e377c2", "#17becf", "#bcbd22", "#8c564b", "#7f7f7f", "#aec7e8", "#ffbb78"];
 
-/** how a process ended, in a few words: "exit 0", "exit 137, SIGKILL (memcg OOM kill)", "exit 1: ADD_PAGES → ENOMEM" */
+/**
+ * how a process ended, in a few words, named by its cause: "exit 0", "exit 137, SIGKILL (memcg OOM
+ * kill)", "exit 135, SIGBUS (own charge refused (ENOMEM))", "exit 1: ADD_PAGES → ENOMEM (charge refused)".
+ * "EPC OOM victim" only when the OOM path took the enclave of the running process, never for one
+ * that had died of its own ENOMEM first.
+ */
 export function processOutcome(run: RunRecording, name: string): string {
   const p = run.summary.processes.find((x) => x.name === name);
   if (p === undefined) return "";
   if (p.startNs === null) return "never started";
   if (p.endNs === null || p.exitCode === null) return "still running at the end";
   let s = `exit ${p.exitCode}`;
+  const c = p.cause;
   if (p.signal !== null) {
-    const causes: string[] = [];
-    if (run.summary.memcgOomKills.some((k) => k.victim === name)) causes.push("memcg OOM kill");
-    if (run.summary.oom.some((k) => k.victim === name)) causes.push("EPC OOM victim");
-    s += `, ${p.signal}${causes.length > 0 ? ` (${causes.join(", ")})` : ""}`;
+    const why = c === null || c.kind === "syscall" ? null : c.kind === "fault" ? `in a ${c.op}` : c.kind === "signal" ? "sent by the scenario" : causeLabel(c);
+    s += `, ${p.signal}${why === null ? "" : ` (${why})`}`;
   }
-  if (p.error !== null) s += `: ${shortOp(p.error.op)} → ${p.error.errno}`;
+  if (p.error !== null) s += `: ${shortOp(p.error.op)} → ${p.error.errno}${c?.kind === "charge-refused" ? " (charge refused)" : c?.kind === "no-free-epc" ? " (no free EPC)" : ""}`;
   return s;
 }
 
@@ -473,11 +478,21 @@ function timelineSpec(ctx: Ctx): { spec: TopLevelSpec; caption: string; height: 
   const values: object[] = [];
   const categories: { name: string; colour: string; shape: string }[] = [];
   let failureColour = 0;
-  const category = (name: string, kind: "failure" | "epc-oom" | "memcg-oom" | "signal"): string => {
+  const category = (name: string, kind: "failure" | "epc-oom" | "epc-oom-dead" | "memcg-oom" | "signal" | "refused"): string => {
     if (!categories.some((c) => c.name === name)) {
       const colour =
-        kind === "epc-oom" ? "#8c1c13" : kind === "memcg-oom" ? "#d62728" : kind === "signal" ? "#6a3d9a" : (FAILURE_COLOURS[failureColour++ % FAILURE_COLOURS.length] as string);
-      const shape = kind === "failure" ? "triangle-down" : kind === "signal" ? "square" : "cross";
+        kind === "epc-oom"
+          ? "#8c1c13"
+          : kind === "epc-oom-dead"
+            ? "#bdbdbd"
+            : kind === "memcg-oom"
+              ? "#d62728"
+              : kind === "signal"
+                ? "#6a3d9a"
+                : kind === "refused"
+                  ? "#e6550d"
+                  : (FAILURE_COLOURS[failureColour++ % FAILURE_COLOURS.length] as string);
+      const shape = kind === "failure" ? "triangle-down" : kind === "signal" ? "square" : kind === "refused" ? "diamond" : kind === "epc-oom-dead" ? "circle" : "cross";
       categories.push({ name, colour, shape });
     }
     return name;
@@ -517,13 +532,27 @@ function timelineSpec(ctx: Ctx): { spec: TopLevelSpec; caption: string; height: 
       const name = category(`${shortOp(f.op)} → ${f.errno}${f.expected ? " (expected)" : ""}`, "failure");
       values.push({ kind: "event", variant, process: p, t: t(f.atNs), event: name, description: `${p}: ${f.op} failed with ${f.errno} at ${formatNs(f.atNs)}${f.expected ? " (the scenario expected it)" : ""}` });
     });
+    // each death marked at its cause: the OOM selection, the memcg kill, the refused charge
     for (const k of run.summary.oom) {
       if (!keep.has(k.victim)) continue;
-      values.push({ kind: "event", variant, process: k.victim, t: t(k.at), event: category("EPC OOM victim", "epc-oom"), description: `EPC OOM in ${k.cgroup} chose ${k.victim} at ${formatNs(k.at)}; trigger: ${k.trigger}` });
+      const dead = !k.kill;
+      values.push({
+        kind: "event",
+        variant,
+        process: k.victim,
+        t: t(k.at),
+        event: dead ? category("EPC OOM pick of a dead process (no kill)", "epc-oom-dead") : category("EPC OOM victim", "epc-oom"),
+        description: `EPC OOM in ${k.cgroup} chose ${k.victim}'s enclave at ${formatNs(k.at)}; trigger: ${k.trigger}${dead ? `; ${k.victim} had ${k.victimState === "exited" ? "already exited" : "already begun to exit"}, so this killed no one` : ""}`,
+      });
     }
     for (const k of run.summary.memcgOomKills) {
       if (!keep.has(k.victim)) continue;
-      values.push({ kind: "event", variant, process: k.victim, t: t(k.atNs), event: category("memcg OOM kill", "memcg-oom"), description: `memcg OOM killer in ${k.cgroup} killed ${k.victim} at ${formatNs(k.atNs)}` });
+      values.push({ kind: "event", variant, process: k.victim, t: t(k.atNs), event: category("memcg OOM kill", "memcg-oom"), description: `memcg OOM killer in ${k.cgroup} killed ${k.victim} at ${formatNs(k.atNs)}; trigger: ${k.trigger}` });
+    }
+    for (const p of procs) {
+      const c = p.cause;
+      if (!keep.has(p.name) || c === null || (c.kind !== "charge-refused" && c.kind !== "no-free-epc")) continue;
+      values.push({ kind: "event", variant, process: p.name, t: t(c.atNs), event: category(`${causeLabel(c)}`, "refused"), description: `${p.name}: ${describeCause(c)} at ${formatNs(c.atNs)}` });
     }
   }
   const order = [...new Set(ctx.runs.flatMap((r) => r.summary.processes.map((p) => p.name)))];
@@ -564,9 +593,9 @@ function timelineSpec(ctx: Ctx): { spec: TopLevelSpec; caption: string; height: 
   ];
   const spec = facetOrSingle(ctx.runs, values, layer, { step: STEP }, {
     text: "Process timeline",
-    subtitle: "one bar per process from start to exit (orange: failed or killed); marks for failed calls, kills and their causes",
+    subtitle: "one bar per process from start to exit (orange: failed or killed); marks at the causes: refused charges, OOM selections, kills",
   });
-  const caption = `Each bar runs from the process's start to its exit, labelled with how it ended; marks show failed system calls (by call and errno), OOM kills and the signals that ended processes.${notes.length > 0 ? ` ${notes.join("; ")}.` : ""}`;
+  const caption = `Each bar runs from the process's start to its exit, labelled with how it ended and why; marks show failed system calls (by call and errno), each death at its cause (the refused charge with the level that refused it, the EPC OOM selection, the memcg kill; an OOM pick of a process that had already died is marked apart and is not a kill) and the signals that ended processes.${notes.length > 0 ? ` ${notes.join("; ")}.` : ""}`;
   return { spec, caption, height: maxRows * STEP };
 }
 

@@ -6,6 +6,7 @@
 import type { SimSummary } from "../engine/summary.js";
 import { renderCharts, formatNs, processOutcome } from "./charts.js";
 import type { RunRecording } from "./outputs.js";
+import { describeCause } from "../engine/cause.js";
 
 export interface ReportInput {
   title: string;
@@ -133,15 +134,25 @@ function cgroupTable(run: RunRecording): string {
 
 function eventsTable(run: RunRecording): string {
   const rows: [number, string, string][] = [];
-  for (const k of run.summary.oom) rows.push([k.at, "EPC OOM victim", `${escapeHtml(k.victim)} in ${escapeHtml(k.cgroup)}; trigger: ${escapeHtml(k.trigger)}`]);
-  for (const k of run.summary.memcgOomKills) rows.push([k.atNs, "memcg OOM kill", `${escapeHtml(k.victim)} in ${escapeHtml(k.cgroup)}`]);
+  for (const k of run.summary.oom)
+    rows.push(
+      k.kill
+        ? [k.at, "EPC OOM victim", `${escapeHtml(k.victim)} in ${escapeHtml(k.cgroup)}; trigger: ${escapeHtml(k.trigger)}`]
+        : [k.at, "EPC OOM pick, no kill", `${escapeHtml(k.victim)}'s enclave in ${escapeHtml(k.cgroup)}, whose process had ${k.victimState === "exited" ? "already exited" : "already begun to exit"}; trigger: ${escapeHtml(k.trigger)}`],
+    );
+  for (const k of run.summary.memcgOomKills) rows.push([k.atNs, "memcg OOM kill", `${escapeHtml(k.victim)} in ${escapeHtml(k.cgroup)}; trigger: ${escapeHtml(k.trigger)}`]);
+  // a death by a refused allocation, at the refusal
+  for (const p of run.summary.processes) {
+    const c = p.cause;
+    if (c !== null && (c.kind === "charge-refused" || c.kind === "no-free-epc")) rows.push([c.atNs, c.kind === "charge-refused" ? "charge refused" : "no free EPC", `${escapeHtml(p.name)}: ${escapeHtml(describeCause(c))}`]);
+  }
   for (const f of run.summary.fileOps) {
     const what = f.op === "write" && f.value !== undefined ? `${escapeHtml(f.path)} ← <code>${escapeHtml(JSON.stringify(f.value))}</code>` : escapeHtml(f.path);
     const text = f.text !== undefined ? `: <code>${escapeHtml(f.text.trim().replace(/\n/g, " · "))}</code>` : "";
     rows.push([f.atNs, `${f.op}`, `${what} → ${f.result === "ok" ? "ok" : `<b>${escapeHtml(f.result)}</b>`}${text}`]);
   }
   for (const v of run.summary.invariants.violations) rows.push([v.atNs, "invariant violated", escapeHtml(v.message)]);
-  if (rows.length === 0) return "<p>No kills, scripted file operations or invariant violations.</p>";
+  if (rows.length === 0) return "<p>No kills, refused charges, scripted file operations or invariant violations.</p>";
   rows.sort((a, b) => a[0] - b[0]); // stable: same-time rows keep the order above
   const shown = rows.slice(0, MAX_EVENT_ROWS);
   const more = rows.length > shown.length ? `<p class="note">${rows.length - shown.length} more not shown (events.jsonl has them all).</p>` : "";
@@ -196,7 +207,7 @@ export async function renderReportHtml(input: ReportInput): Promise<string> {
   const sub = many ? `${runs.length} variants: ${runs.map((r) => r.label).join(", ")}` : `${runs[0]?.label ?? ""}`;
   const sections = [
     `<h1>${escapeHtml(input.title)}</h1>\n<p class="sub">${escapeHtml(sub)}</p>`,
-    `<nav><a href="#charts">Charts</a><a href="#processes">Processes</a><a href="#counters">Counters</a><a href="#cgroups">Cgroups</a><a href="#events">Kills and file operations</a><a href="#scenario">Scenario</a></nav>`,
+    `<nav><a href="#charts">Charts</a><a href="#processes">Processes</a><a href="#counters">Counters</a><a href="#cgroups">Cgroups</a><a href="#events">Kills, causes and file operations</a><a href="#scenario">Scenario</a></nav>`,
     `<h2>Overview</h2>\n${overview(runs)}`,
     `<h2 id="charts">Charts</h2>\n${figures}`,
     `<h2 id="processes">Processes</h2>\n${perVariant(runs, processTable)}`,
@@ -213,7 +224,7 @@ export async function renderReportHtml(input: ReportInput): Promise<string> {
       EPC_LABELS.map(([k, label]): [string, (r: RunRecording) => string] => [label, (r) => num(r.summary.epc[k] as number)]),
     )}</div>\n</div>`,
     `<h2 id="cgroups">Cgroups at the end</h2>\n<p class="note">sgx_epc of the misc controller and the memory controller; sizes in MiB (hover for bytes and pages).</p>\n${perVariant(runs, cgroupTable)}`,
-    `<h2 id="events">Kills, file operations and invariants</h2>\n${perVariant(runs, eventsTable)}`,
+    `<h2 id="events">Kills, their causes, file operations and invariants</h2>\n${perVariant(runs, eventsTable)}`,
     `<h3>Driver warnings</h3>\n${perVariant(runs, warningsList)}`,
     `<h2 id="scenario">Scenario</h2>\n${scenarioSection(runs)}`,
   ];

@@ -53,8 +53,9 @@ export class FakeEnv implements KernelEnv {
   condResched(): void {}
   readonly ooms: Cgroup[] = [];
   readonly enclaveOoms: string[] = [];
-  enclaveOomKilled(encl: { ownerName: string }): void {
+  enclaveOomKilled(encl: { ownerName: string }): boolean {
     this.enclaveOoms.push(encl.ownerName);
+    return true;
   }
   /** the OOM killer finds no one to kill */
   memcgOom(memcg: Cgroup): boolean {
