@@ -1,6 +1,6 @@
 // The human-readable summary printed by `epcsim run` without --json.
 import type { SimSummary } from "../engine/summary.js";
-import { causeLabel, describeCause, type ProcessCause } from "../engine/cause.js";
+import { explainCause, type ProcessCause } from "../engine/cause.js";
 
 export function formatNs(ns: number): string {
   if (ns >= 1e9) return `${(ns / 1e9).toFixed(3)} s`;
@@ -41,7 +41,7 @@ export function formatSummary(s: SimSummary): string {
   if (ended.length > 0) {
     lines.push("");
     lines.push("what ended them (at the cause)");
-    lines.push(table(ended.map((p) => [`  ${p.name}`, formatNs((p.cause as ProcessCause).atNs), `${causeLabel(p.cause as ProcessCause)}: ${describeCause(p.cause as ProcessCause)}`])));
+    lines.push(table(ended.map((p) => [`  ${p.name}`, formatNs((p.cause as ProcessCause).atNs), explainCause(p.cause as ProcessCause)])));
   }
   lines.push("");
   const c = s.counters;

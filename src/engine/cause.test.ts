@@ -10,6 +10,9 @@ import { processOutcome } from "../report/charts.js";
 import { renderReportHtml } from "../report/html.js";
 import { compareRows } from "../cli/compare.js";
 import { formatSummary } from "../cli/format.js";
+import { Simulator } from "./sim.js";
+import type { Process } from "./process.js";
+import type { Encl } from "../kernel/encl.js";
 
 // p's enclave outlives p in its forked child. At 10 ms the limit drops to 2 pages: the work reclaims
 // everything but the VA page (target: 1 page), so no OOM. When p resumes, its SECS reload fits, its
@@ -75,15 +78,15 @@ test("an OOM pick of an enclave whose process had died of its own ENOMEM is repo
   // labels: never "EPC OOM victim"
   const outcome = processOutcome(run, "p");
   assert.ok(!outcome.includes("EPC OOM"), outcome);
-  assert.match(outcome, /SIGBUS \(own charge refused \(ENOMEM\)\)/);
+  assert.match(outcome, /SIGBUS \(own charge refused: ENOMEM\)/);
   const text = formatSummary(s);
   assert.match(text, /p had already exited: not a kill/);
-  assert.match(text, /p {2}31\.506 ms {2}own charge refused \(ENOMEM\): \/t's misc\.max \(8 KiB\) refused p\/0's charge in a page fault; nothing to reclaim in \/t's subtree: ENOMEM$/m);
+  assert.match(text, /p {2}31\.506 ms {2}own charge refused: ENOMEM — \/t's misc\.max \(8 KiB\) refused p\/0's charge in a page fault; nothing to reclaim in \/t's subtree$/m);
   const html = await renderReportHtml({ title: "died first", variants: [run] });
   assert.ok(!html.includes("EPC OOM victim"), "no victim label in the report");
-  assert.ok(html.includes("EPC OOM pick of a dead process (no kill)"), "the timeline marks the pick apart");
+  assert.ok(html.includes("EPC OOM pick (already dead)"), "the timeline marks the pick apart");
   assert.ok(html.includes("EPC OOM pick, no kill"), "the events table says so");
-  assert.ok(html.includes("own charge refused (ENOMEM)"), "the timeline marks the refused charge");
+  assert.ok(html.includes("own charge refused: ENOMEM"), "the timeline marks the refused charge");
   // events.jsonl: the same facts, at their times
   const ev = lines(run);
   const refused = ev.find((e) => e.type === "charge-failure" && e.result === "ENOMEM");
@@ -141,4 +144,59 @@ processes:
   assert.equal(processOutcome(run, "b"), "exit 137, SIGKILL (memcg OOM kill)");
   const e = lines(run).find((x) => x.type === "memcg-oom-kill");
   assert.deepEqual(e && [e.victim, e.victimPid, e.trigger], ["b", 1, kill.trigger]);
+});
+
+test("an OOM pick is a kill only while the enclave's process runs, not while it exits or after", () => {
+  const sim = new Simulator(
+    parseScenarioText(
+      `
+kernel: v5
+machine: { epc: 1MiB, cpus: 1 }
+processes:
+  - { name: p, program: { enclave: { size: 64KiB, add: 16KiB, measure: false }, access: { pattern: sequential, pages: 16KiB, count: 4 } } }
+`,
+      "one.yaml",
+    ),
+  );
+  sim.run();
+  const p = sim.processes[0] as Process;
+  const encl = sim.sgx.encls[0] as Encl;
+  const root = sim.sgx.cgroups.root;
+  const pick = (): [boolean, string | undefined] => [sim.enclaveOomKilled(encl, root, "test"), sim.epcOomKills.at(-1)?.victimState];
+  assert.deepEqual(pick(), [false, "exited"]);
+  p.exited = false;
+  p.exiting = true;
+  assert.deepEqual(pick(), [false, "exiting"], "a fatal signal of its own came first");
+  p.exiting = false;
+  assert.deepEqual(pick(), [true, "running"]);
+  assert.deepEqual(
+    sim.epcOomKills.map((o) => [o.victim, o.victimPid, o.kill]),
+    [
+      ["p", 1, false],
+      ["p", 1, false],
+      ["p", 1, true],
+    ],
+  );
+});
+
+test("an ioctl's ENOMEM from a refused charge names the refusal; the bar says so", () => {
+  const run = record(
+    `
+kernel: v5
+machine: { epc: 1MiB, cpus: 1 }
+cgroups:
+  /a: { misc.max: "sgx_epc 8192" }
+processes:
+  - name: q
+    cgroup: /a
+    program: { steps: [ { create: { size: 64KiB } }, { addPages: { offset: 0, length: 16KiB, measure: false } } ] }
+`,
+    "ioctl",
+  );
+  const q = run.summary.processes[0];
+  assert.deepEqual(q?.error, { op: "SGX_IOC_ENCLAVE_ADD_PAGES", errno: "ENOMEM" });
+  const c = q?.cause;
+  assert.ok(c?.kind === "charge-refused", JSON.stringify(c));
+  assert.deepEqual([c.op, c.failedAt, c.refusedBy, c.limitBytes, c.nothingToReclaim], ["SGX_IOC_ENCLAVE_ADD_PAGES", "/a", "misc.max", 8192, true], "the SECS and the VA page fill the limit");
+  assert.equal(processOutcome(run, "q"), "exit 1: ADD_PAGES → ENOMEM (charge refused)");
 });

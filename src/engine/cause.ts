@@ -38,7 +38,7 @@ export function refusalCause(refusal: Refusal | null, task: string, sinceNs: num
 
 const kib = (bytes: number): string => (bytes % 1048576 === 0 ? `${bytes / 1048576} MiB` : bytes % 1024 === 0 ? `${bytes / 1024} KiB` : `${bytes} bytes`);
 
-/** a short label: "EPC OOM victim", "own charge refused (ENOMEM)", ... */
+/** a short label: "EPC OOM victim", "own charge refused: ENOMEM", ... */
 export function causeLabel(c: ProcessCause): string {
   switch (c.kind) {
     case "epc-oom":
@@ -46,9 +46,9 @@ export function causeLabel(c: ProcessCause): string {
     case "memcg-oom":
       return "memcg OOM kill";
     case "charge-refused":
-      return "own charge refused (ENOMEM)";
+      return "own charge refused: ENOMEM";
     case "no-free-epc":
-      return "no free EPC (ENOMEM)";
+      return "no free EPC: ENOMEM";
     case "fault":
       return `${c.signal} in a ${c.op}`;
     case "signal":
@@ -60,7 +60,7 @@ export function causeLabel(c: ProcessCause): string {
   }
 }
 
-/** one sentence without the time: what happened, where, and why */
+/** the details after the label, without the time: what happened, where, and why */
 export function describeCause(c: ProcessCause): string {
   switch (c.kind) {
     case "epc-oom":
@@ -70,16 +70,16 @@ export function describeCause(c: ProcessCause): string {
     case "charge-refused": {
       const level = c.failedAt === "/" ? "the root" : c.failedAt;
       const why = c.nothingToReclaim ? `nothing to reclaim in ${c.cgroup === "/" ? "the root" : c.cgroup}'s subtree` : "six reclaim rounds found the subtree's LRUs empty";
-      return `${level}'s ${c.refusedBy} (${kib(c.limitBytes)}) refused ${c.task}'s charge${c.cgroup === c.failedAt ? "" : ` to ${c.cgroup}`} in a ${c.op}; ${why}: ENOMEM`;
+      return `${level}'s ${c.refusedBy} (${kib(c.limitBytes)}) refused ${c.task}'s charge${c.cgroup === c.failedAt ? "" : ` to ${c.cgroup}`} in a ${c.op}; ${why}`;
     }
     case "no-free-epc":
-      return `${c.task}'s allocation in a ${c.op} found no free EPC page and nothing reclaimable: ENOMEM`;
+      return `${c.task}'s allocation in a ${c.op} found no free EPC page and nothing reclaimable`;
     case "fault":
-      return `a ${c.op} at page ${c.page} the kernel does not fix: ${c.signal}`;
+      return `a ${c.op} at page ${c.page} the kernel does not fix`;
     case "signal":
       return `the scenario sent ${c.signal}`;
     case "memory-failure":
-      return "it consumed a poisoned EPC page: SIGBUS";
+      return "it consumed a poisoned EPC page (SIGBUS)";
     case "syscall":
       return `${c.op} failed with ${c.errno}`;
   }
@@ -100,3 +100,6 @@ export interface EpcOomSelection {
   victimState: "running" | "exiting" | "exited";
   kill: boolean;
 }
+
+/** label and details: "own charge refused: ENOMEM — /t's misc.max (8 KiB) refused p/0's charge in a page fault; ..." */
+export const explainCause = (c: ProcessCause): string => `${causeLabel(c)} — ${describeCause(c)}`;

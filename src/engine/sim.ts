@@ -885,13 +885,15 @@ export class Simulator implements KernelEnv {
     const expected = expect === errno;
     p.failures.push({ at: this.nowNs, op, errno, expected });
     this.emit({ type: op.startsWith("SGX_IOC") ? "ioctl-failure" : "syscall-failure", atNs: this.nowNs, process: p.name, op, errno, expected });
+    // an ENOMEM is the OOM path's doing (v5: SGX_ENCL_NO_MEMORY) or a refusal of the thread's own
+    // allocation, which this failure uses up (expected or not), so that a later one cannot claim it
+    const t = this.currentRef;
+    const oom = errno === "ENOMEM" && p.encl !== null ? this.oomCauses.get(p.encl) : undefined;
+    const refused = errno === "ENOMEM" && t instanceof UserThread ? refusalCause(this.sgx.lastRefusal, t.name, t.kernelStartNs, op) : null;
+    if (refused !== null) this.sgx.lastRefusal = null;
     if (p.exiting) return false;
     if (expected) return true;
     p.error = { op, errno };
-    const t = this.currentRef;
-    // an ENOMEM is the OOM path's doing (v5: SGX_ENCL_NO_MEMORY) or a refusal of the thread's own allocation
-    const oom = errno === "ENOMEM" && p.encl !== null ? this.oomCauses.get(p.encl) : undefined;
-    const refused = errno === "ENOMEM" && t instanceof UserThread ? refusalCause(this.sgx.lastRefusal, t.name, t.kernelStartNs, op) : null;
     this.exitWith(p, 1, oom ?? refused ?? { kind: "syscall", atNs: this.nowNs, op, errno });
     return false;
   }

@@ -10,7 +10,7 @@ import * as vegaLite from "vega-lite";
 import type { TopLevelSpec } from "vega-lite";
 import { SGX_NR_HIGH_PAGES, SGX_NR_LOW_PAGES } from "../kernel/sgx.js";
 import type { RunRecording } from "./outputs.js";
-import { causeLabel, describeCause } from "../engine/cause.js";
+import { causeLabel, explainCause } from "../engine/cause.js";
 import type { TimeSeriesRow } from "./recorder.js";
 
 /**
@@ -452,7 +452,7 @@ const FAILURE_COLOURS = ["#ff7f0e", "#1f77b4", "#2ca02c", "#e377c2", "#17becf", 
 
 /**
  * how a process ended, in a few words, named by its cause: "exit 0", "exit 137, SIGKILL (memcg OOM
- * kill)", "exit 135, SIGBUS (own charge refused (ENOMEM))", "exit 1: ADD_PAGES → ENOMEM (charge refused)".
+ * kill)", "exit 135, SIGBUS (own charge refused: ENOMEM)", "exit 1: ADD_PAGES → ENOMEM (charge refused)".
  * "EPC OOM victim" only when the OOM path took the enclave of the running process, never for one
  * that had died of its own ENOMEM first.
  */
@@ -521,7 +521,8 @@ function timelineSpec(ctx: Ctx): { spec: TopLevelSpec; caption: string; height: 
         description: `${p.name} in ${p.cgroup}: ${formatNs(p.startNs)} to ${p.endNs === null ? "the end" : formatNs(p.endNs)}; ${processOutcome(run, p.name)}`,
       });
       if (p.signal !== null && p.endNs !== null) {
-        values.push({ kind: "event", variant, process: p.name, t: t(p.endNs), event: category(`ended by ${p.signal}`, "signal"), description: `${p.name}: ${processOutcome(run, p.name)} at ${formatNs(p.endNs)}` });
+        // hollow and drawn first: a cause at the same moment (a refused charge) shows inside it
+        values.push({ kind: "end", variant, process: p.name, t: t(p.endNs), event: category(`ended by ${p.signal}`, "signal"), description: `${p.name}: ${processOutcome(run, p.name)} at ${formatNs(p.endNs)}` });
       }
     }
     const failures = procs.filter((p) => keep.has(p.name)).flatMap((p) => p.failures.map((f) => ({ p: p.name, f })));
@@ -541,7 +542,7 @@ function timelineSpec(ctx: Ctx): { spec: TopLevelSpec; caption: string; height: 
         variant,
         process: k.victim,
         t: t(k.at),
-        event: dead ? category("EPC OOM pick of a dead process (no kill)", "epc-oom-dead") : category("EPC OOM victim", "epc-oom"),
+        event: dead ? category("EPC OOM pick (already dead)", "epc-oom-dead") : category("EPC OOM victim", "epc-oom"),
         description: `EPC OOM in ${k.cgroup} chose ${k.victim}'s enclave at ${formatNs(k.at)}; trigger: ${k.trigger}${dead ? `; ${k.victim} had ${k.victimState === "exited" ? "already exited" : "already begun to exit"}, so this killed no one` : ""}`,
       });
     }
@@ -552,7 +553,7 @@ function timelineSpec(ctx: Ctx): { spec: TopLevelSpec; caption: string; height: 
     for (const p of procs) {
       const c = p.cause;
       if (!keep.has(p.name) || c === null || (c.kind !== "charge-refused" && c.kind !== "no-free-epc")) continue;
-      values.push({ kind: "event", variant, process: p.name, t: t(c.atNs), event: category(`${causeLabel(c)}`, "refused"), description: `${p.name}: ${describeCause(c)} at ${formatNs(c.atNs)}` });
+      values.push({ kind: "event", variant, process: p.name, t: t(c.atNs), event: category(`${causeLabel(c)}`, "refused"), description: `${p.name}: ${explainCause(c)}, at ${formatNs(c.atNs)}` });
     }
   }
   const order = [...new Set(ctx.runs.flatMap((r) => r.summary.processes.map((p) => p.name)))];
@@ -575,9 +576,9 @@ function timelineSpec(ctx: Ctx): { spec: TopLevelSpec; caption: string; height: 
       mark: { type: "text", align: "left", baseline: "middle", dx: 2, yOffset: -6, fontSize: 10, color: "#333" },
       encoding: { x: { field: "t", type: "quantitative" }, y, text: { field: "outcome" } },
     },
-    {
-      transform: [{ filter: "datum.kind === 'event'" }],
-      mark: { type: "point", filled: true, size: 70, opacity: 0.9, yOffset: 5 },
+    ...(["end", "event"] as const).map((kind) => ({
+      transform: [{ filter: `datum.kind === '${kind}'` }],
+      mark: kind === "end" ? { type: "point", filled: false, size: 150, strokeWidth: 2, opacity: 0.9, yOffset: 5 } : { type: "point", filled: true, size: 70, opacity: 0.9, yOffset: 5 },
       encoding: {
         x: { field: "t", type: "quantitative" },
         y,
@@ -589,7 +590,7 @@ function timelineSpec(ctx: Ctx): { spec: TopLevelSpec; caption: string; height: 
             }),
         description: { field: "description" },
       },
-    },
+    })),
   ];
   const spec = facetOrSingle(ctx.runs, values, layer, { step: STEP }, {
     text: "Process timeline",

@@ -6,7 +6,7 @@
 import type { SimSummary } from "../engine/summary.js";
 import { renderCharts, formatNs, processOutcome } from "./charts.js";
 import type { RunRecording } from "./outputs.js";
-import { describeCause } from "../engine/cause.js";
+import { explainCause } from "../engine/cause.js";
 
 export interface ReportInput {
   title: string;
@@ -144,7 +144,7 @@ function eventsTable(run: RunRecording): string {
   // a death by a refused allocation, at the refusal
   for (const p of run.summary.processes) {
     const c = p.cause;
-    if (c !== null && (c.kind === "charge-refused" || c.kind === "no-free-epc")) rows.push([c.atNs, c.kind === "charge-refused" ? "charge refused" : "no free EPC", `${escapeHtml(p.name)}: ${escapeHtml(describeCause(c))}`]);
+    if (c !== null && (c.kind === "charge-refused" || c.kind === "no-free-epc")) rows.push([c.atNs, c.kind === "charge-refused" ? "charge refused" : "no free EPC", `${escapeHtml(p.name)}: ${escapeHtml(explainCause(c))}`]);
   }
   for (const f of run.summary.fileOps) {
     const what = f.op === "write" && f.value !== undefined ? `${escapeHtml(f.path)} ← <code>${escapeHtml(JSON.stringify(f.value))}</code>` : escapeHtml(f.path);

@@ -95,15 +95,16 @@ test("--out files: the time series sums to the counters, events.jsonl matches th
     assert.equal(e.signal, p.signal);
     assert.equal(e.atNs, p.endNs);
     assert.equal(e.errno, p.error?.errno ?? null);
+    assert.deepEqual(e.cause, JSON.parse(JSON.stringify(p.cause)), `${p.name}: the exit's cause`);
   }
   assert.equal(events.filter((e) => e.type === "process-start").length, summary.processes.length);
   assert.deepEqual(
-    events.filter((e) => e.type === "oom-victim").map((e) => [e.atNs, e.cgroup, e.victim]),
-    summary.oom.map((o) => [o.at, o.cgroup, o.victim]),
+    events.filter((e) => e.type === "oom-victim").map((e) => [e.atNs, e.cgroup, e.victim, e.victimPid, e.victimState, e.kill]),
+    summary.oom.map((o) => [o.at, o.cgroup, o.victim, o.victimPid, o.victimState, o.kill]),
   );
   assert.deepEqual(
-    events.filter((e) => e.type === "memcg-oom-kill").map((e) => [e.atNs, e.victim]),
-    summary.memcgOomKills.map((k) => [k.atNs, k.victim]),
+    events.filter((e) => e.type === "memcg-oom-kill").map((e) => [e.atNs, e.victim, e.trigger]),
+    summary.memcgOomKills.map((k) => [k.atNs, k.victim, k.trigger]),
   );
   assert.equal(events.filter((e) => e.type === "charge-failure").length, summary.counters.chargeFailures);
   assert.equal(events.filter((e) => e.type === "reclaim-batch").length, summary.counters.reclaimBatches);
