@@ -53,6 +53,7 @@ import { KernelThread, KT_RUNNABLE, KT_RUNNING, KT_SLEEPING, KT_WAKING, WorkItem
 import { Rng } from "./random.js";
 import { buildSummary, type SimSummary } from "./summary.js";
 import type { SimEvent, SimObserver, Track } from "./observer.js";
+import { PG_FAULTS, PG_SIGBUS } from "../kernel/paging-accounts.js";
 
 export interface SimOptions {
   /** check the invariants after every event */
@@ -1208,6 +1209,8 @@ export class Simulator implements KernelEnv {
         // v5: the OOM path drained the mm list and zapped the mappings; sgx_vma_fault() says SIGBUS
         sgx.counters.faults++;
         sgx.counters.sigbus++;
+        sgx.account(PG_FAULTS);
+        sgx.account(PG_SIGBUS);
         return this.userFault(t, "SIGBUS", index, notPresent, vdso);
       }
       if (prot < 0 || slot < 0) return this.userFault(t, "SIGSEGV", index, notPresent, vdso);
@@ -1221,6 +1224,7 @@ export class Simulator implements KernelEnv {
         // sgx_vma_fault() found no entry without taking the lock; the EAUG path runs once the
         // fault entry is done, so a second thread faulting on the same address may get there first
         sgx.counters.faults++;
+        sgx.account(PG_FAULTS);
         sgx.addCost(this.costs.faultEntry);
         yield sgx.takeCost();
         r = sgxEnclEaugPage(sgx, encl, slot, index);
