@@ -12,7 +12,9 @@ import { createProgress } from "./progress.js";
 import { compareRows, expandVariants, formatComparison } from "./compare.js";
 import { renderReportHtml } from "../report/html.js";
 import { costProfileNames, describeProfile, listProfiles, profileName } from "../hw/costs.js";
-import { loadScenarioFile, ScenarioError } from "../scenario/load.js";
+import { cgroupWriteSetBy, loadScenarioFile, ScenarioError } from "../scenario/load.js";
+import { parseSetArgument } from "../scenario/set-path.js";
+import { escapeControls } from "../scenario/quote.js";
 import { ScenarioSetupError } from "../engine/setup-error.js";
 import { scenarioJsonSchema } from "../scenario/schema.js";
 import { formatSummary } from "./format.js";
@@ -62,14 +64,46 @@ async function writing(dir: string, write: () => Promise<void> | void): Promise<
 
 function parseInterval(value: string): number {
   const ns = parseTime(value);
+  if (typeof ns === "string" && ns.includes("did you mean")) throw new InvalidArgumentError(`${ns}`);
   if (typeof ns === "string" || ns < 1) throw new InvalidArgumentError("expected a positive time such as 1ms or 250us.");
   return ns;
 }
 
-function collectSet(value: string, previous: Record<string, string> = {}): Record<string, string> {
-  const eq = value.indexOf("=");
-  if (eq <= 0) throw new InvalidArgumentError("expected key=value, such as policy.oomVictim=most-epc.");
-  return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
+/** `--set PATH=VALUE`: the path ends at the first "=" outside brackets (cgroups["/a"]["misc.max"]=...) */
+function collectSet(arg: string, previous: Record<string, string> = {}): Record<string, string> {
+  let value: string;
+  try {
+    value = parseSetArgument(arg).value;
+  } catch (e) {
+    throw new InvalidArgumentError(`${e instanceof Error ? e.message : String(e)}.`);
+  }
+  return { ...previous, [arg.slice(0, arg.length - value.length - 1)]: value };
+}
+
+/** warnings go to stderr, one line each and each once (compare loads a file once per variant) */
+function warnOnce(): (message: string) => void {
+  const seen = new Set<string>();
+  return (message) => {
+    if (seen.has(message)) return;
+    seen.add(message);
+    process.stderr.write(`epcsim: warning: ${message}\n`);
+  };
+}
+
+/**
+ * the simulation of `scenario`; a refused time-zero cgroup write that a --set gave names the
+ * argument rather than the file's cgroups section
+ */
+function simulatingWithSets<T>(scenario: Scenario, sets: Record<string, string> | undefined, simulate: () => T): T {
+  try {
+    return simulate();
+  } catch (e) {
+    if (!(e instanceof ScenarioSetupError) || sets === undefined) throw e;
+    const m = /^cgroups\["((?:[^"\\]|\\.)*)"\]\["((?:[^"\\]|\\.)*)"\]: ([\s\S]*)$/u.exec(e.message.slice(scenario.source.length + 2));
+    const arg = m === null ? undefined : cgroupWriteSetBy(sets, JSON.parse(`"${m[1]}"`) as string, JSON.parse(`"${m[2]}"`) as string);
+    if (m === null || arg === undefined) throw e;
+    throw new ScenarioSetupError(`${scenario.source}: --set ${arg}: ${m[3] as string}`);
+  }
 }
 
 interface RunOptions {
@@ -84,7 +118,7 @@ interface RunOptions {
 }
 
 async function runCommand(file: string, opts: RunOptions): Promise<void> {
-  const scenario = loadScenarioFile(file, { ...(opts.seed === undefined ? {} : { seed: opts.seed }), ...(opts.set === undefined ? {} : { set: opts.set }) });
+  const scenario = loadScenarioFile(file, { ...(opts.seed === undefined ? {} : { seed: opts.seed }), ...(opts.set === undefined ? {} : { set: opts.set }), onWarning: warnOnce() });
   if (opts.out !== undefined) prepareOutDir(opts.out, opts.force);
   const progress = createProgress(basename(file), scenario.untilNs, opts.quiet !== true);
   const watch = {
@@ -94,7 +128,7 @@ async function runCommand(file: string, opts: RunOptions): Promise<void> {
   };
   let summary: SimSummary;
   if (opts.out !== undefined) {
-    const r = simulateRecorded(scenario, watch);
+    const r = simulatingWithSets(scenario, opts.set, () => simulateRecorded(scenario, watch));
     progress.stop();
     summary = r.summary;
     const out = opts.out;
@@ -102,7 +136,7 @@ async function runCommand(file: string, opts: RunOptions): Promise<void> {
     await writing(out, () => writeRunOutputs(out, run));
   } else {
     // nothing is recorded without --out: a plain run, watched at most by the progress bar
-    summary = simulateWithProgress(scenario, watch);
+    summary = simulatingWithSets(scenario, opts.set, () => simulateWithProgress(scenario, watch));
     progress.stop();
   }
   process.stdout.write(opts.json === true ? `${JSON.stringify(summary, null, 2)}\n` : `${formatSummary(summary)}\n`);
@@ -135,11 +169,12 @@ async function compareCommand(files: string[], opts: CompareOptions): Promise<vo
   const specs = expandVariants(files, kernels, opts.set ?? {});
   if (specs.length < 2) throw new UsageError("compare: expected at least two variants (several files, --kernel a,b or --set key=value1,value2).");
   // every variant is loaded (and so validated) before any is simulated
-  const loaded = specs.map((v) => ({ v, scenario: loadScenarioFile(v.file, { ...(opts.seed === undefined ? {} : { seed: opts.seed }), set: v.set }) }));
+  const onWarning = warnOnce();
+  const loaded = specs.map((v) => ({ v, scenario: loadScenarioFile(v.file, { ...(opts.seed === undefined ? {} : { seed: opts.seed }), set: v.set, onWarning }) }));
   if (opts.out !== undefined) prepareOutDir(opts.out, opts.force);
   const runs: RunRecording[] = loaded.map(({ v, scenario }) => {
     const progress = createProgress(v.label, scenario.untilNs, opts.quiet !== true);
-    const r = simulateRecorded(scenario, { ...(opts.sampleInterval === undefined ? {} : { sampleIntervalNs: opts.sampleInterval }), onProgress: (t, n) => progress.update(t, n) });
+    const r = simulatingWithSets(scenario, v.set, () => simulateRecorded(scenario, { ...(opts.sampleInterval === undefined ? {} : { sampleIntervalNs: opts.sampleInterval }), onProgress: (t, n) => progress.update(t, n) }));
     progress.stop();
     return { label: v.label, scenario, scenarioText: readFileSync(v.file, "utf8"), ...r };
   });
@@ -182,8 +217,10 @@ async function selftestCommand(opts: SelftestCliOptions): Promise<number> {
   const script = opts.script ?? (kernel === "v5" ? "v5" : "final");
   if (script !== "v5" && script !== "final") throw new UsageError(`--script: expected v5 or final, got "${script}".`);
   const capacity = parseSize(opts.capacity);
-  if (typeof capacity === "string" || capacity % 4096 !== 0 || capacity === 0)
-    throw new UsageError(`--capacity: ${typeof capacity === "string" ? capacity : "expected a positive multiple of 4096 bytes"}.`);
+  if (typeof capacity === "string" || capacity % 4096 !== 0 || capacity === 0) {
+    const why = typeof capacity === "string" ? capacity : "expected a positive multiple of 4096 bytes";
+    throw new UsageError(`--capacity: ${why}${why.endsWith("?") ? "" : "."}`);
+  }
   const cpus = Number(opts.cpus);
   if (!Number.isInteger(cpus) || cpus < 1 || cpus > 1024) throw new UsageError(`--cpus: expected a whole number from 1 to 1024, got "${opts.cpus}".`);
   const profile = profileName(opts.profile);
@@ -227,7 +264,8 @@ export async function main(argv: string[]): Promise<number> {
     .description("A deterministic, kernel-faithful simulator of Linux SGX EPC memory management.")
     .version(packageVersion(), "-V, --version", "print the version")
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    // commander quotes a bad argument in its error: keep its lines, escape what is in them
+    .configureOutput({ writeErr: (s) => process.stderr.write(s.split("\n").map(escapeControls).join("\n")) });
   program
     .command("run")
     .description("simulate a scenario file (YAML or JSON) and print a summary")
@@ -314,7 +352,8 @@ export async function main(argv: string[]): Promise<number> {
       return 2;
     }
     if (err instanceof ScenarioError || err instanceof UsageError || err instanceof ScenarioSetupError) {
-      process.stderr.write(`epcsim: ${err.message}\n`);
+      // the message may quote input: control characters never reach the terminal raw
+      process.stderr.write(`epcsim: ${escapeControls(err.message)}\n`);
       return 2;
     }
     const e = err instanceof Error ? err : new Error(String(err));

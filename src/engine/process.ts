@@ -176,6 +176,10 @@ export class UserThread implements Task {
     return this.proc.mm;
   }
 
+  get pid(): number {
+    return this.proc.pid;
+  }
+
   signalPending(): boolean {
     return this.proc.exiting;
   }

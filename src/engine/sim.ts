@@ -54,6 +54,7 @@ import { Rng } from "./random.js";
 import { buildSummary, type SimSummary } from "./summary.js";
 import type { SimEvent, SimObserver, Track } from "./observer.js";
 import { refusalCause, type EpcOomSelection, type ProcessCause } from "./cause.js";
+import { PG_FAULTS, PG_SIGBUS } from "../kernel/paging-accounts.js";
 
 export interface SimOptions {
   /** check the invariants after every event */
@@ -1234,6 +1235,8 @@ export class Simulator implements KernelEnv {
         // v5: the OOM path drained the mm list and zapped the mappings; sgx_vma_fault() says SIGBUS
         sgx.counters.faults++;
         sgx.counters.sigbus++;
+        sgx.account(PG_FAULTS);
+        sgx.account(PG_SIGBUS);
         return this.userFault(t, "SIGBUS", index, notPresent, vdso, this.sigbusCause(t, encl, index, this.nowNs, "page fault"));
       }
       if (prot < 0 || slot < 0) return this.userFault(t, "SIGSEGV", index, notPresent, vdso);
@@ -1247,6 +1250,7 @@ export class Simulator implements KernelEnv {
         // sgx_vma_fault() found no entry without taking the lock; the EAUG path runs once the
         // fault entry is done, so a second thread faulting on the same address may get there first
         sgx.counters.faults++;
+        sgx.account(PG_FAULTS);
         sgx.addCost(this.costs.faultEntry);
         yield sgx.takeCost();
         r = sgxEnclEaugPage(sgx, encl, slot, index);
@@ -1429,6 +1433,8 @@ export class Simulator implements KernelEnv {
         // sgx_vma_fault() says SIGBUS
         this.sgx.counters.faults++;
         this.sgx.counters.sigbus++;
+        this.sgx.account(PG_FAULTS);
+        this.sgx.account(PG_SIGBUS);
         this.killProcess(p, "SIGBUS", this.sigbusCause(t, encl, index, this.nowNs, "page fault"));
       } else this.killProcess(p, "SIGSEGV", { kind: "fault", atNs: this.nowNs, op: "page fault", signal: "SIGSEGV", page: index });
       return false;

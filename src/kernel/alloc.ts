@@ -105,9 +105,12 @@ export function sgxShouldReclaim(sgx: Sgx, watermark: number): boolean {
   return sgx.nrFree < watermark && sgx.canReclaimGlobal();
 }
 
-function setOwner(sgx: Sgx, frame: number, ownerKind: number, owner: number): void {
+/** `charged`: the cgroup the page's charge went to (current may have moved since), null without EPC cgroups */
+function setOwner(sgx: Sgx, frame: number, ownerKind: number, owner: number, charged: Cgroup | null): void {
   sgx.pages.ownerKind[frame] = ownerKind;
   sgx.pages.owner[frame] = owner;
+  const t = sgx.env.current();
+  sgx.paging.allocated(frame, charged ?? t.cgroup ?? sgx.cgroups.root, t.pid);
 }
 
 /** runs a charge attempt that never waits (no reclaim) to its result */
@@ -136,7 +139,7 @@ export function sgxAllocEpcPageNoReclaim(sgx: Sgx, ownerKind: number, owner: num
     sgx.chargesInFlight.set(cg, (sgx.chargesInFlight.get(cg) ?? 0) + 1);
   }
   let ret = sgxAllocEpcPageAnyNode(sgx);
-  if (ret >= 0) setOwner(sgx, ret, ownerKind, owner);
+  if (ret >= 0) setOwner(sgx, ret, ownerKind, owner, cg);
   else if (!sgx.canReclaimGlobal()) {
     // the unlocked LRU-empty check returns at once, skipping the wake-up (quirk Q6)
     sgx.counters.enomem++;
@@ -165,7 +168,7 @@ export function* sgxAllocEpcPage(sgx: Sgx, ownerKind: number, owner: number): Ge
   for (;;) {
     ret = sgxAllocEpcPageAnyNode(sgx);
     if (ret >= 0) {
-      setOwner(sgx, ret, ownerKind, owner);
+      setOwner(sgx, ret, ownerKind, owner, cg);
       break;
     }
     if (!sgx.canReclaimGlobal()) {
@@ -202,7 +205,9 @@ export function sgxFreeEpcPage(sgx: Sgx, frame: number): void {
   const p = sgx.pages;
   // v5 sgx_drop_epc_page() of a SECS or VA page before it is freed
   if (p.list[frame] === ON_UNRECLAIMABLE) sgx.unreclaimableOf(frame).remove(frame);
-  setOwner(sgx, frame, OWNER_NONE, 0);
+  p.ownerKind[frame] = OWNER_NONE;
+  p.owner[frame] = 0;
+  sgx.paging.freed(frame, sgx.cgroups.all);
   const cgId = p.cg[frame] as number;
   if (cgId !== 0) {
     p.cg[frame] = 0;

@@ -13,6 +13,7 @@ import { sgxCgroupLruEmpty } from "./epc-cgroup.js";
 import { sgxEnclMmRemove, sgxEnclPut, type Encl } from "./encl.js";
 import { oomVictimPolicies, type OomVictimPolicy } from "./oom-policy.js";
 import { SGX_ENCL_CREATED, SGX_ENCL_NO_MEMORY } from "./sgx.js";
+import { PG_CHARGE_FAILURES } from "./paging-accounts.js";
 
 /** SGX_EPC_RECLAIM_IGNORE_AGE_THRESHOLD */
 export const IGNORE_AGE_THRESHOLD = 5;
@@ -55,6 +56,7 @@ export function* sgxEpcCgroupTryChargeV5(sgx: Sgx, cg: Cgroup, reclaim: boolean)
     const charge = sgx.cgroups.tryCharge(cg, PAGE_SIZE);
     if (charge.ok) return 0;
     sgx.counters.chargeFailures++;
+    sgx.account(PG_CHARGE_FAILURES);
     // what the attempt saw, reported with the result the loop comes to (kept as primitives: no allocation per retry)
     const atNs = kernelNow(sgx);
     const over = overMax(charge.failedAt);

@@ -8,6 +8,7 @@ import { sgxReclaimPages } from "./reclaim.js";
 import { PAGE_SIZE, SGX_NR_LOW_PAGES, SGX_NR_TO_SCAN } from "./sgx.js";
 import type { Sgx } from "./state.js";
 import { chargeFailed, kernelNow, overMax } from "./tracepoints.js";
+import { PG_CHARGE_FAILURES } from "./paging-accounts.js";
 
 /** SGX_CG_MIN_FREE_PAGE */
 const SGX_CG_MIN_FREE_PAGE = SGX_NR_LOW_PAGES;
@@ -101,6 +102,7 @@ function sgxCgroupTryChargeOnce(sgx: Sgx, cg: Cgroup): number {
   const charge = sgx.cgroups.tryCharge(cg, PAGE_SIZE);
   if (charge.ok) return 0;
   sgx.counters.chargeFailures++;
+  sgx.account(PG_CHARGE_FAILURES);
   const empty = sgxCgroupLruEmpty(sgx, cg);
   let ret = -EBUSY;
   if (empty) ret = -ENOMEM;

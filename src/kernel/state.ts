@@ -13,6 +13,7 @@ import type { Vepc } from "./virt.js";
 import { CgroupTree, type Cgroup } from "../cgroup/misc.js";
 import { sgxCgroupFree } from "./epc-cgroup.js";
 import { sgxEpcCgroupMaxWrite } from "./epc-cgroup-v5.js";
+import { PagingAccounts } from "./paging-accounts.js";
 
 /** An address space (struct mm_struct) as the driver uses it. */
 export class Mm {
@@ -28,6 +29,8 @@ export class Mm {
 /** A user or kernel thread as kernel code sees it through `current`. */
 export interface Task {
   readonly tid: number;
+  /** the process's pid; 0 for kernel threads */
+  readonly pid: number;
   readonly name: string;
   readonly mm: Mm | null;
   readonly cpu: number;
@@ -231,6 +234,8 @@ export class Sgx {
   nrFree = 0;
   readonly totalPages: number;
   readonly counters = newKernelCounters();
+  /** paging and EPC use per cgroup and process, attributed by the simulator */
+  readonly paging: PagingAccounts;
   readonly encls: (Encl | undefined)[] = [];
   readonly vepcs: (Vepc | undefined)[] = [];
   /** vEPC SECS pages whose EREMOVE failed with children elsewhere (virt.c zombie_secs_pages) */
@@ -266,6 +271,7 @@ export class Sgx {
     for (const s of machine.sections) total += Math.floor(s.size / 2 ** PAGE_SHIFT);
     this.totalPages = total;
     this.pages = new EpcPages(total);
+    this.paging = new PagingAccounts(total);
     this.epcm = new Epcm(total, costs);
     this.lru = new FrameList(this.pages, ON_LRU);
     this.lrus.push(this.lru);
@@ -329,6 +335,17 @@ export class Sgx {
     let n = 0;
     for (const l of this.lrus) if (l !== undefined) n += l.size;
     return n;
+  }
+
+  /** one paging event of `field` (PG_*) for `current`: its process and its cgroup */
+  account(field: number): void {
+    const t = this.env.current();
+    this.paging.count(field, t.cgroup ?? this.cgroups.root, t.pid);
+  }
+
+  /** one paging event of `field` for the process and cgroup `frame` was allocated for */
+  accountFrame(field: number, frame: number): void {
+    this.paging.countFrame(field, frame, this.cgroups.all);
   }
 
   /** the cgroup `current` is charged to */

@@ -14,6 +14,7 @@ export class FakeTask implements Task {
   pending = false;
   cgroup: Cgroup | null = null;
   readonly reclaimer = "direct" as const;
+  readonly pid = 0;
   constructor(
     readonly tid: number,
     readonly mm: Mm | null,
