@@ -69,16 +69,28 @@ export function memparse(s: string): bigint | null {
  * mirrors memory_max_write() -> page_counter_memparse(): "max" or bytes, rounded down to pages. As
  * in the kernel, an empty value (after strstrip) is 0 bytes, and "k" alone is 0 too
  */
-export function memoryMaxWrite(cg: Cgroup, text: string): number {
+export function memoryMaxWrite(cg: Cgroup, text: string, oomKill?: (cg: Cgroup) => number): number {
   const buf = text.trim();
-  if (buf === "max") {
-    memcg(cg).maxPages = PAGE_COUNTER_MAX;
-    return 0;
+  const s = memcg(cg);
+  let pages: bigint;
+  if (buf === "max") pages = PAGE_COUNTER_MAX;
+  else {
+    const bytes = memparse(buf);
+    if (bytes === null) return -EINVAL;
+    pages = bytes / BigInt(PAGE);
+    if (pages > PAGE_COUNTER_MAX) pages = PAGE_COUNTER_MAX;
   }
-  const bytes = memparse(buf);
-  if (bytes === null) return -EINVAL;
-  const pages = bytes / BigInt(PAGE);
-  memcg(cg).maxPages = pages > PAGE_COUNTER_MAX ? PAGE_COUNTER_MAX : pages;
+  s.maxPages = pages;
+  // the loop after xchg(): without swap nothing here is reclaimable, so its 16 reclaim retries all
+  // fail and each round is MEMCG_OOM and mem_cgroup_out_of_memory() until the usage fits or no
+  // one is left. The kernel spins until each victim's memory is gone; the simulator's write
+  // returns at once, counting each victim's memory as gone (README, "Simplifications")
+  let projected = BigInt(s.usage);
+  while (oomKill !== undefined && projected > pages * BigInt(PAGE)) {
+    const freed = oomKill(cg);
+    if (freed < 0) break;
+    projected -= BigInt(freed);
+  }
   return 0;
 }
 

@@ -234,6 +234,7 @@ export class Simulator implements KernelEnv {
         this.moveProcess(p, cg);
         return 0;
       },
+      memcgOomForLimit: (cg) => this.memcgOomForLimit(cg),
     };
     this.cpus = new Array<Runnable | null>(scenario.machine.cpus).fill(null);
     this.kthreadsOnCpus = (scenario.options.kthreads ?? "scheduled") === "scheduled";
@@ -389,27 +390,55 @@ export class Simulator implements KernelEnv {
    * True (the charge is retried) when it killed one or found one still dying, false when there is no one
    */
   memcgOom(memcg: Cgroup, trigger = `${this.currentRef.name}: a backing-store page`): boolean {
-    const tree = this.sgx.cgroups;
-    const inTree = new Set(tree.subtree(memcg));
-    const candidates = [...this.processes, ...this.forks].filter((p) => p.started && !p.exited && p.cgroup !== null && inTree.has(p.cgroup));
+    const candidates = this.memcgCandidates(memcg);
     if (candidates.some((p) => p.oomVictim)) {
       // oom_evaluate_task() aborts at a victim still exiting: "progress", the charge is retried
       memcgOomEvent(memcg, false);
       return true;
     }
-    const order = tree.subtree(memcg);
-    candidates.sort((a, b) => order.indexOf(a.cgroup as Cgroup) - order.indexOf(b.cgroup as Cgroup) || a.pid - b.pid);
+    return this.memcgKill(memcg, candidates, trigger) !== null;
+  }
+
+  /** the live processes in subtree(memcg), in the walk's order */
+  private memcgCandidates(memcg: Cgroup): Process[] {
+    const order = this.sgx.cgroups.subtree(memcg);
+    const inTree = new Set(order);
+    const candidates = [...this.processes, ...this.forks].filter((p) => p.started && !p.exited && p.cgroup !== null && inTree.has(p.cgroup));
+    return candidates.sort((a, b) => order.indexOf(a.cgroup as Cgroup) - order.indexOf(b.cgroup as Cgroup) || a.pid - b.pid);
+  }
+
+  /**
+   * memory_max_write() found memory.current over the new limit: one more round of its OOM loop.
+   * The victims it chose already count as gone (the write does not wait for them); -1 when no one
+   * is left, else the bytes the new victim's death uncharges (its memory, and the backing store of
+   * an enclave it alone holds)
+   */
+  memcgOomForLimit(memcg: Cgroup): number {
+    const victim = this.memcgKill(
+      memcg,
+      this.memcgCandidates(memcg).filter((p) => !p.oomVictim),
+      `memory.max of ${memcg.path} written below memory.current`,
+    );
+    if (victim === null) return -1;
+    let bytes = victim.chargedMemory?.bytes ?? 0;
+    const encl = victim.encl;
+    if (encl !== null && victim.file !== null && victim.file.refs <= 2) bytes += encl.backingPages() * 4096;
+    return bytes;
+  }
+
+  /** oom_kill_process() of the candidate with the highest badness (its resident memory; a tie goes to the later one) */
+  private memcgKill(memcg: Cgroup, candidates: readonly Process[], trigger: string): Process | null {
     let victim: Process | null = null;
     for (const p of candidates) if (victim === null || (p.config.memoryBytes ?? 0) >= (victim.config.memoryBytes ?? 0)) victim = p;
     memcgOomEvent(memcg, victim !== null);
-    if (victim === null) return false;
+    if (victim === null) return null;
     victim.oomVictim = true;
     this.sgx.counters.memcgOomKills++;
     const kill = { atNs: this.nowNs, cgroup: memcg.path, victim: victim.name, victimPid: victim.pid, trigger };
     this.memcgKills.push(kill);
     this.emit({ type: "memcg-oom-kill", ...kill });
     this.killProcess(victim, "SIGKILL", { kind: "memcg-oom", atNs: kill.atNs, cgroup: kill.cgroup, trigger });
-    return true;
+    return victim;
   }
 
   // ---- KernelEnv ---------------------------------------------------------------------------------
