@@ -1,7 +1,9 @@
 // The report page in a real browser: examples/cgroups-v17.yaml's report.html opened from file:// in
 // headless Chromium (Debian's chromium package, driven by playwright-core). No console errors, no
 // page errors, no network request but the file itself, every chart drawn; a full-page screenshot is
-// saved as test-artifacts/report.png. Without Chromium the test is skipped, saying so.
+// saved as test-artifacts/report.png. A second test opens examples/three-pods.yaml's report and
+// saves its per-cgroup paging chart as test-artifacts/cgroup-paging.png. Without Chromium the tests
+// are skipped, saying so.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -28,6 +30,25 @@ const skip =
       ? `browser test skipped because Chromium is not installed at CHROMIUM_PATH=${process.env.CHROMIUM_PATH}`
       : "browser test skipped because Chromium is not installed (no /usr/bin/chromium; .ci/run installs it, or set CHROMIUM_PATH)";
 
+/** runs examples/NAME with recording and writes its outputs (report.html among them) to a new directory */
+async function recordExample(name: string): Promise<{ dir: string; summary: ReturnType<typeof simulateRecorded>["summary"] }> {
+  const dir = mkdtempSync(join(tmpdir(), "epcsim-browser-"));
+  const example = join(root, "examples", name);
+  const scenario = loadScenarioFile(example);
+  const { summary, recorder } = simulateRecorded(scenario);
+  await writeRunOutputs(dir, { label: name, scenario, scenarioText: readFileSync(example, "utf8"), summary, recorder });
+  return { dir, summary };
+}
+
+/** headless Chromium with a fresh profile and no background network */
+async function launch(): Promise<{ context: import("playwright-core").BrowserContext; userDataDir: string }> {
+  const { chromium } = await import("playwright-core");
+  const userDataDir = mkdtempSync(join(tmpdir(), "epcsim-chromium-"));
+  const args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+  const context = await chromium.launchPersistentContext(userDataDir, { executablePath: chromiumPath as string, args, viewport: { width: 1200, height: 900 } });
+  return { context, userDataDir };
+}
+
 interface ChartCheck {
   name: string | null;
   svgs: number;
@@ -35,17 +56,9 @@ interface ChartCheck {
 }
 
 test("report.html in headless Chromium: no errors, no network, every chart drawn, screenshot saved", { skip, timeout: 180_000 }, async () => {
-  const { chromium } = await import("playwright-core");
-  const dir = mkdtempSync(join(tmpdir(), "epcsim-browser-"));
-  const example = join(root, "examples", "cgroups-v17.yaml");
-  const scenario = loadScenarioFile(example);
-  const { summary, recorder } = simulateRecorded(scenario);
-  await writeRunOutputs(dir, { label: "cgroups-v17.yaml", scenario, scenarioText: readFileSync(example, "utf8"), summary, recorder });
+  const { dir, summary } = await recordExample("cgroups-v17.yaml");
   const reportUrl = pathToFileURL(join(dir, "report.html")).href;
-
-  const userDataDir = mkdtempSync(join(tmpdir(), "epcsim-chromium-"));
-  const args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
-  const context = await chromium.launchPersistentContext(userDataDir, { executablePath: chromiumPath as string, args, viewport: { width: 1200, height: 900 } });
+  const { context, userDataDir } = await launch();
   try {
     const page = await context.newPage();
     const problems: string[] = [];
@@ -75,7 +88,7 @@ test("report.html in headless Chromium: no errors, no network, every chart drawn
     );
     assert.deepEqual(
       checks.map((c) => c.name),
-      ["usage", "memory", "free", "paging", "timeline"],
+      ["usage", "memory", "free", "paging", "cgroup-paging", "timeline"],
     );
     for (const c of checks) {
       assert.equal(c.svgs, 1, `${c.name}: one svg`);
@@ -91,6 +104,54 @@ test("report.html in headless Chromium: no errors, no network, every chart drawn
 
     assert.deepEqual(problems, [], "no console errors, page errors or failed requests");
     assert.deepEqual(requests, [reportUrl], "no request but the report itself");
+  } finally {
+    await context.close();
+    rmSync(userDataDir, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a three-cgroup report in Chromium: the per-cgroup paging chart draws each pod in its usage-chart colour; screenshot saved", { skip, timeout: 180_000 }, async () => {
+  const { dir, summary } = await recordExample("three-pods.yaml");
+  const { context, userDataDir } = await launch();
+  try {
+    const page = await context.newPage();
+    const problems: string[] = [];
+    page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+    await page.goto(pathToFileURL(join(dir, "report.html")).href, { waitUntil: "load" });
+    // legend entries (label -> symbol colour) and the stroke colours of the drawn lines, per chart
+    const legend = (chart: string): Promise<Record<string, string>> =>
+      page.$$eval(`figure[data-chart="${chart}"] svg .role-legend-label text`, (texts) => {
+        const out: Record<string, string> = {};
+        for (const t of texts) {
+          // an entry's symbol and label are siblings: <g><g.role-legend-symbol>..</g><g.role-legend-label><text>
+          const sym = t.parentElement?.parentElement?.querySelector(".role-legend-symbol path");
+          const stroke = sym?.getAttribute("stroke") ?? sym?.getAttribute("fill");
+          if (t.textContent !== null && stroke) out[t.textContent] = stroke;
+        }
+        return out;
+      });
+    const usage = await legend("usage");
+    const paging = await legend("cgroup-paging");
+    const pods = ["/kubepods/pod-a", "/kubepods/pod-b", "/kubepods/pod-c"];
+    for (const pod of pods) {
+      assert.ok(usage[pod] !== undefined && paging[pod] !== undefined, `${pod} in both legends (${JSON.stringify({ usage, paging })})`);
+      assert.equal(paging[pod], usage[pod], `${pod} has one colour in both charts`);
+    }
+    assert.equal(new Set(pods.map((p) => paging[p])).size, 3, "three pods, three colours");
+    const strokes = await page.$$eval('figure[data-chart="cgroup-paging"] svg .mark-line.role-mark path', (els) => els.map((e) => e.getAttribute("stroke")));
+    for (const pod of pods) assert.ok(strokes.includes(paging[pod] as string), `a line is drawn in ${pod}'s colour`);
+    // the pod over its limit pages most (summary.json says so too)
+    const c = summary.cgroups;
+    assert.ok((c["/kubepods/pod-c"]?.paging.ewbPages as number) > (c["/kubepods/pod-b"]?.paging.ewbPages as number));
+    assert.equal(c["/kubepods/pod-a"]?.paging.ewbPages, 0);
+    const artifacts = join(root, "test-artifacts");
+    mkdirSync(artifacts, { recursive: true });
+    const figure = await page.$('figure[data-chart="cgroup-paging"]');
+    assert.ok(figure !== null);
+    await figure.screenshot({ path: join(artifacts, "cgroup-paging.png") });
+    await page.screenshot({ path: join(artifacts, "report-three-pods.png"), fullPage: true });
+    assert.deepEqual(problems, []);
   } finally {
     await context.close();
     rmSync(userDataDir, { recursive: true, force: true });

@@ -335,3 +335,74 @@ test("a time-zero cgroup write the kernel refuses is bad input (exit 2, one line
   assert.equal(mainline.code, 0, mainline.stderr);
   assert.equal(JSON.parse(mainline.stdout).fileOps[0].result, "EINVAL");
 });
+
+/** one line on stderr, exit 2, nothing on stdout, no raw control character */
+function badInput(r: { code: number; stdout: string; stderr: string }, what: string): string {
+  assert.equal(r.code, 2, `${what}: ${r.stderr}`);
+  assert.equal(r.stdout, "", what);
+  const lines = r.stderr.trimEnd().split("\n");
+  assert.equal(lines.length, 1, `${what}: one line, got ${r.stderr}`);
+  assert.doesNotMatch(r.stderr.trimEnd(), /[\u0000-\u001f\u007f-\u009f]/u, `${what}: no raw control character`);
+  return lines[0] as string;
+}
+
+test("--set reaches keys with dots or slashes and list items; an error names the --set argument", () => {
+  const f = scenarioFile('kernel: v17\ncgroups:\n  /a: { misc.max: "sgx_epc 4096" }\nprocesses:\n  - { name: p, cgroup: /a, program: { vm: { epc: 1MiB, touch: 64KiB } } }\n');
+  const r = epcsim("run", f, "--json", "--set", 'cgroups["/a"]["misc.max"]=sgx_epc 1048576', "--set", "processes[0].memory=1MiB", "--set", "policy.oomVictim=most-epc");
+  assert.equal(r.code, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  assert.equal(j.cgroups["/a"].files["misc.max"], "sgx_epc 1048576\n");
+  assert.equal(j.cgroups["/a"].files["memory.max"], "max\n");
+  // the old dotted form still works
+  assert.equal(epcsim("run", f, "--set", "policy.oomVictim=most-epc", "--quiet").code, 0);
+  const unit = badInput(epcsim("run", f, "--set", "processes[0].memory=1Mb"), "a bad unit");
+  assert.equal(unit, `epcsim: ${f}: --set processes[0].memory=1Mb: expected a size such as 64MiB or 4096 (bytes), got "1Mb"; did you mean 1MiB (1048576 bytes) or 1MB (1000000 bytes)?`);
+  // a time-zero write the kernel refuses, given by --set: the argument is named too
+  const refused = badInput(epcsim("run", f, "--set", 'cgroups["/a"]["misc.max"]=sgx_epc 1MiB'), "a refused write");
+  assert.ok(refused.startsWith(`epcsim: ${f}: --set cgroups["/a"]["misc.max"]=sgx_epc 1MiB: the kernel refuses the write "sgx_epc 1MiB" with EINVAL; write "sgx_epc 1048576"`), refused);
+  // compare splits each value on commas, and names the variant's argument
+  const cmp = badInput(epcsim("compare", f, "--set", "processes[0].memory=1MiB,2mib", "--quiet"), "compare");
+  assert.match(cmp, /--set processes\[0\]\.memory=2mib: expected a size .*; did you mean 2MiB\?$/u);
+  const syntax = badInput(epcsim("run", f, "--set", "cgroups[/a]=1"), "a malformed path");
+  assert.match(syntax, /--set .*expected a list index or a quoted key inside \[ \]/u);
+  assert.match(badInput(epcsim("run", f, "--set", "processes[0].memory=1MiB\u001b[2J"), "control characters"), /got "1MiB\\u001b\[2J"/u);
+});
+
+test("a process cgroup declared nowhere while cgroups: declares others is one warning on stderr; the run proceeds", () => {
+  const f = scenarioFile('kernel: v17\ncgroups:\n  /pods/web: { misc.max: "sgx_epc 1048576" }\nprocesses:\n  - { name: p, cgroup: /pods/wbe, program: { vm: { epc: 1MiB } } }\n');
+  const r = epcsim("run", f, "--json");
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout).processes[0].cgroup, "/pods/wbe");
+  assert.equal(r.stderr, `epcsim: warning: ${f}:5:24: processes[0].cgroup: "/pods/wbe" is not declared in cgroups (it is created at time zero, without limits); the closest declared cgroup is "/pods/web"\n`);
+  // compare loads the file once per variant and warns once
+  const c = epcsim("compare", f, "--kernel", "v17,v5", "--quiet");
+  assert.equal(c.code, 0, c.stderr);
+  assert.equal(c.stderr.split("\n").filter((l) => l.includes("warning")).length, 1, c.stderr);
+});
+
+test("bad files: binary bytes, an alias bomb, duplicate keys and non-strict JSON each exit 2 with one line naming the file", () => {
+  const dir = mkdtempSync(join(tmpdir(), "epcsim-bad-"));
+  const write = (name: string, content: string | Uint8Array): string => {
+    const f = join(dir, name);
+    writeFileSync(f, content);
+    return f;
+  };
+  const png = write("image.yaml", Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52]));
+  assert.match(badInput(epcsim("run", png), "binary"), new RegExp(`^epcsim: ${png}:1:1: the file is not valid YAML or JSON: byte 0x89 is not UTF-8 text`, "u"));
+  const ctl = write("ctl.yaml", "seed: 1\u001b[31m\n");
+  assert.match(badInput(epcsim("run", ctl), "an escape sequence"), /ctl\.yaml:1:8: the file is not valid YAML or JSON: the control character U\+001B /u);
+  const rows = ["a: &a [x, x, x, x, x, x, x, x, x]", ...["b", "c", "d", "e", "f", "g", "h", "i"].map((n, i) => `${n}: &${n} [${Array(9).fill(`*${String.fromCharCode(97 + i)}`).join(", ")}]`)];
+  const bomb = write("bomb.yaml", `${rows.join("\n")}\n`);
+  assert.match(badInput(epcsim("run", bomb), "alias bomb"), /bomb\.yaml:2:8: the file is not valid YAML or JSON: its aliases expand into more than 1000 copies/u);
+  const dup = write("dup.yaml", "seed: 1\nmachine: { cpus: 2, cpus: 4 }\n");
+  assert.match(badInput(epcsim("run", dup), "duplicate key"), /dup\.yaml:2:21: machine\.cpus: the key "cpus" appears twice in one mapping \(first at line 2, column 12\)/u);
+  const json = write("trailing.json", '{\n  "seed": 1,\n  "machine": { "cpus": 2, },\n}\n');
+  assert.match(badInput(epcsim("run", json), "trailing comma"), /trailing\.json:3:27: the file is not strict JSON: expected double-quoted property name/u);
+  const dupJson = write("dup.json", '{"seed": 1, "seed": 2}');
+  assert.match(badInput(epcsim("run", dupJson), "duplicate JSON key"), /dup\.json:1:13: seed: the key "seed" appears twice/u);
+});
+
+test("a misspelt unit on the command line gets the nearest spelling", () => {
+  assert.match(badInput(epcsim("run", scenarioFile(SMALL), "--sample-interval", "1MS"), "--sample-interval"), /did you mean 1ms\?/u);
+  assert.match(badInput(epcsim("selftest", "--capacity", "128mb", "--quiet"), "--capacity"), /^epcsim: --capacity: expected a size .*got "128mb"; did you mean 128MiB \(134217728 bytes\) or 128MB \(128000000 bytes\)\?$/u);
+});

@@ -278,3 +278,23 @@ test("mprotect() of the enclave mapping is checked like mmap (EACCES for a bit a
   const allowed = simulate(scenario(machine(1 * MiB), [proc("p", [...built, { op: "mprotect", prot: 1 }, { op: "exit", code: 0 }])])).summary;
   assert.equal(allowed.processes[0]?.exitCode, 0);
 });
+
+test("mainline attributes EPC and paging to cgroups (no sgx_epc there) and says so: the three-pod node", async () => {
+  const { loadScenarioFile } = await import("../src/scenario/load.js");
+  const { formatSummary } = await import("../src/cli/format.js");
+  const { fileURLToPath } = await import("node:url");
+  const file = fileURLToPath(new URL("../../examples/three-pods.yaml", import.meta.url));
+  const { summary } = simulate(loadScenarioFile(file, { set: { kernel: "mainline" } }));
+  const c = summary.cgroups;
+  // no limits apply on mainline: every pod's EPC is attributed, misc.current stays 0
+  for (const pod of ["/kubepods/pod-a", "/kubepods/pod-b", "/kubepods/pod-c"]) {
+    assert.equal(c[pod]?.current, 0, `${pod}: no sgx_epc charge on mainline`);
+    assert.ok((c[pod]?.attributed.epcPeak as number) >= 12 * MiB, `${pod}: its EPC is attributed (${c[pod]?.attributed.epcPeak})`);
+    const p = summary.processes.find((x) => x.cgroup === pod);
+    assert.deepEqual(c[pod]?.paging, p?.paging, `${pod}'s paging is its one process's`);
+  }
+  assert.equal(c["/"]?.paging.faults, summary.counters.faults);
+  assert.equal(c["/kubepods"]?.attributed.epcPeak, c["/"]?.attributed.epcPeak);
+  assert.equal(summary.cgroups["/kubepods/pod-a"]?.paging.chargeFailures, 0, "mainline never charges");
+  assert.match(formatSummary(summary), /paging per cgroup \(with its descendants; attributed by epcsim, as mainline has no sgx_epc;/);
+});

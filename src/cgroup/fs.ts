@@ -31,6 +31,11 @@ export interface CgroupFs {
   readonly tree: CgroupTree;
   /** move the process `pid` into `cg`: 0, or -ESRCH for no such process */
   movePid(pid: number, cg: Cgroup): number;
+  /**
+   * memory.max was written below memory.current and nothing is reclaimable: OOM-kill one more
+   * process in subtree(cg); the bytes its death will uncharge, or -1 when there is no one to kill
+   */
+  memcgOomForLimit?(cg: Cgroup): number;
 }
 
 const CONTROLLERS = ["misc", "memory"];
@@ -66,7 +71,7 @@ export function cgroupWrite(fs: CgroupFs, path: string, value: string): number {
     case "misc.max":
       return fs.tree.writeMax(cg, value);
     case "memory.max":
-      return memoryMaxWrite(cg, value);
+      return memoryMaxWrite(cg, value, fs.memcgOomForLimit === undefined ? undefined : (c) => (fs.memcgOomForLimit as (c: Cgroup) => number)(c));
     case "cgroup.procs": {
       const pid = Number(value.trim());
       if (!Number.isSafeInteger(pid) || pid < 0 || value.trim() === "") return -EINVAL;

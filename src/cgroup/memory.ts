@@ -29,28 +29,68 @@ export function memcg(cg: Cgroup): MemcgState {
   return s;
 }
 
-/** mirrors memparse(): a number with an optional K, M, G, T, P or E suffix (binary), base 0 */
-export function memparse(s: string): bigint | null {
-  const m = /^(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)([kKmMgGtTpPeE]?)$/.exec(s);
-  if (m === null) return null;
-  const digits = m[1] as string;
-  let v = digits.startsWith("0x") || digits.startsWith("0X") ? BigInt(digits) : digits.length > 1 && digits.startsWith("0") ? BigInt(`0o${digits.slice(1)}`) : BigInt(digits);
-  const shift = { "": 0n, k: 10n, m: 20n, g: 30n, t: 40n, p: 50n, e: 60n }[(m[2] as string).toLowerCase()] ?? 0n;
-  v <<= shift;
-  return v > U64_MAX ? U64_MAX : v;
+const U64_MOD = 1n << 64n;
+
+/**
+ * mirrors memparse() over simple_strtoull(ptr, &end, 0): optional digits (0x + a hex digit: hex;
+ * a leading 0: octal; else decimal; none at all: 0), arithmetic wrapping modulo 2^64 as the C does,
+ * then at most one K, M, G, T, P or E (binary, either case). Returns the value and the rest.
+ */
+export function memparseRest(s: string): { value: bigint; rest: string } {
+  let i = 0;
+  let base = 10n;
+  if (s[0] === "0") {
+    if ((s[1] === "x" || s[1] === "X") && /[0-9a-fA-F]/.test(s[2] ?? "")) {
+      base = 16n;
+      i = 2;
+    } else base = 8n;
+  }
+  let v = 0n;
+  for (; i < s.length; i++) {
+    const d = parseInt(s[i] as string, 16);
+    if (Number.isNaN(d) || BigInt(d) >= base) break;
+    v = (v * base + BigInt(d)) % U64_MOD;
+  }
+  const shift = { k: 10n, m: 20n, g: 30n, t: 40n, p: 50n, e: 60n }[(s[i] ?? "").toLowerCase()];
+  if (shift !== undefined) {
+    v = (v << shift) % U64_MOD;
+    i++;
+  }
+  return { value: v, rest: s.slice(i) };
 }
 
-/** mirrors memory_max_write() -> page_counter_memparse(): "max" or bytes, rounded down to pages */
-export function memoryMaxWrite(cg: Cgroup, text: string): number {
+/** memparse() that must consume the whole string (page_counter_memparse()'s check): the bytes, or null */
+export function memparse(s: string): bigint | null {
+  const { value, rest } = memparseRest(s);
+  return rest === "" ? value : null;
+}
+
+/**
+ * mirrors memory_max_write() -> page_counter_memparse(): "max" or bytes, rounded down to pages. As
+ * in the kernel, an empty value (after strstrip) is 0 bytes, and "k" alone is 0 too
+ */
+export function memoryMaxWrite(cg: Cgroup, text: string, oomKill?: (cg: Cgroup) => number): number {
   const buf = text.trim();
-  if (buf === "max") {
-    memcg(cg).maxPages = PAGE_COUNTER_MAX;
-    return 0;
+  const s = memcg(cg);
+  let pages: bigint;
+  if (buf === "max") pages = PAGE_COUNTER_MAX;
+  else {
+    const bytes = memparse(buf);
+    if (bytes === null) return -EINVAL;
+    pages = bytes / BigInt(PAGE);
+    if (pages > PAGE_COUNTER_MAX) pages = PAGE_COUNTER_MAX;
   }
-  const bytes = memparse(buf);
-  if (bytes === null) return -EINVAL;
-  const pages = bytes / BigInt(PAGE);
-  memcg(cg).maxPages = pages > PAGE_COUNTER_MAX ? PAGE_COUNTER_MAX : pages;
+  s.maxPages = pages;
+  // the loop after xchg(): without swap nothing here is reclaimable, so its 16 reclaim retries all
+  // fail and each round is MEMCG_OOM and mem_cgroup_out_of_memory() until the usage fits or no
+  // one is left. The kernel spins until each victim's memory is gone; the simulator's write
+  // returns at once, counting each victim's memory as gone (README, "Simplifications")
+  let projected = BigInt(s.usage);
+  while (oomKill !== undefined && projected > pages * BigInt(PAGE)) {
+    const freed = oomKill(cg);
+    if (freed < 0) break;
+    projected -= BigInt(freed);
+  }
   return 0;
 }
 

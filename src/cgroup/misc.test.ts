@@ -145,4 +145,15 @@ test("memparse and memory.max: suffixes, bases, rounding down to pages", async (
   assert.equal(memoryMaxWrite(a, "max"), 0);
   assert.equal(memoryFile(a, "memory.max"), "max\n");
   assert.equal(memoryMaxWrite(a, "-1"), -22);
+  // the kernel's memparse(): no digits read as 0, arithmetic wraps at 2^64, hex digits are not suffixes
+  assert.equal(memparse(""), 0n);
+  assert.equal(memparse("k"), 0n);
+  assert.equal(memparse("0x10e"), 0x10en);
+  assert.equal(memparse("10e"), 10n << 60n);
+  assert.equal(memparse("18446744073709551617"), 1n, "2^64 + 1 wraps to 1");
+  assert.equal(memparse("16E"), 0n, "16 EiB shifted out of 64 bits");
+  assert.equal(memparse("0x"), null, "0x without a hex digit: octal 0, then 'x' is left over");
+  assert.equal(memparse("08"), null);
+  assert.equal(memoryMaxWrite(a, "\n"), 0, "an empty write is a limit of 0");
+  assert.equal(memoryFile(a, "memory.max"), "0\n");
 });

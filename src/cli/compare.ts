@@ -2,6 +2,7 @@
 // values of --set keys) and puts their outcomes side by side.
 import type { SimSummary } from "../engine/summary.js";
 import { formatNs, table } from "./format.js";
+import type { Paging } from "../kernel/paging-accounts.js";
 
 export interface VariantSpec {
   label: string;
@@ -46,6 +47,38 @@ function exitText(p: SimSummary["processes"][number]): string {
 export interface ComparisonRow {
   what: string;
   values: string[];
+  /** rows of a section are printed as a table of their own after the outcomes ("paging") */
+  section?: string;
+}
+
+/** per cgroup (every variant's, root left out) and per process: the paging an operator asks about first */
+function pagingRows(summaries: SimSummary[]): ComparisonRow[] {
+  const rows: ComparisonRow[] = [];
+  const paths: string[] = [];
+  for (const s of summaries) for (const p of Object.keys(s.cgroups)) if (p !== "/" && !paths.includes(p)) paths.push(p);
+  const cell = (p: Paging | undefined, f: (p: Paging) => number): string => (p === undefined ? "-" : String(f(p)));
+  const fields: [string, (p: Paging) => number][] = [
+    ["faults", (p) => p.faults],
+    ["ELDU", (p) => p.eldu],
+    ["pages written back from", (p) => p.ewbPages],
+    ["charge failures", (p) => p.chargeFailures],
+  ];
+  for (const path of paths) {
+    for (const [what, f] of fields) rows.push({ what: what.endsWith(" from") ? `${what} ${path}` : `${what} in ${path}`, values: summaries.map((s) => cell(s.cgroups[path]?.paging, f)), section: "paging" });
+  }
+  const names: string[] = [];
+  for (const s of summaries) for (const p of s.processes) if (!names.includes(p.name)) names.push(p.name);
+  for (const name of names) {
+    rows.push({
+      what: `paging of ${name} (faults / ELDU / written back)`,
+      values: summaries.map((s) => {
+        const p = s.processes.find((q) => q.name === name)?.paging;
+        return p === undefined ? "-" : `${p.faults} / ${p.eldu} / ${p.ewbPages}`;
+      }),
+      section: "paging",
+    });
+  }
+  return rows;
 }
 
 /** one row per outcome, one column per variant */
@@ -63,7 +96,9 @@ export function compareRows(summaries: SimSummary[]): ComparisonRow[] {
     });
   }
   const count = (f: (s: SimSummary) => number): string[] => summaries.map((s) => String(f(s)));
-  rows.push({ what: "EPC OOM kills", values: count((s) => s.oom.length) });
+  // a selection whose process had already died or was exiting takes no one's life: not a kill
+  rows.push({ what: "EPC OOM kills", values: count((s) => s.oom.filter((o) => o.kill).length) });
+  if (summaries.some((s) => s.oom.some((o) => !o.kill))) rows.push({ what: "EPC OOM picks of dead processes", values: count((s) => s.oom.filter((o) => !o.kill).length) });
   rows.push({ what: "memcg OOM kills", values: count((s) => s.memcgOomKills.length) });
   rows.push({ what: "killed by a signal", values: count((s) => s.processes.filter((p) => p.signal !== null).length) });
   rows.push({ what: "ENOMEM failures", values: count((s) => s.processes.reduce((n, p) => n + p.failures.filter((f) => f.errno === "ENOMEM").length, 0)) });
@@ -76,9 +111,19 @@ export function compareRows(summaries: SimSummary[]): ComparisonRow[] {
   rows.push({ what: "fault retries (NOPAGE)", values: count((s) => s.counters.faultRetries) });
   rows.push({ what: "reclaim batches", values: count((s) => s.counters.reclaimBatches) });
   rows.push({ what: "simulated time", values: summaries.map((s) => formatNs(s.simulatedNs)) });
+  rows.push(...pagingRows(summaries));
   return rows;
 }
 
+const SECTION_TITLES: Record<string, string> = { paging: "paging per cgroup and process (attributed by epcsim)" };
+
+/** the outcome rows as one table, then each section's rows as a table of its own under its title */
 export function formatComparison(labels: string[], rows: ComparisonRow[]): string {
-  return `${table([["", ...labels], ...rows.map((r) => [r.what, ...r.values])])}\n`;
+  const sections = [...new Set(rows.map((r) => r.section ?? ""))];
+  return sections
+    .map((s) => {
+      const body = table([["", ...labels], ...rows.filter((r) => (r.section ?? "") === s).map((r) => [r.what, ...r.values])]);
+      return s === "" ? `${body}\n` : `\n${SECTION_TITLES[s] ?? s}\n${body}\n`;
+    })
+    .join("");
 }

@@ -1,5 +1,7 @@
 // The human-readable summary printed by `epcsim run` without --json.
 import type { SimSummary } from "../engine/summary.js";
+import { explainCause, type ProcessCause } from "../engine/cause.js";
+import type { Paging } from "../kernel/paging-accounts.js";
 
 export function formatNs(ns: number): string {
   if (ns >= 1e9) return `${(ns / 1e9).toFixed(3)} s`;
@@ -16,6 +18,25 @@ export function table(rows: string[][]): string {
   const widths: number[] = [];
   for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
   return rows.map((r) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ").trimEnd()).join("\n");
+}
+
+const PAGING_HEADER = ["faults", "NOPAGE retries", "ELDU", "EWB pages", "EAUG", "SIGBUS", "charge failures", "reclaimed from", "EPC now", "EPC peak"];
+
+function pagingCells(p: Paging, epc: { epc: number; epcPeak: number }): string[] {
+  return [p.faults, p.nopageRetries, p.eldu, p.ewbPages, p.eaug, p.sigbus, p.chargeFailures, p.reclaimedFrom].map(String).concat([mib(epc.epc / 4096), mib(epc.epcPeak / 4096)]);
+}
+
+/** paging per cgroup and per process: attributed by the simulator, which the headings say */
+function pagingTables(s: SimSummary): string[] {
+  const lines: string[] = [];
+  const cgroups = Object.entries(s.cgroups);
+  if (cgroups.length > 1) {
+    lines.push(`paging per cgroup (with its descendants; attributed by epcsim${s.kernel === "mainline" ? ", as mainline has no sgx_epc" : ""}; "reclaimed from" = pages taken off its LRU)`);
+    lines.push(table([["  cgroup", ...PAGING_HEADER], ...cgroups.map(([path, c]) => [`  ${path}`, ...pagingCells(c.paging, c.attributed)])]));
+  }
+  lines.push("paging per process (attributed by epcsim)");
+  lines.push(table([["  process", ...PAGING_HEADER], ...s.processes.map((p) => [`  ${p.name}`, ...pagingCells(p.paging, p.attributed)])]));
+  return lines;
 }
 
 export function formatSummary(s: SimSummary): string {
@@ -36,6 +57,12 @@ export function formatSummary(s: SimSummary): string {
     ]);
   }
   lines.push(table(rows));
+  const ended = s.processes.filter((p) => p.cause !== null);
+  if (ended.length > 0) {
+    lines.push("");
+    lines.push("what ended them (at the cause)");
+    lines.push(table(ended.map((p) => [`  ${p.name}`, formatNs((p.cause as ProcessCause).atNs), explainCause(p.cause as ProcessCause)])));
+  }
   lines.push("");
   const c = s.counters;
   lines.push("ENCLS");
@@ -82,6 +109,8 @@ export function formatSummary(s: SimSummary): string {
     }
     lines.push(table(rows));
   }
+  lines.push("");
+  lines.push(...pagingTables(s));
   if (s.fileOps.length > 0) {
     lines.push("");
     lines.push("cgroup file operations");
@@ -101,8 +130,9 @@ export function formatSummary(s: SimSummary): string {
     );
     if (s.fileOps.length > shown.length) lines.push(`  ... and ${s.fileOps.length - shown.length} more (see --json)`);
   }
-  for (const o of s.oom) lines.push(`EPC OOM (v5): took the EPC of ${o.victim} in ${o.cgroup} at ${formatNs(o.at)} (${o.trigger})`);
-  for (const k of s.memcgOomKills) lines.push(`memcg OOM: killed ${k.victim} in ${k.cgroup} at ${formatNs(k.atNs)}`);
+  for (const o of s.oom)
+    lines.push(`EPC OOM (v5): took the EPC of ${o.victim} in ${o.cgroup} at ${formatNs(o.at)} (${o.trigger})${o.kill ? "" : `; ${o.victim} had ${o.victimState === "exited" ? "already exited" : "already begun to exit"}: not a kill`}`);
+  for (const k of s.memcgOomKills) lines.push(`memcg OOM: killed ${k.victim} in ${k.cgroup} at ${formatNs(k.atNs)} (${k.trigger})`);
   if (s.livelock !== null) {
     const l = s.livelock;
     lines.push(

@@ -14,7 +14,9 @@ import { createProgress } from "./progress.js";
 import { compareRows, expandVariants, formatComparison } from "./compare.js";
 import { renderReportHtml } from "../report/html.js";
 import { costProfileNames, describeProfile, listProfiles, profileName } from "../hw/costs.js";
-import { loadScenarioFile, ScenarioError } from "../scenario/load.js";
+import { cgroupWriteSetBy, loadScenarioFile, ScenarioError } from "../scenario/load.js";
+import { parseSetArgument } from "../scenario/set-path.js";
+import { escapeControls } from "../scenario/quote.js";
 import { ScenarioSetupError } from "../engine/setup-error.js";
 import { scenarioJsonSchema } from "../scenario/schema.js";
 import { formatSummary } from "./format.js";
@@ -54,14 +56,46 @@ function prepareOutDir(dir: string, force: boolean | undefined): void {
 
 function parseInterval(value: string): number {
   const ns = parseTime(value);
+  if (typeof ns === "string" && ns.includes("did you mean")) throw new InvalidArgumentError(`${ns}`);
   if (typeof ns === "string" || ns < 1) throw new InvalidArgumentError("expected a positive time such as 1ms or 250us.");
   return ns;
 }
 
-function collectSet(value: string, previous: Record<string, string> = {}): Record<string, string> {
-  const eq = value.indexOf("=");
-  if (eq <= 0) throw new InvalidArgumentError("expected key=value, such as policy.oomVictim=most-epc.");
-  return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
+/** `--set PATH=VALUE`: the path ends at the first "=" outside brackets (cgroups["/a"]["misc.max"]=...) */
+function collectSet(arg: string, previous: Record<string, string> = {}): Record<string, string> {
+  let value: string;
+  try {
+    value = parseSetArgument(arg).value;
+  } catch (e) {
+    throw new InvalidArgumentError(`${e instanceof Error ? e.message : String(e)}.`);
+  }
+  return { ...previous, [arg.slice(0, arg.length - value.length - 1)]: value };
+}
+
+/** warnings go to stderr, one line each and each once (compare loads a file once per variant) */
+function warnOnce(): (message: string) => void {
+  const seen = new Set<string>();
+  return (message) => {
+    if (seen.has(message)) return;
+    seen.add(message);
+    process.stderr.write(`epcsim: warning: ${message}\n`);
+  };
+}
+
+/**
+ * the simulation of `scenario`; a refused time-zero cgroup write that a --set gave names the
+ * argument rather than the file's cgroups section
+ */
+function simulatingWithSets<T>(scenario: Scenario, sets: Record<string, string> | undefined, simulate: () => T): T {
+  try {
+    return simulate();
+  } catch (e) {
+    if (!(e instanceof ScenarioSetupError) || sets === undefined) throw e;
+    const m = /^cgroups\["((?:[^"\\]|\\.)*)"\]\["((?:[^"\\]|\\.)*)"\]: ([\s\S]*)$/u.exec(e.message.slice(scenario.source.length + 2));
+    const arg = m === null ? undefined : cgroupWriteSetBy(sets, JSON.parse(`"${m[1]}"`) as string, JSON.parse(`"${m[2]}"`) as string);
+    if (m === null || arg === undefined) throw e;
+    throw new ScenarioSetupError(`${scenario.source}: --set ${arg}: ${m[3] as string}`);
+  }
 }
 
 interface RunOptions {
@@ -76,7 +110,7 @@ interface RunOptions {
 }
 
 async function runCommand(file: string, opts: RunOptions): Promise<void> {
-  const scenario = loadScenarioFile(file, { ...(opts.seed === undefined ? {} : { seed: opts.seed }), ...(opts.set === undefined ? {} : { set: opts.set }) });
+  const scenario = loadScenarioFile(file, { ...(opts.seed === undefined ? {} : { seed: opts.seed }), ...(opts.set === undefined ? {} : { set: opts.set }), onWarning: warnOnce() });
   if (opts.out !== undefined) prepareOutDir(opts.out, opts.force);
   const progress = createProgress(basename(file), scenario.untilNs, opts.quiet !== true);
   const watch = {
@@ -86,7 +120,7 @@ async function runCommand(file: string, opts: RunOptions): Promise<void> {
   };
   let summary: SimSummary;
   if (opts.out !== undefined) {
-    const r = simulateRecorded(scenario, watch);
+    const r = simulatingWithSets(scenario, opts.set, () => simulateRecorded(scenario, watch));
     progress.stop();
     summary = r.summary;
     const run = { label: basename(file), scenario, scenarioText: readFileSync(file, "utf8"), summary, recorder: r.recorder };
@@ -96,7 +130,7 @@ async function runCommand(file: string, opts: RunOptions): Promise<void> {
     });
   } else {
     // nothing is recorded without --out: a plain run, watched at most by the progress bar
-    summary = simulateWithProgress(scenario, watch);
+    summary = simulatingWithSets(scenario, opts.set, () => simulateWithProgress(scenario, watch));
     progress.stop();
   }
   process.stdout.write(opts.json === true ? `${JSON.stringify(summary, null, 2)}\n` : `${formatSummary(summary)}\n`);
@@ -124,9 +158,10 @@ async function compareCommand(files: string[], opts: CompareOptions): Promise<vo
   const specs = expandVariants(files, kernels, opts.set ?? {});
   if (specs.length < 2) throw new UsageError("compare: expected at least two variants (several files, --kernel a,b or --set key=value1,value2).");
   // every variant is loaded (and so validated) before any is simulated
+  const onWarning = warnOnce();
   const variants = specs.map((v) => {
-    const scenario = loadScenarioFile(v.file, { ...(opts.seed === undefined ? {} : { seed: opts.seed }), set: v.set });
-    return { label: v.label, scenario, scenarioText: readFileSync(v.file, "utf8") };
+    const scenario = loadScenarioFile(v.file, { ...(opts.seed === undefined ? {} : { seed: opts.seed }), set: v.set, onWarning });
+    return { label: v.label, scenario, scenarioText: readFileSync(v.file, "utf8"), set: v.set };
   });
   const out = opts.out;
   if (out !== undefined) prepareOutDir(out, opts.force);
@@ -138,13 +173,13 @@ async function compareCommand(files: string[], opts: CompareOptions): Promise<vo
   const simulator: VariantSimulator = {
     plain: (v) => {
       const w = watch(v);
-      const summary = simulateWithProgress(v.scenario, w.options);
+      const summary = simulatingWithSets(v.scenario, v.set, () => simulateWithProgress(v.scenario, w.options));
       w.progress.stop();
       return summary;
     },
     recorded: (v) => {
       const w = watch(v);
-      const r = simulateRecorded(v.scenario, w.options);
+      const r = simulatingWithSets(v.scenario, v.set, () => simulateRecorded(v.scenario, w.options));
       w.progress.stop();
       return r;
     },
@@ -210,8 +245,10 @@ async function selftestCommand(opts: SelftestCliOptions): Promise<number> {
   const script = opts.script ?? (kernel === "v5" ? "v5" : "final");
   if (script !== "v5" && script !== "final") throw new UsageError(`--script: expected v5 or final, got "${script}".`);
   const capacity = parseSize(opts.capacity);
-  if (typeof capacity === "string" || capacity % 4096 !== 0 || capacity === 0)
-    throw new UsageError(`--capacity: ${typeof capacity === "string" ? capacity : "expected a positive multiple of 4096 bytes"}.`);
+  if (typeof capacity === "string" || capacity % 4096 !== 0 || capacity === 0) {
+    const why = typeof capacity === "string" ? capacity : "expected a positive multiple of 4096 bytes";
+    throw new UsageError(`--capacity: ${why}${why.endsWith("?") ? "" : "."}`);
+  }
   const cpus = Number(opts.cpus);
   if (!Number.isInteger(cpus) || cpus < 1 || cpus > 1024) throw new UsageError(`--cpus: expected a whole number from 1 to 1024, got "${opts.cpus}".`);
   const profile = profileName(opts.profile);
@@ -268,7 +305,8 @@ export async function main(argv: string[]): Promise<number> {
     .description("A deterministic, kernel-faithful simulator of Linux SGX EPC memory management.")
     .version(packageVersion(), "-V, --version", "print the version")
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    // commander quotes a bad argument in its error: keep its lines, escape what is in them
+    .configureOutput({ writeErr: (s) => process.stderr.write(s.split("\n").map(escapeControls).join("\n")) });
   program
     .command("run")
     .description("simulate a scenario file (YAML or JSON) and print a summary")
@@ -355,7 +393,8 @@ export async function main(argv: string[]): Promise<number> {
       return 2;
     }
     if (err instanceof ScenarioError || err instanceof UsageError || err instanceof ScenarioSetupError) {
-      process.stderr.write(`epcsim: ${err.message}\n`);
+      // the message may quote input: control characters never reach the terminal raw
+      process.stderr.write(`epcsim: ${escapeControls(err.message)}\n`);
       return 2;
     }
     const e = err instanceof Error ? err : new Error(String(err));

@@ -63,6 +63,8 @@ export interface VariantToRun {
   label: string;
   scenario: Scenario;
   scenarioText: string;
+  /** the --set overrides it was loaded with (compare), so that a refusal names the argument */
+  set?: Record<string, string>;
 }
 
 /** how one variant is simulated: plainly (nothing recorded), or with a Recorder attached */

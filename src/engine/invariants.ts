@@ -201,6 +201,8 @@ function checkCharges(sgx: Sgx, out: string[]): void {
   for (let f = 0; f < sgx.totalPages; f++) {
     const id = sgx.pages.cg[f] as number;
     if (id !== 0) own[id - 1] = (own[id - 1] as number) + 1;
+    // the simulator's attribution (summary `attributed`, `paging`) follows the charge
+    if (id !== 0 && sgx.paging.frameCg[f] !== id) out.push(`Frame ${f} is charged to cgroup id ${id - 1} but attributed to cgroup id ${(sgx.paging.frameCg[f] as number) - 1}.`);
   }
   for (const [cg, n] of sgx.chargesInFlight) own[cg.id] = (own[cg.id] as number) + n;
   const subtreePages = new Array<number>(tree.all.length).fill(0);

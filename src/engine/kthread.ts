@@ -17,6 +17,7 @@ export const KT_RUNNING = 3;
 export class KernelThread implements Task {
   insideSecs: SecsState | null = null;
   readonly mm = null;
+  readonly pid = 0;
   readonly cgroup = null;
   state = KT_SLEEPING;
   /** the CPU it holds, -1 when it holds none */

@@ -3,6 +3,7 @@
 // observer is installed; observing never changes what is simulated.
 import type { ChargeFailureEvent, ReclaimBatchEvent } from "../kernel/tracepoints.js";
 import type { FileOp } from "./sim.js";
+import type { EpcOomSelection, ProcessCause } from "./cause.js";
 
 export type SimEvent =
   | { type: "process-start"; atNs: number; process: string; pid: number; cgroup: string }
@@ -16,6 +17,8 @@ export type SimEvent =
       /** the failed syscall that ended it, if one did */
       op: string | null;
       errno: string | null;
+      /** what ended it, at its cause (an OOM selection, a kill, a refused charge, ...); null for a normal exit */
+      cause: ProcessCause | null;
     }
   /** a failed ioctl on /dev/sgx_enclave or /dev/sgx_vepc, or another failed syscall (mmap, mprotect, ...) */
   | { type: "ioctl-failure" | "syscall-failure"; atNs: number; process: string; op: string; errno: string; expected: boolean }
@@ -23,8 +26,8 @@ export type SimEvent =
   | { type: "enclave-exception"; atNs: number; process: string; vector: number; errorCode: number; address: number; function: "ERESUME" | "EENTER" }
   | ({ type: "charge-failure" } & ChargeFailureEvent)
   | ({ type: "reclaim-batch"; atNs: number } & ReclaimBatchEvent)
-  | { type: "oom-victim"; atNs: number; cgroup: string; victim: string; trigger: string }
-  | { type: "memcg-oom-kill"; atNs: number; cgroup: string; victim: string }
+  | ({ type: "oom-victim"; atNs: number } & Omit<EpcOomSelection, "at">)
+  | { type: "memcg-oom-kill"; atNs: number; cgroup: string; victim: string; victimPid: number; trigger: string }
   | ({ type: "file-op" } & FileOp);
 
 /** a track: a simulated thread, ksgxd, or a work item */

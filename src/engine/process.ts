@@ -8,6 +8,7 @@ import type { SecsState } from "../hw/epcm.js";
 import type { Vepc } from "../kernel/virt.js";
 import type { ProcessConfig } from "../scenario/types.js";
 import type { Rng } from "./random.js";
+import type { ProcessCause } from "./cause.js";
 import type { Cgroup } from "../cgroup/misc.js";
 
 /** yielded by a thread program to sleep until something wakes it */
@@ -105,6 +106,8 @@ export class Process {
   chargedMemory: { cg: Cgroup; bytes: number } | null = null;
   /** the memcg OOM killer chose it */
   oomVictim = false;
+  /** what ended it, at its cause (null while it runs and for a normal exit) */
+  cause: ProcessCause | null = null;
   /** exceptions the vDSO reported (ecall steps with vdso) */
   readonly exceptions: ReportedException[] = [];
   /** the access that took the last reported exception, retried by an ERESUME */
@@ -151,6 +154,8 @@ export class UserThread implements Task {
   inKernel = false;
   /** an EENTER is reading its TCS: a fault now is reported with run.function EENTER */
   entering = false;
+  /** when the thread's current (or last) kernel path began: refusals from then on are its own */
+  kernelStartNs = 0;
   /** faults of the current access that returned without the page becoming present */
   faultRetriesInARow = 0;
   program: ThreadProgram | null = null;
@@ -169,6 +174,10 @@ export class UserThread implements Task {
 
   get mm(): Mm {
     return this.proc.mm;
+  }
+
+  get pid(): number {
+    return this.proc.pid;
   }
 
   signalPending(): boolean {

@@ -53,6 +53,8 @@ import { KernelThread, KT_RUNNABLE, KT_RUNNING, KT_SLEEPING, KT_WAKING, WorkItem
 import { Rng } from "./random.js";
 import { buildSummary, type SimSummary } from "./summary.js";
 import type { SimEvent, SimObserver, Track } from "./observer.js";
+import { refusalCause, type EpcOomSelection, type ProcessCause } from "./cause.js";
+import { PG_FAULTS, PG_SIGBUS } from "../kernel/paging-accounts.js";
 
 export interface SimOptions {
   /** check the invariants after every event */
@@ -177,16 +179,28 @@ export class Simulator implements KernelEnv {
   private readonly workItems = new Map<object, WorkItem>();
   private readonly obs: SimObserver | null;
   private nextSampleNs = 0;
-  /** v5 EPC OOM kills: the enclave whose memory was taken, its cgroup and what triggered the OOM */
-  readonly epcOomKills: { at: number; cgroup: string; victim: string; trigger: string }[] = [];
+  /** v5 EPC OOM selections: the enclave whose memory was taken, its cgroup, what triggered the OOM, and whether that was a kill */
+  readonly epcOomKills: EpcOomSelection[] = [];
+  /** the process that opened each enclave, by enclave id */
+  private readonly enclOwners: Process[] = [];
+  /** enclaves the OOM path took from a running process: the cause its SIGBUS is reported with */
+  private readonly oomCauses = new Map<Encl, ProcessCause>();
 
-  enclaveOomKilled(encl: Encl, cgroup: Cgroup, trigger: string): void {
-    this.epcOomKills.push({ at: this.nowNs, cgroup: cgroup.path, victim: encl.ownerName, trigger });
-    this.emit({ type: "oom-victim", atNs: this.nowNs, cgroup: cgroup.path, victim: encl.ownerName, trigger });
+  enclaveOomKilled(encl: Encl, cgroup: Cgroup, trigger: string): boolean {
+    const owner = this.enclOwners[encl.id];
+    // a process that already died (of its own ENOMEM, say) or is on its way out is not killed by this
+    const victimState = owner === undefined || owner.exited ? "exited" : owner.exiting ? "exiting" : "running";
+    const kill = victimState === "running";
+    const sel: EpcOomSelection = { at: this.nowNs, cgroup: cgroup.path, victim: encl.ownerName, trigger, victimPid: owner?.pid ?? 0, victimState, kill };
+    this.epcOomKills.push(sel);
+    if (kill) this.oomCauses.set(encl, { kind: "epc-oom", atNs: sel.at, cgroup: sel.cgroup, trigger });
+    const { at, ...rest } = sel;
+    this.emit({ type: "oom-victim", atNs: at, ...rest });
+    return kill;
   }
 
   /** kills by the memcg OOM killer */
-  readonly memcgKills: { atNs: number; cgroup: string; victim: string }[] = [];
+  readonly memcgKills: { atNs: number; cgroup: string; victim: string; victimPid: number; trigger: string }[] = [];
   /** every scripted read, write, mkdir, rmdir and move, in order */
   readonly fileOps: FileOp[] = [];
   private readonly cgfs: CgroupFs;
@@ -227,6 +241,7 @@ export class Simulator implements KernelEnv {
         this.moveProcess(p, cg);
         return 0;
       },
+      memcgOomForLimit: (cg) => this.memcgOomForLimit(cg),
     };
     this.cpus = new Array<Runnable | null>(scenario.machine.cpus).fill(null);
     this.kthreadsOnCpus = (scenario.options.kthreads ?? "scheduled") === "scheduled";
@@ -283,7 +298,7 @@ export class Simulator implements KernelEnv {
   private scheduled(action: ScheduledAction): void {
     switch (action.type) {
       case "kill":
-        for (const p of this.instances(action.target)) this.killProcess(p, action.signal);
+        for (const p of this.instances(action.target)) this.killProcess(p, action.signal, { kind: "signal", atNs: this.nowNs, signal: action.signal });
         return;
       case "injectFailure":
         this.sgx.epcm.failNext[action.leaf] = (this.sgx.epcm.failNext[action.leaf] ?? 0) + action.count;
@@ -381,27 +396,56 @@ export class Simulator implements KernelEnv {
    * resident memory; on a tie the later one in the walk — and SIGKILL it, unless a victim is still dying.
    * True (the charge is retried) when it killed one or found one still dying, false when there is no one
    */
-  memcgOom(memcg: Cgroup): boolean {
-    const tree = this.sgx.cgroups;
-    const inTree = new Set(tree.subtree(memcg));
-    const candidates = [...this.processes, ...this.forks].filter((p) => p.started && !p.exited && p.cgroup !== null && inTree.has(p.cgroup));
+  memcgOom(memcg: Cgroup, trigger = `${this.currentRef.name}: a backing-store page`): boolean {
+    const candidates = this.memcgCandidates(memcg);
     if (candidates.some((p) => p.oomVictim)) {
       // oom_evaluate_task() aborts at a victim still exiting: "progress", the charge is retried
       memcgOomEvent(memcg, false);
       return true;
     }
-    const order = tree.subtree(memcg);
-    candidates.sort((a, b) => order.indexOf(a.cgroup as Cgroup) - order.indexOf(b.cgroup as Cgroup) || a.pid - b.pid);
+    return this.memcgKill(memcg, candidates, trigger) !== null;
+  }
+
+  /** the live processes in subtree(memcg), in the walk's order */
+  private memcgCandidates(memcg: Cgroup): Process[] {
+    const order = this.sgx.cgroups.subtree(memcg);
+    const inTree = new Set(order);
+    const candidates = [...this.processes, ...this.forks].filter((p) => p.started && !p.exited && p.cgroup !== null && inTree.has(p.cgroup));
+    return candidates.sort((a, b) => order.indexOf(a.cgroup as Cgroup) - order.indexOf(b.cgroup as Cgroup) || a.pid - b.pid);
+  }
+
+  /**
+   * memory_max_write() found memory.current over the new limit: one more round of its OOM loop.
+   * The victims it chose already count as gone (the write does not wait for them); -1 when no one
+   * is left, else the bytes the new victim's death uncharges (its memory, and the backing store of
+   * an enclave it alone holds)
+   */
+  memcgOomForLimit(memcg: Cgroup): number {
+    const victim = this.memcgKill(
+      memcg,
+      this.memcgCandidates(memcg).filter((p) => !p.oomVictim),
+      `memory.max of ${memcg.path} written below memory.current`,
+    );
+    if (victim === null) return -1;
+    let bytes = victim.chargedMemory?.bytes ?? 0;
+    const encl = victim.encl;
+    if (encl !== null && victim.file !== null && victim.file.refs <= 2) bytes += encl.backingPages() * 4096;
+    return bytes;
+  }
+
+  /** oom_kill_process() of the candidate with the highest badness (its resident memory; a tie goes to the later one) */
+  private memcgKill(memcg: Cgroup, candidates: readonly Process[], trigger: string): Process | null {
     let victim: Process | null = null;
     for (const p of candidates) if (victim === null || (p.config.memoryBytes ?? 0) >= (victim.config.memoryBytes ?? 0)) victim = p;
     memcgOomEvent(memcg, victim !== null);
-    if (victim === null) return false;
+    if (victim === null) return null;
     victim.oomVictim = true;
     this.sgx.counters.memcgOomKills++;
-    this.memcgKills.push({ atNs: this.nowNs, cgroup: memcg.path, victim: victim.name });
-    this.emit({ type: "memcg-oom-kill", atNs: this.nowNs, cgroup: memcg.path, victim: victim.name });
-    this.killProcess(victim, "SIGKILL");
-    return true;
+    const kill = { atNs: this.nowNs, cgroup: memcg.path, victim: victim.name, victimPid: victim.pid, trigger };
+    this.memcgKills.push(kill);
+    this.emit({ type: "memcg-oom-kill", ...kill });
+    this.killProcess(victim, "SIGKILL", { kind: "memcg-oom", atNs: kill.atNs, cgroup: kill.cgroup, trigger });
+    return victim;
   }
 
   // ---- KernelEnv ---------------------------------------------------------------------------------
@@ -461,7 +505,7 @@ export class Simulator implements KernelEnv {
   }
 
   forceSigbus(task: Task): void {
-    if (task instanceof UserThread) this.killProcess(task.proc, "SIGBUS");
+    if (task instanceof UserThread) this.killProcess(task.proc, "SIGBUS", { kind: "memory-failure", atNs: this.nowNs });
   }
 
   // ---- scheduling ---------------------------------------------------------------------------------
@@ -773,7 +817,8 @@ export class Simulator implements KernelEnv {
       p.exitCode = 1;
       p.exited = true;
       p.endNs = this.nowNs;
-      this.emit({ type: "process-exit", atNs: p.endNs, process: p.name, pid: p.pid, exitCode: 1, signal: null, op: "cgroup.procs", errno: "ENOENT" });
+      p.cause = { kind: "syscall", atNs: p.endNs, op: "cgroup.procs", errno: "ENOENT" };
+      this.emit({ type: "process-exit", atNs: p.endNs, process: p.name, pid: p.pid, exitCode: 1, signal: null, op: "cgroup.procs", errno: "ENOENT", cause: p.cause });
       return;
     }
     this.moveProcess(p, cg);
@@ -784,14 +829,16 @@ export class Simulator implements KernelEnv {
     if (rss > 0) {
       const over = memcgTryCharge(cg, rss);
       if (over === null) p.chargedMemory = { cg, bytes: rss };
-      else this.memcgOom(over);
+      else this.memcgOom(over, `${p.name}: its resident memory at start (${rss} bytes)`);
     }
     const t = this.newThread(p, 0, (th) => this.mainProgram(th));
     this.schedule(t, this.nowNs);
   }
 
-  killProcess(p: Process, signal: string): void {
+  /** a fatal signal; `cause` is what led to it (the first one is kept) */
+  killProcess(p: Process, signal: string, cause: ProcessCause): void {
     if (!p.started || p.exited || p.exiting) return;
+    p.cause = cause;
     p.signal = signal;
     p.exitCode = 128 + (SIGNALS[signal] ?? 0);
     p.exiting = true;
@@ -799,8 +846,9 @@ export class Simulator implements KernelEnv {
   }
 
   /** the process ends normally (exit) or because a syscall failed */
-  private exitWith(p: Process, code: number): void {
+  private exitWith(p: Process, code: number, cause: ProcessCause | null = null): void {
     if (p.exiting) return;
+    p.cause = cause;
     p.exitCode = code;
     p.exiting = true;
     for (const t of p.threads) if (t.blocked) this.wake(t);
@@ -835,7 +883,7 @@ export class Simulator implements KernelEnv {
     p.cgroup?.procs.delete(p.pid);
     if (p.chargedMemory !== null) memcgUncharge(p.chargedMemory.cg, p.chargedMemory.bytes);
     p.endNs = this.nowNs + this.sgx.takeCost();
-    this.emit({ type: "process-exit", atNs: p.endNs, process: p.name, pid: p.pid, exitCode: p.exitCode, signal: p.signal, op: p.error?.op ?? null, errno: p.error?.errno ?? null });
+    this.emit({ type: "process-exit", atNs: p.endNs, process: p.name, pid: p.pid, exitCode: p.exitCode, signal: p.signal, op: p.error?.op ?? null, errno: p.error?.errno ?? null, cause: p.cause });
     if (!p.isGuest && this.processes.every((q) => q.isGuest || q.exited || !this.willStart(q))) {
       for (const h of this.holders.splice(0)) this.wake(h);
     }
@@ -889,6 +937,7 @@ export class Simulator implements KernelEnv {
   /** run a kernel path to completion; its costs become the thread's time */
   private *kernel<T>(t: UserThread, path: Generator<number, T>, name = "syscall"): Generator<number, T, void> {
     const start = this.nowNs;
+    t.kernelStartNs = start;
     t.inKernel = true;
     const r = yield* path;
     t.inKernel = false;
@@ -903,10 +952,16 @@ export class Simulator implements KernelEnv {
     const expected = expect === errno;
     p.failures.push({ at: this.nowNs, op, errno, expected });
     this.emit({ type: op.startsWith("SGX_IOC") ? "ioctl-failure" : "syscall-failure", atNs: this.nowNs, process: p.name, op, errno, expected });
+    // an ENOMEM is the OOM path's doing (v5: SGX_ENCL_NO_MEMORY) or a refusal of the thread's own
+    // allocation, which this failure uses up (expected or not), so that a later one cannot claim it
+    const t = this.currentRef;
+    const oom = errno === "ENOMEM" && p.encl !== null ? this.oomCauses.get(p.encl) : undefined;
+    const refused = errno === "ENOMEM" && t instanceof UserThread ? refusalCause(this.sgx.lastRefusal, t.name, t.kernelStartNs, op) : null;
+    if (refused !== null) this.sgx.lastRefusal = null;
     if (p.exiting) return false;
     if (expected) return true;
     p.error = { op, errno };
-    this.exitWith(p, 1);
+    this.exitWith(p, 1, oom ?? refused ?? { kind: "syscall", atNs: this.nowNs, op, errno });
     return false;
   }
 
@@ -935,6 +990,7 @@ export class Simulator implements KernelEnv {
     if (p.file === null) {
       const encl = new Encl(this.sgx.encls.length, p.name, this.sgx);
       this.sgx.encls.push(encl);
+      this.enclOwners[encl.id] = p;
       p.file = new EnclFile(encl);
       p.enclFdOpen = true;
     }
@@ -1145,7 +1201,7 @@ export class Simulator implements KernelEnv {
 
   private noEnclave(p: Process, what: string): boolean {
     p.error = { op: what, errno: "EBADF" };
-    this.exitWith(p, 1);
+    this.exitWith(p, 1, { kind: "syscall", atNs: this.nowNs, op: what, errno: "EBADF" });
     return false;
   }
 
@@ -1245,7 +1301,9 @@ export class Simulator implements KernelEnv {
         // v5: the OOM path drained the mm list and zapped the mappings; sgx_vma_fault() says SIGBUS
         sgx.counters.faults++;
         sgx.counters.sigbus++;
-        return this.userFault(t, "SIGBUS", index, notPresent, vdso);
+        sgx.account(PG_FAULTS);
+        sgx.account(PG_SIGBUS);
+        return this.userFault(t, "SIGBUS", index, notPresent, vdso, this.sigbusCause(t, encl, index, this.nowNs, "page fault"));
       }
       if (prot < 0 || slot < 0) return this.userFault(t, "SIGSEGV", index, notPresent, vdso);
       // the fault exits the enclave (AEX), runs sgx_vma_fault(), and ERESUMEs to retry the access
@@ -1258,6 +1316,7 @@ export class Simulator implements KernelEnv {
         // sgx_vma_fault() found no entry without taking the lock; the EAUG path runs once the
         // fault entry is done, so a second thread faulting on the same address may get there first
         sgx.counters.faults++;
+        sgx.account(PG_FAULTS);
         sgx.addCost(this.costs.faultEntry);
         yield sgx.takeCost();
         r = sgxEnclEaugPage(sgx, encl, slot, index);
@@ -1266,7 +1325,7 @@ export class Simulator implements KernelEnv {
       }
       yield sgx.takeCost();
       this.obs?.slice(this.trackOf(t), "page fault", faultStart, this.nowNs, { page: index, result: r === VM_FAULT_SIGBUS ? "VM_FAULT_SIGBUS" : "VM_FAULT_NOPAGE" });
-      if (r === VM_FAULT_SIGBUS) return this.userFault(t, "SIGBUS", index, notPresent, vdso);
+      if (r === VM_FAULT_SIGBUS) return this.userFault(t, "SIGBUS", index, notPresent, vdso, this.sigbusCause(t, encl, index, faultStart, "page fault"));
       // the access retries; a thread that never gets its page is livelocked
       this.faultRetried(t, index);
       if (this.livelock !== null) return false;
@@ -1274,13 +1333,25 @@ export class Simulator implements KernelEnv {
   }
 
   /**
+   * why a fault on enclave page `index` that began at `sinceNs` got SIGBUS: the OOM path took the
+   * enclave's memory, or the thread's own allocation was refused, or the page cannot be had at all
+   */
+  private sigbusCause(t: UserThread, encl: Encl, index: number, sinceNs: number, op: string): ProcessCause {
+    if ((encl.flags & SGX_ENCL_NO_MEMORY) !== 0) {
+      const oom = this.oomCauses.get(encl);
+      if (oom !== undefined) return oom;
+    }
+    return refusalCause(this.sgx.lastRefusal, t.name, sinceNs, op) ?? { kind: "fault", atNs: this.nowNs, op, signal: "SIGBUS", page: index };
+  }
+
+  /**
    * a fault the kernel does not fix: without the vDSO the signal kills the process; through the
    * vDSO, fixup_vdso_exception() (do_sigbus, __bad_area_nosemaphore) reports it to the caller
    * instead and the thread is out of the enclave. False either way: the access did not happen.
    */
-  private userFault(t: UserThread, signal: string, index: number, errorCode: number, vdso: boolean): boolean {
+  private userFault(t: UserThread, signal: string, index: number, errorCode: number, vdso: boolean, cause?: ProcessCause): boolean {
     if (!vdso) {
-      this.killProcess(t.proc, signal);
+      this.killProcess(t.proc, signal, cause ?? { kind: "fault", atNs: this.nowNs, op: "page fault", signal, page: index });
       return false;
     }
     // the AEX left the enclave and the vDSO returned to its caller
@@ -1361,7 +1432,7 @@ export class Simulator implements KernelEnv {
     const hex = (e: { vector: number; errorCode: number; address: number } | null | undefined): string =>
       e === null || e === undefined ? "none" : `vector ${e.vector} error code 0x${e.errorCode.toString(16)} address 0x${e.address.toString(16)}`;
     p.error = { op: "ECALL", errno: `exception ${hex(got)}, expected ${hex(want)}` };
-    this.exitWith(p, 1);
+    this.exitWith(p, 1, { kind: "syscall", atNs: this.nowNs, op: "ECALL", errno: p.error.errno });
     return false;
   }
 
@@ -1422,7 +1493,16 @@ export class Simulator implements KernelEnv {
     const first = phase.offset / PAGE_SIZE;
     const slot = enclMmSlot(encl, p.mm);
     if (slot < 0) {
-      this.killProcess(p, (encl.flags & SGX_ENCL_NO_MEMORY) !== 0 ? "SIGBUS" : "SIGSEGV");
+      const index = first;
+      if ((encl.flags & SGX_ENCL_NO_MEMORY) !== 0) {
+        // v5: the OOM path drained the mm list and zapped the mappings: the first access faults, and
+        // sgx_vma_fault() says SIGBUS
+        this.sgx.counters.faults++;
+        this.sgx.counters.sigbus++;
+        this.sgx.account(PG_FAULTS);
+        this.sgx.account(PG_SIGBUS);
+        this.killProcess(p, "SIGBUS", this.sigbusCause(t, encl, index, this.nowNs, "page fault"));
+      } else this.killProcess(p, "SIGSEGV", { kind: "fault", atNs: this.nowNs, op: "page fault", signal: "SIGSEGV", page: index });
       return false;
     }
     const burst: AccessBurst = {
@@ -1585,10 +1665,11 @@ export class Simulator implements KernelEnv {
     for (let i = 0; i < pages; i++) {
       for (;;) {
         if (p.exiting) return false;
+        const faultStart = this.nowNs;
         const r = sgxVepcFault(this.sgx, vepc, i);
         yield this.sgx.takeCost();
         if (r === VEPC_SIGBUS) {
-          this.killProcess(p, "SIGBUS");
+          this.killProcess(p, "SIGBUS", refusalCause(this.sgx.lastRefusal, t.name, faultStart, "vEPC fault") ?? { kind: "fault", atNs: this.nowNs, op: "vEPC fault", signal: "SIGBUS", page: i });
           return false;
         }
         if (r !== VEPC_RETRY) break;

@@ -8,6 +8,8 @@ import type { FileOp, InvariantViolation, KernelBug, Livelock, Simulator } from 
 import { CGROUP_FILES, cgroupRead } from "../cgroup/fs.js";
 import { U64_MAX } from "../cgroup/misc.js";
 import { memcg } from "../cgroup/memory.js";
+import type { EpcOomSelection, ProcessCause } from "./cause.js";
+import type { Paging } from "../kernel/paging-accounts.js";
 
 function cgroupSummaries(sim: Simulator): Record<string, CgroupSummary> {
   const tree = sim.sgx.cgroups;
@@ -19,6 +21,7 @@ function cgroupSummaries(sim: Simulator): Record<string, CgroupSummary> {
       const text = cgroupRead({ tree, movePid: () => 0 }, `${cg.path === "/" ? "" : cg.path}/${f}`);
       if (typeof text === "string") files[f] = text;
     }
+    const epc = sim.sgx.paging.cgroupEpc(cg);
     out[cg.path] = {
       files,
       current: cg.usage,
@@ -29,6 +32,8 @@ function cgroupSummaries(sim: Simulator): Record<string, CgroupSummary> {
         const m = memcg(cg);
         return { current: m.usage, max: cg.isRoot || m.maxPages === U64_MAX / 4096n ? null : Number(m.maxPages) * 4096, events: { max: m.max, oom: m.oom, oomKill: m.oomKill } };
       })(),
+      paging: sim.sgx.paging.cgroupPaging(cg),
+      attributed: { epc: epc.pages * 4096, epcPeak: epc.peakPages * 4096 },
     };
   }
   return out;
@@ -52,6 +57,12 @@ export interface ProcessSummary {
   exceptions: ReportedException[];
   /** the last of them, or null */
   lastException: ReportedException | null;
+  /** what ended it, at its cause (see ProcessCause); null while running and for a normal exit */
+  cause: ProcessCause | null;
+  /** its paging, attributed by the simulator (docs/outputs.md, "Paging per cgroup and process") */
+  paging: Paging;
+  /** EPC allocated for it (enclave, SECS, VA and vEPC pages), bytes: at the end and at the peak; attributed by the simulator */
+  attributed: { epc: number; epcPeak: number };
 }
 
 export type Counters = Record<EnclsLeaf, number> & { ipi: number; faults: number; reclaimBatches: number } & Omit<
@@ -94,6 +105,14 @@ export interface CgroupSummary {
   events: number;
   /** the memory controller: memory.current and memory.max in bytes (null for max), memory.events */
   memory: { current: number; max: number | null; events: { max: number; oom: number; oomKill: number } };
+  /** paging of the cgroup and its descendants, attributed by the simulator (no kernel file has it) */
+  paging: Paging;
+  /**
+   * EPC allocated for tasks in its subtree, bytes, at the end and at the peak, attributed by the
+   * simulator; equals misc.current/misc.peak of sgx_epc where the kernel charges (v17, v5), and is
+   * the only per-cgroup EPC figure on mainline
+   */
+  attributed: { epc: number; epcPeak: number };
 }
 
 export interface SimSummary {
@@ -110,10 +129,10 @@ export interface SimSummary {
   cgroups: Record<string, CgroupSummary>;
   /** every scripted cgroup read, write, mkdir, rmdir and move */
   fileOps: FileOp[];
-  /** v5: enclaves the EPC OOM path chose, in order: when, in which cgroup, whose, and what triggered it */
-  oom: { at: number; cgroup: string; victim: string; trigger: string }[];
-  /** processes the memcg OOM killer killed, in order */
-  memcgOomKills: { atNs: number; cgroup: string; victim: string }[];
+  /** v5: enclaves the EPC OOM path chose, in order: when, in which cgroup, whose, what triggered it, and whether it was a kill */
+  oom: EpcOomSelection[];
+  /** processes the memcg OOM killer killed, in order, with whose charge triggered it */
+  memcgOomKills: { atNs: number; cgroup: string; victim: string; victimPid: number; trigger: string }[];
   /** null, or why the run stopped early: a thread refaulting forever (options.livelockRetries) */
   livelock: Livelock | null;
   /** null, or the kernel bug the run stopped at: where the kernel would oops, and why */
@@ -179,6 +198,9 @@ export function buildSummary(sim: Simulator): SimSummary {
       eaccepts: p.eaccepts,
       exceptions: p.exceptions,
       lastException: p.exceptions.at(-1) ?? null,
+      cause: p.cause,
+      paging: sgx.paging.processPaging(p.pid),
+      attributed: (({ pages, peakPages }) => ({ epc: pages * 4096, epcPeak: peakPages * 4096 }))(sgx.paging.processEpc(p.pid)),
     })),
     counters,
     epc: {

@@ -22,6 +22,7 @@ export const ALLOC_RECLAIM_LOOP = "sgx_alloc_epc_page()";
 import { sgxCgroupTryCharge, sgxCgroupTryChargeNoReclaim, sgxCgroupUncharge } from "./epc-cgroup.js";
 import { sgxEpcCgroupTryChargeV5 } from "./epc-cgroup-v5.js";
 import type { Cgroup } from "../cgroup/misc.js";
+import { noFreeEpc } from "./tracepoints.js";
 
 /**
  * Boot: every frame is dirty until ksgxd's two __sgx_sanitize_pages() passes EREMOVE it. We run the
@@ -107,9 +108,12 @@ export function sgxShouldReclaim(sgx: Sgx, watermark: number): boolean {
   return sgx.nrFree < watermark && sgx.canReclaimGlobal();
 }
 
-function setOwner(sgx: Sgx, frame: number, ownerKind: number, owner: number): void {
+/** `charged`: the cgroup the page's charge went to (current may have moved since), null without EPC cgroups */
+function setOwner(sgx: Sgx, frame: number, ownerKind: number, owner: number, charged: Cgroup | null): void {
   sgx.pages.ownerKind[frame] = ownerKind;
   sgx.pages.owner[frame] = owner;
+  const t = sgx.env.current();
+  sgx.paging.allocated(frame, charged ?? t.cgroup ?? sgx.cgroups.root, t.pid);
 }
 
 /** runs a charge attempt that never waits (no reclaim) to its result */
@@ -138,10 +142,11 @@ export function sgxAllocEpcPageNoReclaim(sgx: Sgx, ownerKind: number, owner: num
     sgx.chargesInFlight.set(cg, (sgx.chargesInFlight.get(cg) ?? 0) + 1);
   }
   let ret = sgxAllocEpcPageAnyNode(sgx);
-  if (ret >= 0) setOwner(sgx, ret, ownerKind, owner);
+  if (ret >= 0) setOwner(sgx, ret, ownerKind, owner, cg);
   else if (!sgx.canReclaimGlobal()) {
     // the unlocked LRU-empty check returns at once, skipping the wake-up (quirk Q6)
     sgx.counters.enomem++;
+    noFreeEpc(sgx);
     settleCharge(sgx, cg, -ENOMEM);
     return -ENOMEM;
   } else {
@@ -167,11 +172,12 @@ export function* sgxAllocEpcPage(sgx: Sgx, ownerKind: number, owner: number): Ge
   for (;;) {
     ret = sgxAllocEpcPageAnyNode(sgx);
     if (ret >= 0) {
-      setOwner(sgx, ret, ownerKind, owner);
+      setOwner(sgx, ret, ownerKind, owner, cg);
       break;
     }
     if (!sgx.canReclaimGlobal()) {
       sgx.counters.enomem++;
+      noFreeEpc(sgx);
       // mainline returns at once here; the cgroup code leaves the loop and still checks the wake-up
       if (cg === null) {
         if (retried) sgx.env.kernelLoop(ALLOC_RECLAIM_LOOP, true, cg);
@@ -211,7 +217,9 @@ export function sgxFreeEpcPage(sgx: Sgx, frame: number): void {
   const p = sgx.pages;
   // v5 sgx_drop_epc_page() of a SECS or VA page before it is freed
   if (p.list[frame] === ON_UNRECLAIMABLE) sgx.unreclaimableOf(frame).remove(frame);
-  setOwner(sgx, frame, OWNER_NONE, 0);
+  p.ownerKind[frame] = OWNER_NONE;
+  p.owner[frame] = 0;
+  sgx.paging.freed(frame, sgx.cgroups.all);
   const cgId = p.cg[frame] as number;
   if (cgId !== 0) {
     p.cg[frame] = 0;

@@ -32,6 +32,7 @@ import {
   SGX_VA_SLOT_COUNT,
 } from "./sgx.js";
 import type { Mm, Sgx, Task } from "./state.js";
+import { PG_EAUG, PG_ELDU, PG_FAULTS, PG_NOPAGE_RETRIES, PG_SIGBUS } from "./paging-accounts.js";
 
 /** struct sgx_encl_mm */
 export class EnclMm {
@@ -385,6 +386,7 @@ function __sgxEnclEldu(sgx: Sgx, encl: Encl, ep: number, frame: number, secsFram
   sgx.addCost(sgx.costs.backingCopy);
   const intact = ((pages.flags[ep] as number) & EP_LOST) === 0;
   let ret = sgx.epcm.eldu(frame, pages.type[ep] as number, isSecs ? null : encl.secs, secsFrame, intact, encl.secs, ep);
+  sgx.accountFrame(PG_ELDU, frame);
   if (ret !== 0) {
     if (enclsFailed(ret)) sgx.warn(`ELDU failed with ${ret} for enclave ${encl.id}; the page is lost`);
     ret = -EFAULT;
@@ -562,6 +564,7 @@ export function sgxEnclUnlock(sgx: Sgx, encl: Encl): void {
  */
 export function sgxVmaFault(sgx: Sgx, encl: Encl, slot: number, index: number, vmProt: number): number {
   sgx.counters.faults++;
+  sgx.account(PG_FAULTS);
   sgx.addCost(sgx.costs.faultEntry);
   // v5: an enclave the OOM path chose faults no more pages in
   if ((encl.flags & SGX_ENCL_NO_MEMORY) !== 0) return sigbus(sgx);
@@ -582,6 +585,7 @@ function sgxVmaFaultLocked(sgx: Sgx, encl: Encl, slot: number, index: number, ep
   const ret = __sgxEnclLoadPage(sgx, encl, ep);
   if (ret === -EBUSY) {
     sgx.counters.faultRetries++;
+    sgx.account(PG_NOPAGE_RETRIES);
     return VM_FAULT_NOPAGE;
   }
   if (ret < 0) return sigbus(sgx);
@@ -594,6 +598,7 @@ function sgxVmaFaultLocked(sgx: Sgx, encl: Encl, slot: number, index: number, ep
 
 function sigbus(sgx: Sgx): number {
   sgx.counters.sigbus++;
+  sgx.account(PG_SIGBUS);
   return VM_FAULT_SIGBUS;
 }
 
@@ -617,6 +622,7 @@ function sgxEnclEaugPageLocked(sgx: Sgx, encl: Encl, slot: number, index: number
     pages.release(ep);
     if (err !== -EBUSY) return sigbus(sgx);
     sgx.counters.faultRetries++;
+    sgx.account(PG_NOPAGE_RETRIES);
     return VM_FAULT_NOPAGE;
   };
   let ret = sgxEnclLoadSecs(sgx, encl);
@@ -638,6 +644,7 @@ function sgxEnclEaugPageLocked(sgx: Sgx, encl: Encl, slot: number, index: number
   }
   encl.pageArray.set(index, ep);
   ret = sgx.epcm.eaug(frame, encl.secs);
+  sgx.accountFrame(PG_EAUG, frame);
   if (ret !== 0) {
     encl.pageArray.set(index, -1);
     sgxEnclShrink(sgx, encl, va);

@@ -8,11 +8,12 @@ import { EBUSY, ENOMEM, ERESTARTSYS } from "./errno.js";
 import { sgxReclaimEpcPagesV5, SGX_NR_TO_SCAN_MAX } from "./reclaim.js";
 import { PAGE_SIZE, SGX_NR_TO_SCAN } from "./sgx.js";
 import type { Sgx } from "./state.js";
-import { traceChargeFailure } from "./tracepoints.js";
+import { chargeFailed, kernelNow, overMax } from "./tracepoints.js";
 import { sgxCgroupLruEmpty } from "./epc-cgroup.js";
 import { sgxEnclMmRemove, sgxEnclPut, type Encl } from "./encl.js";
 import { oomVictimPolicies, type OomVictimPolicy } from "./oom-policy.js";
 import { SGX_ENCL_CREATED, SGX_ENCL_NO_MEMORY } from "./sgx.js";
+import { PG_CHARGE_FAILURES } from "./paging-accounts.js";
 
 /** SGX_EPC_RECLAIM_IGNORE_AGE_THRESHOLD */
 export const IGNORE_AGE_THRESHOLD = 5;
@@ -61,21 +62,28 @@ export function* sgxEpcCgroupTryChargeV5(sgx: Sgx, cg: Cgroup, reclaim: boolean)
       const charge = sgx.cgroups.tryCharge(cg, PAGE_SIZE);
       if (charge.ok) return 0;
       sgx.counters.chargeFailures++;
+      sgx.account(PG_CHARGE_FAILURES);
+      // what the attempt saw, reported with the result the loop comes to (kept as primitives: no allocation per retry)
+      const atNs = kernelNow(sgx);
+      const over = overMax(charge.failedAt);
+      const empty = sgxCgroupLruEmpty(sgx, cg);
       let ret = -EBUSY;
-      if (sgxCgroupLruEmpty(sgx, cg)) ret = -ENOMEM;
+      if (empty) ret = -ENOMEM;
       else if (sgx.env.current().signalPending()) ret = -ERESTARTSYS;
-      if (sgx.trace !== null) traceChargeFailure(sgx, cg, charge.failedAt, ret);
-      if (ret !== -EBUSY) return ret;
+      if (ret !== -EBUSY) return chargeFailed(sgx, atNs, cg, charge.failedAt, over, empty, ret);
       if (!reclaim) {
         queueWork(sgx, cg, `${sgx.env.current().name.replace(/\/\d+$/, "")}: an allocation without reclaim`);
-        return -EBUSY;
+        return chargeFailed(sgx, atNs, cg, charge.failedAt, over, empty, -EBUSY);
       }
       const freed = yield* reclaimPages(sgx, 1, rc);
       if (freed === 0 && reclaimFailed(sgx, rc) !== 0) {
-        if (++nrEmpty > OOM_THRESHOLD) return -ENOMEM;
+        // the sixth round that found the subtree empty: this attempt's result is ENOMEM, not a retry
+        if (++nrEmpty > OOM_THRESHOLD) return chargeFailed(sgx, atNs, cg, charge.failedAt, over, empty, -ENOMEM);
+        chargeFailed(sgx, atNs, cg, charge.failedAt, over, empty, -EBUSY);
         // schedule()
         yield sgx.takeCost();
-      }
+      } else chargeFailed(sgx, atNs, cg, charge.failedAt, over, empty, -EBUSY);
+      // a round that wrote nothing back is a retry without progress (the livelock guard)
       sgx.env.kernelLoop(V5_CHARGE_LOOP, freed > 0, cg);
       retried = true;
       yield sgx.takeCost();
@@ -149,8 +157,8 @@ function sgxOomEncl(sgx: Sgx, encl: Encl, cg: Cgroup): boolean {
   sgx.addCost(sgx.costs.pteZap * live * Math.max(1, encl.pageArray.count));
   // sgx_encl_mm_drain()
   for (const m of [...encl.mmList]) sgxEnclMmRemove(sgx, encl, m.mm);
-  sgx.counters.oomKills++;
-  sgx.env.enclaveOomKilled(encl, cg, triggers.get(cg) ?? "");
+  // the kernel takes the memory either way; only a victim whose process was still running counts as a kill
+  if (sgx.env.enclaveOomKilled(encl, cg, triggers.get(cg) ?? "")) sgx.counters.oomKills++;
   sgxEnclPut(sgx, encl);
   return true;
 }

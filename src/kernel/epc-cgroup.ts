@@ -7,7 +7,8 @@ import { EBUSY, ENOMEM, ERESTARTSYS } from "./errno.js";
 import { sgxReclaimPages, type ReclaimTally } from "./reclaim.js";
 import { PAGE_SIZE, SGX_NR_LOW_PAGES, SGX_NR_TO_SCAN } from "./sgx.js";
 import type { Sgx } from "./state.js";
-import { traceChargeFailure } from "./tracepoints.js";
+import { chargeFailed, kernelNow, overMax } from "./tracepoints.js";
+import { PG_CHARGE_FAILURES } from "./paging-accounts.js";
 
 /** SGX_CG_MIN_FREE_PAGE */
 const SGX_CG_MIN_FREE_PAGE = SGX_NR_LOW_PAGES;
@@ -108,11 +109,12 @@ function sgxCgroupTryChargeOnce(sgx: Sgx, cg: Cgroup): number {
   const charge = sgx.cgroups.tryCharge(cg, PAGE_SIZE);
   if (charge.ok) return 0;
   sgx.counters.chargeFailures++;
+  sgx.account(PG_CHARGE_FAILURES);
+  const empty = sgxCgroupLruEmpty(sgx, cg);
   let ret = -EBUSY;
-  if (sgxCgroupLruEmpty(sgx, cg)) ret = -ENOMEM;
+  if (empty) ret = -ENOMEM;
   else if (sgx.env.current().signalPending()) ret = -ERESTARTSYS;
-  if (sgx.trace !== null) traceChargeFailure(sgx, cg, charge.failedAt, ret);
-  return ret;
+  return chargeFailed(sgx, kernelNow(sgx), cg, charge.failedAt, overMax(charge.failedAt), empty, ret);
 }
 
 /** mirrors sgx_cgroup_try_charge(cg, SGX_NO_RECLAIM): queue the async work and give up */

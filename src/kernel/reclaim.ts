@@ -20,6 +20,7 @@ import type { Sgx } from "./state.js";
 import type { FrameList } from "./epc-page.js";
 import type { Cgroup } from "../cgroup/misc.js";
 import { sgxReclaimPagesGlobal } from "./epc-cgroup.js";
+import { PG_EWB_PAGES, PG_RECLAIMED_FROM } from "./paging-accounts.js";
 
 /** one more batch, counted for whoever runs it, so that the three kinds add up to the total */
 function countBatch(sgx: Sgx): void {
@@ -70,6 +71,7 @@ function* sgxReclaimerWrite(sgx: Sgx, it: Isolated): Generator<number, void> {
   pages.frame[it.ep] = -1;
   encl.secsChildCnt--;
   sgx.counters.pagesReclaimed++;
+  sgx.accountFrame(PG_EWB_PAGES, it.frame);
   if (encl.secsChildCnt === 0 && (encl.flags & SGX_ENCL_INITIALIZED) !== 0) {
     // (with a Q2 leak secs_child_cnt never reaches 0 and the SECS stays resident)
     const secsFrame = pages.frame[encl.secsPage] as number;
@@ -96,6 +98,7 @@ function isolateFrom(sgx: Sgx, lru: FrameList, max: number, chunk: Isolated[]): 
     const encl = sgx.encl(encls.encl[ep] as number);
     if (encl.refcount > 0) {
       encl.refcount++;
+      sgx.accountFrame(PG_RECLAIMED_FROM, frame);
       chunk.push({ frame, ep, encl });
     } else {
       // the enclave is being released: let release free it

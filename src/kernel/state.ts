@@ -7,12 +7,13 @@ import { EnclPages } from "./encl-page.js";
 import { EpcPages, FrameList, ON_FREE, ON_LRU, ON_POISON, ON_UNRECLAIMABLE } from "./epc-page.js";
 import { PAGE_SHIFT } from "./sgx.js";
 import { VaPages } from "./va-page.js";
-import type { SgxTracepoints } from "./tracepoints.js";
+import type { Refusal, SgxTracepoints } from "./tracepoints.js";
 import type { Encl } from "./encl.js";
 import type { Vepc } from "./virt.js";
 import { CgroupTree, type Cgroup } from "../cgroup/misc.js";
 import { sgxCgroupFree } from "./epc-cgroup.js";
 import { sgxEpcCgroupMaxWrite } from "./epc-cgroup-v5.js";
+import { PagingAccounts } from "./paging-accounts.js";
 
 /** An address space (struct mm_struct) as the driver uses it. */
 export class Mm {
@@ -28,6 +29,8 @@ export class Mm {
 /** A user or kernel thread as kernel code sees it through `current`. */
 export interface Task {
   readonly tid: number;
+  /** the process's pid; 0 for kernel threads */
+  readonly pid: number;
   readonly name: string;
   readonly mm: Mm | null;
   readonly cpu: number;
@@ -53,8 +56,11 @@ export interface KernelEnv {
   forceSigbus(task: Task): void;
   /** simulated time, for messages */
   now(): number;
-  /** v5: the EPC OOM path took `encl`'s memory away for `cgroup` (`trigger`: what made it run) */
-  enclaveOomKilled(encl: Encl, cgroup: Cgroup, trigger: string): void;
+  /**
+   * v5: the EPC OOM path took `encl`'s memory away for `cgroup` (`trigger`: what made it run). True
+   * when that is a kill: the enclave's process was still running, not already exiting or gone
+   */
+  enclaveOomKilled(encl: Encl, cgroup: Cgroup, trigger: string): boolean;
   /**
    * mem_cgroup_oom(): a memcg charge failed at `memcg` with nothing reclaimable: run the memcg OOM
    * killer there. True when it killed a victim or found one still exiting (the charge is retried),
@@ -235,6 +241,8 @@ export class Sgx {
   nrFree = 0;
   readonly totalPages: number;
   readonly counters = newKernelCounters();
+  /** paging and EPC use per cgroup and process, attributed by the simulator */
+  readonly paging: PagingAccounts;
   readonly encls: (Encl | undefined)[] = [];
   readonly vepcs: (Vepc | undefined)[] = [];
   /** vEPC SECS pages whose EREMOVE failed with children elsewhere (virt.c zombie_secs_pages) */
@@ -252,6 +260,8 @@ export class Sgx {
   onReclaimVisit: ((cg: Cgroup, walkRoot: Cgroup) => void) | null = null;
   /** the observer's tracepoints, when someone listens */
   trace: SgxTracepoints | null = null;
+  /** the last allocation refused with ENOMEM (rare, so kept in every run): what a refusal ended is reported with it */
+  lastRefusal: Refusal | null = null;
   /** frames poisoned while dirty: put on the poison list without ever being counted free */
   poisonedUncounted = 0;
   /** frames freed after a failed EWB without EREMOVE, so still valid in the EPCM (quirk Q3) */
@@ -268,6 +278,7 @@ export class Sgx {
     for (const s of machine.sections) total += Math.floor(s.size / 2 ** PAGE_SHIFT);
     this.totalPages = total;
     this.pages = new EpcPages(total);
+    this.paging = new PagingAccounts(total);
     this.epcm = new Epcm(total, costs);
     this.lru = new FrameList(this.pages, ON_LRU);
     this.lrus.push(this.lru);
@@ -331,6 +342,17 @@ export class Sgx {
     let n = 0;
     for (const l of this.lrus) if (l !== undefined) n += l.size;
     return n;
+  }
+
+  /** one paging event of `field` (PG_*) for `current`: its process and its cgroup */
+  account(field: number): void {
+    const t = this.env.current();
+    this.paging.count(field, t.cgroup ?? this.cgroups.root, t.pid);
+  }
+
+  /** one paging event of `field` for the process and cgroup `frame` was allocated for */
+  accountFrame(field: number, frame: number): void {
+    this.paging.countFrame(field, frame, this.cgroups.all);
   }
 
   /** the cgroup `current` is charged to */

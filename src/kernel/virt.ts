@@ -5,6 +5,7 @@ import { EBUSY, EINVAL } from "./errno.js";
 import { SGX_CHILD_PRESENT } from "./sgx.js";
 import { OWNER_VEPC } from "./epc-page.js";
 import type { Sgx } from "./state.js";
+import { PG_SIGBUS, PG_VEPC_FAULTS } from "./paging-accounts.js";
 
 /** struct sgx_vepc */
 export class Vepc {
@@ -40,6 +41,7 @@ export const VEPC_SIGBUS = 2;
  */
 export function sgxVepcFault(sgx: Sgx, vepc: Vepc, index: number, allowRetry = true): number {
   sgx.counters.vepcFaults++;
+  sgx.account(PG_VEPC_FAULTS);
   sgx.addCost(sgx.costs.faultEntry);
   // already present: success without inserting a PTE (quirk Q15)
   if ((vepc.pageArray[index] as number) >= 0) return VEPC_OK;
@@ -47,6 +49,7 @@ export function sgxVepcFault(sgx: Sgx, vepc: Vepc, index: number, allowRetry = t
   if (frame === -EBUSY && allowRetry) return VEPC_RETRY;
   if (frame < 0) {
     sgx.counters.sigbus++;
+    sgx.account(PG_SIGBUS);
     return VEPC_SIGBUS;
   }
   vepc.pageArray[index] = frame;

@@ -11,6 +11,7 @@ import type { TopLevelSpec } from "vega-lite";
 import { SGX_NR_HIGH_PAGES, SGX_NR_LOW_PAGES } from "../kernel/sgx.js";
 import type { ChartSource } from "./compact.js";
 import type { RunRecording } from "./outputs.js";
+import { causeLabel, explainCause } from "../engine/cause.js";
 import type { TimeSeriesRow } from "./recorder.js";
 
 /**
@@ -35,7 +36,7 @@ const PAGE = 4096;
 const MIB = 1024 * 1024;
 const WIDTH = 740;
 
-export type ChartName = "usage" | "memory" | "free" | "paging" | "timeline";
+export type ChartName = "usage" | "memory" | "free" | "paging" | "cgroup-paging" | "timeline";
 
 export interface RenderedChart {
   name: ChartName;
@@ -62,6 +63,10 @@ interface CgroupBucket {
   limit: number | null;
   memoryMax: number;
   memoryLimit: number | null;
+  /** the highest EPC attributed to the cgroup by the simulator */
+  attributedMax: number;
+  /** per-cgroup paging counts summed over the bucket */
+  paging: Record<string, number>;
 }
 
 /** a run of consecutive sampling intervals merged into one chart point */
@@ -86,12 +91,14 @@ export function downsample(rows: readonly TimeSeriesRow[], maxPoints = MAX_POINT
       for (const [c, n] of Object.entries(r.counts)) b.counts[c] = (b.counts[c] ?? 0) + n;
       for (const [path, s] of Object.entries(r.cgroups)) {
         const cur = b.cgroups.get(path);
-        if (cur === undefined) b.cgroups.set(path, { miscMax: s.misc, limit: s.max, memoryMax: s.memory, memoryLimit: s.memoryMax });
+        if (cur === undefined) b.cgroups.set(path, { miscMax: s.misc, limit: s.max, memoryMax: s.memory, memoryLimit: s.memoryMax, attributedMax: s.attributed, paging: { ...s.paging } });
         else {
           cur.miscMax = Math.max(cur.miscMax, s.misc);
           cur.limit = s.max;
           cur.memoryMax = Math.max(cur.memoryMax, s.memory);
           cur.memoryLimit = s.memoryMax;
+          cur.attributedMax = Math.max(cur.attributedMax, s.attributed);
+          for (const [c, n] of Object.entries(s.paging)) cur.paging[c] = (cur.paging[c] ?? 0) + n;
         }
       }
     }
@@ -173,6 +180,52 @@ interface Ctx {
   unit: TimeUnit;
   /** the x domain: [0, the longest run] in the time unit */
   xMax: number;
+  /** one colour per cgroup path and per variant label, the same in every chart of the report */
+  colours: ReportColours;
+}
+
+const ALL_EPC = "all EPC in use (total − free)";
+/** the whole EPC's series: dark grey, never a cgroup's colour */
+const ALL_EPC_COLOUR = "#555555";
+/** tableau10, then tableau20's lighter half: cgroups take them in order of first appearance */
+const CGROUP_PALETTE = ["#4c78a8", "#f58518", "#54a24b", "#e45756", "#b279a2", "#72b7b2", "#eeca3b", "#9d755d", "#ff9da6", "#bab0ac", "#9ecae9", "#ffbf79", "#88d27a", "#ff9d98", "#d6a5c9", "#79706e"];
+/** variants (the runs of `compare`) in the free-pages chart: a palette apart from the cgroups' */
+const VARIANT_PALETTE = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666"];
+/** line dashes that keep coinciding series apart (variant i gets dash i) */
+const DASHES = [[1, 0], [8, 3], [3, 3], [10, 3, 2, 3], [1, 3], [6, 2, 1, 2]];
+
+export interface ReportColours {
+  cgroup: Map<string, string>;
+  variant: Map<string, string>;
+}
+
+/** the colour of each cgroup (by path, in order of first appearance over all runs) and of each variant */
+export function reportColours(runs: readonly RunRecording[]): ReportColours {
+  const cgroup = new Map<string, string>();
+  for (const r of runs) for (const p of r.recorder.cgroupPaths) if (!cgroup.has(p)) cgroup.set(p, CGROUP_PALETTE[cgroup.size % CGROUP_PALETTE.length] as string);
+  const variant = new Map<string, string>();
+  runs.forEach((r, i) => variant.set(r.label, VARIANT_PALETTE[i % VARIANT_PALETTE.length] as string));
+  return { cgroup, variant };
+}
+
+/** display name of a cgroup series: the path, the root marked */
+const seriesName = (path: string): string => (path === "/" ? "/ (root)" : path);
+
+/** a colour scale for series named by seriesName() (or the whole EPC) */
+function seriesColourScale(ctx: Ctx, order: readonly string[]): { domain: string[]; range: string[] } {
+  return {
+    domain: [...order],
+    range: order.map((s) => (s === ALL_EPC ? ALL_EPC_COLOUR : (ctx.colours.cgroup.get(s === "/ (root)" ? "/" : s) ?? ALL_EPC_COLOUR))),
+  };
+}
+
+/**
+ * stroke widths that narrow from the first series to the last: a series drawn over an equal one (a
+ * parent whose only pages are its child's) leaves the wider one showing around it
+ */
+function widthScale(order: readonly string[]): { type: "ordinal"; domain: string[]; range: number[] } {
+  const widths = [6.5, 4.8, 3.5, 2.5, 1.8];
+  return { type: "ordinal", domain: [...order], range: order.map((_, i) => widths[i] ?? 1.4) };
 }
 
 function timeAxis(ctx: Ctx): object {
@@ -184,8 +237,8 @@ function timeAxis(ctx: Ctx): object {
   };
 }
 
-/** the two lines of a per-cgroup chart: usage (solid) and limit (dashed) */
-type LineNames = readonly [usage: string, limit: string];
+/** the lines of a per-cgroup chart: usage (solid), limit (dashed), and usage attributed by the simulator (dotted) */
+type LineNames = readonly [usage: string, limit: string, attributed?: string];
 
 /** one cgroup's points: its usage and its limit at each bucket (null where the cgroup did not exist) */
 function pushCgroupSeries(
@@ -218,7 +271,6 @@ function usageLimitSpec(
   values: Record<string, unknown>[],
   seriesOrder: readonly string[],
   lines: LineNames,
-  colourOffset: number,
   yTitle: string,
   height: number,
   title: object,
@@ -228,18 +280,14 @@ function usageLimitSpec(
     dropFlat(values, (v) => `${v.variant}\0${v.series}\0${v.line}`, "mib"),
     [
       {
-        mark: { type: "line", strokeWidth: 1.8, interpolate: "step-after" },
+        transform: [{ calculate: "datum.series", as: "seriesWidth" }],
+        mark: { type: "line", interpolate: "step-after" },
         encoding: {
           x: timeAxis(ctx),
           y: { field: "mib", type: "quantitative", title: yTitle },
-          color: {
-            field: "series",
-            type: "nominal",
-            title: "cgroup",
-            sort: seriesOrder,
-            scale: { domain: seriesOrder, range: seriesOrder.map((_, i) => SERIES_COLOURS[(i + colourOffset) % SERIES_COLOURS.length]) },
-          },
-          strokeDash: { field: "line", type: "nominal", title: "line", scale: { domain: lines, range: [[1, 0], [6, 4]] } },
+          color: { field: "series", type: "nominal", title: "cgroup", sort: seriesOrder, scale: seriesColourScale(ctx, seriesOrder) },
+          strokeWidth: { field: "seriesWidth", type: "nominal", sort: seriesOrder, scale: widthScale(seriesOrder), legend: null },
+          strokeDash: { field: "line", type: "nominal", title: "line", scale: dashScale(lines, values) },
         },
       },
     ],
@@ -248,7 +296,15 @@ function usageLimitSpec(
   );
 }
 
-const MISC_LINES: LineNames = ["usage (misc.current)", "limit (misc.max)"];
+/** usage solid, limit dashed, attributed usage dotted; only the lines that some series draws */
+function dashScale(lines: LineNames, values: readonly Record<string, unknown>[]): { domain: string[]; range: number[][] } {
+  const present = new Set(values.map((v) => v.line));
+  const dashes = [[1, 0], [6, 4], [2, 2]];
+  const used = lines.map((l, i) => ({ l, d: dashes[i] as number[] })).filter((x) => x.l !== undefined && present.has(x.l));
+  return { domain: used.map((x) => x.l as string), range: used.map((x) => x.d) };
+}
+
+const MISC_LINES: LineNames = ["usage (misc.current)", "limit (misc.max)", "EPC attributed by epcsim (mainline: no sgx_epc)"];
 const MEMORY_LINES: LineNames = ["usage (memory.current)", "limit (memory.max)"];
 
 // (a) EPC usage per cgroup against its limit
@@ -259,8 +315,10 @@ function usageSpec(ctx: Ctx): { spec: TopLevelSpec; caption: string } {
   const addSeries = (s: string): void => {
     if (!seriesOrder.includes(s)) seriesOrder.push(s);
   };
-  const ALL = "all EPC in use (total − free)";
+  const ALL = ALL_EPC;
   for (const run of ctx.runs) {
+    // mainline has no sgx_epc: the cgroups' EPC is the simulator's attribution, drawn dotted
+    const attributed = run.summary.kernel === "mainline";
     const variant = run.label;
     const { buckets } = downsample(run.recorder.rows);
     const total = run.summary.epc.totalPages;
@@ -273,9 +331,10 @@ function usageSpec(ctx: Ctx): { spec: TopLevelSpec; caption: string } {
     if (buckets.length > 0) {
       for (const t of [0, ctx.xMax]) values.push({ variant, series: ALL, line: MISC_LINES[1], t, mib: round3((total * PAGE) / MIB) });
     }
-    const peak = (path: string): number => buckets.reduce((m, b) => Math.max(m, b.cgroups.get(path)?.miscMax ?? 0), 0);
+    const use = (c: CgroupBucket): number => (attributed ? c.attributedMax : c.miscMax);
+    const peak = (path: string): number => buckets.reduce((m, b) => Math.max(m, b.cgroups.has(path) ? use(b.cgroups.get(path) as CgroupBucket) : 0), 0);
     // the root only where it counts (kernels with the EPC cgroup); the others by their peak usage
-    const paths = run.recorder.cgroupPaths.filter((p) => p !== "/" || peak(p) > 0);
+    const paths = run.recorder.cgroupPaths.filter((p) => p !== "/" || (!attributed && peak(p) > 0));
     const shown = new Set(
       paths
         .map((p, i) => ({ p, i, peak: peak(p) }))
@@ -286,18 +345,22 @@ function usageSpec(ctx: Ctx): { spec: TopLevelSpec; caption: string } {
     if (shown.size < paths.length) notes.push(`${ctx.runs.length > 1 ? `${variant}: ` : ""}the ${shown.size} cgroups of highest peak usage of ${paths.length} are drawn`);
     for (const path of paths) {
       if (!shown.has(path)) continue;
-      const name = path === "/" ? "/ (root)" : path;
+      const name = seriesName(path);
       addSeries(name);
-      pushCgroupSeries(values, ctx, variant, buckets, path, name, MISC_LINES, (c) => c.miscMax, (c) => c.limit);
+      const lines: LineNames = attributed ? [MISC_LINES[2] as string, MISC_LINES[1]] : [MISC_LINES[0], MISC_LINES[1]];
+      pushCgroupSeries(values, ctx, variant, buckets, path, name, lines, use, (c) => c.limit);
     }
   }
-  const spec = usageLimitSpec(ctx, values, seriesOrder, MISC_LINES, 0, "EPC (MiB)", ctx.runs.length > 1 ? 200 : 260, {
+  const anyAttributed = ctx.runs.some((r) => r.summary.kernel === "mainline");
+  const spec = usageLimitSpec(ctx, values, seriesOrder, MISC_LINES, "EPC (MiB)", ctx.runs.length > 1 ? 200 : 260, {
     text: "EPC usage per cgroup against its limit",
-    subtitle: "misc.current of sgx_epc (solid) and misc.max (dashed); the whole EPC against its size",
+    subtitle: anyAttributed
+      ? "misc.current of sgx_epc (solid), misc.max (dashed); on mainline, which has no sgx_epc, the EPC epcsim attributes to each cgroup (dotted)"
+      : "misc.current of sgx_epc (solid) and misc.max (dashed); the whole EPC against its size",
   });
   return {
     spec,
-    caption: `EPC in use per cgroup (misc.current, at its highest within each point) and its misc.max limit; the top series is the whole EPC (total minus free pages) against the EPC size. ${notes.map((n) => `${n}. `).join("")}${reductionNote(ctx.runs)}`,
+    caption: `EPC in use per cgroup (misc.current, at its highest within each point) and its misc.max limit; the top series is the whole EPC (total minus free pages) against the EPC size.${anyAttributed ? " Mainline has no sgx_epc resource: its cgroups' EPC is attributed by epcsim (the pages allocated for tasks in the cgroup), not read from a kernel file." : ""} ${notes.map((n) => `${n}. `).join("")}${reductionNote(ctx.runs)}`,
   };
 }
 
@@ -324,17 +387,28 @@ function memorySpec(ctx: Ctx): { spec: TopLevelSpec; caption: string } | null {
     if (shown.length < paths.length) notes.push(`${ctx.runs.length > 1 ? `${variant}: ` : ""}the first ${shown.length} of ${paths.length} cgroups are drawn`);
     for (const path of shown) {
       if (!seriesOrder.includes(path)) seriesOrder.push(path);
-      pushCgroupSeries(values, ctx, variant, buckets, path, path, MEMORY_LINES, (c) => c.memoryMax, (c) => c.memoryLimit);
+      pushCgroupSeries(values, ctx, variant, buckets, path, seriesName(path), MEMORY_LINES, (c) => c.memoryMax, (c) => c.memoryLimit);
     }
   }
   if (seriesOrder.length === 0) return null;
-  const spec = usageLimitSpec(ctx, values, seriesOrder, MEMORY_LINES, 1, "memory (MiB)", ctx.runs.length > 1 ? 160 : 200, {
+  const spec = usageLimitSpec(ctx, values, seriesOrder, MEMORY_LINES, "memory (MiB)", ctx.runs.length > 1 ? 160 : 200, {
     text: "Memory per cgroup against its limit",
     subtitle: "memory.current (solid): swapped-out EPC's backing store and the processes' own memory; memory.max (dashed)",
   });
   return {
     spec,
     caption: `memory.current per cgroup (at its highest within each point) and its memory.max: the shmem backing store of swapped-out EPC (contents and PCMD) is charged here, and a cgroup that cannot stay under memory.max without swap gets the memcg OOM killer. ${notes.map((n) => `${n}. `).join("")}${reductionNote(ctx.runs)}`,
+  };
+}
+
+/** one colour, dash and width per variant, so that variants whose lines coincide stay apart */
+function variantLines(ctx: Ctx): object {
+  const labels = ctx.runs.map((r) => r.label);
+  const legend = ctx.runs.length > 1 ? {} : null;
+  return {
+    color: { field: "variant", type: "nominal", title: "variant", sort: labels, scale: { domain: labels, range: labels.map((l) => ctx.colours.variant.get(l) as string) }, legend },
+    strokeDash: { field: "variant", type: "nominal", title: "variant", sort: labels, scale: { domain: labels, range: labels.map((_, i) => DASHES[i % DASHES.length]) }, legend },
+    strokeWidth: { field: "variantWidth", type: "nominal", sort: labels, scale: widthScale(labels), legend: null },
   };
 }
 
@@ -372,8 +446,8 @@ function freeSpec(ctx: Ctx): { spec: TopLevelSpec; caption: string } {
         encoding: { y: { field: "free", type: "quantitative" }, x: { value: WIDTH - 4 }, text: { field: "label" } },
       },
       {
-        transform: [{ filter: "datum.kind === 'free'" }],
-        mark: { type: "line", strokeWidth: 1.6, interpolate: "step-after" },
+        transform: [{ filter: "datum.kind === 'free'" }, { calculate: "datum.variant", as: "variantWidth" }],
+        mark: { type: "line", interpolate: "step-after" },
         encoding: {
           x: timeAxis(ctx),
           y: {
@@ -383,7 +457,7 @@ function freeSpec(ctx: Ctx): { spec: TopLevelSpec; caption: string } {
             scale: { type: "symlog", constant: 8, domain: [0, Math.max(64, maxTotal)], nice: false },
             axis: { values: ticks, tickCount: ticks.length, format: "d", labelOverlap: "greedy" },
           },
-          color: { field: "variant", type: "nominal", title: "variant", sort: ctx.runs.map((r) => r.label), legend: ctx.runs.length > 1 ? {} : null },
+          ...variantLines(ctx),
         },
       },
     ],
@@ -408,6 +482,11 @@ function rateBuckets(rec: ChartSource): Bucket[] {
   if (last !== undefined && prev !== undefined && last.endNs - last.startNs < (rec.sampleIntervalNs * sampleRowsPerBucket(rec)) / 2) {
     prev.endNs = last.endNs;
     for (const [c, n] of Object.entries(last.counts)) prev.counts[c] = (prev.counts[c] ?? 0) + n;
+    for (const [path, lc] of last.cgroups) {
+      const pc = prev.cgroups.get(path);
+      if (pc === undefined) prev.cgroups.set(path, lc);
+      else for (const [c, n] of Object.entries(lc.paging)) pc.paging[c] = (pc.paging[c] ?? 0) + n;
+    }
     buckets.pop();
   }
   return buckets;
@@ -449,27 +528,91 @@ function pagingSpec(ctx: Ctx): { spec: TopLevelSpec; caption: string } {
   return { spec, caption: `Pages written back to the backing store (EWB) and loaded back (ELDU), per second of simulated time. ${reductionNote(ctx.runs)}` };
 }
 
-/** the whole EPC in dark grey, then the cgroups in tableau10 order */
-const SERIES_COLOURS = ["#555555", "#4c78a8", "#f58518", "#54a24b", "#e45756", "#b279a2", "#72b7b2", "#eeca3b", "#9d755d", "#ff9da6", "#bab0ac"];
+
+const CGROUP_PAGING_OPS = [
+  ["ewb_pages", "written back (EWB)"],
+  ["eldu", "loaded back (ELDU)"],
+] as const;
+
+// (c') paging rate per cgroup: who pages, attributed by the simulator
+function cgroupPagingSpec(ctx: Ctx): { spec: TopLevelSpec; caption: string } | null {
+  let values: Record<string, unknown>[] = [];
+  const seriesOrder: string[] = [];
+  const notes: string[] = [];
+  for (const run of ctx.runs) {
+    const buckets = rateBuckets(run.recorder);
+    const total = (path: string): number => buckets.reduce((n, b) => n + CGROUP_PAGING_OPS.reduce((m, [col]) => m + (b.cgroups.get(path)?.paging[col] ?? 0), 0), 0);
+    const paths = run.recorder.cgroupPaths.filter((p) => p !== "/");
+    const ranked = paths.map((p, i) => ({ p, i, n: total(p) })).sort((a, b) => b.n - a.n || a.i - b.i);
+    const shown = new Set(ranked.slice(0, MAX_USAGE_CGROUPS).map((x) => x.p));
+    if (shown.size < paths.length) notes.push(`${ctx.runs.length > 1 ? `${run.label}: ` : ""}the ${shown.size} cgroups that paged most of ${paths.length} are drawn`);
+    for (const path of paths) {
+      if (!shown.has(path)) continue;
+      const series = seriesName(path);
+      if (!seriesOrder.includes(series)) seriesOrder.push(series);
+      for (const b of buckets) {
+        const seconds = (b.endNs - b.startNs) / 1e9;
+        const c = b.cgroups.get(path);
+        if (seconds <= 0) continue;
+        for (const [col, op] of CGROUP_PAGING_OPS) {
+          values.push({ variant: run.label, series, op, t: round3(b.endNs / ctx.unit.ns), rate: c === undefined ? null : Math.round((c.paging[col] ?? 0) / seconds) });
+        }
+      }
+    }
+  }
+  if (seriesOrder.length === 0) return null;
+  values = dropFlat(values, (v) => `${v.variant}\0${v.series}\0${v.op}`, "rate");
+  const ops = CGROUP_PAGING_OPS.map(([, op]) => op);
+  const spec = facetOrSingle(
+    ctx.runs,
+    values,
+    [
+      {
+        transform: [{ calculate: "datum.series", as: "seriesWidth" }],
+        mark: { type: "line", interpolate: "step-before" },
+        encoding: {
+          x: timeAxis(ctx),
+          y: { field: "rate", type: "quantitative", title: "pages per second", axis: { labelExpr: "datum.value === 0 ? '0' : format(datum.value, '~s')" } },
+          color: { field: "series", type: "nominal", title: "cgroup", sort: seriesOrder, scale: seriesColourScale(ctx, seriesOrder) },
+          strokeWidth: { field: "seriesWidth", type: "nominal", sort: seriesOrder, scale: widthScale(seriesOrder), legend: null },
+          strokeDash: { field: "op", type: "nominal", title: "pages", scale: { domain: ops, range: [[1, 0], [5, 3]] } },
+        },
+      },
+    ],
+    ctx.runs.length > 1 ? 160 : 220,
+    {
+      text: "Paging rate per cgroup",
+      subtitle: "pages written back (solid) and loaded back (dashed) per second, each cgroup with its descendants; attributed by epcsim",
+    },
+  );
+  return {
+    spec,
+    caption: `Pages of each cgroup written back to the backing store (EWB) and loaded back (ELDU), per second of simulated time; a cgroup counts its descendants, as misc.current does. No kernel file counts paging per cgroup: epcsim attributes each page to the cgroup it was charged to (on mainline, the cgroup of the task it was allocated for). ${notes.map((n) => `${n}. `).join("")}${reductionNote(ctx.runs)}`,
+  };
+}
 
 const shortOp = (op: string): string => op.replace(/^SGX_IOC_(ENCLAVE_|VEPC_)?/, "");
 
 const FAILURE_COLOURS = ["#ff7f0e", "#1f77b4", "#2ca02c", "#e377c2", "#17becf", "#bcbd22", "#8c564b", "#7f7f7f", "#aec7e8", "#ffbb78"];
 
-/** how a process ended, in a few words: "exit 0", "exit 137, SIGKILL (memcg OOM kill)", "exit 1: ADD_PAGES → ENOMEM" */
+/**
+ * how a process ended, in a few words, named by its cause: "exit 0", "exit 137, SIGKILL (memcg OOM
+ * kill)", "exit 135, SIGBUS (own charge refused: ENOMEM)", "exit 1: ADD_PAGES → ENOMEM (charge refused)".
+ * "EPC OOM victim" only when the OOM path took the enclave of the running process, never for one
+ * that had died of its own ENOMEM first.
+ */
 export function processOutcome(run: RunRecording, name: string): string {
   const p = run.summary.processes.find((x) => x.name === name);
   if (p === undefined) return "";
   if (p.startNs === null) return "never started";
   if (p.endNs === null || p.exitCode === null) return "still running at the end";
   let s = `exit ${p.exitCode}`;
+  const c = p.cause;
   if (p.signal !== null) {
-    const causes: string[] = [];
-    if (run.summary.memcgOomKills.some((k) => k.victim === name)) causes.push("memcg OOM kill");
-    if (run.summary.oom.some((k) => k.victim === name)) causes.push("EPC OOM victim");
-    s += `, ${p.signal}${causes.length > 0 ? ` (${causes.join(", ")})` : ""}`;
+    const why = c === null || c.kind === "syscall" ? null : c.kind === "fault" ? `in a ${c.op}` : c.kind === "signal" ? "sent by the scenario" : causeLabel(c);
+    s += `, ${p.signal}${why === null ? "" : ` (${why})`}`;
   }
-  if (p.error !== null) s += `: ${shortOp(p.error.op)} → ${p.error.errno}`;
+  if (p.error !== null) s += `: ${shortOp(p.error.op)} → ${p.error.errno}${c?.kind === "charge-refused" ? " (charge refused)" : c?.kind === "no-free-epc" ? " (no free EPC)" : ""}`;
   return s;
 }
 
@@ -480,11 +623,21 @@ function timelineSpec(ctx: Ctx): { spec: TopLevelSpec; caption: string; height: 
   const values: object[] = [];
   const categories: { name: string; colour: string; shape: string }[] = [];
   let failureColour = 0;
-  const category = (name: string, kind: "failure" | "epc-oom" | "memcg-oom" | "signal"): string => {
+  const category = (name: string, kind: "failure" | "epc-oom" | "epc-oom-dead" | "memcg-oom" | "signal" | "refused"): string => {
     if (!categories.some((c) => c.name === name)) {
       const colour =
-        kind === "epc-oom" ? "#8c1c13" : kind === "memcg-oom" ? "#d62728" : kind === "signal" ? "#6a3d9a" : (FAILURE_COLOURS[failureColour++ % FAILURE_COLOURS.length] as string);
-      const shape = kind === "failure" ? "triangle-down" : kind === "signal" ? "square" : "cross";
+        kind === "epc-oom"
+          ? "#8c1c13"
+          : kind === "epc-oom-dead"
+            ? "#bdbdbd"
+            : kind === "memcg-oom"
+              ? "#d62728"
+              : kind === "signal"
+                ? "#6a3d9a"
+                : kind === "refused"
+                  ? "#e6550d"
+                  : (FAILURE_COLOURS[failureColour++ % FAILURE_COLOURS.length] as string);
+      const shape = kind === "failure" ? "triangle-down" : kind === "signal" ? "square" : kind === "refused" ? "diamond" : kind === "epc-oom-dead" ? "circle" : "cross";
       categories.push({ name, colour, shape });
     }
     return name;
@@ -513,7 +666,8 @@ function timelineSpec(ctx: Ctx): { spec: TopLevelSpec; caption: string; height: 
         description: `${p.name} in ${p.cgroup}: ${formatNs(p.startNs)} to ${p.endNs === null ? "the end" : formatNs(p.endNs)}; ${processOutcome(run, p.name)}`,
       });
       if (p.signal !== null && p.endNs !== null) {
-        values.push({ kind: "event", variant, process: p.name, t: t(p.endNs), event: category(`ended by ${p.signal}`, "signal"), description: `${p.name}: ${processOutcome(run, p.name)} at ${formatNs(p.endNs)}` });
+        // hollow and drawn first: a cause at the same moment (a refused charge) shows inside it
+        values.push({ kind: "end", variant, process: p.name, t: t(p.endNs), event: category(`ended by ${p.signal}`, "signal"), description: `${p.name}: ${processOutcome(run, p.name)} at ${formatNs(p.endNs)}` });
       }
     }
     const failures = procs.filter((p) => keep.has(p.name)).flatMap((p) => p.failures.map((f) => ({ p: p.name, f })));
@@ -524,13 +678,27 @@ function timelineSpec(ctx: Ctx): { spec: TopLevelSpec; caption: string; height: 
       const name = category(`${shortOp(f.op)} → ${f.errno}${f.expected ? " (expected)" : ""}`, "failure");
       values.push({ kind: "event", variant, process: p, t: t(f.atNs), event: name, description: `${p}: ${f.op} failed with ${f.errno} at ${formatNs(f.atNs)}${f.expected ? " (the scenario expected it)" : ""}` });
     });
+    // each death marked at its cause: the OOM selection, the memcg kill, the refused charge
     for (const k of run.summary.oom) {
       if (!keep.has(k.victim)) continue;
-      values.push({ kind: "event", variant, process: k.victim, t: t(k.at), event: category("EPC OOM victim", "epc-oom"), description: `EPC OOM in ${k.cgroup} chose ${k.victim} at ${formatNs(k.at)}; trigger: ${k.trigger}` });
+      const dead = !k.kill;
+      values.push({
+        kind: "event",
+        variant,
+        process: k.victim,
+        t: t(k.at),
+        event: dead ? category("EPC OOM pick (already dead)", "epc-oom-dead") : category("EPC OOM victim", "epc-oom"),
+        description: `EPC OOM in ${k.cgroup} chose ${k.victim}'s enclave at ${formatNs(k.at)}; trigger: ${k.trigger}${dead ? `; ${k.victim} had ${k.victimState === "exited" ? "already exited" : "already begun to exit"}, so this killed no one` : ""}`,
+      });
     }
     for (const k of run.summary.memcgOomKills) {
       if (!keep.has(k.victim)) continue;
-      values.push({ kind: "event", variant, process: k.victim, t: t(k.atNs), event: category("memcg OOM kill", "memcg-oom"), description: `memcg OOM killer in ${k.cgroup} killed ${k.victim} at ${formatNs(k.atNs)}` });
+      values.push({ kind: "event", variant, process: k.victim, t: t(k.atNs), event: category("memcg OOM kill", "memcg-oom"), description: `memcg OOM killer in ${k.cgroup} killed ${k.victim} at ${formatNs(k.atNs)}; trigger: ${k.trigger}` });
+    }
+    for (const p of procs) {
+      const c = p.cause;
+      if (!keep.has(p.name) || c === null || (c.kind !== "charge-refused" && c.kind !== "no-free-epc")) continue;
+      values.push({ kind: "event", variant, process: p.name, t: t(c.atNs), event: category(`${causeLabel(c)}`, "refused"), description: `${p.name}: ${explainCause(c)}, at ${formatNs(c.atNs)}` });
     }
   }
   const order = [...new Set(ctx.runs.flatMap((r) => r.summary.processes.map((p) => p.name)))];
@@ -553,9 +721,9 @@ function timelineSpec(ctx: Ctx): { spec: TopLevelSpec; caption: string; height: 
       mark: { type: "text", align: "left", baseline: "middle", dx: 2, yOffset: -6, fontSize: 10, color: "#333" },
       encoding: { x: { field: "t", type: "quantitative" }, y, text: { field: "outcome" } },
     },
-    {
-      transform: [{ filter: "datum.kind === 'event'" }],
-      mark: { type: "point", filled: true, size: 70, opacity: 0.9, yOffset: 5 },
+    ...(["end", "event"] as const).map((kind) => ({
+      transform: [{ filter: `datum.kind === '${kind}'` }],
+      mark: kind === "end" ? { type: "point", filled: false, size: 150, strokeWidth: 2, opacity: 0.9, yOffset: 5 } : { type: "point", filled: true, size: 70, opacity: 0.9, yOffset: 5 },
       encoding: {
         x: { field: "t", type: "quantitative" },
         y,
@@ -567,13 +735,13 @@ function timelineSpec(ctx: Ctx): { spec: TopLevelSpec; caption: string; height: 
             }),
         description: { field: "description" },
       },
-    },
+    })),
   ];
   const spec = facetOrSingle(ctx.runs, values, layer, { step: STEP }, {
     text: "Process timeline",
-    subtitle: "one bar per process from start to exit (orange: failed or killed); marks for failed calls, kills and their causes",
+    subtitle: "one bar per process from start to exit (orange: failed or killed); marks at the causes: refused charges, OOM selections, kills",
   });
-  const caption = `Each bar runs from the process's start to its exit, labelled with how it ended; marks show failed system calls (by call and errno), OOM kills and the signals that ended processes.${notes.length > 0 ? ` ${notes.join("; ")}.` : ""}`;
+  const caption = `Each bar runs from the process's start to its exit, labelled with how it ended and why; marks show failed system calls (by call and errno), each death at its cause (the refused charge with the level that refused it, the EPC OOM selection, the memcg kill; an OOM pick of a process that had already died is marked apart and is not a kill) and the signals that ended processes.${notes.length > 0 ? ` ${notes.join("; ")}.` : ""}`;
   return { spec, caption, height: maxRows * STEP };
 }
 
@@ -623,7 +791,7 @@ export async function renderSpec(spec: TopLevelSpec, name: string): Promise<stri
 export async function renderCharts(runs: readonly RunRecording[]): Promise<RenderedChart[]> {
   const maxNs = Math.max(1, ...runs.map((r) => Math.max(r.summary.simulatedNs, r.recorder.rows[r.recorder.rows.length - 1]?.timeNs ?? 0)));
   const unit = timeUnitFor(maxNs);
-  const ctx: Ctx = { runs, unit, xMax: round3(maxNs / unit.ns) };
+  const ctx: Ctx = { runs, unit, xMax: round3(maxNs / unit.ns), colours: reportColours(runs) };
   const out: RenderedChart[] = [];
   const usage = usageSpec(ctx);
   out.push({ name: "usage", title: "EPC usage per cgroup", caption: usage.caption, svg: await renderSpec(usage.spec, "usage") });
@@ -633,6 +801,8 @@ export async function renderCharts(runs: readonly RunRecording[]): Promise<Rende
   out.push({ name: "free", title: "Free EPC pages", caption: free.caption, svg: await renderSpec(free.spec, "free") });
   const paging = pagingSpec(ctx);
   out.push({ name: "paging", title: "Paging rate", caption: paging.caption, svg: await renderSpec(paging.spec, "paging") });
+  const cgroupPaging = cgroupPagingSpec(ctx);
+  if (cgroupPaging !== null) out.push({ name: "cgroup-paging", title: "Paging rate per cgroup", caption: cgroupPaging.caption, svg: await renderSpec(cgroupPaging.spec, "cgroup-paging") });
   const timeline = timelineSpec(ctx);
   out.push({ name: "timeline", title: "Process timeline", caption: timeline.caption, svg: await renderSpec(timeline.spec, "timeline") });
   return out;

@@ -20,15 +20,31 @@ export interface ChartSource {
 const samplesPerRow = (s: ChartSource): number => s.samplesPerRow ?? 1;
 const samplesOf = (s: ChartSource): number => s.samples ?? s.rows.length;
 
-/** levels keep their highest value within a merged row, limits their last; anything else is a per-interval count and adds up */
-const HIGHEST = new Set(["misc", "memory"]);
+/**
+ * levels keep their highest value within a merged row, limits their last; anything else is a
+ * per-interval count (or a record of counts, like `paging`) and adds up
+ */
+const HIGHEST = new Set(["misc", "memory", "attributed"]);
 const LAST = new Set(["max", "memoryMax"]);
 
+type Field = number | null | Record<string, number>;
+
+function addCounts(into: Record<string, number>, add: Record<string, number>): void {
+  for (const [k, n] of Object.entries(add)) into[k] = (into[k] ?? 0) + n;
+}
+
+function copySample(s: CgroupSample): CgroupSample {
+  const out = { ...s } as unknown as Record<string, Field>;
+  for (const [k, v] of Object.entries(out)) if (v !== null && typeof v === "object") out[k] = { ...v };
+  return out as unknown as CgroupSample;
+}
+
 function mergeSample(into: CgroupSample, s: CgroupSample): void {
-  const a = into as unknown as Record<string, number | null>;
-  for (const [k, v] of Object.entries(s) as [string, number | null][]) {
+  const a = into as unknown as Record<string, Field>;
+  for (const [k, v] of Object.entries(s) as [string, Field][]) {
     if (LAST.has(k)) a[k] = v;
     else if (HIGHEST.has(k)) a[k] = Math.max(a[k] as number, v as number);
+    else if (v !== null && typeof v === "object") addCounts((a[k] ??= {}) as Record<string, number>, v);
     else a[k] = ((a[k] as number | undefined) ?? 0) + (v ?? 0);
   }
 }
@@ -52,7 +68,7 @@ export function compactRows(rows: readonly TimeSeriesRow[], maxPoints = MAX_POIN
       for (const [c, n] of Object.entries(r.counts)) m.counts[c] = (m.counts[c] ?? 0) + n;
       for (const [path, s] of Object.entries(r.cgroups)) {
         const cur = m.cgroups[path];
-        if (cur === undefined) m.cgroups[path] = { ...s };
+        if (cur === undefined) m.cgroups[path] = copySample(s);
         else mergeSample(cur, s);
       }
     }

@@ -135,7 +135,7 @@ test("report.html: a mainline run (root cgroup only), a run with no samples, and
 test("downsampling keeps at most MAX_POINTS buckets, the counts' sums and the extremes", () => {
   const rows: TimeSeriesRow[] = [];
   for (let i = 1; i <= 4321; i++) {
-    rows.push({ timeNs: i * 1000, freePages: i === 2000 ? 3 : 100 + (i % 7), counts: { ewb: i % 5 }, cgroups: { "/": { misc: i === 3000 ? 99_999 : i, max: null, memory: 0, memoryMax: null } } });
+    rows.push({ timeNs: i * 1000, freePages: i === 2000 ? 3 : 100 + (i % 7), counts: { ewb: i % 5 }, cgroups: { "/": { misc: i === 3000 ? 99_999 : i, max: null, memory: 0, memoryMax: null, attributed: i, paging: { eldu: i % 3 } } } });
   }
   const { buckets, rowsPerBucket } = downsample(rows);
   assert.ok(buckets.length <= MAX_POINTS);

@@ -6,6 +6,8 @@
 import type { SimSummary } from "../engine/summary.js";
 import { renderCharts, formatNs, processOutcome } from "./charts.js";
 import type { RunRecording } from "./outputs.js";
+import { explainCause } from "../engine/cause.js";
+import type { Paging } from "../kernel/paging-accounts.js";
 
 export interface ReportInput {
   title: string;
@@ -131,17 +133,53 @@ function cgroupTable(run: RunRecording): string {
   return `<table>\n<thead><tr><th>cgroup</th><th>misc.current</th><th>misc.peak</th><th>misc.max</th><th>misc.events max</th><th>memory.current</th><th>memory.max</th><th>memory.events max / oom / oom_kill</th></tr></thead>\n<tbody>\n${rows.join("\n")}\n</tbody></table>`;
 }
 
+const PAGING_COLUMNS: [keyof Paging, string][] = [
+  ["faults", "faults"],
+  ["nopageRetries", "NOPAGE retries"],
+  ["eldu", "ELDU"],
+  ["ewbPages", "pages written back"],
+  ["eaug", "EAUG"],
+  ["sigbus", "SIGBUS"],
+  ["chargeFailures", "charge failures"],
+  ["reclaimedFrom", "taken off its LRU"],
+];
+
+/** paging per cgroup and per process, attributed by the simulator (which the note says) */
+function pagingTable(run: RunRecording): string {
+  const head = `<tr><th></th>${PAGING_COLUMNS.map(([, l]) => `<th>${escapeHtml(l)}</th>`).join("")}<th>EPC at the end</th><th>EPC at the peak</th></tr>`;
+  const row = (name: string, p: Paging, a: { epc: number; epcPeak: number }): string =>
+    `<tr><td>${escapeHtml(name)}</td>${PAGING_COLUMNS.map(([k]) => `<td class="n">${num(p[k])}</td>`).join("")}<td class="n">${bytes(a.epc)}</td><td class="n">${bytes(a.epcPeak)}</td></tr>`;
+  const cgroups = Object.entries(run.summary.cgroups).map(([path, c]) => row(path, c.paging, c.attributed));
+  const procs = run.summary.processes.map((p) => row(p.name, p.paging, p.attributed));
+  const note =
+    run.summary.kernel === "mainline"
+      ? "Mainline has no sgx_epc resource: the EPC and paging of each cgroup are attributed by epcsim (to the cgroup of the task each page was allocated for), not read from a kernel file."
+      : "No kernel file counts paging per cgroup: epcsim attributes each page to the cgroup it is charged to; its EPC figures equal misc.current and misc.peak.";
+  const table = (first: string, rows: string[]): string => `<table>\n<thead>${head.replace("<th></th>", `<th>${first}</th>`)}</thead>\n<tbody>\n${rows.join("\n")}\n</tbody></table>`;
+  return `<p class="note">${escapeHtml(note)} A cgroup counts its descendants.</p>\n${table("cgroup", cgroups)}\n${table("process", procs)}`;
+}
+
 function eventsTable(run: RunRecording): string {
   const rows: [number, string, string][] = [];
-  for (const k of run.summary.oom) rows.push([k.at, "EPC OOM victim", `${escapeHtml(k.victim)} in ${escapeHtml(k.cgroup)}; trigger: ${escapeHtml(k.trigger)}`]);
-  for (const k of run.summary.memcgOomKills) rows.push([k.atNs, "memcg OOM kill", `${escapeHtml(k.victim)} in ${escapeHtml(k.cgroup)}`]);
+  for (const k of run.summary.oom)
+    rows.push(
+      k.kill
+        ? [k.at, "EPC OOM victim", `${escapeHtml(k.victim)} in ${escapeHtml(k.cgroup)}; trigger: ${escapeHtml(k.trigger)}`]
+        : [k.at, "EPC OOM pick, no kill", `${escapeHtml(k.victim)}'s enclave in ${escapeHtml(k.cgroup)}, whose process had ${k.victimState === "exited" ? "already exited" : "already begun to exit"}; trigger: ${escapeHtml(k.trigger)}`],
+    );
+  for (const k of run.summary.memcgOomKills) rows.push([k.atNs, "memcg OOM kill", `${escapeHtml(k.victim)} in ${escapeHtml(k.cgroup)}; trigger: ${escapeHtml(k.trigger)}`]);
+  // a death by a refused allocation, at the refusal
+  for (const p of run.summary.processes) {
+    const c = p.cause;
+    if (c !== null && (c.kind === "charge-refused" || c.kind === "no-free-epc")) rows.push([c.atNs, c.kind === "charge-refused" ? "charge refused" : "no free EPC", `${escapeHtml(p.name)}: ${escapeHtml(explainCause(c))}`]);
+  }
   for (const f of run.summary.fileOps) {
     const what = f.op === "write" && f.value !== undefined ? `${escapeHtml(f.path)} ← <code>${escapeHtml(JSON.stringify(f.value))}</code>` : escapeHtml(f.path);
     const text = f.text !== undefined ? `: <code>${escapeHtml(f.text.trim().replace(/\n/g, " · "))}</code>` : "";
     rows.push([f.atNs, `${f.op}`, `${what} → ${f.result === "ok" ? "ok" : `<b>${escapeHtml(f.result)}</b>`}${text}`]);
   }
   for (const v of run.summary.invariants.violations) rows.push([v.atNs, "invariant violated", escapeHtml(v.message)]);
-  if (rows.length === 0) return "<p>No kills, scripted file operations or invariant violations.</p>";
+  if (rows.length === 0) return "<p>No kills, refused charges, scripted file operations or invariant violations.</p>";
   rows.sort((a, b) => a[0] - b[0]); // stable: same-time rows keep the order above
   const shown = rows.slice(0, MAX_EVENT_ROWS);
   const more = rows.length > shown.length ? `<p class="note">${rows.length - shown.length} more not shown (events.jsonl has them all).</p>` : "";
@@ -196,7 +234,7 @@ export async function renderReportHtml(input: ReportInput): Promise<string> {
   const sub = many ? `${runs.length} variants: ${runs.map((r) => r.label).join(", ")}` : `${runs[0]?.label ?? ""}`;
   const sections = [
     `<h1>${escapeHtml(input.title)}</h1>\n<p class="sub">${escapeHtml(sub)}</p>`,
-    `<nav><a href="#charts">Charts</a><a href="#processes">Processes</a><a href="#counters">Counters</a><a href="#cgroups">Cgroups</a><a href="#events">Kills and file operations</a><a href="#scenario">Scenario</a></nav>`,
+    `<nav><a href="#charts">Charts</a><a href="#processes">Processes</a><a href="#counters">Counters</a><a href="#cgroups">Cgroups</a><a href="#paging">Paging per cgroup</a><a href="#events">Kills, causes and file operations</a><a href="#scenario">Scenario</a></nav>`,
     `<h2>Overview</h2>\n${overview(runs)}`,
     `<h2 id="charts">Charts</h2>\n${figures}`,
     `<h2 id="processes">Processes</h2>\n${perVariant(runs, processTable)}`,
@@ -213,7 +251,8 @@ export async function renderReportHtml(input: ReportInput): Promise<string> {
       EPC_LABELS.map(([k, label]): [string, (r: RunRecording) => string] => [label, (r) => num(r.summary.epc[k] as number)]),
     )}</div>\n</div>`,
     `<h2 id="cgroups">Cgroups at the end</h2>\n<p class="note">sgx_epc of the misc controller and the memory controller; sizes in MiB (hover for bytes and pages).</p>\n${perVariant(runs, cgroupTable)}`,
-    `<h2 id="events">Kills, file operations and invariants</h2>\n${perVariant(runs, eventsTable)}`,
+    `<h2 id="paging">Paging per cgroup and process</h2>\n${perVariant(runs, pagingTable)}`,
+    `<h2 id="events">Kills, their causes, file operations and invariants</h2>\n${perVariant(runs, eventsTable)}`,
     `<h3>Driver warnings</h3>\n${perVariant(runs, warningsList)}`,
     `<h2 id="scenario">Scenario</h2>\n${scenarioSection(runs)}`,
   ];

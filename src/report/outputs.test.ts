@@ -10,6 +10,7 @@ import { simulateRecorded, writeRunOutputs } from "./outputs.js";
 import { INTERVAL_COUNTERS } from "./recorder.js";
 import { checkTrace } from "./trace.js";
 import type { SimSummary } from "../engine/summary.js";
+import type { Paging as PagingSummary } from "../kernel/paging-accounts.js";
 
 const SCENARIO = `
 kernel: v5
@@ -61,6 +62,7 @@ test("--out files: the time series sums to the counters, events.jsonl matches th
   for (const t of times.slice(0, -1)) assert.equal(t % 250_000, 0, "rows at interval boundaries");
   assert.equal(times.at(-1), Math.max(...times));
   const counters = summary.counters as unknown as Record<string, number>;
+  const sum = (col: string): number => rows.reduce((n, r) => n + Number(r[col]), 0);
   for (const [col, key] of INTERVAL_COUNTERS) {
     const sum = rows.reduce((n, r) => n + Number(r[col]), 0);
     assert.equal(sum, counters[key], `sum of ${col} = counters.${key}`);
@@ -72,7 +74,6 @@ test("--out files: the time series sums to the counters, events.jsonl matches th
   const c = summary.counters;
   assert.equal(c.ksgxdBatches + c.workBatches + c.directReclaimBatches, c.reclaimBatches);
   assert.ok(c.workBatches > 0 && c.directReclaimBatches + c.ksgxdBatches >= 0);
-  const sum = (col: string): number => rows.reduce((n, r) => n + Number(r[col]), 0);
   assert.deepEqual([sum("ksgxd_batches"), sum("work_batches"), sum("direct_batches")], [c.ksgxdBatches, c.workBatches, c.directReclaimBatches]);
   // the last row shows the final cgroup usage and limits
   const last = rows.at(-1) as Record<string, string>;
@@ -82,6 +83,39 @@ test("--out files: the time series sums to the counters, events.jsonl matches th
   assert.ok(rows.some((r) => Number(r["memory.current:/t/b"]) > 0), "backing store charged to /t/b at some point");
   assert.equal(last["memory.max:/t/b"], "786432");
   assert.equal(last["memory.max:/t/a"], "");
+
+  // every per-interval column sums to its counter: the global ones to summary.counters, the
+  // per-cgroup ones to the cgroup's summary `paging`; the rest are levels at the row's time
+  const pagingKey: Record<string, keyof PagingSummary> = { faults: "faults", eldu: "eldu", ewb_pages: "ewbPages", charge_failures: "chargeFailures" };
+  const batchKey: Record<string, string> = { ksgxd_batches: "ksgxdBatches", work_batches: "workBatches", direct_batches: "directReclaimBatches" };
+  const levels = /^(time_ns|free_pages|misc\.current:.*|misc\.max:.*|memory\.current:.*|memory\.max:.*|epc\.attributed:.*)$/;
+  const intervalKey = new Map<string, string>(INTERVAL_COUNTERS.map(([col, key]) => [col, key]));
+  let checked = 0;
+  for (const col of Object.keys(rows[0] as Record<string, string>)) {
+    if (levels.test(col)) continue;
+    const key = intervalKey.get(col) ?? batchKey[col];
+    const m = /^([a-z_]+):(.*)$/.exec(col);
+    if (key !== undefined) assert.equal(sum(col), counters[key], `sum of ${col} = counters.${key}`);
+    else if (m !== null && pagingKey[m[1] as string] !== undefined) {
+      const cg = summary.cgroups[m[2] as string];
+      assert.ok(cg !== undefined, `${col}: the cgroup exists at the end`);
+      assert.equal(sum(col), cg.paging[pagingKey[m[1] as string] as keyof PagingSummary], `sum of ${col} = cgroups["${m[2]}"].paging`);
+    } else assert.fail(`timeseries.csv column ${col} is neither a level nor a count with a counter to check`);
+    checked++;
+  }
+  assert.ok(checked >= INTERVAL_COUNTERS.length + 3 + 4 * 4, `${checked} per-interval columns checked`);
+  // the root counts everything; a parent counts its children; the processes make up the total
+  const root = summary.cgroups["/"]?.paging as PagingSummary;
+  assert.deepEqual(
+    [root.faults, root.nopageRetries, root.eldu, root.ewbPages, root.eaug, root.sigbus, root.chargeFailures],
+    [c.faults, c.faultRetries, c.ELDU, c.pagesReclaimed, c.EAUG, c.sigbus, c.chargeFailures],
+  );
+  for (const f of ["faults", "eldu", "ewbPages", "reclaimedFrom", "chargeFailures"] as const) {
+    const t = summary.cgroups["/t"]?.paging[f] as number;
+    assert.equal(t, (summary.cgroups["/t/a"]?.paging[f] as number) + (summary.cgroups["/t/b"]?.paging[f] as number), `/t's ${f}`);
+    assert.equal(summary.processes.reduce((n, p) => n + p.paging[f], 0), root[f], `the processes' ${f}`);
+  }
+  assert.ok(root.ewbPages > 0 && (summary.cgroups["/t/a"]?.paging.eldu as number) > 0 && (summary.cgroups["/t/b"]?.paging.ewbPages as number) > 0 && root.reclaimedFrom >= root.ewbPages);
 
   // events.jsonl
   const events = readFileSync(join(dir, "events.jsonl"), "utf8").trimEnd().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -95,15 +129,16 @@ test("--out files: the time series sums to the counters, events.jsonl matches th
     assert.equal(e.signal, p.signal);
     assert.equal(e.atNs, p.endNs);
     assert.equal(e.errno, p.error?.errno ?? null);
+    assert.deepEqual(e.cause, JSON.parse(JSON.stringify(p.cause)), `${p.name}: the exit's cause`);
   }
   assert.equal(events.filter((e) => e.type === "process-start").length, summary.processes.length);
   assert.deepEqual(
-    events.filter((e) => e.type === "oom-victim").map((e) => [e.atNs, e.cgroup, e.victim]),
-    summary.oom.map((o) => [o.at, o.cgroup, o.victim]),
+    events.filter((e) => e.type === "oom-victim").map((e) => [e.atNs, e.cgroup, e.victim, e.victimPid, e.victimState, e.kill]),
+    summary.oom.map((o) => [o.at, o.cgroup, o.victim, o.victimPid, o.victimState, o.kill]),
   );
   assert.deepEqual(
-    events.filter((e) => e.type === "memcg-oom-kill").map((e) => [e.atNs, e.victim]),
-    summary.memcgOomKills.map((k) => [k.atNs, k.victim]),
+    events.filter((e) => e.type === "memcg-oom-kill").map((e) => [e.atNs, e.victim, e.trigger]),
+    summary.memcgOomKills.map((k) => [k.atNs, k.victim, k.trigger]),
   );
   assert.equal(events.filter((e) => e.type === "charge-failure").length, summary.counters.chargeFailures);
   assert.equal(events.filter((e) => e.type === "reclaim-batch").length, summary.counters.reclaimBatches);
@@ -125,6 +160,12 @@ test("--out files: the time series sums to the counters, events.jsonl matches th
   const threads = trace.traceEvents.filter((e) => e.ph === "M" && e.name === "thread_name").map((e) => (e.args as { name: string }).name);
   assert.ok(threads.includes("a[0]/0") && threads.some((t) => t.startsWith("kworker")), threads.join(", "));
   assert.ok(trace.traceEvents.some((e) => e.ph === "C" && e.name === "free EPC pages"));
+  // the kernel is a process of its own, after the user processes, holding ksgxd, the kworkers and the counters
+  const kernel = trace.traceEvents.find((e) => e.ph === "M" && e.name === "process_name" && (e.args as { name: string }).name === "kernel");
+  assert.ok(kernel !== undefined && (kernel.pid as number) > summary.processes.length, "the kernel's pid follows the processes'");
+  const kworkers = trace.traceEvents.filter((e) => e.ph === "M" && e.name === "thread_name" && (e.args as { name: string }).name.startsWith("kworker"));
+  assert.ok(kworkers.length > 0 && kworkers.every((e) => e.pid === kernel.pid));
+  assert.ok(trace.traceEvents.filter((e) => e.ph === "C").every((e) => e.pid === kernel.pid));
 });
 
 test("the trace check finds unmatched ends, missing fields and time going back", () => {
@@ -146,6 +187,19 @@ test("the trace check finds unmatched ends, missing fields and time going back",
   assert.match(problems, /ts must be/);
   assert.match(problems, /numeric args/);
   assert.match(problems, /1 B without E/);
+  assert.match(problems, /pid 0 is the idle task/);
+  const shared = checkTrace({
+    traceEvents: [
+      { name: "x", ph: "B", ts: 1, pid: 1, tid: 2 },
+      { name: "x", ph: "E", ts: 2, pid: 1, tid: 2 },
+      { name: "y", ph: "B", ts: 1, pid: 3, tid: 2 },
+      { name: "y", ph: "E", ts: 2, pid: 3, tid: 2 },
+      { name: "z", ph: "B", ts: 1, pid: 3, tid: 1 },
+      { name: "z", ph: "E", ts: 2, pid: 3, tid: 1 },
+    ],
+  }).join("\n");
+  assert.match(shared, /tid 2 is in process 3 and in process 1/);
+  assert.match(shared, /tid 1 of process 3 is also a process id/);
 });
 
 test("recording does not change the simulation: the summary equals an unobserved run's", async () => {

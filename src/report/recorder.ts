@@ -4,6 +4,7 @@ import type { SimEvent, SimObserver, Track } from "../engine/observer.js";
 import type { Simulator } from "../engine/sim.js";
 import { memcg } from "../cgroup/memory.js";
 import { U64_MAX } from "../cgroup/misc.js";
+import { PG_CHARGE_FAILURES, PG_ELDU, PG_EWB_PAGES, PG_FAULTS } from "../kernel/paging-accounts.js";
 
 export interface RecorderOptions {
   /** sampling interval in simulated ns (default 1 ms) */
@@ -33,6 +34,14 @@ export const INTERVAL_COUNTERS = [
 /** reclaim batches per interval by who ran them */
 export const BATCH_COLUMNS = ["ksgxd_batches", "work_batches", "direct_batches"] as const;
 
+/** per-cgroup paging per interval (the cgroup and its descendants, attributed by the simulator): column prefix, PG_* field */
+export const CGROUP_PAGING_COLUMNS = [
+  ["faults", PG_FAULTS],
+  ["eldu", PG_ELDU],
+  ["ewb_pages", PG_EWB_PAGES],
+  ["charge_failures", PG_CHARGE_FAILURES],
+] as const;
+
 export interface CgroupSample {
   /** misc.current in bytes */
   misc: number;
@@ -42,6 +51,10 @@ export interface CgroupSample {
   memory: number;
   /** memory.max in bytes, null for max (and for the root) */
   memoryMax: number | null;
+  /** EPC allocated for its subtree, bytes (the simulator's attribution; misc.current where the kernel charges) */
+  attributed: number;
+  /** CGROUP_PAGING_COLUMNS during the interval, by column prefix */
+  paging: Record<string, number>;
 }
 
 export interface TimeSeriesRow {
@@ -77,6 +90,8 @@ export class Recorder implements SimObserver {
   private readonly maxSlices: number;
   private readonly kept = new Map<string, number>();
   private readonly last: Record<string, number> = {};
+  /** per cgroup id: the paging totals at the previous sample */
+  private readonly lastPaging: number[][] = [];
   private batches: Record<string, number> = { ksgxd_batches: 0, work_batches: 0, direct_batches: 0 };
   private lastSampleNs = -1;
   private sim: Simulator | null = null;
@@ -119,11 +134,21 @@ export class Recorder implements SimObserver {
     for (const cg of tree.subtree(tree.root)) {
       if (!this.cgroupPaths.includes(cg.path)) this.cgroupPaths.push(cg.path);
       const m = memcg(cg);
+      const acc = sim.sgx.paging;
+      const last = (this.lastPaging[cg.id] ??= CGROUP_PAGING_COLUMNS.map(() => 0));
+      const paging: Record<string, number> = {};
+      CGROUP_PAGING_COLUMNS.forEach(([col, field], i) => {
+        const v = acc.cgroupTotal(cg, field);
+        paging[col] = v - (last[i] as number);
+        last[i] = v;
+      });
       cgroups[cg.path] = {
         misc: cg.usage,
         max: cg.isRoot || cg.max === U64_MAX ? null : Number(cg.max),
         memory: m.usage,
         memoryMax: cg.isRoot || m.maxPages === U64_MAX / 4096n ? null : Number(m.maxPages) * 4096,
+        attributed: acc.cgroupEpc(cg).pages * 4096,
+        paging,
       };
     }
     this.rows.push({ timeNs: atNs, freePages: sim.sgx.nrFree, counts, cgroups });

@@ -6,10 +6,14 @@
 //   misc.current:<cgroup>, misc.max:<cgroup>, memory.current:<cgroup>, memory.max:<cgroup>
 //                    bytes at that moment, per cgroup; a max is empty for "max"; a cgroup that
 //                    does not exist at that moment has empty cells
+//   epc.attributed:<cgroup>
+//                    bytes of EPC allocated for the cgroup's subtree (the simulator's attribution)
+//   faults:<cgroup>, eldu:<cgroup>, ewb_pages:<cgroup>, charge_failures:<cgroup>
+//                    how many happened during the interval in the cgroup's subtree (attributed)
 import { stringify } from "csv-stringify/sync";
-import { BATCH_COLUMNS, INTERVAL_COUNTERS, type Recorder } from "./recorder.js";
+import { BATCH_COLUMNS, CGROUP_PAGING_COLUMNS, INTERVAL_COUNTERS, type Recorder } from "./recorder.js";
 
-export const CGROUP_COLUMNS = ["misc.current", "misc.max", "memory.current", "memory.max"] as const;
+export const CGROUP_COLUMNS = ["misc.current", "misc.max", "memory.current", "memory.max", "epc.attributed", ...CGROUP_PAGING_COLUMNS.map(([c]) => c)] as const;
 
 export function timeSeriesColumns(rec: Recorder): string[] {
   const cols = ["time_ns", "free_pages", ...INTERVAL_COUNTERS.map(([c]) => c), ...BATCH_COLUMNS];
@@ -25,8 +29,11 @@ export function formatTimeSeriesCsv(rec: Recorder): string {
     for (const c of BATCH_COLUMNS) out.push(r.counts[c] ?? 0);
     for (const path of rec.cgroupPaths) {
       const s = r.cgroups[path];
-      if (s === undefined) out.push("", "", "", "");
-      else out.push(s.misc, s.max ?? "", s.memory, s.memoryMax ?? "");
+      if (s === undefined) for (let i = 0; i < CGROUP_COLUMNS.length; i++) out.push("");
+      else {
+        out.push(s.misc, s.max ?? "", s.memory, s.memoryMax ?? "", s.attributed);
+        for (const [c] of CGROUP_PAGING_COLUMNS) out.push(s.paging[c] ?? 0);
+      }
     }
     return out;
   });

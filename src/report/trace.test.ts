@@ -17,7 +17,7 @@ function recording(slices: number): Recorder {
   const rec = new Recorder({ maxSlices: slices, maxEventsPerKind: slices });
   for (let i = 0; i < slices; i++) {
     rec.slice(thread, "page fault", i * 1000, i * 1000 + 600, { page: i & 1023, result: "VM_FAULT_NOPAGE" });
-    rec.event({ type: "charge-failure", atNs: i * 1000, task: "t/0", cgroup: "/a", failedAt: "/a", result: "EBUSY" });
+    rec.event({ type: "charge-failure", atNs: i * 1000, task: "t/0", cgroup: "/a", failedAt: "/a", refusedBy: "misc.max", limitBytes: 4096, nothingToReclaim: false, result: "EBUSY" });
   }
   return rec;
 }

@@ -2,6 +2,9 @@
 // chrome://tracing open. One track per simulated thread, per kernel thread (ksgxd) and per work
 // item; B/E slices for ioctls, faults, reclaim batches and work runs; counters for free pages and
 // per-cgroup usage. Timestamps are microseconds of simulated time.
+// Perfetto keys threads by tid alone, so tids are renumbered to be unique across processes and
+// never equal to a pid; the kernel (ksgxd, the kworkers, the counters) is a process of its own,
+// numbered after the last user process (pid 0 is the idle task to a Linux trace viewer).
 import type { Recorder, Slice } from "./recorder.js";
 
 export interface TraceEvent {
@@ -21,23 +24,51 @@ export interface TraceDocument {
 }
 
 const us = (ns: number): number => ns / 1000;
-const COUNTER_PID = 0;
+/** the simulator's pid of kernel tracks (engine/sim.ts) */
+const SIM_KERNEL_PID = 0;
+
+/** the trace's pid and tid for each simulator track: user pids kept, the kernel after them, tids after all pids */
+interface TrackIds {
+  kernelPid: number;
+  pid(track: { pid: number }): number;
+  tid(track: { pid: number; tid: number }): number;
+}
+
+function trackIds(slices: readonly Slice[]): TrackIds {
+  let maxPid = 0;
+  const keys = new Map<string, { pid: number; tid: number }>();
+  for (const s of slices) {
+    if (s.track.pid !== SIM_KERNEL_PID) maxPid = Math.max(maxPid, s.track.pid);
+    const key = `${s.track.pid}:${s.track.tid}`;
+    if (!keys.has(key)) keys.set(key, { pid: s.track.pid, tid: s.track.tid });
+  }
+  const kernelPid = maxPid + 1;
+  // user threads in (pid, tid) order, then the kernel's
+  const order = [...keys.entries()].sort(([, a], [, b]) => (a.pid === SIM_KERNEL_PID ? 1 : 0) - (b.pid === SIM_KERNEL_PID ? 1 : 0) || a.pid - b.pid || a.tid - b.tid);
+  const tids = new Map<string, number>();
+  order.forEach(([key], i) => tids.set(key, kernelPid + 1 + i));
+  return {
+    kernelPid,
+    pid: (t) => (t.pid === SIM_KERNEL_PID ? kernelPid : t.pid),
+    tid: (t) => tids.get(`${t.pid}:${t.tid}`) as number,
+  };
+}
 
 /** B/E pairs for one track's slices, properly nested (a child ends no later than its parent), each passed to `emit` */
-function trackEvents(slices: Slice[], emit: (e: TraceEvent) => void): void {
+function trackEvents(slices: Slice[], ids: TrackIds, emit: (e: TraceEvent) => void): void {
   const sorted = slices.slice().sort((a, b) => a.startNs - b.startNs || b.endNs - a.endNs);
   const stack: { s: Slice; endNs: number }[] = [];
   const close = (upTo: number): void => {
     while (stack.length > 0 && (stack.at(-1) as { endNs: number }).endNs <= upTo) {
       const top = stack.pop() as { s: Slice; endNs: number };
-      emit({ name: top.s.name, ph: "E", ts: us(top.endNs), pid: top.s.track.pid, tid: top.s.track.tid });
+      emit({ name: top.s.name, ph: "E", ts: us(top.endNs), pid: ids.pid(top.s.track), tid: ids.tid(top.s.track) });
     }
   };
   for (const s of sorted) {
     close(s.startNs);
     const parentEnd = stack.at(-1)?.endNs ?? Infinity;
     const endNs = Math.min(s.endNs, parentEnd);
-    const ev: TraceEvent = { name: s.name, cat: "sgx", ph: "B", ts: us(s.startNs), pid: s.track.pid, tid: s.track.tid };
+    const ev: TraceEvent = { name: s.name, cat: "sgx", ph: "B", ts: us(s.startNs), pid: ids.pid(s.track), tid: ids.tid(s.track) };
     if (s.args !== undefined) ev.args = s.args;
     emit(ev);
     stack.push({ s, endNs });
@@ -53,23 +84,25 @@ export function emitTrace(rec: Recorder, meta: Record<string, string | number>, 
   const tracks = new Map<string, Slice[]>();
   const names = new Map<number, string>();
   const threadNames = new Map<string, { pid: number; tid: number; name: string }>();
-  names.set(COUNTER_PID, "kernel");
+  const ids = trackIds(rec.slices);
+  names.set(ids.kernelPid, "kernel");
   for (const s of rec.slices) {
     const key = `${s.track.pid}:${s.track.tid}`;
     let list = tracks.get(key);
     if (list === undefined) tracks.set(key, (list = []));
     list.push(s);
-    names.set(s.track.pid, s.track.process);
-    threadNames.set(key, { pid: s.track.pid, tid: s.track.tid, name: s.track.thread });
+    names.set(ids.pid(s.track), s.track.process);
+    threadNames.set(key, { pid: ids.pid(s.track), tid: ids.tid(s.track), name: s.track.thread });
   }
   for (const [pid, name] of [...names].sort((a, b) => a[0] - b[0])) emit({ name: "process_name", ph: "M", pid, args: { name } });
-  for (const t of threadNames.values()) emit({ name: "thread_name", ph: "M", pid: t.pid, tid: t.tid, args: { name: t.name } });
-  for (const key of [...tracks.keys()].sort()) trackEvents(tracks.get(key) as Slice[], emit);
+  for (const t of [...threadNames.values()].sort((a, b) => a.tid - b.tid)) emit({ name: "thread_name", ph: "M", pid: t.pid, tid: t.tid, args: { name: t.name } });
+  for (const key of [...tracks.keys()].sort((a, b) => ids.tid(tracks.get(a)?.[0]?.track as Slice["track"]) - ids.tid(tracks.get(b)?.[0]?.track as Slice["track"])))
+    trackEvents(tracks.get(key) as Slice[], ids, emit);
   for (const r of rec.rows) {
-    emit({ name: "free EPC pages", ph: "C", ts: us(r.timeNs), pid: COUNTER_PID, args: { free: r.freePages } });
+    emit({ name: "free EPC pages", ph: "C", ts: us(r.timeNs), pid: ids.kernelPid, args: { free: r.freePages } });
     const usage: Record<string, number> = {};
     for (const [path, c] of Object.entries(r.cgroups)) usage[path] = c.misc;
-    if (Object.keys(usage).length > 0) emit({ name: "misc.current (bytes)", ph: "C", ts: us(r.timeNs), pid: COUNTER_PID, args: usage });
+    if (Object.keys(usage).length > 0) emit({ name: "misc.current (bytes)", ph: "C", ts: us(r.timeNs), pid: ids.kernelPid, args: usage });
   }
   const droppedSlices = Object.entries(rec.dropped).filter(([k]) => k.startsWith("slice:"));
   const otherData: Record<string, string | number> = { ...meta };
@@ -117,11 +150,22 @@ export function checkTrace(doc: unknown): string[] {
   const evs = (doc as { traceEvents: unknown[] }).traceEvents;
   const open = new Map<string, string[]>();
   const lastTs = new Map<string, number>();
+  // Perfetto identifies a thread by its tid alone: one tid, one process, and no tid that is a pid
+  const pidOfTid = new Map<number, number>();
+  const pids = new Set<number>();
   evs.forEach((raw, i) => {
     const e = raw as Record<string, unknown>;
     const where = `event ${i}`;
     if (typeof e.ph !== "string") return problems.push(`${where}: no ph`);
     if (typeof e.pid !== "number") problems.push(`${where}: no numeric pid`);
+    else {
+      pids.add(e.pid);
+      if (typeof e.tid === "number") {
+        const owner = pidOfTid.get(e.tid);
+        if (owner === undefined) pidOfTid.set(e.tid, e.pid);
+        else if (owner !== e.pid) problems.push(`${where}: tid ${e.tid} is in process ${e.pid} and in process ${owner}`);
+      }
+    }
     if (e.ph === "M") {
       if (typeof e.name !== "string" || typeof (e.args as { name?: unknown } | undefined)?.name !== "string") problems.push(`${where}: metadata needs name and args.name`);
       return;
@@ -154,5 +198,7 @@ export function checkTrace(doc: unknown): string[] {
     return undefined;
   });
   for (const [key, stack] of open) if (stack.length > 0) problems.push(`track ${key}: ${stack.length} B without E`);
+  for (const [tid, pid] of pidOfTid) if (pids.has(tid) && tid !== pid) problems.push(`tid ${tid} of process ${pid} is also a process id`);
+  if (pids.has(0)) problems.push("pid 0 is the idle task to trace viewers; the kernel needs a process of its own");
   return problems;
 }

@@ -119,8 +119,9 @@ test("each kind of bad input names its line:column, field path and what was expe
 
 test("YAML syntax errors become one line with line:column", () => {
   assert.match(error("seed: 1\nmachine: { epc: 1MiB\n"), /^s\.yaml:3:1: the file is not valid YAML or JSON: /);
-  assert.match(error("kernel: v5\nkernel: v17\n"), /^s\.yaml:2:1: the file is not valid YAML or JSON: Map keys must be unique/);
-  assert.equal(error('{"seed": 1,\n "kernel" "v5"}\n', "s.json"), "s.json:2:11: the file is not valid YAML or JSON: Missing , or : between flow map items");
+  assert.equal(error("kernel: v5\nkernel: v17\n"), 's.yaml:2:1: kernel: the key "kernel" appears twice in one mapping (first at line 1, column 1); each key may appear only once');
+  assert.equal(error('{"seed": 1,\n "kernel" "v5"}\n', "s.yaml"), "s.yaml:2:11: the file is not valid YAML or JSON: Missing , or : between flow map items");
+  assert.match(error('{"seed": 1,\n "kernel" "v5"}\n', "s.json"), /^s\.json:2:11: the file is not strict JSON: unexpected string /u);
 });
 
 test("files: JSON (tab-indented too) and YAML load; a missing file is one line", () => {
@@ -155,3 +156,86 @@ test("a bad seed override is refused", () => {
   assert.throws(() => parseScenarioText("seed: 1\n", "s.yaml", { seed: -2 }), { name: "ScenarioError", message: "s.yaml: seed override: expected an integer >= 0, got -2" });
 });
 
+
+/** loads `content` written to a file named `name`, expecting a one-line ScenarioError with no raw control character */
+function fileError(name: string, content: string | Uint8Array): { file: string; message: string } {
+  const dir = mkdtempSync(join(tmpdir(), "epcsim-bad-"));
+  const file = join(dir, name);
+  writeFileSync(file, content);
+  try {
+    loadScenarioFile(file);
+  } catch (e) {
+    assert.ok(e instanceof ScenarioError, `a ScenarioError, got ${String(e)}`);
+    assert.doesNotMatch(e.message, /[\u0000-\u001f\u007f-\u009f]/u, `no raw control character: ${JSON.stringify(e.message)}`);
+    return { file, message: e.message };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  assert.fail(`${name} was accepted`);
+}
+
+test("a binary file is one line naming the file and where it stops being text", () => {
+  const png = fileError("image.yaml", Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52]));
+  assert.equal(png.message, `${png.file}:1:1: the file is not valid YAML or JSON: byte 0x89 is not UTF-8 text (a scenario is a YAML or JSON text file; is this a binary file?)`);
+  // a PNG header parses as one YAML scalar: the check comes first
+  const ascii = fileError("s.yaml", "seed: 1\nkernel: v5\u0000\u0000\u001b[31m\n");
+  assert.equal(ascii.message, `${ascii.file}:2:11: the file is not valid YAML or JSON: the control character U+0000 is not allowed in a YAML or JSON file (is this a binary file?)`);
+  const esc = fileError("s.json", '{"seed": "\u001b]0;pwned\u0007"}');
+  assert.match(esc.message, /:1:11: the file is not valid YAML or JSON: the control character U\+001B /u);
+  assert.match(fileError("gz.yaml", Uint8Array.from([0x1f, 0x8b, 0x08, 0x00])).message, /gz\.yaml:1:2: the file is not valid YAML or JSON: byte 0x8b is not UTF-8 text/u);
+  // U+FFFD spelt in the file is text; a tab and CRLF line ends are allowed
+  assert.equal(parseScenarioText("seed: 1\r\nmachine:\t{ cpus: 2 }  # \ufffd\n", "s.yaml").machine.cpus, 2);
+});
+
+test("an alias bomb (billion laughs) stops with one line at its first alias", () => {
+  const rows = ["a: &a [x, x, x, x, x, x, x, x, x]"];
+  for (const [i, name] of ["b", "c", "d", "e", "f", "g", "h"].entries()) rows.push(`${name}: &${name} [${Array(9).fill(`*${String.fromCharCode(97 + i)}`).join(", ")}]`);
+  assert.equal(
+    error(`${rows.join("\n")}\n`),
+    's.yaml:2:8: the file is not valid YAML or JSON: its aliases expand into more than 1000 copies (a guard against resource-exhaustion input such as "billion laughs")',
+  );
+  // a few aliases, as a scenario uses them, are fine
+  const s = parseScenarioText("processes:\n  - { name: a, program: &p { vm: { epc: 1MiB } } }\n  - { name: b, program: *p }\n", "s.yaml");
+  assert.deepEqual(s.processes[1]?.steps, s.processes[0]?.steps);
+  // nesting by the thousand overflows the parser's stack: one line too
+  assert.match(error(`seed: ${"[".repeat(5000)}${"]".repeat(5000)}\n`), /^s\.yaml:1:\d+: the file is not valid YAML or JSON: it nests too deeply for the parser/u);
+});
+
+test("a duplicate key is named, with where it first appeared, in YAML and in JSON", () => {
+  assert.equal(error("machine:\n  cpus: 2\n  epc: 1MiB\n  cpus: 3\n"), 's.yaml:4:3: machine.cpus: the key "cpus" appears twice in one mapping (first at line 2, column 3); each key may appear only once');
+  assert.equal(
+    error('cgroups:\n  /a: { misc.max: "sgx_epc 4096", misc.max: "sgx_epc 8192" }\n'),
+    's.yaml:2:35: cgroups["/a"]["misc.max"]: the key "misc.max" appears twice in one mapping (first at line 2, column 9); each key may appear only once',
+  );
+  assert.equal(
+    error('{\n  "processes": [\n    {"name": "a", "name": "b"}\n  ]\n}\n', "s.json"),
+    's.json:3:19: processes[0].name: the key "name" appears twice in one mapping (first at line 3, column 6); each key may appear only once',
+  );
+});
+
+test("a .json file must be strict JSON: the reason at its line:column, without the text V8 quotes", () => {
+  const hint = "(a .json file is parsed as JSON: no trailing commas, comments or single quotes)";
+  const cases: [string, string][] = [
+    ['{\n  "seed": 1,\n  "kernel": "v5",\n}\n', `s.json:4:1: the file is not strict JSON: expected double-quoted property name ${hint}`],
+    ['{\n  "machine": { "epc": "1MiB" },\n  "processes": [1, 2,]\n}\n', `s.json:3:22: the file is not strict JSON: unexpected token ']' ${hint}`],
+    ['{\n  // a comment\n  "seed": 1\n}\n', `s.json:2:3: the file is not strict JSON: expected property name or '}' ${hint}`],
+    ['{"seed": 1, "kernel": \'v5\', "machine": {"epc": "1MiB"}}', `s.json:1:23: the file is not strict JSON: unexpected token ''' ${hint}`],
+    ['{"machine": {"epc": "1MiB"}, "seed": 1, "kernel": \'v5\'}', `s.json:1:51: the file is not strict JSON: unexpected token ''' ${hint}`],
+    ['{"seed": 1', `s.json:1:11: the file is not strict JSON: expected ',' or '}' after property value ${hint}`],
+    ['{"a": x}', `s.json: the file is not strict JSON: unexpected token 'x' ${hint}`],
+  ];
+  for (const [text, expected] of cases) {
+    assert.equal(error(text, "s.json"), expected, text);
+    // the same text as YAML is YAML's business (flow collections allow a trailing comma)
+    assert.doesNotMatch(error(`${text}\nbogus: 1\n`, "s.yaml"), /strict JSON/u);
+  }
+  assert.equal(parseScenarioText('\ufeff{"seed": 3}', "S.JSON").seed, 3, "a byte-order mark is not an error");
+});
+
+test("a message that quotes input escapes control characters: values and keys", () => {
+  // a double-quoted YAML string may spell any character as an escape; bidirectional overrides are printable
+  assert.equal(error('machine: { epc: "64\\x9bMiB" }\n'), 's.yaml:1:17: machine.epc: expected a size such as 64MiB or 4096 (bytes), got "64\\u009bMiB"; did you mean 64MiB?');
+  assert.equal(error('seed: "\\e[2J\\e]0;title\\a"\n'), 's.yaml:1:7: seed: expected a number, got "\\u001b[2J\\u001b]0;title\\u0007"');
+  assert.equal(error("kernel: \"v5\u202e\"\n"), 's.yaml:1:9: kernel: expected one of "mainline", "v17", "v5", got "v5\\u202e"');
+  assert.match(error("\u202ebogus: 1\n"), /^s\.yaml:1:1: \["\\u202ebogus"\]: unknown key "\\u202ebogus"/u);
+});

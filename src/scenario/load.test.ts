@@ -1,14 +1,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { parseScenarioText, ScenarioError } from "./load.js";
+import { parseScenarioText, ScenarioError, type LoadOverrides } from "./load.js";
 import { presetTestSgxOversubscribed } from "./presets.js";
 import { scenarioJsonSchema } from "./schema.js";
 
 const MiB = 1024 * 1024;
 
-function error(text: string): string {
+function error(text: string, overrides: LoadOverrides = {}): string {
   try {
-    parseScenarioText(text, "s.yaml");
+    parseScenarioText(text, "s.yaml", overrides);
   } catch (e) {
     assert.ok(e instanceof ScenarioError, `a ScenarioError, got ${String(e)}`);
     assert.ok(!e.message.includes("\n"), "one line");
@@ -168,7 +168,109 @@ test("the cgroups section: flat, nested and list forms, parents first, and one-l
   assert.deepEqual(flat, expected);
   assert.deepEqual(nested, expected);
   assert.deepEqual(list, expected);
-  assert.match(error("cgroups: { /a: { misc.mx: 1 } }\n"), /^s\.yaml:1:18: cgroups\.\/a\.misc\.mx: unknown key "misc\.mx"/);
+  // keys with dots or slashes are written as --set takes them
+  assert.match(error("cgroups: { /a: { misc.mx: 1 } }\n"), /^s\.yaml:1:18: cgroups\["\/a"\]\["misc\.mx"\]: unknown key "misc\.mx"/);
   const auto = parseScenarioText("processes:\n  - { name: p, cgroup: /k8s/pod1, program: { vm: { epc: 1MiB } } }\n", "s.yaml");
   assert.deepEqual(auto.cgroups, [{ path: "/k8s/pod1", writes: [] }], "an undeclared process cgroup is created at time zero");
+});
+
+const SET_BASE = [
+  "kernel: v17",
+  "cgroups:",
+  '  /a: { misc.max: "sgx_epc 4096" }',
+  "processes:",
+  "  - { name: p, program: { vm: { epc: 1MiB } } }",
+  "  - { name: q, program: { vm: { epc: 1MiB } } }",
+  "  - { name: r, cgroup: /a, program: { vm: { epc: 1MiB } } }",
+  "",
+].join("\n");
+
+function setError(set: Record<string, string>, text = SET_BASE): string {
+  return error(text, { set });
+}
+
+test("--set reaches every field: dotted paths, list items, and bracketed keys with dots or slashes", () => {
+  const s = parseScenarioText(SET_BASE, "s.yaml", {
+    set: {
+      'cgroups["/a"]["misc.max"]': "sgx_epc 1048576",
+      "processes[2].memory": "1MiB",
+      "policy.oomVictim": "most-epc",
+      "cgroups['/b']": "{ memory.max: 64M }",
+      "processes[1].program.vm.epc": "2MiB",
+    },
+  });
+  assert.deepEqual(s.cgroups, [
+    { path: "/a", writes: [{ file: "misc.max", value: "sgx_epc 1048576" }] },
+    { path: "/b", writes: [{ file: "memory.max", value: "64M" }] },
+  ]);
+  assert.equal(s.processes[2]?.memoryBytes, MiB);
+  assert.equal(s.options.oomVictim, "most-epc");
+  assert.deepEqual(s.processes[1]?.steps[0], { op: "vepc", bytes: 2 * MiB, touch: 2 * MiB });
+  // the index after the last item adds one
+  const more = parseScenarioText(SET_BASE, "s.yaml", { set: { "processes[3]": "{ name: s, program: { vm: { epc: 1MiB } } }" } });
+  assert.deepEqual(
+    more.processes.map((p) => p.name),
+    ["p", "q", "r", "s"],
+  );
+  // missing mappings and lists are created on the way
+  const made = parseScenarioText("", "s.yaml", { set: { "machine.cpus": "2", "machine.sections[0].size": "1MiB", 'cgroups["/x"]["/y"]': "null" } });
+  assert.equal(made.machine.cpus, 2);
+  assert.deepEqual(made.machine.sections, [{ size: MiB, node: 0 }]);
+  assert.deepEqual(made.cgroups, [
+    { path: "/x", writes: [] },
+    { path: "/x/y", writes: [] },
+  ]);
+  // a key such as __proto__ is an own field, refused as unknown, and pollutes nothing
+  assert.match(setError({ "__proto__.polluted": "1" }), /--set __proto__\.polluted=1: __proto__: unknown key "__proto__"/u);
+  assert.equal(({} as Record<string, unknown>).polluted, undefined);
+});
+
+test("an error in a --set value names the --set argument, not a line of the file", () => {
+  assert.equal(
+    setError({ "processes[2].memory": "1Mb" }),
+    's.yaml: --set processes[2].memory=1Mb: expected a size such as 64MiB or 4096 (bytes), got "1Mb"; did you mean 1MiB (1048576 bytes) or 1MB (1000000 bytes)?',
+  );
+  // below the field set: the field is named after the argument
+  assert.equal(setError({ "processes[1].program": "{ vm: { epc: 3 } }" }), "s.yaml: --set processes[1].program={ vm: { epc: 3 } }: processes[1].program.vm.epc: expected a guest EPC size that is a multiple of 4096 bytes, got 3");
+  // a field the override created, above the one it set
+  assert.match(setError({ "polcy.oomVictim": "most-epc" }), /^s\.yaml: --set polcy\.oomVictim=most-epc: polcy: unknown key "polcy"; expected one of kernel, /u);
+  assert.equal(setError({ 'cgroups["/a"]["misc.mx"]': "1" }), 's.yaml: --set cgroups["/a"]["misc.mx"]=1: unknown key "misc.mx"; expected one of misc.max, memory.max, cgroup.subtree_control or a child cgroup path starting with "/"');
+  // paths that do not fit the document
+  assert.equal(setError({ "processes[9].memory": "1MiB" }), "s.yaml: --set processes[9].memory=1MiB: processes has 3 item(s): expected an index up to 3 (3 adds an item)");
+  assert.equal(setError({ "processes.memory": "1MiB" }), "s.yaml: --set processes.memory=1MiB: processes is a list: expected an index such as [0], so .memory does not apply");
+  assert.equal(setError({ "kernel.x": "1" }), 's.yaml: --set kernel.x=1: kernel is "v17", not a mapping, so .x does not apply');
+  assert.equal(setError({ "kernel[0]": "1" }), "s.yaml: --set kernel[0]=1: kernel is not a list, so [0] does not apply");
+  assert.match(setError({ seed: "[1" }), /^s\.yaml: --set seed=\[1: the value is not valid YAML: /u);
+  assert.match(setError({ "cgroups[/a]": "1" }), /^s\.yaml: --set cgroups\[\/a\]=1: expected a list index or a quoted key inside \[ \], such as \[2\] or \["\/a"\] at character 8 of /u);
+  // a problem the override did not touch still points at its line
+  assert.equal(setError({ seed: "2" }, `${SET_BASE}machine: { cpus: many }\n`), 's.yaml:8:18: machine.cpus: expected a number, got "many"');
+});
+
+test("a process cgroup that cgroups: does not declare is a warning naming the closest declared path", () => {
+  const text = [
+    "kernel: v17",
+    "cgroups:",
+    '  /pods: { misc.max: "sgx_epc 1048576" }',
+    "  /pods/web: null",
+    "  /batch: null",
+    "processes:",
+    "  - { name: a, cgroup: /pods/wbe, program: { vm: { epc: 1MiB } } }",
+    "  - { name: b, cgroup: /pods/wbe, program: { vm: { epc: 1MiB } } }",
+    "  - { name: c, cgroup: /pods, program: { vm: { epc: 1MiB } } }",
+    "  - { name: d, cgroup: /late, program: { vm: { epc: 1MiB } } }",
+    "events:",
+    "  - { at: 1ms, mkdir: /late }",
+    "",
+  ].join("\n");
+  const warnings: string[] = [];
+  const s = parseScenarioText(text, "s.yaml", { onWarning: (m) => warnings.push(m), set: { "processes[2].cgroup": "/bacth" } });
+  assert.deepEqual(warnings, [
+    's.yaml:7:24: processes[0].cgroup: "/pods/wbe" is not declared in cgroups (it is created at time zero, without limits); the closest declared cgroup is "/pods/web"',
+    's.yaml: --set processes[2].cgroup=/bacth: "/bacth" is not declared in cgroups (it is created at time zero, without limits); the closest declared cgroup is "/batch"',
+  ]);
+  assert.ok(s.cgroups.some((c) => c.path === "/pods/wbe"), "the run still proceeds, with the cgroup created");
+  // without a cgroups: section an undeclared cgroup is the documented default, and says nothing
+  const quiet: string[] = [];
+  parseScenarioText("processes:\n  - { name: a, cgroup: /k8s/pod1, program: { vm: { epc: 1MiB } } }\n", "s.yaml", { onWarning: (m) => quiet.push(m) });
+  assert.deepEqual(quiet, []);
 });

@@ -2,7 +2,8 @@
 // what the schema cannot express, and lower it to the engine's `Scenario`. Every problem becomes a
 // ScenarioError whose message is one line: FILE:LINE:COL: field.path: what was expected.
 import { readFileSync } from "node:fs";
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
+import { closestMatch } from "leven";
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type YAMLError } from "yaml";
 import type { z } from "zod";
 import { costProfileNames, costProfiles, profileName, profilePlatform, resolveCosts } from "../hw/costs.js";
 import {
@@ -22,6 +23,9 @@ import { normalizePath } from "../cgroup/misc.js";
 import type { AccessPhase, CgroupConfig, EacceptSecinfo, KernelGeneration, MachineConfig, Phase, ProcessConfig, Scenario, ScheduledEvent, Step } from "./types.js";
 import { parseSize } from "./units.js";
 import { presetTestSgxOversubscribed } from "./presets.js";
+import { escapeControls, quote } from "./quote.js";
+import { formatFieldPath, parseSetArgument } from "./set-path.js";
+import { decodeUtf8, lineCol, strictJsonProblem, unprintable, type TextProblem } from "./file-text.js";
 
 /**
  * The default time slice: EEVDF's sysctl_sched_base_slice, 0.75 ms scaled by 1 + ilog2(CPUs) for
@@ -39,82 +43,213 @@ const PAGE = 4096;
 
 export class ScenarioError extends Error {
   override name = "ScenarioError";
+  constructor(message: string) {
+    // a message quotes input, which may hold control characters: never print them raw
+    super(escapeControls(message));
+  }
 }
 
 type Path = (string | number)[];
 
 export interface LoadOverrides {
   seed?: number;
-  /** dotted paths set before validation, e.g. {"policy.unreclaimableTracking": "secs-only"}; values parse as YAML */
+  /**
+   * `--set` overrides applied before validation: a field path (policy.oomVictim, processes[2].memory,
+   * cgroups["/a"]["misc.max"]) to a value that parses as YAML
+   */
   set?: Record<string, string>;
+  /** called with each warning, one line (a scenario that loads but may not mean what it says) */
+  onWarning?: (message: string) => void;
 }
 
-/** applies `--set a.b.c=value` overrides to the parsed document */
-function applySets(data: unknown, sets: Record<string, string>, source: string): unknown {
-  const root: Record<string, unknown> = data !== null && typeof data === "object" && !Array.isArray(data) ? (data as Record<string, unknown>) : {};
-  for (const [path, raw] of Object.entries(sets)) {
-    const keys = path.split(".");
-    if (keys.some((k) => k === "")) throw new ScenarioError(`${source}: --set ${path}: expected a dotted path such as policy.oomVictim.`);
-    let obj = root;
-    for (const k of keys.slice(0, -1)) {
-      const next = obj[k];
-      if (next === undefined || next === null) obj[k] = {};
-      else if (typeof next !== "object" || Array.isArray(next)) throw new ScenarioError(`${source}: --set ${path}: "${k}" is not a mapping.`);
-      obj = obj[k] as Record<string, unknown>;
-    }
-    obj[keys[keys.length - 1] as string] = parseDocument(raw).toJS();
-  }
-  return root;
+/** at most this many alias expansions (the `yaml` library's guard against "billion laughs" input) */
+const MAX_ALIASES = 1000;
+
+function isJsonSource(source: string): boolean {
+  return /\.json$/iu.test(source);
 }
 
-function formatPath(path: Path): string {
-  let out = "";
-  for (const p of path) out += typeof p === "number" ? `[${p}]` : out === "" ? p : `.${p}`;
-  return out === "" ? "(top level)" : out;
-}
+const formatPath = formatFieldPath;
 
 function show(v: unknown): string {
-  if (typeof v === "string") return `"${v}"`;
   if (v === undefined) return "nothing";
-  try {
-    const s = JSON.stringify(v);
-    return s.length > 60 ? `${s.slice(0, 57)}...` : s;
-  } catch {
-    return String(v);
+  const s = quote(v);
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}
+
+/** the first alias in document order, for pointing at an alias bomb */
+function firstAlias(node: unknown): Node | null {
+  if (isAlias(node)) return node;
+  if (isMap(node)) {
+    for (const it of node.items) {
+      const found = firstAlias(it.key) ?? firstAlias(it.value);
+      if (found !== null) return found;
+    }
+  } else if (isSeq(node)) {
+    for (const it of node.items) {
+      const found = firstAlias(it);
+      if (found !== null) return found;
+    }
   }
+  return null;
+}
+
+interface DuplicateKey {
+  path: Path;
+  key: string;
+  /** the start of the key's first occurrence */
+  first: number;
+}
+
+/** the mapping key that starts at `at` and repeats an earlier key of its mapping */
+function duplicateKeyAt(node: unknown, at: number, path: Path): DuplicateKey | null {
+  if (isMap(node)) {
+    const seen = new Map<string, number>();
+    for (const it of node.items) {
+      const key = isScalar(it.key) ? String(it.key.value) : null;
+      const start = (it.key as Node | null)?.range?.[0];
+      if (key !== null && start !== undefined) {
+        const first = seen.get(key);
+        if (first !== undefined && start === at) return { path, key, first };
+        if (first === undefined) seen.set(key, start);
+      }
+      const found = duplicateKeyAt(it.value, at, [...path, key ?? "?"]);
+      if (found !== null) return found;
+    }
+  } else if (isSeq(node)) {
+    for (const [i, it] of node.items.entries()) {
+      const found = duplicateKeyAt(it, at, [...path, i]);
+      if (found !== null) return found;
+    }
+  }
+  return null;
+}
+
+function isPrefix(a: Path, b: Path): boolean {
+  return a.length <= b.length && a.every((p, i) => String(p) === String(b[i]));
+}
+
+/** applies the `--set` overrides to the parsed document, in the order given */
+function applySets(ld: Loader, data: unknown, sets: Record<string, string>): unknown {
+  const root: Record<string, unknown> = isRecord(data) ? data : {};
+  for (const [field, raw] of Object.entries(sets)) {
+    const arg = `${field}=${raw}`;
+    const bad = (message: string): never => {
+      throw new ScenarioError(`${ld.source}: --set ${arg}: ${message}`);
+    };
+    let path: Path = [];
+    try {
+      const parsed = parseSetArgument(arg);
+      if (parsed.value !== raw) throw new Error(`expected a field path such as policy.oomVictim or cgroups["/a"]["misc.max"], got ${quote(field)}`);
+      path = parsed.path;
+    } catch (e) {
+      bad((e as Error).message);
+    }
+    const doc = parseDocument(raw, { prettyErrors: false, uniqueKeys: true });
+    const err = doc.errors[0];
+    if (err !== undefined) bad(`the value is not valid YAML: ${err.message.split("\n")[0] ?? ""}`);
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: MAX_ALIASES });
+    } catch {
+      bad(`the value's aliases expand into more than ${MAX_ALIASES} copies`);
+    }
+    let obj: unknown = root;
+    for (const [i, k] of path.entries()) {
+      const here = formatPath(path.slice(0, i));
+      if (typeof k === "number") {
+        if (!Array.isArray(obj)) bad(`${here} is not a list, so [${k}] does not apply`);
+        else if (k > obj.length) bad(`${here} has ${obj.length} item(s): expected an index up to ${obj.length} (${obj.length} adds an item)`);
+      } else if (!isRecord(obj)) bad(`${here} is ${Array.isArray(obj) ? "a list: expected an index such as [0]" : `${show(obj)}, not a mapping`}, so .${k} does not apply`);
+      const container = obj as Record<string | number, unknown>;
+      const next = i === path.length - 1 ? value : Object.hasOwn(container, k) && container[k] !== null && container[k] !== undefined ? container[k] : typeof path[i + 1] === "number" ? [] : {};
+      // an own property even for a key such as __proto__, which then fails validation as an unknown key
+      Object.defineProperty(container, k, { value: next, enumerable: true, writable: true, configurable: true });
+      obj = next;
+    }
+    ld.addSet(path, arg);
+  }
+  return root;
 }
 
 class Loader {
   private readonly lines = new LineCounter();
   private readonly doc: Document;
+  /** the --set overrides applied, each with its argument as given */
+  private readonly sets: { path: Path; arg: string }[] = [];
+  onWarning: (message: string) => void = () => {};
 
   constructor(
     text: string,
     readonly source: string,
   ) {
+    const atOffset = (p: TextProblem): never => {
+      if (p.offset < 0) throw new ScenarioError(`${source}: ${p.message}`);
+      const pos = lineCol(text, p.offset);
+      throw new ScenarioError(`${source}:${pos.line}:${pos.col}: ${p.message}`);
+    };
+    const bad = unprintable(text);
+    if (bad !== null) atOffset({ ...bad, message: `the file is not valid YAML or JSON: ${bad.message}` });
+    if (isJsonSource(source)) {
+      const json = strictJsonProblem(text);
+      if (json !== null) atOffset(json);
+    }
+    // strict JSON is YAML too: the YAML parser gives every node its line and column, and finds duplicate keys
     this.doc = parseDocument(text, { lineCounter: this.lines, prettyErrors: false, uniqueKeys: true });
     const err = this.doc.errors[0];
-    if (err !== undefined) {
-      const pos = this.lines.linePos(err.pos[0]);
-      const what = err.message.split("\n")[0] ?? "invalid YAML";
-      throw new ScenarioError(`${source}:${pos.line}:${pos.col}: the file is not valid YAML or JSON: ${what}`);
+    if (err !== undefined) this.syntaxError(err);
+  }
+
+  private syntaxError(err: YAMLError): never {
+    const pos = this.lines.linePos(err.pos[0]);
+    if (err.code === "DUPLICATE_KEY") {
+      const dup = duplicateKeyAt(this.doc.contents, err.pos[0], []);
+      if (dup !== null) {
+        const first = this.lines.linePos(dup.first);
+        throw new ScenarioError(
+          `${this.source}:${pos.line}:${pos.col}: ${formatPath([...dup.path, dup.key])}: the key ${quote(dup.key)} appears twice in one mapping (first at line ${first.line}, column ${first.col}); each key may appear only once`,
+        );
+      }
     }
+    // the parser catches its own stack overflow on input nested thousands deep
+    const what = /^Maximum call stack size exceeded/u.test(err.message) ? "it nests too deeply for the parser (mappings or lists inside one another, by the thousand)" : (err.message.split("\n")[0] ?? "invalid YAML");
+    throw new ScenarioError(`${this.source}:${pos.line}:${pos.col}: the file is not valid YAML or JSON: ${what}`);
   }
 
   data(): unknown {
-    return this.doc.toJS({ maxAliasCount: 1000 });
+    try {
+      return this.doc.toJS({ maxAliasCount: MAX_ALIASES });
+    } catch (e) {
+      if (!(e instanceof ReferenceError) || !/resource exhaustion/u.test(e.message)) throw e;
+      const alias = firstAlias(this.doc.contents);
+      const pos = alias?.range ? this.lines.linePos(alias.range[0]) : { line: 1, col: 1 };
+      throw new ScenarioError(
+        `${this.source}:${pos.line}:${pos.col}: the file is not valid YAML or JSON: its aliases expand into more than ${MAX_ALIASES} copies (a guard against resource-exhaustion input such as "billion laughs")`,
+      );
+    }
   }
 
-  /** the YAML node at `path`, or the deepest existing ancestor; `key` points at a key of a mapping */
-  private position(path: Path, key?: string): { line: number; col: number } {
+  /** records a --set override so that a problem in its value names the argument, not a line of the file */
+  addSet(path: Path, arg: string): void {
+    this.sets.push({ path, arg });
+  }
+
+  /** the YAML node at `path` (or the deepest existing ancestor) and whether the whole path exists */
+  private lookup(path: Path): { node: unknown; complete: boolean } {
     let node: unknown = this.doc.contents;
     for (const p of path) {
       let next: unknown;
       if (isMap(node)) next = node.items.find((it) => isScalar(it.key) && String(it.key.value) === String(p))?.value;
       else if (isSeq(node) && typeof p === "number") next = node.items[p];
-      if (next === undefined || next === null) break;
+      if (next === undefined || next === null) return { node, complete: false };
       node = next;
     }
+    return { node, complete: true };
+  }
+
+  /** the YAML node at `path`, or the deepest existing ancestor; `key` points at a key of a mapping */
+  private position(path: Path, key?: string): { line: number; col: number } {
+    const { node } = this.lookup(path);
     if (key !== undefined && isMap(node)) {
       const pair = node.items.find((it) => isPair(it) && isScalar(it.key) && String(it.key.value) === key);
       if (pair !== undefined && isScalar(pair.key) && pair.key.range) return this.lines.linePos(pair.key.range[0]);
@@ -123,10 +258,31 @@ class Loader {
     return range ? this.lines.linePos(range[0]) : { line: 1, col: 1 };
   }
 
-  fail(path: Path, message: string, key?: string): never {
+  /**
+   * the --set override a problem at `full` belongs to: one that set this field or a field above it,
+   * or one below it when the file has no such field (the override created it); the most specific wins
+   */
+  private setAt(full: Path): { path: Path; arg: string } | undefined {
+    const candidates = this.sets.filter((s) => isPrefix(s.path, full) || (isPrefix(full, s.path) && !this.lookup(full).complete));
+    return candidates.sort((a, b) => b.path.length - a.path.length)[0];
+  }
+
+  /** "FILE:LINE:COL: field: ", or for a field a --set override gave, "FILE: --set ARG: [field: ]" */
+  private where(path: Path, key?: string): string {
+    const full = key === undefined ? path : [...path, key];
+    const set = this.setAt(full);
+    if (set !== undefined) return `${this.source}: --set ${set.arg}: ${isPrefix(full, set.path) && isPrefix(set.path, full) ? "" : `${formatPath(full)}: `}`;
     const pos = this.position(path, key);
-    const where = key === undefined ? formatPath(path) : formatPath([...path, key]);
-    throw new ScenarioError(`${this.source}:${pos.line}:${pos.col}: ${where}: ${message}`);
+    return `${this.source}:${pos.line}:${pos.col}: ${formatPath(full)}: `;
+  }
+
+  fail(path: Path, message: string, key?: string): never {
+    throw new ScenarioError(`${this.where(path, key)}${message}`);
+  }
+
+  /** a problem that does not stop the run: one line for the caller to show */
+  warn(path: Path, message: string, key?: string): void {
+    this.onWarning(escapeControls(`${this.where(path, key)}${message}`));
   }
 
   /** validates `value` (found at `path`) with `schema` */
@@ -633,7 +789,8 @@ function lower(ld: Loader, overrides: LoadOverrides): Scenario {
   if (overrides.seed !== undefined && !(Number.isSafeInteger(overrides.seed) && overrides.seed >= 0)) {
     throw new ScenarioError(`${ld.source}: seed override: expected an integer >= 0, got ${show(overrides.seed)}`);
   }
-  const raw = overrides.set === undefined ? ld.data() : applySets(ld.data(), overrides.set, ld.source);
+  if (overrides.onWarning !== undefined) ld.onWarning = overrides.onWarning;
+  const raw = overrides.set === undefined ? ld.data() : applySets(ld, ld.data(), overrides.set);
   if (raw === null || raw === undefined) ld.fail([], "expected a scenario mapping, got an empty file");
   const top = ld.check(topSchema, raw, []);
   const machine = lowerMachine(ld, top.machine);
@@ -714,14 +871,20 @@ function lower(ld: Loader, overrides: LoadOverrides): Scenario {
       }
     }
   });
-  // a process's cgroup that nothing declares is created at time zero, like a container runtime would
-  for (const p of top.processes ?? []) {
+  // a process's cgroup that nothing declares is created at time zero, like a container runtime would;
+  // when cgroups: declares others, it is more likely a misspelling of one of them
+  const declared = [...cgroups.map((c) => c.path), ...events.flatMap((e) => (e.action.type === "mkdir" ? [e.action.path] : []))];
+  const declaresCgroups = cgroups.length > 0;
+  (top.processes ?? []).forEach((p, i) => {
     const cg = normalizePath(p.cgroup ?? "/");
-    if (!knownCgroups.has(cg)) {
-      cgroups.push({ path: cg, writes: [] });
-      knownCgroups.add(cg);
+    if (knownCgroups.has(cg)) return;
+    if (declaresCgroups) {
+      const closest = closestMatch(cg, declared) ?? "/";
+      ld.warn(["processes", i, "cgroup"], `${quote(cg)} is not declared in cgroups (it is created at time zero, without limits); the closest declared cgroup is ${quote(closest)}`);
     }
-  }
+    cgroups.push({ path: cg, writes: [] });
+    knownCgroups.add(cg);
+  });
   events.sort((a, b) => a.at - b.at);
 
   return {
@@ -748,19 +911,45 @@ function lower(ld: Loader, overrides: LoadOverrides): Scenario {
   };
 }
 
+/**
+ * the `--set` argument that gave the time-zero write of `file` in cgroup `cgPath`
+ * (cgroups["/a"]["misc.max"]=..., or nested, cgroups["/a"]["/b"]["memory.max"]=...), if one did
+ */
+export function cgroupWriteSetBy(sets: Record<string, string>, cgPath: string, file: string): string | undefined {
+  for (const [field, value] of Object.entries(sets)) {
+    let path: Path;
+    try {
+      path = parseSetArgument(`${field}=${value}`).path;
+    } catch {
+      continue;
+    }
+    const keys = path.slice(1, -1);
+    if (path[0] !== "cgroups" || path.at(-1) !== file || keys.length === 0 || !keys.every((k) => typeof k === "string" && k.startsWith("/"))) continue;
+    // a child key is relative to its parent unless it already starts with the parent's path, as in lowerCgroups
+    let cg = normalizePath(keys[0] as string);
+    for (const k of keys.slice(1) as string[]) cg = normalizePath(k.startsWith(`${cg}/`) ? k : `${cg === "/" ? "" : cg}${k}`);
+    if (cg === normalizePath(cgPath)) return `${field}=${value}`;
+  }
+  return undefined;
+}
+
 export function parseScenarioText(text: string, source: string, overrides: LoadOverrides = {}): Scenario {
   return lower(new Loader(text, source), overrides);
 }
 
 export function loadScenarioFile(path: string, overrides: LoadOverrides = {}): Scenario {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(path, "utf8");
+    bytes = readFileSync(path);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     const reason = err.code === "ENOENT" ? "no such file" : err.code === "EISDIR" ? "it is a directory" : err.message;
     throw new ScenarioError(`${path}: cannot read the scenario file: ${reason}.`);
   }
-  return parseScenarioText(text, path, overrides);
+  const decoded = decodeUtf8(bytes);
+  if (!("text" in decoded)) {
+    const pos = lineCol(new TextDecoder().decode(bytes), decoded.offset);
+    throw new ScenarioError(`${path}:${pos.line}:${pos.col}: the file is not valid YAML or JSON: ${decoded.message}`);
+  }
+  return parseScenarioText(decoded.text, path, overrides);
 }
-

@@ -15,6 +15,7 @@ export class FakeTask implements Task {
   pending = false;
   cgroup: Cgroup | null = null;
   readonly reclaimer = "direct" as const;
+  readonly pid = 0;
   constructor(
     readonly tid: number,
     readonly mm: Mm | null,
@@ -54,8 +55,9 @@ export class FakeEnv implements KernelEnv {
   condResched(): void {}
   readonly ooms: Cgroup[] = [];
   readonly enclaveOoms: string[] = [];
-  enclaveOomKilled(encl: { ownerName: string }): void {
+  enclaveOomKilled(encl: { ownerName: string }): boolean {
     this.enclaveOoms.push(encl.ownerName);
+    return true;
   }
   /** the OOM killer finds no one to kill */
   memcgOom(memcg: Cgroup): boolean {

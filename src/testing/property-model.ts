@@ -205,6 +205,13 @@ export function checkRun(sc: Scenario): SimSummary {
   assert.equal(e.freeListPages + e.poisonedPages + e.leakedPages, e.totalPages, "every frame is free, poisoned or leaked");
   assert.equal(e.enclavePages + e.secsPages + e.vaPages + e.vepcPages, e.leakedPages);
   for (const [path, cg] of Object.entries(summary.cgroups)) assert.equal(cg.current, 0, `${path} has nothing charged at the end`);
+  // the simulator's paging attribution adds up: the root's is the global counters
+  const rootPaging = summary.cgroups["/"]?.paging;
+  const k = summary.counters;
+  assert.deepEqual(
+    rootPaging && [rootPaging.faults, rootPaging.nopageRetries, rootPaging.eldu, rootPaging.ewbPages, rootPaging.eaug, rootPaging.sigbus, rootPaging.chargeFailures, rootPaging.vepcFaults],
+    [k.faults, k.faultRetries, k.ELDU, k.pagesReclaimed, k.EAUG, k.sigbus, k.chargeFailures, k.vepcFaults],
+  );
 
   // the same run recorded for --out: identical, its time series sums to the counters, its trace is well-formed
   const { summary: recorded, recorder } = simulateRecorded(sc, { sampleIntervalNs: 200_000 });
