@@ -415,7 +415,7 @@ export const optionsSchema = z.strictObject({
     .int()
     .min(0)
     .optional()
-    .describe("simulation guard: stop the run when one thread's fault has been retried (NOPAGE) this many times in a row, a livelock the kernel would spin in forever (default 100000; 0 never stops)"),
+    .describe("simulation guard: stop the run when one thread has retried this many times in a row without progress (a fault, an SGX2 ioctl on EAGAIN, a vEPC fault, or a kernel charge or reclaim loop), a livelock the kernel would spin in forever (default 100000; 0 never stops)"),
 }).describe("kernel options; every default is the mainline behaviour");
 
 /** files a `cgroups:` entry may write at time zero */
