@@ -198,7 +198,7 @@ test("memory.max parses like the kernel (memparse, rounded down to pages) and th
       "events:",
       "  - { at: 1ms, write: { path: /m/memory.max, value: 1G } }",
       "  - { at: 1ms, read: /m/memory.max }",
-      "  - { at: 1ms, write: { path: /m/memory.max, value: 5000 } }",
+      "  - { at: 1ms, write: { path: /m/memory.max, value: 16777217 } }",
       "  - { at: 1ms, read: /m/memory.max }",
       "  - { at: 1ms, write: { path: /m/memory.max, value: lots } }",
       "  - { at: 1ms, write: { path: /m/memory.max, value: max } }",
@@ -214,7 +214,7 @@ test("memory.max parses like the kernel (memparse, rounded down to pages) and th
     ["write", "ok", null],
     ["read", "ok", "1073741824\n"],
     ["write", "ok", null],
-    ["read", "ok", "4096\n"],
+    ["read", "ok", "16777216\n"],
     ["write", "EINVAL", null],
     ["write", "ok", null],
   ]);
