@@ -8,7 +8,7 @@ import type { Scenario, Step } from "../src/scenario/types.js";
 import { parseScenarioText } from "../src/scenario/load.js";
 import { FOUR_FAULTERS_V17, ONE_THREAD_THRASHING } from "../src/testing/issue10-scenarios.js";
 import { loadScenarioFile } from "../src/scenario/load.js";
-import { compareWithGraphene, formatCalibration } from "../src/hw/calibration.js";
+import { compareWithGraphene, formatCalibration } from "../src/report/calibration.js";
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadScenarioFile } from "../src/scenario/load.js";
 import { Simulator } from "../src/engine/sim.js";
-import { compareWithGraphene, GRAPHENE_1640 } from "../src/hw/calibration.js";
+import { compareWithGraphene, GRAPHENE_1640 } from "../src/report/calibration.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const doc = readFileSync(join(root, "docs/calibration.md"), "utf8");

@@ -1,7 +1,7 @@
 // The cgroup v2 file system as scripts see it: paths like /a/b/misc.max, reads and writes with the
 // kernel's texts and errno, mkdir and rmdir. Moving a process is the caller's business (a pid
 // written to cgroup.procs), through `movePid`.
-import { EACCES, EINVAL, ENOENT } from "../kernel/errno.js";
+import { EACCES, EINVAL, ENOENT } from "../lib/errno.js";
 import { normalizePath, type Cgroup, type CgroupTree } from "./misc.js";
 import { memoryFile, memoryMaxWrite } from "./memory.js";
 

@@ -1,7 +1,7 @@
 // The memory controller as far as SGX needs it: a hierarchical page counter with memory.max, the
 // shmem backing store of swapped-out EPC charged to it, memory.events, and the memcg OOM killer when
 // a charge cannot fit (there is no swap, and nothing else in our model is reclaimable).
-import { EINVAL } from "../kernel/errno.js";
+import { EINVAL } from "../lib/errno.js";
 import { U64_MAX, type Cgroup } from "./misc.js";
 
 const PAGE = 4096;

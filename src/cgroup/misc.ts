@@ -1,7 +1,7 @@
 // The cgroup v2 hierarchy as far as epcsim needs it, and the misc controller (kernel/cgroup/misc.c)
 // with its one resource here, `sgx_epc`: hierarchical charge with the capacity check at every level,
 // `misc.max` parsing, event counting (6.11+ or the older rules) and the peak watermark.
-import { EBUSY, EEXIST, EINVAL, ENOENT, ERANGE } from "../kernel/errno.js";
+import { EBUSY, EEXIST, EINVAL, ENOENT, ERANGE } from "../lib/errno.js";
 
 export const U64_MAX = (1n << 64n) - 1n;
 export const SGX_EPC = "sgx_epc";

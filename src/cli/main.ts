@@ -17,7 +17,8 @@ import { costProfileNames, describeProfile, listProfiles, profileName } from "..
 import { cgroupWriteSetBy, loadScenarioFile, ScenarioError } from "../scenario/load.js";
 import { parseSetArgument } from "../scenario/set-path.js";
 import { escapeControls } from "../scenario/quote.js";
-import { ScenarioSetupError } from "../engine/setup-error.js";
+import { refusedWriteMessage, ScenarioSetupError } from "../engine/setup-error.js";
+import { writeHint } from "../scenario/setup-hint.js";
 import { scenarioJsonSchema } from "../scenario/schema.js";
 import { formatSummary } from "./format.js";
 import { runSelftest } from "./selftest.js";
@@ -90,11 +91,13 @@ function simulatingWithSets<T>(scenario: Scenario, sets: Record<string, string> 
   try {
     return simulate();
   } catch (e) {
-    if (!(e instanceof ScenarioSetupError) || sets === undefined) throw e;
-    const m = /^cgroups\["((?:[^"\\]|\\.)*)"\]\["((?:[^"\\]|\\.)*)"\]: ([\s\S]*)$/u.exec(e.message.slice(scenario.source.length + 2));
-    const arg = m === null ? undefined : cgroupWriteSetBy(sets, JSON.parse(`"${m[1]}"`) as string, JSON.parse(`"${m[2]}"`) as string);
-    if (m === null || arg === undefined) throw e;
-    throw new ScenarioSetupError(`${scenario.source}: --set ${arg}: ${m[3] as string}`);
+    if (!(e instanceof ScenarioSetupError) || e.refused === undefined) throw e;
+    // the line gets the spelling the kernel would take, which only the scenario layer knows
+    const r = e.refused;
+    const line = refusedWriteMessage(r.source, r.kernel, r.path, r.file, r.value, r.errno, writeHint(r.file, r.value));
+    const arg = sets === undefined ? undefined : cgroupWriteSetBy(sets, r.path, r.file);
+    if (arg === undefined) throw new ScenarioSetupError(line, r);
+    throw new ScenarioSetupError(`${scenario.source}: --set ${arg}: ${line.slice(`${r.source}: cgroups["${r.path}"]["${r.file}"]: `.length)}`);
   }
 }
 

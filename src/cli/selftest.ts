@@ -3,7 +3,7 @@
 // The final script (v13-v17) and the v5 one differ in their phases (spec kernel-epc-cgroup.md 6.3, 6.7).
 import { Simulator } from "../engine/sim.js";
 import type { SimSummary } from "../engine/summary.js";
-import { Rng } from "../engine/random.js";
+import { Rng } from "../lib/random.js";
 import { parseScenarioText } from "../scenario/load.js";
 import type { KernelGeneration, Scenario } from "../scenario/types.js";
 

@@ -6,8 +6,8 @@ import type { Encl } from "../kernel/encl.js";
 import { Mm, type Task } from "../kernel/state.js";
 import type { SecsState } from "../hw/epcm.js";
 import type { Vepc } from "../kernel/virt.js";
-import type { ProcessConfig } from "../scenario/types.js";
-import type { Rng } from "./random.js";
+import type { ProcessConfig } from "../programs/types.js";
+import type { Rng } from "../lib/random.js";
 import type { ProcessCause } from "./cause.js";
 import type { Cgroup } from "../cgroup/misc.js";
 

@@ -1,27 +1,25 @@
 // A scenario whose time-zero cgroup writes the kernel refuses would run without the limit it asks
 // for; that is bad input, reported in one line with what the kernel would have accepted.
-import { parseSize } from "../scenario/units.js";
-import type { KernelGeneration } from "../scenario/types.js";
+import type { KernelGeneration } from "../kernel/config.js";
+
+/** a refused time-zero write, as data, so that the scenario layer can add the spelling the kernel would take */
+export interface RefusedWrite {
+  source: string;
+  kernel: KernelGeneration;
+  path: string;
+  file: string;
+  value: string;
+  errno: string;
+}
 
 export class ScenarioSetupError extends Error {
   override name = "ScenarioSetupError";
-}
-
-/** the value the kernel would take for what `value` seems to mean, as a hint; "" when there is none */
-function hint(kernel: KernelGeneration, file: string, value: string): string {
-  if (file === "misc.max") {
-    if (kernel === "mainline") return "; mainline has no sgx_epc resource (use kernel: v17 or v5)";
-    const m = /^\s*(?:sgx_epc\s+)?(\S+)\s*$/.exec(value);
-    const bytes = m === null ? null : parseSize(m[1] as string);
-    if (typeof bytes === "number") return `; write "sgx_epc ${bytes}" (misc.max takes "sgx_epc BYTES" or "sgx_epc max")`;
-    return '; misc.max takes "sgx_epc BYTES" or "sgx_epc max"';
+  constructor(
+    message: string,
+    readonly refused?: RefusedWrite,
+  ) {
+    super(message);
   }
-  if (file === "memory.max") {
-    const bytes = parseSize(value.trim());
-    if (typeof bytes === "number") return `; write "${bytes}" (memory.max takes bytes with an optional K, M or G, or "max")`;
-    return '; memory.max takes bytes with an optional K, M or G suffix, or "max"';
-  }
-  return "";
 }
 
 /**
@@ -33,6 +31,11 @@ export function mainlineHasNoSgxEpc(kernel: KernelGeneration, file: string, valu
   return kernel === "mainline" && file === "misc.max" && /^\s*sgx_epc\s+(\d+|max)\s*$/.test(value);
 }
 
-export function refusedWriteMessage(source: string, kernel: KernelGeneration, path: string, file: string, value: string, errno: string): string {
-  return `${source}: cgroups["${path}"]["${file}"]: the kernel refuses the write ${JSON.stringify(value)} with ${errno}${hint(kernel, file, value)}; an entry that means to show this failure says expect: ${errno}.`;
+/**
+ * the one line for a refused time-zero write; `hint` (from the scenario layer, which knows the
+ * spellings) says what the kernel would take
+ */
+export function refusedWriteMessage(source: string, kernel: KernelGeneration, path: string, file: string, value: string, errno: string, hint = ""): string {
+  const why = kernel === "mainline" && file === "misc.max" ? "; mainline has no sgx_epc resource (use kernel: v17 or v5)" : hint;
+  return `${source}: cgroups["${path}"]["${file}"]: the kernel refuses the write ${JSON.stringify(value)} with ${errno}${why}; an entry that means to show this failure says expect: ${errno}.`;
 }

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Simulator } from "./sim.js";
 import { access, build, machine, MiB, ms, PAGE, proc, run, scenario } from "../testing/builders.js";
-import type { Scenario } from "../scenario/types.js";
+import type { Scenario } from "../programs/types.js";
 
 function simulate(s: Scenario): { sim: Simulator; summary: ReturnType<Simulator["run"]> } {
   const sim = new Simulator(s, { checkInvariants: true });

@@ -6,7 +6,7 @@ import { resolveCosts, type Costs } from "../hw/costs.js";
 import { archMemoryFailure, sgxDirtyAtBoot, sgxSanitizeAtBoot, sgxSanitizePages } from "../kernel/alloc.js";
 import { Encl, enclMmSlot, sgxEnclEaugPage, sgxEnclMmAdd, sgxEnclMmRemove, sgxEnclPut, sgxVmaFault, ptePresentBit, pteAccessedBit, VM_FAULT_SIGBUS } from "../kernel/encl.js";
 import { EP_TRIM_ACCEPTED } from "../kernel/encl-page.js";
-import { EACCES, EAGAIN, EINVAL, ENOENT, ESRCH, errnoName, KernelOops, SIGNALS } from "../kernel/errno.js";
+import { EACCES, EAGAIN, EINVAL, ENOENT, ESRCH, errnoName, SIGNALS } from "../lib/errno.js";
 import {
   sgxIocEnclaveAddPages,
   sgxIocEnclaveCreate,
@@ -38,23 +38,24 @@ import {
 } from "../kernel/sgx.js";
 import { Sgx, type KernelEnv, type Task } from "../kernel/state.js";
 import { sgxVepcFault, sgxVepcRelease, sgxVepcRemoveAll, Vepc, VEPC_RETRY, VEPC_SIGBUS } from "../kernel/virt.js";
-import type { AccessPhase, EcallStep, EnclaveException, Phase, Scenario, ScheduledAction, Step } from "../scenario/types.js";
+import type { AccessPhase, EcallStep, EnclaveException, Phase, Scenario, ScheduledAction, Step } from "../programs/types.js";
 import type { AcceptSecinfo } from "../hw/epcm.js";
 import { normalizePath, type Cgroup } from "../cgroup/misc.js";
 import { cgroupRead, cgroupWrite, type CgroupFs } from "../cgroup/fs.js";
 import { memcgOomEvent, memcgTryCharge, memcgUncharge } from "../cgroup/memory.js";
-import { EventQueue } from "./event-queue.js";
+import { EventQueue } from "../lib/event-queue.js";
 import { checkInvariants } from "./invariants.js";
-import { createSampler, type PageSampler } from "./patterns.js";
-import type { SparseInt32Array } from "./sparse-array.js";
+import { createSampler, type PageSampler } from "../programs/patterns.js";
+import type { SparseInt32Array } from "../lib/sparse-array.js";
 import { Barrier, BLOCK, EnclFile, Process, UserThread, type EacceptRecord, type IoctlRecord, type ReportedException, type ThreadProgram } from "./process.js";
 import { mainlineHasNoSgxEpc, refusedWriteMessage, ScenarioSetupError } from "./setup-error.js";
 import { KernelThread, KT_RUNNABLE, KT_RUNNING, KT_SLEEPING, KT_WAKING, WorkItem } from "./kthread.js";
-import { Rng } from "./random.js";
+import { Rng } from "../lib/random.js";
 import { buildSummary, type SimSummary } from "./summary.js";
 import type { SimEvent, SimObserver, Track } from "./observer.js";
 import { refusalCause, type EpcOomSelection, type ProcessCause } from "./cause.js";
 import { PG_FAULTS, PG_SIGBUS } from "../kernel/paging-accounts.js";
+import { KernelOops } from "../kernel/bug.js";
 
 export interface SimOptions {
   /** check the invariants after every event */
@@ -284,7 +285,7 @@ export class Simulator implements KernelEnv {
         this.fileOp({ type: "write", path: `${cfg.path === "/" ? "" : cfg.path}/${w.file}`, value: w.value });
         // a limit that does not apply would silently run unlimited: bad input, unless it is the point
         const result = this.fileOps[op]?.result ?? "ok";
-        if (result !== "ok" && result !== cfg.expect && !mainlineHasNoSgxEpc(scenario.kernel, w.file, w.value)) throw new ScenarioSetupError(refusedWriteMessage(scenario.source, scenario.kernel, cfg.path, w.file, w.value, result));
+        if (result !== "ok" && result !== cfg.expect && !mainlineHasNoSgxEpc(scenario.kernel, w.file, w.value)) throw new ScenarioSetupError(refusedWriteMessage(scenario.source, scenario.kernel, cfg.path, w.file, w.value, result), { source: scenario.source, kernel: scenario.kernel, path: cfg.path, file: w.file, value: w.value, errno: result });
       }
     }
     for (const ev of scenario.events) this.at(ev.at, () => this.scheduled(ev.action));

@@ -12,7 +12,7 @@ import {
   SGX_PAGE_TYPE_TCS,
   SGX_PAGE_TYPE_TRIM,
   SGX_PREV_TRK_INCMPL,
-} from "../kernel/sgx.js";
+} from "./arch.js";
 
 function setup(): { epcm: Epcm; secs: SecsState } {
   const epcm = new Epcm(8, resolveCosts("client-128m"));

@@ -21,7 +21,7 @@ import {
   SGX_EEXTEND_PER_PAGE,
   type EnclsLeaf,
   ENCLS_LEAVES,
-} from "../kernel/sgx.js";
+} from "./arch.js";
 
 /** a positive power of two (sizes above 2^31 included) */
 function isPow2(n: number): boolean {

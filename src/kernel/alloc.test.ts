@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { archMemoryFailure, sgxAllocEpcPageAnyNode, sgxAllocEpcPageNoReclaim, sgxFreeEpcPage, sgxMarkPageReclaimable, sgxUnmarkPageReclaimable } from "./alloc.js";
-import { EBUSY, ENOMEM } from "./errno.js";
+import { EBUSY, ENOMEM } from "../lib/errno.js";
 import { ON_LRU, ON_NONE, OWNER_VEPC } from "./epc-page.js";
 import { FakeTask, kernel } from "../testing/kernel-harness.js";
 

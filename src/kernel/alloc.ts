@@ -1,7 +1,7 @@
 // EPC allocation, freeing and LRU tracking (main.c): boot sanitization, the NUMA-aware allocator
 // with its free counter (quirk Q1), sgx_alloc_epc_page() with and without direct reclaim, and
 // marking pages reclaimable on the global LRU.
-import { EBUSY, ENOMEM, ERESTARTSYS, ENXIO } from "./errno.js";
+import { EBUSY, ENOMEM, ERESTARTSYS, ENXIO } from "../lib/errno.js";
 import {
   ON_DIRTY,
   ON_FREE,

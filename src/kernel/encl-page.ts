@@ -1,7 +1,7 @@
 // struct sgx_encl_page (encl.h) as a growable struct of arrays. Ids are recycled through a free stack.
 // `desc` keeps only bits 11:0 of the kernel's desc: the VA slot offset while evicted, and
 // SGX_ENCL_PAGE_BEING_RECLAIMED (bit 3, the same bit) while resident — quirk Q14.
-import { IdPool } from "../engine/intrusive-list.js";
+import { IdPool } from "../lib/intrusive-list.js";
 
 /** the page was lost by a failed EWB or ELDU (quirks Q3/Q4); its next load fails */
 export const EP_LOST = 1;

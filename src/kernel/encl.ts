@@ -10,13 +10,13 @@ import {
   sgxRecordUnreclaimable,
   sgxUnmarkPageReclaimable,
 } from "./alloc.js";
-import { EBUSY, EFAULT, ENOMEM, KernelOops } from "./errno.js";
+import { EBUSY, EFAULT, ENOMEM } from "../lib/errno.js";
 import type { Cgroup } from "../cgroup/misc.js";
 import { memcgTryCharge, memcgUncharge } from "../cgroup/memory.js";
 import { EP_HOLDS_SLOT, EP_LOST, EP_PCMD_LIVE, EP_PENDING, PTE_SLOTS_PER_PLANE } from "./encl-page.js";
 import { OWNER_ENCL_PAGE, OWNER_VA } from "./epc-page.js";
-import { IntrusiveList } from "../engine/intrusive-list.js";
-import { SparseInt32Array } from "../engine/sparse-array.js";
+import { IntrusiveList } from "../lib/intrusive-list.js";
+import { SparseInt32Array } from "../lib/sparse-array.js";
 import {
   PAGE_SIZE,
   PCMDS_PER_PAGE,
@@ -33,6 +33,7 @@ import {
 } from "./sgx.js";
 import type { Mm, Sgx, Task } from "./state.js";
 import { PG_EAUG, PG_ELDU, PG_FAULTS, PG_NOPAGE_RETRIES, PG_SIGBUS } from "./paging-accounts.js";
+import { KernelOops } from "./bug.js";
 
 /** struct sgx_encl_mm */
 export class EnclMm {

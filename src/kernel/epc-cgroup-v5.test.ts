@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { resolveCosts } from "../hw/costs.js";
 import { sgxSanitizeAtBoot } from "./alloc.js";
 import { sgxEpcCgroupTryChargeV5, OOM_THRESHOLD } from "./epc-cgroup-v5.js";
-import { ENOMEM } from "./errno.js";
+import { ENOMEM } from "../lib/errno.js";
 import { Sgx } from "./state.js";
 import type { ChargeFailureEvent } from "./tracepoints.js";
 import { enclave, FakeEnv, FakeTask } from "../testing/kernel-harness.js";

@@ -4,7 +4,7 @@
 // its root, the async work with its L-1 / L-9 target, and the OOM path that picks a victim enclave
 // from the head of an unreclaimable list and takes its memory away.
 import type { Cgroup } from "../cgroup/misc.js";
-import { EBUSY, ENOMEM, ERESTARTSYS } from "./errno.js";
+import { EBUSY, ENOMEM, ERESTARTSYS } from "../lib/errno.js";
 import { sgxReclaimEpcPagesV5, SGX_NR_TO_SCAN_MAX } from "./reclaim.js";
 import { PAGE_SIZE, SGX_NR_TO_SCAN } from "./sgx.js";
 import type { Sgx } from "./state.js";

@@ -3,7 +3,7 @@
 // per-root round-robin `next_cg` cursor, should_reclaim with its 32-page credit, async reclaim on a
 // work queue, direct reclaim for the SGX2 ioctls, and global reclaim through the root's cursor.
 import type { Cgroup } from "../cgroup/misc.js";
-import { EBUSY, ENOMEM, ERESTARTSYS } from "./errno.js";
+import { EBUSY, ENOMEM, ERESTARTSYS } from "../lib/errno.js";
 import { sgxReclaimPages, type ReclaimTally } from "./reclaim.js";
 import { PAGE_SIZE, SGX_NR_LOW_PAGES, SGX_NR_TO_SCAN } from "./sgx.js";
 import type { Sgx } from "./state.js";

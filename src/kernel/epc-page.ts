@@ -1,7 +1,7 @@
 // struct sgx_epc_page (sgx.h) as a struct of arrays, one entry per EPC frame, plus the intrusive
 // list_head the kernel links it with: a frame is on at most one list (dirty, node free list, node
 // poison list, an LRU, the vEPC zombie list), so one prev/next pair serves all lists.
-import { IntrusiveList } from "../engine/intrusive-list.js";
+import { IntrusiveList } from "../lib/intrusive-list.js";
 
 /** which list a frame is on (`list` membership in the kernel, see spec 2.11) */
 export const ON_UNTOUCHED = 0; // free, in a node's not-yet-materialised initial free range

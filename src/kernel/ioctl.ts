@@ -4,7 +4,7 @@
 import { enclsFaulted } from "../hw/epcm.js";
 import { EP_TRIM_ACCEPTED } from "./encl-page.js";
 import { sgxAllocEpcPage, sgxMarkPageReclaimable, sgxRecordUnreclaimable, sgxShouldReclaim, sgxUnmarkPageReclaimable } from "./alloc.js";
-import { EACCES, EAGAIN, EBUSY, EFAULT, EINVAL, EIO, ENODEV, ENOMEM, EPERM, ERESTARTSYS } from "./errno.js";
+import { EACCES, EAGAIN, EBUSY, EFAULT, EINVAL, EIO, ENODEV, ENOMEM, EPERM, ERESTARTSYS } from "../lib/errno.js";
 import {
   sgxEnclAddVaPage,
   sgxEnclFreeEpcPage,

@@ -3,11 +3,12 @@ import assert from "node:assert/strict";
 import { pteAccessedBit, sgxEnclAllocBacking, sgxVmaFault, VM_FAULT_NOPAGE } from "./encl.js";
 import { memcg, memoryMaxWrite } from "../cgroup/memory.js";
 import type { Cgroup } from "../cgroup/misc.js";
-import { ENOMEM, KernelOops } from "./errno.js";
+import { ENOMEM } from "../lib/errno.js";
 import { PROT_R } from "./sgx.js";
 import { ksgxd, sgxReclaimPages } from "./reclaim.js";
 import { Mm } from "./state.js";
 import { drive, enclave, FakeTask, kernel, mapInto } from "../testing/kernel-harness.js";
+import { KernelOops } from "./bug.js";
 
 test("a batch isolates 16 pages from the LRU head, rotates young ones to the tail and writes the rest back", () => {
   const { sgx } = kernel(256);

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { memoryMaxWrite } from "../cgroup/memory.js";
 import type { Cgroup } from "../cgroup/misc.js";
 import { drive, enclave, FakeEnv, FakeTask, kernel } from "../testing/kernel-harness.js";
-import type { KernelGeneration } from "../scenario/types.js";
+import type { KernelGeneration } from "./config.js";
 import { ALLOC_RECLAIM_LOOP, sgxAllocEpcPage } from "./alloc.js";
 import { sgxCgroupTryCharge, V17_CHARGE_LOOP } from "./epc-cgroup.js";
 import { sgxEpcCgroupTryChargeV5, V5_CHARGE_LOOP } from "./epc-cgroup-v5.js";

@@ -2,7 +2,8 @@
 // interface through which kernel code sees the simulated world (`current`, ksgxd, IPIs, signals).
 import type { Costs } from "../hw/costs.js";
 import { Epcm, type SecsState } from "../hw/epcm.js";
-import type { KernelGeneration, KernelOptions, MachineConfig } from "../scenario/types.js";
+import type { KernelGeneration, KernelOptions } from "./config.js";
+import type { MachineConfig } from "../hw/machine.js";
 import { EnclPages } from "./encl-page.js";
 import { EpcPages, FrameList, ON_FREE, ON_LRU, ON_POISON, ON_UNRECLAIMABLE } from "./epc-page.js";
 import { PAGE_SHIFT } from "./sgx.js";

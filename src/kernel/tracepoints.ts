@@ -2,7 +2,7 @@
 // The engine installs an implementation only when someone listens; otherwise `sgx.trace` is null and
 // the hot paths pay one null check.
 import type { Cgroup } from "../cgroup/misc.js";
-import { ENOMEM, errnoName } from "./errno.js";
+import { ENOMEM, errnoName } from "../lib/errno.js";
 import { PAGE_SIZE } from "./sgx.js";
 import type { Sgx } from "./state.js";
 

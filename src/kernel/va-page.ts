@@ -1,6 +1,6 @@
 // struct sgx_va_page (encl.h) and the VA slot allocator (encl.c): 512 eight-byte version slots per
 // VA page, a bitmap per page, and the per-enclave list the reclaimer takes slots from.
-import { IdPool } from "../engine/intrusive-list.js";
+import { IdPool } from "../lib/intrusive-list.js";
 import { SGX_VA_SLOT_COUNT } from "./sgx.js";
 
 const WORDS = SGX_VA_SLOT_COUNT / 32;

@@ -1,7 +1,7 @@
 // Virtual EPC for KVM guests (virt.c): /dev/sgx_vepc pages are allocated on guest faults without
 // reclaim, are never on the LRU, and are EREMOVEd and freed when the file is released.
 import { sgxAllocEpcPageNoReclaim, sgxFreeEpcPage } from "./alloc.js";
-import { EBUSY, EINVAL } from "./errno.js";
+import { EBUSY, EINVAL } from "../lib/errno.js";
 import { SGX_CHILD_PRESENT } from "./sgx.js";
 import { OWNER_VEPC } from "./epc-page.js";
 import type { Sgx } from "./state.js";

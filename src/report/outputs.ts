@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { compactForReport, type ChartSource } from "./compact.js";
 import { Simulator } from "../engine/sim.js";
 import type { SimSummary } from "../engine/summary.js";
-import type { Scenario } from "../scenario/types.js";
+import type { Scenario } from "../programs/types.js";
 import { writeEventsJsonl } from "./events.js";
 import { renderReportHtml } from "./html.js";
 import { Recorder } from "./recorder.js";

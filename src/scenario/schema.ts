@@ -4,7 +4,7 @@
 // `documentSchema` puts them together for the published JSON Schema.
 import { z } from "zod";
 import { parseSize, parseTime } from "./units.js";
-import { SIGNALS } from "../kernel/errno.js";
+import { SIGNALS } from "../lib/errno.js";
 
 export const ERRNO_NAMES = [
   "EPERM",

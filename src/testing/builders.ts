@@ -1,5 +1,6 @@
 // Builders for scenarios in tests: plain objects in the engine's normalized form.
-import type { AccessPhase, MachineConfig, ProcessConfig, Scenario, ScheduledEvent, Step } from "../scenario/types.js";
+import type { AccessPhase, ProcessConfig, Scenario, ScheduledEvent, Step } from "../programs/types.js";
+import type { MachineConfig } from "../hw/machine.js";
 
 export const KiB = 1024;
 export const MiB = 1024 * KiB;

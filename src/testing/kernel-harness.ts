@@ -8,7 +8,7 @@ import { PROT_R, PROT_W, PROT_X, SGX_PAGE_TYPE_REG } from "../kernel/sgx.js";
 import { Mm, Sgx, type KernelEnv, type Task } from "../kernel/state.js";
 import type { SecsState } from "../hw/epcm.js";
 import type { Cgroup } from "../cgroup/misc.js";
-import type { KernelGeneration } from "../scenario/types.js";
+import type { KernelGeneration } from "../kernel/config.js";
 
 export class FakeTask implements Task {
   insideSecs: SecsState | null = null;

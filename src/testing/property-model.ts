@@ -9,7 +9,7 @@ import { Document, isMap, isScalar, visit } from "yaml";
 import { Simulator } from "../engine/sim.js";
 import type { SimSummary } from "../engine/summary.js";
 import { parseScenarioText } from "../scenario/load.js";
-import type { Scenario } from "../scenario/types.js";
+import type { Scenario } from "../programs/types.js";
 import { simulateRecorded } from "../report/outputs.js";
 import { INTERVAL_COUNTERS } from "../report/recorder.js";
 import { buildTrace, checkTrace } from "../report/trace.js";

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { createSampler, type AccessPattern } from "./patterns.js";
-import { Rng } from "./random.js";
+import { Rng } from "../lib/random.js";
 
 const patterns: AccessPattern[] = [
   { kind: "sequential" },

@@ -1,8 +1,8 @@
 // Access-pattern samplers: which enclave page a simulated access touches. O(1) per sample and no
 // allocation: zipf uses rejection-inversion sampling (Hörmann & Derflinger 1996, the method of
 // Apache Commons' RejectionInversionZipfSampler), so no table of `pages` entries is built.
-import type { AccessPattern } from "../scenario/types.js";
-import type { Rng } from "./random.js";
+import type { AccessPattern } from "./types.js";
+import type { Rng } from "../lib/random.js";
 
 export type { AccessPattern };
 
