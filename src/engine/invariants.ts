@@ -202,7 +202,7 @@ function checkCharges(sgx: Sgx, out: string[]): void {
     const id = sgx.pages.cg[f] as number;
     if (id !== 0) own[id - 1] = (own[id - 1] as number) + 1;
     // the simulator's attribution (summary `attributed`, `paging`) follows the charge
-    if (id !== 0 && sgx.paging.frameCg[f] !== id) out.push(`Frame ${f} is charged to cgroup id ${id - 1} but attributed to cgroup id ${(sgx.paging.frameCg[f] as number) - 1}.`);
+    if (id !== 0 && sgx.paging.frameCgroupId(f) !== id) out.push(`Frame ${f} is charged to cgroup id ${id - 1} but attributed to cgroup id ${sgx.paging.frameCgroupId(f) - 1}.`);
   }
   for (const [cg, n] of sgx.chargesInFlight) own[cg.id] = (own[cg.id] as number) + n;
   const subtreePages = new Array<number>(tree.all.length).fill(0);

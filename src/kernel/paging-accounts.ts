@@ -61,14 +61,36 @@ export class PagingAccounts {
   private readonly cgEpc = new Table(2);
   /** per pid: EPC pages allocated for it now, and the peak */
   private readonly procEpc = new Table(2);
-  /** per frame: the cgroup id + 1 and the pid it was allocated for (0 = none) */
-  readonly frameCg: Uint16Array;
-  readonly framePid: Uint32Array;
+  /**
+   * per frame: the owner slot it was allocated for, 0 = none. A slot is one (cgroup, pid) pair, so
+   * a frame costs 2 bytes however many processes there are (4 past 65,535 pairs)
+   */
+  private frameSlot: Uint16Array | Uint32Array;
+  private readonly slotOf = new Map<number, number>();
+  private readonly slotCg: number[] = [0];
+  private readonly slotPid: number[] = [0];
 
   constructor(frames: number) {
     // zero-filled typed arrays are committed lazily: untouched frames cost no memory
-    this.frameCg = new Uint16Array(frames);
-    this.framePid = new Uint32Array(frames);
+    this.frameSlot = new Uint16Array(frames);
+  }
+
+  /** the cgroup id + 1 the frame was allocated for, 0 = none */
+  frameCgroupId(frame: number): number {
+    return this.slotCg[this.frameSlot[frame] as number] as number;
+  }
+
+  private slot(cg: Cgroup, pid: number): number {
+    const key = pid * 65536 + cg.id;
+    let s = this.slotOf.get(key);
+    if (s === undefined) {
+      s = this.slotCg.length;
+      this.slotOf.set(key, s);
+      this.slotCg.push(cg.id + 1);
+      this.slotPid.push(pid);
+      if (s > 0xffff && this.frameSlot instanceof Uint16Array) this.frameSlot = Uint32Array.from(this.frameSlot);
+    }
+    return s;
   }
 
   /** one event of `field` for a task in cgroup `cg` of process `pid` */
@@ -81,26 +103,25 @@ export class PagingAccounts {
 
   /** one event of `field` for the cgroup and process frame `frame` was allocated for */
   countFrame(field: number, frame: number, cgroups: readonly Cgroup[]): void {
-    const id = this.frameCg[frame] as number;
-    if (id === 0) return;
-    this.count(field, cgroups[id - 1] as Cgroup, this.framePid[frame] as number);
+    const s = this.frameSlot[frame] as number;
+    if (s === 0) return;
+    this.count(field, cgroups[(this.slotCg[s] as number) - 1] as Cgroup, this.slotPid[s] as number);
   }
 
   /** the frame was allocated for `pid` in `cg` */
   allocated(frame: number, cg: Cgroup, pid: number): void {
-    this.frameCg[frame] = cg.id + 1;
-    this.framePid[frame] = pid;
+    this.frameSlot[frame] = this.slot(cg, pid);
     for (let c: Cgroup | null = cg; c !== null; c = c.parent) this.bump(this.cgEpc, c.id, 1);
     this.bump(this.procEpc, pid, 1);
   }
 
   /** the frame was freed */
   freed(frame: number, cgroups: readonly Cgroup[]): void {
-    const id = this.frameCg[frame] as number;
-    if (id === 0) return;
-    this.frameCg[frame] = 0;
-    for (let c: Cgroup | null = cgroups[id - 1] as Cgroup; c !== null; c = c.parent) this.bump(this.cgEpc, c.id, -1);
-    this.bump(this.procEpc, this.framePid[frame] as number, -1);
+    const s = this.frameSlot[frame] as number;
+    if (s === 0) return;
+    this.frameSlot[frame] = 0;
+    for (let c: Cgroup | null = cgroups[(this.slotCg[s] as number) - 1] as Cgroup; c !== null; c = c.parent) this.bump(this.cgEpc, c.id, -1);
+    this.bump(this.procEpc, this.slotPid[s] as number, -1);
   }
 
   private bump(t: Table, slot: number, delta: number): void {
