@@ -4,6 +4,7 @@
 // run inline without yielding while no other event is due.
 import type { Encl } from "../kernel/encl.js";
 import { Mm, type Task } from "../kernel/state.js";
+import type { EnclFile, Vma } from "../kernel/driver.js";
 import type { SecsState } from "../hw/epcm.js";
 import type { Vepc } from "../kernel/virt.js";
 import type { ProcessConfig } from "../programs/types.js";
@@ -15,13 +16,6 @@ import type { Cgroup } from "../cgroup/misc.js";
 export const BLOCK = -1;
 
 export type ThreadProgram = Generator<number, void, void>;
-
-/** a mapping of enclave pages [start, end) with VMA protection `prot` */
-export interface Vma {
-  start: number;
-  end: number;
-  prot: number;
-}
 
 export interface SyscallError {
   op: string;
@@ -66,12 +60,6 @@ export interface EacceptRecord {
   offset: number;
   length: number;
   ret: number;
-}
-
-/** the struct file of an open /dev/sgx_enclave: sgx_release() runs when its last reference goes */
-export class EnclFile {
-  refs = 1;
-  constructor(readonly encl: Encl) {}
 }
 
 export class Process {

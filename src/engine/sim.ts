@@ -4,9 +4,9 @@
 // through it. No I/O and no wall clock: the same scenario and seed give the same result.
 import { resolveCosts, type Costs } from "../hw/costs.js";
 import { archMemoryFailure, sgxDirtyAtBoot, sgxSanitizeAtBoot, sgxSanitizePages } from "../kernel/alloc.js";
-import { Encl, enclMmSlot, sgxEnclEaugPage, sgxEnclMmAdd, sgxEnclMmRemove, sgxEnclPut, sgxVmaFault, ptePresentBit, pteAccessedBit, VM_FAULT_SIGBUS } from "../kernel/encl.js";
+import { Encl, enclMmSlot, sgxEnclEaugPage, sgxEnclMmAdd, sgxEnclMmRemove, sgxVmaFault, ptePresentBit, pteAccessedBit, VM_FAULT_SIGBUS } from "../kernel/encl.js";
 import { EP_TRIM_ACCEPTED } from "../kernel/encl-page.js";
-import { EACCES, EAGAIN, EINVAL, ENOENT, ESRCH, errnoName, SIGNALS } from "../lib/errno.js";
+import { EACCES, EAGAIN, ENOENT, ESRCH, errnoName, SIGNALS } from "../lib/errno.js";
 import {
   sgxIocEnclaveAddPages,
   sgxIocEnclaveCreate,
@@ -18,6 +18,7 @@ import {
   type IoctlResult,
 } from "../kernel/ioctl.js";
 import { ksgxd } from "../kernel/reclaim.js";
+import { EnclFile, fput, sgxEnclMayMap, sgxMmap, sgxOpen } from "../kernel/driver.js";
 import {
   PAGE_SIZE,
   PROT_R,
@@ -47,7 +48,7 @@ import { EventQueue } from "../lib/event-queue.js";
 import { checkInvariants } from "./invariants.js";
 import { createSampler, type PageSampler } from "../programs/patterns.js";
 import type { SparseInt32Array } from "../lib/sparse-array.js";
-import { Barrier, BLOCK, EnclFile, Process, UserThread, type EacceptRecord, type IoctlRecord, type ReportedException, type ThreadProgram } from "./process.js";
+import { Barrier, BLOCK, Process, UserThread, type EacceptRecord, type IoctlRecord, type ReportedException, type ThreadProgram } from "./process.js";
 import { mainlineHasNoSgxEpc, refusedWriteMessage, ScenarioSetupError } from "./setup-error.js";
 import { KernelThread, KT_RUNNABLE, KT_RUNNING, KT_SLEEPING, KT_WAKING, WorkItem } from "./kthread.js";
 import { Rng } from "../lib/random.js";
@@ -873,8 +874,8 @@ export class Simulator implements KernelEnv {
     if (file !== null) {
       // exit_mm: the mmu notifier unlinks this mm's encl_mm; then the VMAs and the fd go
       sgxEnclMmRemove(this.sgx, file.encl, p.mm);
-      if (p.vmas.length > 0) this.fput(file);
-      if (p.enclFdOpen) this.fput(file);
+      if (p.vmas.length > 0) fput(this.sgx, file);
+      if (p.enclFdOpen) fput(this.sgx, file);
       p.vmas = [];
       p.enclFdOpen = false;
       p.file = null;
@@ -892,18 +893,6 @@ export class Simulator implements KernelEnv {
 
   private willStart(p: Process): boolean {
     return p.started || p.config.start <= this.untilNs;
-  }
-
-  /** fput() of the enclave file: the last reference runs sgx_release() */
-  private fput(file: EnclFile): void {
-    file.refs--;
-    if (file.refs === 0) this.sgxRelease(file.encl);
-  }
-
-  /** mirrors sgx_release() (driver.c): drain the mm list, then drop the file's reference */
-  private sgxRelease(encl: Encl): void {
-    for (const m of [...encl.mmList]) sgxEnclMmRemove(this.sgx, encl, m.mm);
-    sgxEnclPut(this.sgx, encl);
   }
 
   // ---- enclave entry and exit -----------------------------------------------------------------------
@@ -986,13 +975,12 @@ export class Simulator implements KernelEnv {
     }
   }
 
-  /** open("/dev/sgx_enclave") on first use (sgx_open) */
+  /** open("/dev/sgx_enclave") on first use (sgx_open()) */
   private openEncl(p: Process): Encl {
     if (p.file === null) {
-      const encl = new Encl(this.sgx.encls.length, p.name, this.sgx);
-      this.sgx.encls.push(encl);
-      this.enclOwners[encl.id] = p;
-      p.file = new EnclFile(encl);
+      const file = sgxOpen(this.sgx, p.name);
+      this.enclOwners[file.encl.id] = p;
+      p.file = file;
       p.enclFdOpen = true;
     }
     return p.file.encl;
@@ -1151,7 +1139,7 @@ export class Simulator implements KernelEnv {
         const file = p.file;
         if (file !== null && p.enclFdOpen) {
           p.enclFdOpen = false;
-          this.fput(file);
+          fput(this.sgx, file);
           if (p.vmas.length === 0) p.file = null;
         }
         return true;
@@ -1171,7 +1159,7 @@ export class Simulator implements KernelEnv {
         yield this.costs.mmapCall;
         const start = (step.offset ?? 0) / PAGE_SIZE;
         const end = step.length === undefined ? Math.floor(encl.size / PAGE_SIZE) : start + step.length / PAGE_SIZE;
-        if (!this.mayMap(encl, step.prot, start, end)) return this.failed(p, "mprotect", -EACCES, step.expect);
+        if (!sgxEnclMayMap(this.sgx, encl, step.prot, start, end)) return this.failed(p, "mprotect", -EACCES, step.expect);
         // the VMAs are split at the range's ends, as mprotect_fixup() does
         p.vmas = p.vmas.flatMap((v) =>
           [
@@ -1211,14 +1199,13 @@ export class Simulator implements KernelEnv {
     const p = t.proc;
     const encl = this.openEncl(p);
     yield this.costs.mmapCall;
-    // sgx_get_unmapped_area(): MAP_PRIVATE is refused
-    if (isPrivate) return this.failed(p, "mmap", -EINVAL, expect);
+    const ret = sgxMmap(this.sgx, p.file as EnclFile, p.mm, prot, isPrivate, p.vmas.length > 0);
+    if (ret < 0) return this.failed(p, "mmap", ret, expect);
     const regions = [...p.addedRegions].sort((a, b) => a.start - b.start);
     const pagesInRange = Math.floor(encl.size / PAGE_SIZE);
     const vmas = [];
     let cursor = 0;
     if (prot !== undefined) {
-      if (!this.mayMap(encl, prot)) return this.failed(p, "mmap", -EACCES, expect);
       vmas.push({ start: 0, end: pagesInRange, prot });
       cursor = pagesInRange;
     } else {
@@ -1229,9 +1216,6 @@ export class Simulator implements KernelEnv {
       }
       if (cursor < pagesInRange) vmas.push({ start: cursor, end: pagesInRange, prot: PROT_R | PROT_W });
     }
-    const ret = sgxEnclMmAdd(encl, p.mm);
-    if (ret < 0) return this.failed(p, "mmap", ret, expect);
-    if (p.vmas.length === 0 && p.file !== null) p.file.refs++;
     p.vmas = vmas;
     p.heapTop = regions.reduce((m, r) => Math.max(m, r.end), 0);
     return true;
@@ -1260,16 +1244,6 @@ export class Simulator implements KernelEnv {
       }
     }
     this.startProcess(child);
-  }
-
-  /** mirrors sgx_encl_may_map(): every existing page must allow every requested bit (holes are not checked) */
-  private mayMap(encl: Encl, prot: number, start = 0, end = Math.floor(encl.size / PAGE_SIZE)): boolean {
-    let allowed = true;
-    const pages = this.sgx.enclPages;
-    encl.pageArray.forEach(start, end, (_i, ep) => {
-      if ((prot & ~(pages.maxProt[ep] as number) & 7) !== 0) allowed = false;
-    });
-    return allowed;
   }
 
   private vmProt(p: Process, index: number): number {
