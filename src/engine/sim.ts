@@ -6,7 +6,7 @@ import { resolveCosts, type Costs } from "../hw/costs.js";
 import { archMemoryFailure, sgxDirtyAtBoot, sgxSanitizeAtBoot, sgxSanitizePages } from "../kernel/alloc.js";
 import { Encl, enclMmSlot, sgxEnclEaugPage, sgxEnclMmAdd, sgxEnclMmRemove, sgxVmaFault, ptePresentBit, pteAccessedBit, VM_FAULT_SIGBUS } from "../kernel/encl.js";
 import { EP_TRIM_ACCEPTED } from "../kernel/encl-page.js";
-import { EACCES, EAGAIN, ENOENT, ESRCH, errnoName, SIGNALS } from "../lib/errno.js";
+import { EACCES, EAGAIN, ESRCH, errnoName, SIGNALS } from "../lib/errno.js";
 import {
   sgxIocEnclaveAddPages,
   sgxIocEnclaveCreate,
@@ -41,9 +41,10 @@ import { Sgx, type KernelEnv, type Task } from "../kernel/state.js";
 import { sgxVepcFault, sgxVepcRelease, sgxVepcRemoveAll, Vepc, VEPC_RETRY, VEPC_SIGBUS } from "../kernel/virt.js";
 import type { AccessPhase, EcallStep, EnclaveException, Phase, Scenario, ScheduledAction, Step } from "../programs/types.js";
 import type { AcceptSecinfo } from "../hw/epcm.js";
-import { normalizePath, type Cgroup } from "../cgroup/misc.js";
-import { cgroupRead, cgroupWrite, type CgroupFs } from "../cgroup/fs.js";
-import { memcgOomEvent, memcgTryCharge, memcgUncharge } from "../cgroup/memory.js";
+import type { Cgroup } from "../cgroup/misc.js";
+import { fileOp, mkdirP, type FileOp, type FileOpHost } from "../cgroup/file-ops.js";
+import { memcgOomForLimit, memcgOutOfMemory, type MemcgOomHost } from "../cgroup/memcg-oom.js";
+import { memcgTryCharge, memcgUncharge } from "../cgroup/memory.js";
 import { EventQueue } from "../lib/event-queue.js";
 import { checkInvariants } from "./invariants.js";
 import { createSampler, type PageSampler } from "../programs/patterns.js";
@@ -57,6 +58,8 @@ import type { SimEvent, SimObserver, Track } from "./observer.js";
 import { refusalCause, type EpcOomSelection, type ProcessCause } from "./cause.js";
 import { PG_FAULTS, PG_SIGBUS } from "../kernel/paging-accounts.js";
 import { KernelOops } from "../kernel/bug.js";
+
+export type { FileOp } from "../cgroup/file-ops.js";
 
 export interface SimOptions {
   /** check the invariants after every event */
@@ -106,18 +109,6 @@ interface AccessBurst {
   index: number;
   /** inline execution must stay below this time */
   limit: number;
-}
-
-/** one scripted cgroup file-system operation and what came of it */
-export interface FileOp {
-  atNs: number;
-  op: "write" | "read" | "mkdir" | "rmdir" | "move";
-  path: string;
-  value?: string;
-  /** "ok" or an errno name */
-  result: string;
-  /** the text read */
-  text?: string;
 }
 
 /** the run stopped at a kernel bug: the kernel would oops here */
@@ -205,7 +196,8 @@ export class Simulator implements KernelEnv {
   readonly memcgKills: { atNs: number; cgroup: string; victim: string; victimPid: number; trigger: string }[] = [];
   /** every scripted read, write, mkdir, rmdir and move, in order */
   readonly fileOps: FileOp[] = [];
-  private readonly cgfs: CgroupFs;
+  private readonly fileOpHost: FileOpHost<Process>;
+  private readonly oomHost: MemcgOomHost<Process>;
   /** the next generator ksgxd runs when it wakes: its loop, or the boot-time sanitization first */
   private ksgxdNext: Generator<number, void> | null = null;
   private readonly rng: Rng;
@@ -235,15 +227,26 @@ export class Simulator implements KernelEnv {
       generation: scenario.kernel,
       miscEvents: scenario.options.miscEvents ?? (scenario.kernel === "v5" ? "pre-6.11" : "6.11"),
     });
-    this.cgfs = {
-      tree: this.sgx.cgroups,
-      movePid: (pid, cg) => {
-        const p = this.processes.find((q) => q.pid === pid && q.started && !q.exited);
-        if (p === undefined) return -ESRCH;
-        this.moveProcess(p, cg);
-        return 0;
+    this.fileOpHost = {
+      fs: {
+        tree: this.sgx.cgroups,
+        movePid: (pid, cg) => {
+          const p = this.processes.find((q) => q.pid === pid && q.started && !q.exited);
+          if (p === undefined) return -ESRCH;
+          this.moveProcess(p, cg);
+          return 0;
+        },
+        memcgOomForLimit: (cg) => this.memcgOomForLimit(cg),
       },
-      memcgOomForLimit: (cg) => this.memcgOomForLimit(cg),
+      now: () => this.nowNs,
+      liveInstances: (name) => this.instances(name).filter((p) => p.started && !p.exited),
+      moveProcess: (p, cg) => this.moveProcess(p, cg),
+      record: (op) => this.recordFileOp(op),
+    };
+    this.oomHost = {
+      tree: this.sgx.cgroups,
+      processes: () => [...this.processes, ...this.forks],
+      oomKill: (victim, memcg, trigger) => this.memcgOomKill(victim, memcg, trigger),
     };
     this.cpus = new Array<Runnable | null>(scenario.machine.cpus).fill(null);
     this.kthreadsOnCpus = (scenario.options.kthreads ?? "scheduled") === "scheduled";
@@ -280,21 +283,16 @@ export class Simulator implements KernelEnv {
     });
     // cgroups of the scenario, created at time zero (mkdir -p), with their file writes
     for (const cfg of scenario.cgroups) {
-      this.mkdirP(cfg.path);
+      mkdirP(this.sgx.cgroups, cfg.path);
       for (const w of cfg.writes) {
         const op = this.fileOps.length;
-        this.fileOp({ type: "write", path: `${cfg.path === "/" ? "" : cfg.path}/${w.file}`, value: w.value });
+        fileOp(this.fileOpHost, { type: "write", path: `${cfg.path === "/" ? "" : cfg.path}/${w.file}`, value: w.value });
         // a limit that does not apply would silently run unlimited: bad input, unless it is the point
         const result = this.fileOps[op]?.result ?? "ok";
         if (result !== "ok" && result !== cfg.expect && !mainlineHasNoSgxEpc(scenario.kernel, w.file, w.value)) throw new ScenarioSetupError(refusedWriteMessage(scenario.source, scenario.kernel, cfg.path, w.file, w.value, result), { source: scenario.source, kernel: scenario.kernel, path: cfg.path, file: w.file, value: w.value, errno: result });
       }
     }
     for (const ev of scenario.events) this.at(ev.at, () => this.scheduled(ev.action));
-  }
-
-  private mkdirP(path: string): void {
-    const parts = path.split("/").filter((x) => x !== "");
-    for (let i = 1; i <= parts.length; i++) this.sgx.cgroups.mkdir(`/${parts.slice(0, i).join("/")}`);
   }
 
   private scheduled(action: ScheduledAction): void {
@@ -315,49 +313,13 @@ export class Simulator implements KernelEnv {
         return;
       }
       default:
-        this.fileOp(action);
+        fileOp(this.fileOpHost, action);
     }
   }
 
   /** processes named `name`, or every replica of the base name `name` */
   private instances(name: string): Process[] {
     return this.processes.filter((p) => p.name === name || p.name.startsWith(`${name}[`));
-  }
-
-  /** a scripted cgroup file-system operation, recorded in fileOps */
-  private fileOp(action: Extract<ScheduledAction, { type: "write" | "read" | "mkdir" | "rmdir" | "move" }>): void {
-    const tree = this.sgx.cgroups;
-    const at = this.nowNs;
-    const result = (ret: number): string => (ret < 0 ? errnoName(ret) : "ok");
-    switch (action.type) {
-      case "write": {
-        const ret = cgroupWrite(this.cgfs, action.path, action.value);
-        this.recordFileOp({ atNs: at, op: "write", path: action.path, value: action.value, result: result(ret) });
-        return;
-      }
-      case "read": {
-        const r = cgroupRead(this.cgfs, action.path);
-        this.recordFileOp(typeof r === "string" ? { atNs: at, op: "read", path: action.path, result: "ok", text: r } : { atNs: at, op: "read", path: action.path, result: errnoName(r) });
-        return;
-      }
-      case "mkdir": {
-        const r = tree.mkdir(action.path);
-        this.recordFileOp({ atNs: at, op: "mkdir", path: action.path, result: typeof r === "number" ? errnoName(r) : "ok" });
-        return;
-      }
-      case "rmdir":
-        this.recordFileOp({ atNs: at, op: "rmdir", path: action.path, result: result(tree.rmdir(action.path)) });
-        return;
-      case "move": {
-        const cg = tree.get(action.cgroup);
-        let ret = cg === undefined ? -ENOENT : 0;
-        const procs = this.instances(action.process).filter((p) => p.started && !p.exited);
-        if (procs.length === 0 && ret === 0) ret = -ESRCH;
-        if (ret === 0 && cg !== undefined) for (const p of procs) this.moveProcess(p, cg);
-        this.recordFileOp({ atNs: at, op: "move", path: `${action.cgroup === "/" ? "" : normalizePath(action.cgroup)}/cgroup.procs`, value: action.process, result: result(ret) });
-        return;
-      }
-    }
   }
 
   private recordFileOp(op: FileOp): void {
@@ -393,41 +355,17 @@ export class Simulator implements KernelEnv {
     cg.procs.add(p.pid);
   }
 
-  /**
-   * mem_cgroup_out_of_memory(): pick the task with the highest badness in subtree(memcg) — its
-   * resident memory; on a tie the later one in the walk — and SIGKILL it, unless a victim is still dying.
-   * True (the charge is retried) when it killed one or found one still dying, false when there is no one
-   */
+  /** mem_cgroup_out_of_memory() at `memcg` (cgroup/memcg-oom.ts) */
   memcgOom(memcg: Cgroup, trigger = `${this.currentRef.name}: a backing-store page`): boolean {
-    const candidates = this.memcgCandidates(memcg);
-    if (candidates.some((p) => p.oomVictim)) {
-      // oom_evaluate_task() aborts at a victim still exiting: "progress", the charge is retried
-      memcgOomEvent(memcg, false);
-      return true;
-    }
-    return this.memcgKill(memcg, candidates, trigger) !== null;
-  }
-
-  /** the live processes in subtree(memcg), in the walk's order */
-  private memcgCandidates(memcg: Cgroup): Process[] {
-    const order = this.sgx.cgroups.subtree(memcg);
-    const inTree = new Set(order);
-    const candidates = [...this.processes, ...this.forks].filter((p) => p.started && !p.exited && p.cgroup !== null && inTree.has(p.cgroup));
-    return candidates.sort((a, b) => order.indexOf(a.cgroup as Cgroup) - order.indexOf(b.cgroup as Cgroup) || a.pid - b.pid);
+    return memcgOutOfMemory(this.oomHost, memcg, trigger);
   }
 
   /**
-   * memory_max_write() found memory.current over the new limit: one more round of its OOM loop.
-   * The victims it chose already count as gone (the write does not wait for them); -1 when no one
-   * is left, else the bytes the new victim's death uncharges (its memory, and the backing store of
-   * an enclave it alone holds)
+   * memory_max_write()'s OOM loop, one round (cgroup/memcg-oom.ts): -1 when no one is left, else the
+   * bytes the new victim's death uncharges (its memory, and the backing store of an enclave it alone holds)
    */
   memcgOomForLimit(memcg: Cgroup): number {
-    const victim = this.memcgKill(
-      memcg,
-      this.memcgCandidates(memcg).filter((p) => !p.oomVictim),
-      `memory.max of ${memcg.path} written below memory.current`,
-    );
+    const victim = memcgOomForLimit(this.oomHost, memcg);
     if (victim === null) return -1;
     let bytes = victim.chargedMemory?.bytes ?? 0;
     const encl = victim.encl;
@@ -435,19 +373,13 @@ export class Simulator implements KernelEnv {
     return bytes;
   }
 
-  /** oom_kill_process() of the candidate with the highest badness (its resident memory; a tie goes to the later one) */
-  private memcgKill(memcg: Cgroup, candidates: readonly Process[], trigger: string): Process | null {
-    let victim: Process | null = null;
-    for (const p of candidates) if (victim === null || (p.config.memoryBytes ?? 0) >= (victim.config.memoryBytes ?? 0)) victim = p;
-    memcgOomEvent(memcg, victim !== null);
-    if (victim === null) return null;
-    victim.oomVictim = true;
+  /** oom_kill_process() of the memcg OOM killer's victim */
+  private memcgOomKill(victim: Process, memcg: Cgroup, trigger: string): void {
     this.sgx.counters.memcgOomKills++;
     const kill = { atNs: this.nowNs, cgroup: memcg.path, victim: victim.name, victimPid: victim.pid, trigger };
     this.memcgKills.push(kill);
     this.emit({ type: "memcg-oom-kill", ...kill });
     this.killProcess(victim, "SIGKILL", { kind: "memcg-oom", atNs: kill.atNs, cgroup: kill.cgroup, trigger });
-    return victim;
   }
 
   // ---- KernelEnv ---------------------------------------------------------------------------------
