@@ -185,3 +185,11 @@ export class Barrier {
   readonly waiting: UserThread[] = [];
   constructor(public parties: number) {}
 }
+
+/** the thread stops executing inside its enclave (an AEX or EEXIT) */
+export function leaveEnclave(t: UserThread): void {
+  const secs = t.insideSecs;
+  if (secs === null) return;
+  secs.leave(t);
+  t.insideSecs = null;
+}

@@ -49,7 +49,8 @@ import { EventQueue } from "../lib/event-queue.js";
 import { checkInvariants } from "./invariants.js";
 import { createSampler, type PageSampler } from "../programs/patterns.js";
 import type { SparseInt32Array } from "../lib/sparse-array.js";
-import { Barrier, BLOCK, Process, UserThread, type EacceptRecord, type IoctlRecord, type ReportedException, type ThreadProgram } from "./process.js";
+import { Cpus } from "./cpus.js";
+import { Barrier, BLOCK, leaveEnclave, Process, UserThread, type EacceptRecord, type IoctlRecord, type ReportedException, type ThreadProgram } from "./process.js";
 import { mainlineHasNoSgxEpc, refusedWriteMessage, ScenarioSetupError } from "./setup-error.js";
 import { KernelThread, KT_RUNNABLE, KT_RUNNING, KT_SLEEPING, KT_WAKING, WorkItem } from "./kthread.js";
 import { Rng } from "../lib/random.js";
@@ -81,9 +82,6 @@ type Actor =
   /** ksgxd or a kworker */
   | { kind: "kthread"; thread: KernelThread }
   | { kind: "timer"; fire: () => void };
-
-/** what a CPU runs and the run queue holds */
-type Runnable = UserThread | KernelThread;
 
 const BURST_DONE = 0;
 const BURST_YIELD = 1;
@@ -158,12 +156,7 @@ export class Simulator implements KernelEnv {
   readonly processes: Process[] = [];
   private readonly queue = new EventQueue();
   private readonly actors: Actor[] = [];
-  private readonly cpus: (Runnable | null)[];
-  /** threads waiting for a CPU: woken kernel threads first, then user threads in FIFO order */
-  private readonly runQueue: Runnable[] = [];
-  /** kernel threads take CPUs like user threads ("scheduled") or run beside them for free ("free") */
-  private readonly kthreadsOnCpus: boolean;
-  private readonly quantum: number;
+  private readonly cpus: Cpus;
   private readonly untilNs: number;
   private currentRef: Task;
   /** ksgxd; scripted events (timers) also run in its context */
@@ -248,9 +241,7 @@ export class Simulator implements KernelEnv {
       processes: () => [...this.processes, ...this.forks],
       oomKill: (victim, memcg, trigger) => this.memcgOomKill(victim, memcg, trigger),
     };
-    this.cpus = new Array<Runnable | null>(scenario.machine.cpus).fill(null);
-    this.kthreadsOnCpus = (scenario.options.kthreads ?? "scheduled") === "scheduled";
-    this.quantum = scenario.options.schedQuantumNs;
+    this.cpus = new Cpus(scenario.machine.cpus, scenario.options.schedQuantumNs, (scenario.options.kthreads ?? "scheduled") === "scheduled", this.queue, this.sgx);
     this.untilNs = scenario.untilNs ?? Infinity;
     this.check = options.checkInvariants ?? false;
     this.obs = options.observer ?? null;
@@ -404,7 +395,7 @@ export class Simulator implements KernelEnv {
   interrupt(task: Task): void {
     if (!(task instanceof UserThread)) return;
     if (task.insideSecs !== null) {
-      this.leaveEnclave(task);
+      leaveEnclave(task);
       this.sgx.counters.aex++;
       task.penaltyNs += this.costs.aex;
     }
@@ -466,76 +457,16 @@ export class Simulator implements KernelEnv {
     this.schedule(t, this.nowNs);
   }
 
-  private acquireCpu(t: Runnable): boolean {
-    const c = this.cpus.indexOf(null);
-    if (c < 0) return false;
-    this.giveCpu(t, c);
-    return true;
-  }
-
-  private giveCpu(t: Runnable, c: number): void {
-    this.cpus[c] = t;
-    t.sliceStart = this.nowNs;
-    if (t instanceof UserThread) {
-      t.cpu = c;
-      t.proc.mm.running.add(t);
-    } else {
-      t.cpuHeld = c;
-      t.state = KT_RUNNING;
-    }
-  }
-
-  private releaseCpu(t: Runnable): void {
-    let c: number;
-    if (t instanceof UserThread) {
-      if (t.cpu < 0) return;
-      // a descheduled thread is no longer executing inside its enclave
-      if (t.insideSecs !== null) {
-        this.leaveEnclave(t);
-        this.sgx.counters.aex++;
-      }
-      c = t.cpu;
-      t.cpu = -1;
-      t.proc.mm.running.delete(t);
-    } else {
-      if (t.cpuHeld < 0) return;
-      c = t.cpuHeld;
-      t.cpuHeld = -1;
-    }
-    this.cpus[c] = null;
-    const next = this.runQueue.shift();
-    if (next !== undefined) {
-      this.giveCpu(next, c);
-      const d = next.pendingDelay;
-      next.pendingDelay = 0;
-      if (next instanceof UserThread) this.schedule(next, this.nowNs + d);
-      else this.queue.push(this.nowNs + d, next.actorId);
-    }
-  }
-
-  /** a thread that must wait for a CPU: a woken kernel thread goes ahead of the user threads */
-  private enqueue(t: Runnable, woken: boolean): void {
-    if (!woken) {
-      this.runQueue.push(t);
-      return;
-    }
-    let i = 0;
-    while (i < this.runQueue.length && this.runQueue[i] instanceof KernelThread) i++;
-    this.runQueue.splice(i, 0, t);
-  }
-
   /** how far a running thread may advance inline before another event is due */
   private inlineLimit(t: UserThread): number {
-    let limit = this.queue.peekTime();
-    if (this.runQueue.length > 0) limit = Math.min(limit, t.sliceStart + this.quantum);
-    return Math.min(limit, this.untilNs + 1);
+    return Math.min(this.queue.peekTime(), this.cpus.sliceEnd(t), this.untilNs + 1);
   }
 
   private runThread(t: UserThread): void {
     t.scheduled = false;
     if (t.done) return;
-    if (t.cpu < 0 && !this.acquireCpu(t)) {
-      this.enqueue(t, false);
+    if (t.cpu < 0 && !this.cpus.acquire(t, this.nowNs)) {
+      this.cpus.enqueue(t, false);
       return;
     }
     if (t.penaltyNs > 0) {
@@ -563,13 +494,13 @@ export class Simulator implements KernelEnv {
     const d = r.value;
     if (d === BLOCK) {
       t.blocked = true;
-      this.releaseCpu(t);
+      this.cpus.release(t, this.nowNs);
       return;
     }
-    if (this.runQueue.length > 0 && this.nowNs - t.sliceStart >= this.quantum) {
+    if (this.cpus.sliceOver(t, this.nowNs)) {
       t.pendingDelay = d;
-      this.releaseCpu(t);
-      this.enqueue(t, false);
+      this.cpus.release(t, this.nowNs);
+      this.cpus.enqueue(t, false);
       return;
     }
     this.schedule(t, this.nowNs + d);
@@ -600,9 +531,9 @@ export class Simulator implements KernelEnv {
   private runKthread(k: KernelThread): void {
     this.currentRef = k;
     if (k.state === KT_WAKING) {
-      if (this.kthreadsOnCpus && !this.acquireCpu(k)) {
+      if (this.cpus.kthreadsOnCpus && !this.cpus.acquire(k, this.nowNs)) {
         k.state = KT_RUNNABLE;
-        this.enqueue(k, true);
+        this.cpus.enqueue(k, true);
         return;
       }
       k.state = KT_RUNNING;
@@ -611,7 +542,7 @@ export class Simulator implements KernelEnv {
       k.gen = k.nextGen();
       if (k.gen === null) {
         k.state = KT_SLEEPING;
-        this.releaseCpu(k);
+        this.cpus.release(k, this.nowNs);
         return;
       }
       k.genStartNs = this.nowNs;
@@ -628,11 +559,11 @@ export class Simulator implements KernelEnv {
     } else {
       d = r.value;
     }
-    if (this.kthreadsOnCpus && k.atPreemptPoint && this.runQueue.length > 0 && this.nowNs - k.sliceStart >= this.quantum) {
+    if (this.cpus.kthreadsOnCpus && k.atPreemptPoint && this.cpus.sliceOver(k, this.nowNs)) {
       k.pendingDelay = d;
-      this.releaseCpu(k);
+      this.cpus.release(k, this.nowNs);
       k.state = KT_RUNNABLE;
-      this.enqueue(k, false);
+      this.cpus.enqueue(k, false);
       return;
     }
     this.queue.push(this.nowNs + d, k.actorId);
@@ -790,7 +721,7 @@ export class Simulator implements KernelEnv {
 
   private threadFinished(t: UserThread): void {
     t.done = true;
-    this.releaseCpu(t);
+    this.cpus.release(t, this.nowNs);
     const p = t.proc;
     p.liveThreads--;
     if (p.joinWaiter !== null && p.liveThreads === 1) this.wake(p.joinWaiter);
@@ -839,17 +770,10 @@ export class Simulator implements KernelEnv {
     return this.costs.eenter;
   }
 
-  private leaveEnclave(t: UserThread): void {
-    const secs = t.insideSecs;
-    if (secs === null) return;
-    secs.leave(t);
-    t.insideSecs = null;
-  }
-
   /** EEXIT: the ECALL returns */
   private eexit(t: UserThread): number {
     if (!t.inEcall) return 0;
-    this.leaveEnclave(t);
+    leaveEnclave(t);
     t.inEcall = false;
     return this.costs.eexit;
   }
@@ -1214,7 +1138,7 @@ export class Simulator implements KernelEnv {
       }
       if (prot < 0 || slot < 0) return this.userFault(t, "SIGSEGV", index, notPresent, vdso);
       // the fault exits the enclave (AEX), runs sgx_vma_fault(), and ERESUMEs to retry the access
-      this.leaveEnclave(t);
+      leaveEnclave(t);
       const faultStart = this.nowNs;
       sgx.counters.aex++;
       sgx.addCost(this.costs.aex);
@@ -1262,7 +1186,7 @@ export class Simulator implements KernelEnv {
       return false;
     }
     // the AEX left the enclave and the vDSO returned to its caller
-    this.leaveEnclave(t);
+    leaveEnclave(t);
     t.inEcall = false;
     const p = t.proc;
     const e: ReportedException = { atNs: this.nowNs, vector: X86_TRAP_PF, errorCode, address: index * PAGE_SIZE, function: t.entering ? "EENTER" : "ERESUME" };
