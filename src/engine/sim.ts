@@ -5,52 +5,25 @@
 import { resolveCosts, type Costs } from "../hw/costs.js";
 import { archMemoryFailure, sgxDirtyAtBoot, sgxSanitizeAtBoot, sgxSanitizePages } from "../kernel/alloc.js";
 import { Encl, enclMmSlot, sgxEnclEaugPage, sgxEnclMmAdd, sgxEnclMmRemove, sgxVmaFault, ptePresentBit, pteAccessedBit, VM_FAULT_SIGBUS } from "../kernel/encl.js";
-import { EP_TRIM_ACCEPTED } from "../kernel/encl-page.js";
-import { EACCES, EAGAIN, ESRCH, errnoName, SIGNALS } from "../lib/errno.js";
-import {
-  sgxIocEnclaveAddPages,
-  sgxIocEnclaveCreate,
-  sgxIocEnclaveInit,
-  sgxIocEnclaveModifyTypes,
-  sgxIocEnclaveProvision,
-  sgxIocEnclaveRemovePages,
-  sgxIocEnclaveRestrictPermissions,
-  type IoctlResult,
-} from "../kernel/ioctl.js";
+import { ESRCH, errnoName, SIGNALS } from "../lib/errno.js";
 import { ksgxd } from "../kernel/reclaim.js";
-import { EnclFile, fput, sgxEnclMayMap, sgxMmap, sgxOpen } from "../kernel/driver.js";
+import { fput, sgxOpen } from "../kernel/driver.js";
 import {
   PAGE_SIZE,
-  PROT_R,
-  PROT_W,
-  SGX_IOC_ENCLAVE_ADD_PAGES,
-  SGX_IOC_ENCLAVE_CREATE,
-  SGX_IOC_ENCLAVE_INIT,
-  SGX_IOC_ENCLAVE_MODIFY_TYPES,
-  SGX_IOC_ENCLAVE_PROVISION,
-  SGX_IOC_ENCLAVE_REMOVE_PAGES,
-  SGX_IOC_ENCLAVE_RESTRICT_PERMISSIONS,
-  SGX_IOC_VEPC_REMOVE_ALL,
   SGX_ENCL_NO_MEMORY,
-  SGX_PAGE_TYPE_TCS,
-  SGX_PAGE_TYPE_REG,
-  SGX_PAGE_TYPE_TRIM,
   X86_TRAP_PF,
 } from "../kernel/sgx.js";
 import { Sgx, type KernelEnv, type Task } from "../kernel/state.js";
-import { sgxVepcFault, sgxVepcRelease, sgxVepcRemoveAll, Vepc, VEPC_RETRY, VEPC_SIGBUS } from "../kernel/virt.js";
-import type { AccessPhase, EcallStep, EnclaveException, Phase, Scenario, ScheduledAction, Step } from "../programs/types.js";
-import type { AcceptSecinfo } from "../hw/epcm.js";
+import { sgxVepcRelease } from "../kernel/virt.js";
+import type { Scenario, ScheduledAction } from "../programs/types.js";
 import type { Cgroup } from "../cgroup/misc.js";
 import { fileOp, mkdirP, type FileOp, type FileOpHost } from "../cgroup/file-ops.js";
 import { memcgOomForLimit, memcgOutOfMemory, type MemcgOomHost } from "../cgroup/memcg-oom.js";
 import { memcgTryCharge, memcgUncharge } from "../cgroup/memory.js";
 import { EventQueue } from "../lib/event-queue.js";
 import { checkInvariants } from "./invariants.js";
-import { createSampler, type PageSampler } from "../programs/patterns.js";
-import type { SparseInt32Array } from "../lib/sparse-array.js";
 import { Cpus } from "./cpus.js";
-import { Barrier, BLOCK, leaveEnclave, Process, UserThread, type EacceptRecord, type IoctlRecord, type ReportedException, type ThreadProgram } from "./process.js";
+import { BLOCK, leaveEnclave, Process, UserThread, type ReportedException, type ThreadProgram } from "./process.js";
 import { mainlineHasNoSgxEpc, refusedWriteMessage, ScenarioSetupError } from "./setup-error.js";
 import { KernelThread, KT_RUNNABLE, KT_RUNNING, KT_SLEEPING, KT_WAKING, WorkItem } from "./kthread.js";
 import { Rng } from "../lib/random.js";
@@ -72,9 +45,6 @@ export interface SimOptions {
 }
 
 const PROGRESS_EVERY = 1 << 16;
-/** X86_PF_SGX: the #PF came from the EPCM checks, not the page tables */
-const PF_SGX = 0x8000;
-const SECINFO_TYPE = { REG: SGX_PAGE_TYPE_REG, TCS: SGX_PAGE_TYPE_TCS, TRIM: SGX_PAGE_TYPE_TRIM } as const;
 const KERNEL_PID = 0;
 
 type Actor =
@@ -83,31 +53,7 @@ type Actor =
   | { kind: "kthread"; thread: KernelThread }
   | { kind: "timer"; fire: () => void };
 
-const BURST_DONE = 0;
-const BURST_YIELD = 1;
-const BURST_FAULT = 2;
-const BURST_EXITING = 3;
 
-/** the state of an access phase's hot loop between bursts */
-interface AccessBurst {
-  readonly t: UserThread;
-  readonly sampler: PageSampler;
-  readonly rng: Rng;
-  readonly first: number;
-  /** the mm slot whose PTE plane the burst reads */
-  readonly slot: number;
-  readonly present: number;
-  readonly accessed: number;
-  readonly step: number;
-  readonly pageArray: SparseInt32Array;
-  readonly count: number;
-  /** accesses done */
-  i: number;
-  /** the page the next access needs the fault path for */
-  index: number;
-  /** inline execution must stay below this time */
-  limit: number;
-}
 
 /** the run stopped at a kernel bug: the kernel would oops here */
 export interface KernelBug {
@@ -148,6 +94,11 @@ export interface InvariantViolation {
 }
 
 const MAX_VIOLATIONS = 100;
+
+/** what simulated processes run: the engine starts each process's main thread with `main` */
+export interface UserPrograms {
+  main(sim: Simulator, t: UserThread): ThreadProgram;
+}
 
 export class Simulator implements KernelEnv {
   nowNs = 0;
@@ -196,7 +147,7 @@ export class Simulator implements KernelEnv {
   private readonly rng: Rng;
   private nextTid = 1;
   private nextMmId = 1;
-  private readonly holders: UserThread[] = [];
+  readonly holders: UserThread[] = [];
   /** children created by fork steps; not scenario instances, so not in the summary's processes */
   readonly forks: Process[] = [];
   private forkCount = 0;
@@ -213,7 +164,9 @@ export class Simulator implements KernelEnv {
 
   constructor(
     readonly scenario: Scenario,
-    options: SimOptions = {},
+    options: SimOptions,
+    /** what the processes run (programs/run.ts puts the simulator together with it) */
+    private readonly programs: UserPrograms,
   ) {
     this.costs = resolveCosts(scenario.machine.profile, scenario.machine.costs);
     this.sgx = new Sgx(scenario.machine, this.costs, this, scenario.options, {
@@ -444,13 +397,13 @@ export class Simulator implements KernelEnv {
     this.queue.push(time, this.addActor({ kind: "timer", fire }));
   }
 
-  private schedule(t: UserThread, time: number): void {
+  schedule(t: UserThread, time: number): void {
     t.scheduled = true;
     this.queue.push(time, t.actorId);
   }
 
   /** wake a blocked thread now */
-  private wake(t: UserThread): void {
+  wake(t: UserThread): void {
     if (!t.blocked || t.done) return;
     t.blocked = false;
     t.sleepToken++;
@@ -458,7 +411,7 @@ export class Simulator implements KernelEnv {
   }
 
   /** how far a running thread may advance inline before another event is due */
-  private inlineLimit(t: UserThread): number {
+  inlineLimit(t: UserThread): number {
     return Math.min(this.queue.peekTime(), this.cpus.sliceEnd(t), this.untilNs + 1);
   }
 
@@ -614,7 +567,7 @@ export class Simulator implements KernelEnv {
    * counts a retry that made no progress (a fault that left the page absent, an ioctl that returned
    * EAGAIN having done nothing); stops the run when the thread is clearly livelocked
    */
-  private faultRetried(t: UserThread, page: number, operation = "page fault"): void {
+  faultRetried(t: UserThread, page: number, operation = "page fault"): void {
     t.faultRetriesInARow++;
     if (this.livelockRetries > 0 && t.faultRetriesInARow >= this.livelockRetries && this.livelock === null) {
       this.livelock = { atNs: this.nowNs, process: t.proc.name, thread: t.name, operation, page, cgroup: t.proc.cgroup?.path ?? "/", faultRetries: t.faultRetriesInARow };
@@ -662,7 +615,7 @@ export class Simulator implements KernelEnv {
 
   // ---- processes ------------------------------------------------------------------------------------
 
-  private newThread(p: Process, index: number, program: (t: UserThread) => ThreadProgram): UserThread {
+  newThread(p: Process, index: number, program: (t: UserThread) => ThreadProgram): UserThread {
     const id = this.actors.length;
     const t = new UserThread(id, this.nextTid++, p, index, this.rng.fork());
     this.addActor({ kind: "thread", thread: t });
@@ -696,7 +649,7 @@ export class Simulator implements KernelEnv {
       if (over === null) p.chargedMemory = { cg, bytes: rss };
       else this.memcgOom(over, `${p.name}: its resident memory at start (${rss} bytes)`);
     }
-    const t = this.newThread(p, 0, (th) => this.mainProgram(th));
+    const t = this.newThread(p, 0, (th) => this.programs.main(this, th));
     this.schedule(t, this.nowNs);
   }
 
@@ -711,7 +664,7 @@ export class Simulator implements KernelEnv {
   }
 
   /** the process ends normally (exit) or because a syscall failed */
-  private exitWith(p: Process, code: number, cause: ProcessCause | null = null): void {
+  exitWith(p: Process, code: number, cause: ProcessCause | null = null): void {
     if (p.exiting) return;
     p.cause = cause;
     p.exitCode = code;
@@ -754,13 +707,13 @@ export class Simulator implements KernelEnv {
     }
   }
 
-  private willStart(p: Process): boolean {
+  willStart(p: Process): boolean {
     return p.started || p.config.start <= this.untilNs;
   }
 
   // ---- enclave entry and exit -----------------------------------------------------------------------
 
-  private enterEnclave(t: UserThread, encl: Encl): number {
+  enterEnclave(t: UserThread, encl: Encl): number {
     encl.lastActiveNs = this.nowNs;
     const secs = encl.secs;
     t.insideSecs = secs;
@@ -771,7 +724,7 @@ export class Simulator implements KernelEnv {
   }
 
   /** EEXIT: the ECALL returns */
-  private eexit(t: UserThread): number {
+  eexit(t: UserThread): number {
     if (!t.inEcall) return 0;
     leaveEnclave(t);
     t.inEcall = false;
@@ -781,7 +734,7 @@ export class Simulator implements KernelEnv {
   // ---- programs -------------------------------------------------------------------------------------
 
   /** run a kernel path to completion; its costs become the thread's time */
-  private *kernel<T>(t: UserThread, path: Generator<number, T>, name = "syscall"): Generator<number, T, void> {
+  *kernel<T>(t: UserThread, path: Generator<number, T>, name = "syscall"): Generator<number, T, void> {
     const start = this.nowNs;
     t.kernelStartNs = start;
     t.inKernel = true;
@@ -793,7 +746,7 @@ export class Simulator implements KernelEnv {
   }
 
   /** a failed syscall: true to continue (the failure was expected), false when the process ends */
-  private failed(p: Process, op: string, ret: number, expect: string | undefined): boolean {
+  failed(p: Process, op: string, ret: number, expect: string | undefined): boolean {
     const errno = errnoName(ret);
     const expected = expect === errno;
     p.failures.push({ at: this.nowNs, op, errno, expected });
@@ -812,7 +765,7 @@ export class Simulator implements KernelEnv {
   }
 
   /** sleep for `ns` without a CPU; a fatal signal wakes the thread early */
-  private *sleep(t: UserThread, ns: number): ThreadProgram {
+  *sleep(t: UserThread, ns: number): ThreadProgram {
     // a fatal signal interrupts the sleep; one already pending prevents it
     if (t.proc.exiting) return;
     const token = ++t.sleepToken;
@@ -822,17 +775,9 @@ export class Simulator implements KernelEnv {
     yield BLOCK;
   }
 
-  private *mainProgram(t: UserThread): ThreadProgram {
-    const p = t.proc;
-    for (const step of p.config.steps) {
-      if (p.exiting) return;
-      const ok = yield* this.runStep(t, step);
-      if (!ok || p.exiting) return;
-    }
-  }
 
   /** open("/dev/sgx_enclave") on first use (sgx_open()) */
-  private openEncl(p: Process): Encl {
+  openEncl(p: Process): Encl {
     if (p.file === null) {
       const file = sgxOpen(this.sgx, p.name);
       this.enclOwners[file.encl.id] = p;
@@ -842,246 +787,22 @@ export class Simulator implements KernelEnv {
     return p.file.encl;
   }
 
-  /** a new record of an ioctl step in the process's summary */
-  private ioctlRecord(p: Process, op: string): IoctlRecord {
-    // the ioctls whose struct has a result field, which user space zeroes
-    const result = op === SGX_IOC_ENCLAVE_MODIFY_TYPES || op === SGX_IOC_ENCLAVE_RESTRICT_PERMISSIONS ? 0 : null;
-    const rec: IoctlRecord = { atNs: this.nowNs, op, ret: 0, errno: null, count: 0, result, calls: 0 };
-    p.ioctls.push(rec);
-    return rec;
-  }
 
-  /** one call of the step done: its count adds up, its return value is the step's so far */
-  private ioctlDone(rec: IoctlRecord, r: IoctlResult): void {
-    rec.calls++;
-    rec.count += r.count;
-    if (r.result !== undefined) rec.result = r.result;
-    rec.ret = r.ret < 0 ? -1 : 0;
-    rec.errno = r.ret < 0 ? errnoName(r.ret) : null;
-  }
 
-  /**
-   * an ECALL running ENCLU[EACCEPT] or ENCLU[EMODPE] on each page of the step (through its TCS
-   * when given); each page is touched first, as the leaf reaches it through the TLB
-   */
-  private *enclaveLeafCall(t: UserThread, encl: Encl, step: Extract<Step, { op: "eaccept" | "emodpe" }>): Generator<number, boolean, void> {
-    const p = t.proc;
-    if (step.tcs !== undefined && !(yield* this.enterTcs(t, encl, step.tcs / PAGE_SIZE, false))) return false;
-    const first = step.offset / PAGE_SIZE;
-    const count = step.length / PAGE_SIZE;
-    if (step.op === "eaccept") {
-      const rec = { atNs: this.nowNs, offset: step.offset, length: step.length, ret: 0 };
-      p.eaccepts.push(rec);
-      const secinfo = step.secinfo === undefined ? undefined : { ...step.secinfo, type: SECINFO_TYPE[step.secinfo.type] };
-      const ok = yield* this.eaccept(t, encl, first, count, secinfo, rec);
-      if (ok) yield this.eexit(t);
-      return ok;
-    }
-    const sgx = this.sgx;
-    yield this.enterEnclave(t, encl);
-    for (let i = first; i < first + count; i++) {
-      if (!(yield* this.touch(t, encl, i))) return false;
-      // a faulting EMODPE (not a REG page, pending or modified) is a #PF the kernel cannot fix: SIGSEGV
-      if (sgx.epcm.emodpe(sgx.enclPages.frame[encl.pageArray.get(i)] as number, step.perm) !== 0) return this.userFault(t, "SIGSEGV", i, PF_SGX | 1 | 4, false);
-      sgx.addCost(this.costs.eaccept);
-      yield sgx.takeCost();
-    }
-    yield this.eexit(t);
-    return true;
-  }
 
-  /** runs one step; false when the process must stop */
-  private *runStep(t: UserThread, step: Step): Generator<number, boolean, void> {
-    const p = t.proc;
-    const sgx = this.sgx;
-    switch (step.op) {
-      case "create": {
-        const encl = this.openEncl(p);
-        const ret = yield* this.kernel(t, sgxIocEnclaveCreate(sgx, encl, step.size, step.debug, step.provisionKey ?? false), SGX_IOC_ENCLAVE_CREATE);
-        if (ret < 0) return this.failed(p, SGX_IOC_ENCLAVE_CREATE, ret, step.expect);
-        return true;
-      }
-      case "provision": {
-        const encl = this.openEncl(p);
-        const ret = sgxIocEnclaveProvision(sgx, encl, step.validFd);
-        yield sgx.takeCost();
-        if (ret < 0) return this.failed(p, SGX_IOC_ENCLAVE_PROVISION, ret, step.expect);
-        return true;
-      }
-      case "addPages": {
-        const encl = this.openEncl(p);
-        const type = step.type === "TCS" ? SGX_PAGE_TYPE_TCS : SGX_PAGE_TYPE_REG;
-        const rec = this.ioctlRecord(p, SGX_IOC_ENCLAVE_ADD_PAGES);
-        for (let off = 0; off < step.length; off += step.chunk) {
-          const len = Math.min(step.chunk, step.length - off);
-          const r = yield* this.kernel(t, sgxIocEnclaveAddPages(sgx, encl, step.offset + off, len, type, step.perm, step.measure), SGX_IOC_ENCLAVE_ADD_PAGES);
-          this.ioctlDone(rec, r);
-          if (r.count > 0) {
-            const start = (step.offset + off) / PAGE_SIZE;
-            p.addedRegions.push({ start, end: start + r.count / PAGE_SIZE, prot: type === SGX_PAGE_TYPE_TCS ? PROT_R | PROT_W : step.perm });
-          }
-          if (r.ret < 0) return this.failed(p, SGX_IOC_ENCLAVE_ADD_PAGES, r.ret, step.expect);
-        }
-        return true;
-      }
-      case "init": {
-        const encl = this.openEncl(p);
-        const ret = yield* this.kernel(t, sgxIocEnclaveInit(sgx, encl), SGX_IOC_ENCLAVE_INIT);
-        if (ret < 0) return this.failed(p, SGX_IOC_ENCLAVE_INIT, ret, step.expect);
-        return true;
-      }
-      case "mmap":
-        return yield* this.mmapEnclave(t, step.expect, step.prot, step.private ?? false);
-      case "run":
-        return yield* this.runThreads(t, step.threads, step.phases);
-      case "ecall": {
-        const encl = p.encl;
-        if (encl === null) return this.noEnclave(p, "ECALL");
-        if (step.touches.length === 0 || step.vdso !== undefined) return yield* this.checkedEcall(t, encl, step);
-        yield this.enterEnclave(t, encl);
-        for (const off of step.touches) {
-          if (!(yield* this.touch(t, encl, Math.floor(off / PAGE_SIZE)))) return false;
-        }
-        yield this.eexit(t);
-        return true;
-      }
-      case "modifyTypes":
-      case "restrictPermissions":
-      case "removePages": {
-        const encl = p.encl;
-        if (encl === null) return this.noEnclave(p, "SGX2 ioctl");
-        const d = this.eexit(t);
-        if (d > 0) yield d;
-        const op =
-          step.op === "modifyTypes"
-            ? SGX_IOC_ENCLAVE_MODIFY_TYPES
-            : step.op === "restrictPermissions"
-              ? SGX_IOC_ENCLAVE_RESTRICT_PERMISSIONS
-              : SGX_IOC_ENCLAVE_REMOVE_PAGES;
-        const path = (offset: number, length: number): Generator<number, IoctlResult> =>
-          step.op === "modifyTypes"
-            ? sgxIocEnclaveModifyTypes(sgx, encl, offset, length, step.pageType === "TCS" ? SGX_PAGE_TYPE_TCS : SGX_PAGE_TYPE_TRIM)
-            : step.op === "restrictPermissions"
-              ? sgxIocEnclaveRestrictPermissions(sgx, encl, offset, length, step.perm)
-              : sgxIocEnclaveRemovePages(sgx, encl, offset, length);
-        // like the selftest's loops: while EAGAIN, continue after the `count` bytes done
-        const rec = this.ioctlRecord(p, op);
-        let r: IoctlResult;
-        do {
-          r = yield* this.kernel(t, path(step.offset + rec.count, step.length - rec.count), op);
-          this.ioctlDone(rec, r);
-          if (step.retry === true && r.ret === -EAGAIN) this.ioctlRetried(t, (step.offset + rec.count) / PAGE_SIZE, op, r.count);
-          if (this.livelock !== null) return false;
-        } while (step.retry === true && r.ret === -EAGAIN && !p.exiting);
-        t.faultRetriesInARow = 0;
-        if (r.ret < 0) return this.failed(p, op, r.ret, step.expect);
-        return true;
-      }
-      case "eaccept":
-      case "emodpe": {
-        const encl = p.encl;
-        if (encl === null) return this.noEnclave(p, step.op === "eaccept" ? "EACCEPT" : "EMODPE");
-        return yield* this.enclaveLeafCall(t, encl, step);
-      }
-      case "fork":
-        this.fork(p, step.holdNs);
-        yield this.costs.mmapCall;
-        return true;
-      case "idle":
-        yield this.eexit(t);
-        yield* this.sleep(t, step.durationNs);
-        return true;
-      case "close": {
-        const file = p.file;
-        if (file !== null && p.enclFdOpen) {
-          p.enclFdOpen = false;
-          fput(this.sgx, file);
-          if (p.vmas.length === 0) p.file = null;
-        }
-        return true;
-      }
-      case "vepc":
-        return yield* this.runGuest(t, step.bytes, step.touch);
-      case "vepcRemoveAll": {
-        if (p.vepc === null) return this.noEnclave(p, SGX_IOC_VEPC_REMOVE_ALL);
-        const ret = sgxVepcRemoveAll(sgx, p.vepc, step.arg);
-        yield sgx.takeCost();
-        if (ret < 0) return this.failed(p, SGX_IOC_VEPC_REMOVE_ALL, ret, step.expect);
-        return true;
-      }
-      case "mprotect": {
-        const encl = p.encl;
-        if (encl === null || p.vmas.length === 0) return this.noEnclave(p, "mprotect");
-        yield this.costs.mmapCall;
-        const start = (step.offset ?? 0) / PAGE_SIZE;
-        const end = step.length === undefined ? Math.floor(encl.size / PAGE_SIZE) : start + step.length / PAGE_SIZE;
-        if (!sgxEnclMayMap(this.sgx, encl, step.prot, start, end)) return this.failed(p, "mprotect", -EACCES, step.expect);
-        // the VMAs are split at the range's ends, as mprotect_fixup() does
-        p.vmas = p.vmas.flatMap((v) =>
-          [
-            { start: v.start, end: Math.min(v.end, start), prot: v.prot },
-            { start: Math.max(v.start, start), end: Math.min(v.end, end), prot: step.prot },
-            { start: Math.max(v.start, end), end: v.end, prot: v.prot },
-          ].filter((x) => x.start < x.end),
-        );
-        return true;
-      }
-      case "hold":
-        yield this.eexit(t);
-        if (step.durationNs !== null) {
-          yield* this.sleep(t, step.durationNs);
-          return true;
-        }
-        if (this.processes.every((q) => q.isGuest || q.exited || !this.willStart(q))) return true;
-        if (p.exiting) return false;
-        this.holders.push(t);
-        yield BLOCK;
-        return true;
-      case "exit":
-        yield this.eexit(t);
-        this.exitWith(p, step.code);
-        return false;
-    }
-  }
 
-  private noEnclave(p: Process, what: string): boolean {
+  noEnclave(p: Process, what: string): boolean {
     p.error = { op: what, errno: "EBADF" };
     this.exitWith(p, 1, { kind: "syscall", atNs: this.nowNs, op: what, errno: "EBADF" });
     return false;
   }
 
-  /** mmap() of the enclave: one VMA per added region with its protection, RW for the rest of ELRANGE */
-  private *mmapEnclave(t: UserThread, expect: string | undefined, prot: number | undefined, isPrivate: boolean): Generator<number, boolean, void> {
-    const p = t.proc;
-    const encl = this.openEncl(p);
-    yield this.costs.mmapCall;
-    const ret = sgxMmap(this.sgx, p.file as EnclFile, p.mm, prot, isPrivate, p.vmas.length > 0);
-    if (ret < 0) return this.failed(p, "mmap", ret, expect);
-    const regions = [...p.addedRegions].sort((a, b) => a.start - b.start);
-    const pagesInRange = Math.floor(encl.size / PAGE_SIZE);
-    const vmas = [];
-    let cursor = 0;
-    if (prot !== undefined) {
-      vmas.push({ start: 0, end: pagesInRange, prot });
-      cursor = pagesInRange;
-    } else {
-      for (const r of regions) {
-        if (r.start > cursor) vmas.push({ start: cursor, end: r.start, prot: PROT_R | PROT_W });
-        vmas.push(r);
-        cursor = Math.max(cursor, r.end);
-      }
-      if (cursor < pagesInRange) vmas.push({ start: cursor, end: pagesInRange, prot: PROT_R | PROT_W });
-    }
-    p.vmas = vmas;
-    p.heapTop = regions.reduce((m, r) => Math.max(m, r.end), 0);
-    return true;
-  }
 
   /**
    * fork(): the child shares the enclave file (the fd and the VMAs each take a reference) and its
    * new mm joins the enclave's mm list through sgx_vma_open(); it holds for `holdNs`, then exits
    */
-  private fork(p: Process, holdNs: number): void {
+  fork(p: Process, holdNs: number): void {
     const cfg = { name: `${p.name}~fork${++this.forkCount}`, start: this.nowNs, cgroup: p.config.cgroup, steps: [{ op: "hold" as const, durationNs: holdNs }, { op: "exit" as const, code: 0 }] };
     const child = new Process(this.processes.length + this.forks.length + 1, cfg, this.nextMmId++, false);
     this.forks.push(child);
@@ -1102,7 +823,7 @@ export class Simulator implements KernelEnv {
     this.startProcess(child);
   }
 
-  private vmProt(p: Process, index: number): number {
+  vmProt(p: Process, index: number): number {
     for (const v of p.vmas) if (index >= v.start && index < v.end) return v.prot;
     return -1;
   }
@@ -1111,7 +832,7 @@ export class Simulator implements KernelEnv {
    * one access to enclave page `index` by a thread inside the enclave, faulting as needed; false
    * when the process must stop (SIGBUS, SIGSEGV or a pending fatal signal)
    */
-  private *touch(t: UserThread, encl: Encl, index: number, vdso = false, write = false): Generator<number, boolean, void> {
+  *touch(t: UserThread, encl: Encl, index: number, vdso = false, write = false): Generator<number, boolean, void> {
     const sgx = this.sgx;
     const slot = enclMmSlot(encl, t.proc.mm);
     // a fault the kernel does not resolve: #PF error code U, W for a write, P clear (no PTE)
@@ -1167,7 +888,7 @@ export class Simulator implements KernelEnv {
    * why a fault on enclave page `index` that began at `sinceNs` got SIGBUS: the OOM path took the
    * enclave's memory, or the thread's own allocation was refused, or the page cannot be had at all
    */
-  private sigbusCause(t: UserThread, encl: Encl, index: number, sinceNs: number, op: string): ProcessCause {
+  sigbusCause(t: UserThread, encl: Encl, index: number, sinceNs: number, op: string): ProcessCause {
     if ((encl.flags & SGX_ENCL_NO_MEMORY) !== 0) {
       const oom = this.oomCauses.get(encl);
       if (oom !== undefined) return oom;
@@ -1180,7 +901,7 @@ export class Simulator implements KernelEnv {
    * vDSO, fixup_vdso_exception() (do_sigbus, __bad_area_nosemaphore) reports it to the caller
    * instead and the thread is out of the enclave. False either way: the access did not happen.
    */
-  private userFault(t: UserThread, signal: string, index: number, errorCode: number, vdso: boolean, cause?: ProcessCause): boolean {
+  userFault(t: UserThread, signal: string, index: number, errorCode: number, vdso: boolean, cause?: ProcessCause): boolean {
     if (!vdso) {
       this.killProcess(t.proc, signal, cause ?? { kind: "fault", atNs: this.nowNs, op: "page fault", signal, page: index });
       return false;
@@ -1195,325 +916,21 @@ export class Simulator implements KernelEnv {
     return false;
   }
 
-  /**
-   * one checked access from inside the enclave: the VMA (whose protection the PTE carries) must
-   * allow it (do_user_addr_fault -> access_error), the fault path maps the page, and then the
-   * EPCM must allow it or the CPU raises #PF with the SGX bit, which access_error() always treats
-   * as an access error (bad_area); false when the access did not happen
-   */
-  private *checkedAccess(t: UserThread, encl: Encl, index: number, write: boolean, vdso: boolean): Generator<number, boolean, void> {
-    const sgx = this.sgx;
-    const slot = enclMmSlot(encl, t.proc.mm);
-    const prot = this.vmProt(t.proc, index);
-    const ep0 = encl.pageArray.get(index);
-    const present = slot >= 0 && ep0 >= 0 && ((sgx.enclPages.pte[ep0] as number) & ptePresentBit(slot)) !== 0 ? 1 : 0;
-    const wr = write ? 2 : 0;
-    if (prot >= 0 && (prot & (write ? PROT_W : PROT_R)) === 0) return this.userFault(t, "SIGSEGV", index, present | wr | 4, vdso);
-    if (!(yield* this.touch(t, encl, index, vdso, write))) return false;
-    const frame = sgx.enclPages.frame[encl.pageArray.get(index)] as number;
-    if (!sgx.epcm.allowsAccess(frame, encl.secs, write)) return this.userFault(t, "SIGSEGV", index, PF_SGX | 1 | wr | 4, vdso);
-    return true;
-  }
 
-  /**
-   * EENTER through the TCS page `index`: the CPU reads the TCS through its PTE (a fault maps it)
-   * and requires a valid, accepted TCS of this enclave (else #PF with the SGX bit, run.function EENTER)
-   */
-  private *enterTcs(t: UserThread, encl: Encl, index: number, vdso: boolean): Generator<number, boolean, void> {
-    t.entering = true;
-    let ok = yield* this.touch(t, encl, index, vdso);
-    if (ok && !this.sgx.epcm.isEnterableTcs(this.sgx.enclPages.frame[encl.pageArray.get(index)] as number, encl.secs))
-      ok = this.userFault(t, "SIGSEGV", index, PF_SGX | 1 | 4, vdso);
-    t.entering = false;
-    return ok;
-  }
 
-  /** an ECALL with checked accesses (ecall steps with read, write, tcs, resume or vdso) */
-  private *checkedEcall(t: UserThread, encl: Encl, step: EcallStep): Generator<number, boolean, void> {
-    const p = t.proc;
-    const vdso = step.vdso ?? false;
-    const before = p.exceptions.length;
-    const accesses: { index: number; write: boolean }[] = [];
-    if (step.resume) {
-      if (p.aexAccess !== null) accesses.push(p.aexAccess);
-      p.aexAccess = null;
-    }
-    for (const off of step.reads ?? []) accesses.push({ index: Math.floor(off / PAGE_SIZE), write: false });
-    for (const off of step.writes ?? []) accesses.push({ index: Math.floor(off / PAGE_SIZE), write: true });
-    let ok = step.tcs === undefined || (yield* this.enterTcs(t, encl, step.tcs / PAGE_SIZE, vdso));
-    if (ok) {
-      yield this.enterEnclave(t, encl);
-      for (const a of accesses) {
-        if (!(yield* this.checkedAccess(t, encl, a.index, a.write, vdso))) {
-          if (!p.exiting) p.aexAccess = a;
-          ok = false;
-          break;
-        }
-      }
-    }
-    if (p.exiting) return false;
-    yield this.eexit(t);
-    return this.ecallOutcome(p, p.exceptions.length > before ? (p.exceptions.at(-1) ?? null) : null, step.exception);
-  }
 
-  /** compares what the vDSO reported with the step's expectation; a mismatch fails the process */
-  private ecallOutcome(p: Process, got: ReportedException | null, want: EnclaveException | undefined): boolean {
-    const same = got !== null && want !== undefined && got.vector === want.vector && got.errorCode === want.errorCode && got.address === want.address;
-    if ((got === null && want === undefined) || same) return true;
-    const hex = (e: { vector: number; errorCode: number; address: number } | null | undefined): string =>
-      e === null || e === undefined ? "none" : `vector ${e.vector} error code 0x${e.errorCode.toString(16)} address 0x${e.address.toString(16)}`;
-    p.error = { op: "ECALL", errno: `exception ${hex(got)}, expected ${hex(want)}` };
-    this.exitWith(p, 1, { kind: "syscall", atNs: this.nowNs, op: "ECALL", errno: p.error.errno });
-    return false;
-  }
 
-  private *runThreads(t: UserThread, threads: number, phases: Phase[]): Generator<number, boolean, void> {
-    const p = t.proc;
-    const barrier = new Barrier(threads);
-    for (let i = 1; i < threads; i++) {
-      const helper = this.newThread(p, i, (th) => this.phaseProgram(th, phases, barrier));
-      this.schedule(helper, this.nowNs);
-    }
-    yield* this.phaseProgram(t, phases, barrier);
-    if (p.liveThreads > 1) {
-      p.joinWaiter = t;
-      // threadFinished() wakes the waiter when the last other thread ends
-      while (p.liveThreads > 1) yield BLOCK;
-      p.joinWaiter = null;
-    }
-    return !p.exiting;
-  }
 
-  private *phaseProgram(t: UserThread, phases: Phase[], barrier: Barrier): ThreadProgram {
-    const p = t.proc;
-    const encl = p.encl;
-    for (const phase of phases) {
-      if (p.exiting) return;
-      if (encl === null) {
-        this.noEnclave(p, "access");
-        return;
-      }
-      if (phase.type === "access") {
-        if (!(yield* this.accessPhase(t, encl, phase))) return;
-      } else if (phase.type === "idle") {
-        yield this.eexit(t);
-        yield* this.sleep(t, phase.durationNs);
-      } else if (t.index === 0) {
-        const ok = phase.type === "grow" ? yield* this.grow(t, encl, phase.bytes) : yield* this.shrink(t, encl, phase.bytes);
-        if (!ok) return;
-      }
-      // barrier between phases
-      barrier.arrived++;
-      if (barrier.arrived === barrier.parties) {
-        barrier.arrived = 0;
-        for (const w of barrier.waiting.splice(0)) this.wake(w);
-      } else {
-        // the kill that makes a thread skip the barrier wakes every waiter
-        if (p.exiting) return;
-        barrier.waiting.push(t);
-        yield BLOCK;
-      }
-    }
-  }
 
-  /** the hot loop: accesses that hit a present PTE run inline until another event is due */
-  private *accessPhase(t: UserThread, encl: Encl, phase: AccessPhase): Generator<number, boolean, void> {
-        const p = t.proc;
-    const sampler = createSampler(phase.pattern, phase.pages);
-    const rng = t.rng;
-    const first = phase.offset / PAGE_SIZE;
-    const slot = enclMmSlot(encl, p.mm);
-    if (slot < 0) {
-      const index = first;
-      if ((encl.flags & SGX_ENCL_NO_MEMORY) !== 0) {
-        // v5: the OOM path drained the mm list and zapped the mappings: the first access faults, and
-        // sgx_vma_fault() says SIGBUS
-        this.sgx.counters.faults++;
-        this.sgx.counters.sigbus++;
-        this.sgx.account(PG_FAULTS);
-        this.sgx.account(PG_SIGBUS);
-        this.killProcess(p, "SIGBUS", this.sigbusCause(t, encl, index, this.nowNs, "page fault"));
-      } else this.killProcess(p, "SIGSEGV", { kind: "fault", atNs: this.nowNs, op: "page fault", signal: "SIGSEGV", page: index });
-      return false;
-    }
-    const burst: AccessBurst = {
-      t,
-      sampler,
-      rng,
-      first,
-      slot,
-      present: ptePresentBit(slot),
-      accessed: pteAccessedBit(slot),
-      step: this.costs.memoryAccess + phase.thinkNs,
-      pageArray: encl.pageArray,
-      count: phase.count,
-      i: 0,
-      index: 0,
-      limit: 0,
-    };
-    yield this.enterEnclave(t, encl);
-    burst.limit = this.inlineLimit(t);
-    for (;;) {
-      const r = this.accessBurst(burst);
-      if (r === BURST_DONE) break;
-      if (r === BURST_EXITING) return false;
-      if (r === BURST_YIELD) {
-        yield burst.step;
-      } else {
-        // the access needs the fault path
-        if (!(yield* this.touch(t, encl, burst.index))) return false;
-        burst.i++;
-        if (phase.thinkNs > 0) yield phase.thinkNs;
-      }
-      burst.limit = this.inlineLimit(t);
-    }
-    yield this.eexit(t);
-    return true;
-  }
 
-  /**
-   * the hot loop, outside the generator so it compiles tight: accesses that hit a present PTE run
-   * inline until one needs the fault path or another event is due
-   */
-  private accessBurst(b: AccessBurst): number {
-    const proc = b.t.proc;
-    const { sampler, rng, first, present, accessed, step, pageArray, count } = b;
-    const limit = b.limit;
-    let now = this.nowNs;
-    let i = b.i;
-    let r = BURST_DONE;
-    while (i < count) {
-      if (proc.exiting) {
-        r = BURST_EXITING;
-        break;
-      }
-      const index = first + sampler.next(rng);
-      const ep = pageArray.get(index);
-      const pte = this.sgx.enclPages.ptePlane(b.slot);
-      if (b.t.insideSecs === null || ep < 0 || ((pte[ep] as number) & present) === 0) {
-        b.index = index;
-        r = BURST_FAULT;
-        break;
-      }
-      pte[ep] = (pte[ep] as number) | accessed;
-      i++;
-      const next = now + step;
-      if (next >= limit) {
-        r = BURST_YIELD;
-        break;
-      }
-      now = next;
-    }
-    this.nowNs = now;
-    b.i = i;
-    return r;
-  }
 
-  /** EACCEPT pages [first, first+count) from inside the enclave; marks accepted trims */
-  private *eaccept(t: UserThread, encl: Encl, first: number, count: number, secinfo?: AcceptSecinfo, rec?: EacceptRecord): Generator<number, boolean, void> {
-    const sgx = this.sgx;
-    for (let i = first; i < first + count; i++) {
-      if (!(yield* this.touch(t, encl, i))) return false;
-      const ep = encl.pageArray.get(i);
-      const frame = ep >= 0 ? (sgx.enclPages.frame[ep] as number) : -1;
-      if (frame < 0) continue;
-      const ret = sgx.epcm.eaccept(frame, secinfo);
-      sgx.counters.eaccept++;
-      if (ret !== 0) {
-        // EACCEPT returns the error in RAX; the enclave reports it and goes on
-        if (rec !== undefined && rec.ret === 0) rec.ret = ret;
-        yield sgx.takeCost();
-        continue;
-      }
-      if (sgx.enclPages.type[ep] === SGX_PAGE_TYPE_TRIM)
-        sgx.enclPages.flags[ep] = (sgx.enclPages.flags[ep] as number) | EP_TRIM_ACCEPTED;
-      yield sgx.takeCost();
-    }
-    return true;
-  }
 
-  /** SGX2 growth: touch new pages above the heap top (EAUG on fault), then EACCEPT them */
-  private *grow(t: UserThread, encl: Encl, bytes: number): Generator<number, boolean, void> {
-    const p = t.proc;
-    const first = p.heapTop;
-    const count = Math.floor(bytes / PAGE_SIZE);
-    if (!(yield* this.eaccept(t, encl, first, count))) return false;
-    p.heapTop = first + count;
-    yield this.eexit(t);
-    return true;
-  }
 
   /** an ioctl returned EAGAIN: a retry without progress when it did nothing, else the count starts over */
-  private ioctlRetried(t: UserThread, page: number, op: string, count: number): void {
+  ioctlRetried(t: UserThread, page: number, op: string, count: number): void {
     if (count > 0) t.faultRetriesInARow = 0;
     else this.faultRetried(t, page, `${op} (EAGAIN)`);
   }
 
-  /** SGX2 shrink: MODIFY_TYPES(TRIM), EACCEPT, REMOVE_PAGES of the top `bytes`, retrying on EAGAIN */
-  private *shrink(t: UserThread, encl: Encl, bytes: number): Generator<number, boolean, void> {
-    const p = t.proc;
-    const count = Math.min(Math.floor(bytes / PAGE_SIZE), p.heapTop);
-    if (count === 0) return true;
-    const first = p.heapTop - count;
-    yield this.eexit(t);
-    for (const kind of ["modify", "accept", "remove"] as const) {
-      if (kind === "accept") {
-        if (!(yield* this.eaccept(t, encl, first, count))) return false;
-        yield this.eexit(t);
-        continue;
-      }
-      let done = 0;
-      while (done < count) {
-        const off = (first + done) * PAGE_SIZE;
-        const len = (count - done) * PAGE_SIZE;
-        const path =
-          kind === "modify"
-            ? sgxIocEnclaveModifyTypes(this.sgx, encl, off, len, SGX_PAGE_TYPE_TRIM)
-            : sgxIocEnclaveRemovePages(this.sgx, encl, off, len);
-        const r = yield* this.kernel(t, path, kind === "modify" ? SGX_IOC_ENCLAVE_MODIFY_TYPES : SGX_IOC_ENCLAVE_REMOVE_PAGES);
-        done += r.count / PAGE_SIZE;
-        if (r.ret === -EAGAIN) {
-          this.ioctlRetried(t, first + done, kind === "modify" ? SGX_IOC_ENCLAVE_MODIFY_TYPES : SGX_IOC_ENCLAVE_REMOVE_PAGES, r.count);
-          if (this.livelock !== null) return false;
-          continue;
-        }
-        t.faultRetriesInARow = 0;
-        if (r.ret < 0) return this.failed(p, kind === "modify" ? SGX_IOC_ENCLAVE_MODIFY_TYPES : SGX_IOC_ENCLAVE_REMOVE_PAGES, r.ret, undefined);
-      }
-    }
-    p.heapTop = first;
-    return true;
-  }
 
-  /** a KVM guest: open /dev/sgx_vepc, map `bytes`, fault in `touch` bytes of it */
-  private *runGuest(t: UserThread, bytes: number, touch: number): Generator<number, boolean, void> {
-    const p = t.proc;
-    const vepc = new Vepc(this.sgx.vepcs.length, p.name, Math.floor(bytes / PAGE_SIZE));
-    this.sgx.vepcs.push(vepc);
-    p.vepc = vepc;
-    yield this.costs.mmapCall;
-    const pages = Math.min(Math.floor(touch / PAGE_SIZE), vepc.pageArray.length);
-    for (let i = 0; i < pages; i++) {
-      for (;;) {
-        if (p.exiting) return false;
-        const faultStart = this.nowNs;
-        const r = sgxVepcFault(this.sgx, vepc, i);
-        yield this.sgx.takeCost();
-        if (r === VEPC_SIGBUS) {
-          this.killProcess(p, "SIGBUS", refusalCause(this.sgx.lastRefusal, t.name, faultStart, "vEPC fault") ?? { kind: "fault", atNs: this.nowNs, op: "vEPC fault", signal: "SIGBUS", page: i });
-          return false;
-        }
-        if (r !== VEPC_RETRY) break;
-        this.faultRetried(t, i, "vEPC fault");
-        if (this.livelock !== null) return false;
-      }
-      t.faultRetriesInARow = 0;
-    }
-    return true;
-  }
 }
-
-export function simulate(scenario: Scenario, options: SimOptions = {}): SimSummary {
-  return new Simulator(scenario, options).run();
-}
-

@@ -1,0 +1,16 @@
+// The composition root: the simulator (engine/) put together with what its processes run.
+import { Simulator, type SimOptions, type UserPrograms } from "../engine/sim.js";
+import type { SimSummary } from "../engine/summary.js";
+import { mainProgram } from "./interpreter.js";
+import type { Scenario } from "./types.js";
+
+const PROGRAMS: UserPrograms = { main: mainProgram };
+
+/** a simulator of `scenario` whose processes run their steps */
+export function createSimulator(scenario: Scenario, options: SimOptions = {}): Simulator {
+  return new Simulator(scenario, options, PROGRAMS);
+}
+
+export function simulate(scenario: Scenario, options: SimOptions = {}): SimSummary {
+  return createSimulator(scenario, options).run();
+}
