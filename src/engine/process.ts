@@ -7,7 +7,7 @@ import { Mm, type Task } from "../kernel/state.js";
 import type { EnclFile, Vma } from "../kernel/driver.js";
 import type { SecsState } from "../hw/epcm.js";
 import type { Vepc } from "../kernel/virt.js";
-import type { ProcessConfig } from "../programs/types.js";
+import type { TaskConfig } from "./world.js";
 import type { Rng } from "../lib/random.js";
 import type { ProcessCause } from "./cause.js";
 import type { Cgroup } from "../cgroup/misc.js";
@@ -106,7 +106,7 @@ export class Process {
 
   constructor(
     readonly pid: number,
-    readonly config: ProcessConfig,
+    readonly config: TaskConfig,
     mmId: number,
     readonly isGuest: boolean,
   ) {

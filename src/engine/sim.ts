@@ -15,7 +15,7 @@ import {
 } from "../kernel/sgx.js";
 import { Sgx, type KernelEnv, type Task } from "../kernel/state.js";
 import { sgxVepcRelease } from "../kernel/virt.js";
-import type { Scenario, ScheduledAction } from "../programs/types.js";
+import type { ScheduledAction, SimScenario, TaskConfig } from "./world.js";
 import type { Cgroup } from "../cgroup/misc.js";
 import { fileOp, mkdirP, type FileOp, type FileOpHost } from "../cgroup/file-ops.js";
 import { memcgOomForLimit, memcgOutOfMemory, type MemcgOomHost } from "../cgroup/memcg-oom.js";
@@ -98,6 +98,8 @@ const MAX_VIOLATIONS = 100;
 /** what simulated processes run: the engine starts each process's main thread with `main` */
 export interface UserPrograms {
   main(sim: Simulator, t: UserThread): ThreadProgram;
+  /** the process is a KVM guest (it runs a vEPC): the end of the others does not wait for it */
+  isGuest(config: TaskConfig): boolean;
 }
 
 export class Simulator implements KernelEnv {
@@ -163,7 +165,7 @@ export class Simulator implements KernelEnv {
   kernelBug: KernelBug | null = null;
 
   constructor(
-    readonly scenario: Scenario,
+    readonly scenario: SimScenario,
     options: SimOptions,
     /** what the processes run (programs/run.ts puts the simulator together with it) */
     private readonly programs: UserPrograms,
@@ -220,7 +222,7 @@ export class Simulator implements KernelEnv {
       sgxSanitizeAtBoot(this.sgx);
     }
     scenario.processes.forEach((cfg, i) => {
-      const isGuest = cfg.steps.some((s) => s.op === "vepc");
+      const isGuest = programs.isGuest(cfg);
       const p = new Process(i + 1, cfg, this.nextMmId++, isGuest);
       this.processes.push(p);
       this.at(cfg.start, () => this.startProcess(p));
@@ -802,8 +804,8 @@ export class Simulator implements KernelEnv {
    * fork(): the child shares the enclave file (the fd and the VMAs each take a reference) and its
    * new mm joins the enclave's mm list through sgx_vma_open(); it holds for `holdNs`, then exits
    */
-  fork(p: Process, holdNs: number): void {
-    const cfg = { name: `${p.name}~fork${++this.forkCount}`, start: this.nowNs, cgroup: p.config.cgroup, steps: [{ op: "hold" as const, durationNs: holdNs }, { op: "exit" as const, code: 0 }] };
+  fork<C extends object>(p: Process, program: C): void {
+    const cfg: TaskConfig & C = { name: `${p.name}~fork${++this.forkCount}`, start: this.nowNs, cgroup: p.config.cgroup, ...program };
     const child = new Process(this.processes.length + this.forks.length + 1, cfg, this.nextMmId++, false);
     this.forks.push(child);
     const file = p.file;

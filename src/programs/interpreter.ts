@@ -29,7 +29,7 @@ import {
   SGX_PAGE_TYPE_TRIM,
 } from "../kernel/sgx.js";
 import { sgxVepcRemoveAll } from "../kernel/virt.js";
-import type { Step } from "./types.js";
+import type { ProcessConfig, Step } from "./types.js";
 import { BLOCK, Process, UserThread, type IoctlRecord, type ThreadProgram } from "../engine/process.js";
 
 import type { Simulator } from "../engine/sim.js";
@@ -39,7 +39,7 @@ import { runThreads } from "./access.js";
 
 export function* mainProgram(sim: Simulator, t: UserThread): ThreadProgram {
   const p = t.proc;
-  for (const step of p.config.steps) {
+  for (const step of (p.config as ProcessConfig).steps) {
     if (p.exiting) return;
     const ok = yield* runStep(sim, t, step);
     if (!ok || p.exiting) return;
@@ -158,7 +158,7 @@ export function* runStep(sim: Simulator, t: UserThread, step: Step): Generator<n
       return yield* enclaveLeafCall(sim, t, encl, step);
     }
     case "fork":
-      sim.fork(p, step.holdNs);
+      sim.fork(p, { steps: [{ op: "hold" as const, durationNs: step.holdNs }, { op: "exit" as const, code: 0 }] });
       yield sim.costs.mmapCall;
       return true;
     case "idle":

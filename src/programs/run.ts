@@ -2,9 +2,12 @@
 import { Simulator, type SimOptions, type UserPrograms } from "../engine/sim.js";
 import type { SimSummary } from "../engine/summary.js";
 import { mainProgram } from "./interpreter.js";
-import type { Scenario } from "./types.js";
+import type { ProcessConfig, Scenario } from "./types.js";
 
-const PROGRAMS: UserPrograms = { main: mainProgram };
+const PROGRAMS: UserPrograms = {
+  main: mainProgram,
+  isGuest: (config) => (config as ProcessConfig).steps.some((s) => s.op === "vepc"),
+};
 
 /** a simulator of `scenario` whose processes run their steps */
 export function createSimulator(scenario: Scenario, options: SimOptions = {}): Simulator {
