@@ -4,15 +4,10 @@
 // through it. No I/O and no wall clock: the same scenario and seed give the same result.
 import { resolveCosts, type Costs } from "../hw/costs.js";
 import { archMemoryFailure, sgxDirtyAtBoot, sgxSanitizeAtBoot, sgxSanitizePages } from "../kernel/alloc.js";
-import { Encl, enclMmSlot, sgxEnclEaugPage, sgxEnclMmAdd, sgxEnclMmRemove, sgxVmaFault, ptePresentBit, pteAccessedBit, VM_FAULT_SIGBUS } from "../kernel/encl.js";
+import { Encl, sgxEnclMmAdd, sgxEnclMmRemove } from "../kernel/encl.js";
 import { ESRCH, errnoName, SIGNALS } from "../lib/errno.js";
 import { ksgxd } from "../kernel/reclaim.js";
 import { fput, sgxOpen } from "../kernel/driver.js";
-import {
-  PAGE_SIZE,
-  SGX_ENCL_NO_MEMORY,
-  X86_TRAP_PF,
-} from "../kernel/sgx.js";
 import { Sgx, type KernelEnv, type Task } from "../kernel/state.js";
 import { sgxVepcRelease } from "../kernel/virt.js";
 import type { ScheduledAction, SimScenario, TaskConfig } from "./world.js";
@@ -23,14 +18,13 @@ import { memcgTryCharge, memcgUncharge } from "../cgroup/memory.js";
 import { EventQueue } from "../lib/event-queue.js";
 import { checkInvariants } from "./invariants.js";
 import { Cpus } from "./cpus.js";
-import { BLOCK, leaveEnclave, Process, UserThread, type ReportedException, type ThreadProgram } from "./process.js";
+import { BLOCK, leaveEnclave, Process, UserThread, type ThreadProgram } from "./process.js";
 import { mainlineHasNoSgxEpc, refusedWriteMessage, ScenarioSetupError } from "./setup-error.js";
 import { KernelThread, KT_RUNNABLE, KT_RUNNING, KT_SLEEPING, KT_WAKING, WorkItem } from "./kthread.js";
 import { Rng } from "../lib/random.js";
 import { buildSummary, type SimSummary } from "./summary.js";
 import type { SimEvent, SimObserver, Track } from "./observer.js";
 import { refusalCause, type EpcOomSelection, type ProcessCause } from "./cause.js";
-import { PG_FAULTS, PG_SIGBUS } from "../kernel/paging-accounts.js";
 import { KernelOops } from "../kernel/bug.js";
 
 export type { FileOp } from "../cgroup/file-ops.js";
@@ -116,14 +110,14 @@ export class Simulator implements KernelEnv {
   private readonly ksgxdTask: KernelThread;
   /** the work items queued so far, one per key (struct work_struct), each with its kworker */
   private readonly workItems = new Map<object, WorkItem>();
-  private readonly obs: SimObserver | null;
+  readonly obs: SimObserver | null;
   private nextSampleNs = 0;
   /** v5 EPC OOM selections: the enclave whose memory was taken, its cgroup, what triggered the OOM, and whether that was a kill */
   readonly epcOomKills: EpcOomSelection[] = [];
   /** the process that opened each enclave, by enclave id */
   private readonly enclOwners: Process[] = [];
   /** enclaves the OOM path took from a running process: the cause its SIGBUS is reported with */
-  private readonly oomCauses = new Map<Encl, ProcessCause>();
+  readonly oomCauses = new Map<Encl, ProcessCause>();
 
   enclaveOomKilled(encl: Encl, cgroup: Cgroup, trigger: string): boolean {
     const owner = this.enclOwners[encl.id];
@@ -289,7 +283,7 @@ export class Simulator implements KernelEnv {
     };
   }
 
-  private emit(e: SimEvent): void {
+  emit(e: SimEvent): void {
     this.obs?.event(e);
   }
 
@@ -825,98 +819,9 @@ export class Simulator implements KernelEnv {
     this.startProcess(child);
   }
 
-  vmProt(p: Process, index: number): number {
-    for (const v of p.vmas) if (index >= v.start && index < v.end) return v.prot;
-    return -1;
-  }
 
-  /**
-   * one access to enclave page `index` by a thread inside the enclave, faulting as needed; false
-   * when the process must stop (SIGBUS, SIGSEGV or a pending fatal signal)
-   */
-  *touch(t: UserThread, encl: Encl, index: number, vdso = false, write = false): Generator<number, boolean, void> {
-    const sgx = this.sgx;
-    const slot = enclMmSlot(encl, t.proc.mm);
-    // a fault the kernel does not resolve: #PF error code U, W for a write, P clear (no PTE)
-    const notPresent = 4 | (write ? 2 : 0);
-    for (;;) {
-      if (t.proc.exiting) return false;
-      if (t.insideSecs === null) yield this.enterEnclave(t, encl);
-      const ep = encl.pageArray.get(index);
-      const plane = slot >= 0 ? sgx.enclPages.ptePlane(slot) : null;
-      if (plane !== null && ep >= 0 && ((plane[ep] as number) & ptePresentBit(slot)) !== 0) {
-        plane[ep] = (plane[ep] as number) | pteAccessedBit(slot);
-        t.faultRetriesInARow = 0;
-        yield this.costs.memoryAccess;
-        return true;
-      }
-      const prot = this.vmProt(t.proc, index);
-      if ((encl.flags & SGX_ENCL_NO_MEMORY) !== 0 && prot >= 0) {
-        // v5: the OOM path drained the mm list and zapped the mappings; sgx_vma_fault() says SIGBUS
-        sgx.counters.faults++;
-        sgx.counters.sigbus++;
-        sgx.account(PG_FAULTS);
-        sgx.account(PG_SIGBUS);
-        return this.userFault(t, "SIGBUS", index, notPresent, vdso, this.sigbusCause(t, encl, index, this.nowNs, "page fault"));
-      }
-      if (prot < 0 || slot < 0) return this.userFault(t, "SIGSEGV", index, notPresent, vdso);
-      // the fault exits the enclave (AEX), runs sgx_vma_fault(), and ERESUMEs to retry the access
-      leaveEnclave(t);
-      const faultStart = this.nowNs;
-      sgx.counters.aex++;
-      sgx.addCost(this.costs.aex);
-      let r: number;
-      if (sgx.machine.sgx2 && ep < 0) {
-        // sgx_vma_fault() found no entry without taking the lock; the EAUG path runs once the
-        // fault entry is done, so a second thread faulting on the same address may get there first
-        sgx.counters.faults++;
-        sgx.account(PG_FAULTS);
-        sgx.addCost(this.costs.faultEntry);
-        yield sgx.takeCost();
-        r = sgxEnclEaugPage(sgx, encl, slot, index);
-      } else {
-        r = sgxVmaFault(sgx, encl, slot, index, prot);
-      }
-      yield sgx.takeCost();
-      this.obs?.slice(this.trackOf(t), "page fault", faultStart, this.nowNs, { page: index, result: r === VM_FAULT_SIGBUS ? "VM_FAULT_SIGBUS" : "VM_FAULT_NOPAGE" });
-      if (r === VM_FAULT_SIGBUS) return this.userFault(t, "SIGBUS", index, notPresent, vdso, this.sigbusCause(t, encl, index, faultStart, "page fault"));
-      // the access retries; a thread that never gets its page is livelocked
-      this.faultRetried(t, index);
-      if (this.livelock !== null) return false;
-    }
-  }
 
-  /**
-   * why a fault on enclave page `index` that began at `sinceNs` got SIGBUS: the OOM path took the
-   * enclave's memory, or the thread's own allocation was refused, or the page cannot be had at all
-   */
-  sigbusCause(t: UserThread, encl: Encl, index: number, sinceNs: number, op: string): ProcessCause {
-    if ((encl.flags & SGX_ENCL_NO_MEMORY) !== 0) {
-      const oom = this.oomCauses.get(encl);
-      if (oom !== undefined) return oom;
-    }
-    return refusalCause(this.sgx.lastRefusal, t.name, sinceNs, op) ?? { kind: "fault", atNs: this.nowNs, op, signal: "SIGBUS", page: index };
-  }
 
-  /**
-   * a fault the kernel does not fix: without the vDSO the signal kills the process; through the
-   * vDSO, fixup_vdso_exception() (do_sigbus, __bad_area_nosemaphore) reports it to the caller
-   * instead and the thread is out of the enclave. False either way: the access did not happen.
-   */
-  userFault(t: UserThread, signal: string, index: number, errorCode: number, vdso: boolean, cause?: ProcessCause): boolean {
-    if (!vdso) {
-      this.killProcess(t.proc, signal, cause ?? { kind: "fault", atNs: this.nowNs, op: "page fault", signal, page: index });
-      return false;
-    }
-    // the AEX left the enclave and the vDSO returned to its caller
-    leaveEnclave(t);
-    t.inEcall = false;
-    const p = t.proc;
-    const e: ReportedException = { atNs: this.nowNs, vector: X86_TRAP_PF, errorCode, address: index * PAGE_SIZE, function: t.entering ? "EENTER" : "ERESUME" };
-    p.exceptions.push(e);
-    this.emit({ type: "enclave-exception", process: p.name, ...e });
-    return false;
-  }
 
 
 

@@ -12,6 +12,7 @@ import { Barrier, BLOCK, UserThread, type ThreadProgram } from "../engine/proces
 import { Rng } from "../lib/random.js";
 import { PG_FAULTS, PG_SIGBUS } from "../kernel/paging-accounts.js";
 
+import { touch, sigbusCause } from "../engine/fault.js";
 import type { Simulator } from "../engine/sim.js";
 import { grow, shrink } from "./sgx2.js";
 
@@ -106,7 +107,7 @@ export function* accessPhase(sim: Simulator, t: UserThread, encl: Encl, phase: A
       sim.sgx.counters.sigbus++;
       sim.sgx.account(PG_FAULTS);
       sim.sgx.account(PG_SIGBUS);
-      sim.killProcess(p, "SIGBUS", sim.sigbusCause(t, encl, index, sim.nowNs, "page fault"));
+      sim.killProcess(p, "SIGBUS", sigbusCause(sim, t, encl, index, sim.nowNs, "page fault"));
     } else sim.killProcess(p, "SIGSEGV", { kind: "fault", atNs: sim.nowNs, op: "page fault", signal: "SIGSEGV", page: index });
     return false;
   }
@@ -135,7 +136,7 @@ export function* accessPhase(sim: Simulator, t: UserThread, encl: Encl, phase: A
       yield burst.step;
     } else {
       // the access needs the fault path
-      if (!(yield* sim.touch(t, encl, burst.index))) return false;
+      if (!(yield* touch(sim, t, encl, burst.index))) return false;
       burst.i++;
       if (phase.thinkNs > 0) yield phase.thinkNs;
     }

@@ -12,6 +12,7 @@ import {
 import type { EcallStep, EnclaveException, Step } from "./types.js";
 import { Process, UserThread, type ReportedException } from "../engine/process.js";
 
+import { touch, userFault, vmProt } from "../engine/fault.js";
 import type { Simulator } from "../engine/sim.js";
 import { eaccept } from "./sgx2.js";
 
@@ -39,9 +40,9 @@ export function* enclaveLeafCall(sim: Simulator, t: UserThread, encl: Encl, step
   const sgx = sim.sgx;
   yield sim.enterEnclave(t, encl);
   for (let i = first; i < first + count; i++) {
-    if (!(yield* sim.touch(t, encl, i))) return false;
+    if (!(yield* touch(sim, t, encl, i))) return false;
     // a faulting EMODPE (not a REG page, pending or modified) is a #PF the kernel cannot fix: SIGSEGV
-    if (sgx.epcm.emodpe(sgx.enclPages.frame[encl.pageArray.get(i)] as number, step.perm) !== 0) return sim.userFault(t, "SIGSEGV", i, PF_SGX | 1 | 4, false);
+    if (sgx.epcm.emodpe(sgx.enclPages.frame[encl.pageArray.get(i)] as number, step.perm) !== 0) return userFault(sim, t, "SIGSEGV", i, PF_SGX | 1 | 4, false);
     sgx.addCost(sim.costs.eaccept);
     yield sgx.takeCost();
   }
@@ -58,14 +59,14 @@ export function* enclaveLeafCall(sim: Simulator, t: UserThread, encl: Encl, step
 export function* checkedAccess(sim: Simulator, t: UserThread, encl: Encl, index: number, write: boolean, vdso: boolean): Generator<number, boolean, void> {
   const sgx = sim.sgx;
   const slot = enclMmSlot(encl, t.proc.mm);
-  const prot = sim.vmProt(t.proc, index);
+  const prot = vmProt(t.proc, index);
   const ep0 = encl.pageArray.get(index);
   const present = slot >= 0 && ep0 >= 0 && ((sgx.enclPages.pte[ep0] as number) & ptePresentBit(slot)) !== 0 ? 1 : 0;
   const wr = write ? 2 : 0;
-  if (prot >= 0 && (prot & (write ? PROT_W : PROT_R)) === 0) return sim.userFault(t, "SIGSEGV", index, present | wr | 4, vdso);
-  if (!(yield* sim.touch(t, encl, index, vdso, write))) return false;
+  if (prot >= 0 && (prot & (write ? PROT_W : PROT_R)) === 0) return userFault(sim, t, "SIGSEGV", index, present | wr | 4, vdso);
+  if (!(yield* touch(sim, t, encl, index, vdso, write))) return false;
   const frame = sgx.enclPages.frame[encl.pageArray.get(index)] as number;
-  if (!sgx.epcm.allowsAccess(frame, encl.secs, write)) return sim.userFault(t, "SIGSEGV", index, PF_SGX | 1 | wr | 4, vdso);
+  if (!sgx.epcm.allowsAccess(frame, encl.secs, write)) return userFault(sim, t, "SIGSEGV", index, PF_SGX | 1 | wr | 4, vdso);
   return true;
 }
 
@@ -75,9 +76,9 @@ export function* checkedAccess(sim: Simulator, t: UserThread, encl: Encl, index:
  */
 export function* enterTcs(sim: Simulator, t: UserThread, encl: Encl, index: number, vdso: boolean): Generator<number, boolean, void> {
   t.entering = true;
-  let ok = yield* sim.touch(t, encl, index, vdso);
+  let ok = yield* touch(sim, t, encl, index, vdso);
   if (ok && !sim.sgx.epcm.isEnterableTcs(sim.sgx.enclPages.frame[encl.pageArray.get(index)] as number, encl.secs))
-    ok = sim.userFault(t, "SIGSEGV", index, PF_SGX | 1 | 4, vdso);
+    ok = userFault(sim, t, "SIGSEGV", index, PF_SGX | 1 | 4, vdso);
   t.entering = false;
   return ok;
 }

@@ -32,6 +32,7 @@ import { sgxVepcRemoveAll } from "../kernel/virt.js";
 import type { ProcessConfig, Step } from "./types.js";
 import { BLOCK, Process, UserThread, type IoctlRecord, type ThreadProgram } from "../engine/process.js";
 
+import { touch } from "../engine/fault.js";
 import type { Simulator } from "../engine/sim.js";
 import { checkedEcall, enclaveLeafCall } from "./ecall.js";
 import { runGuest } from "./guest.js";
@@ -114,7 +115,7 @@ export function* runStep(sim: Simulator, t: UserThread, step: Step): Generator<n
       if (step.touches.length === 0 || step.vdso !== undefined) return yield* checkedEcall(sim, t, encl, step);
       yield sim.enterEnclave(t, encl);
       for (const off of step.touches) {
-        if (!(yield* sim.touch(t, encl, Math.floor(off / PAGE_SIZE)))) return false;
+        if (!(yield* touch(sim, t, encl, Math.floor(off / PAGE_SIZE)))) return false;
       }
       yield sim.eexit(t);
       return true;

@@ -16,13 +16,14 @@ import {
 import type { AcceptSecinfo } from "../hw/epcm.js";
 import { UserThread, type EacceptRecord } from "../engine/process.js";
 
+import { touch } from "../engine/fault.js";
 import type { Simulator } from "../engine/sim.js";
 
 /** EACCEPT pages [first, first+count) from inside the enclave; marks accepted trims */
 export function* eaccept(sim: Simulator, t: UserThread, encl: Encl, first: number, count: number, secinfo?: AcceptSecinfo, rec?: EacceptRecord): Generator<number, boolean, void> {
   const sgx = sim.sgx;
   for (let i = first; i < first + count; i++) {
-    if (!(yield* sim.touch(t, encl, i))) return false;
+    if (!(yield* touch(sim, t, encl, i))) return false;
     const ep = encl.pageArray.get(i);
     const frame = ep >= 0 ? (sgx.enclPages.frame[ep] as number) : -1;
     if (frame < 0) continue;
