@@ -6,6 +6,7 @@ import { PAGE_SIZE, SGX_ENCL_NO_MEMORY, X86_TRAP_PF } from "../kernel/sgx.js";
 import { leaveEnclave, Process, UserThread, type ReportedException } from "./process.js";
 import { refusalCause, type ProcessCause } from "./cause.js";
 import { PG_FAULTS, PG_SIGBUS } from "../kernel/paging-accounts.js";
+import { killProcess } from "./tasks.js";
 import type { Simulator } from "./sim.js";
 
 /**
@@ -83,7 +84,7 @@ export function sigbusCause(sim: Simulator, t: UserThread, encl: Encl, index: nu
  */
 export function userFault(sim: Simulator, t: UserThread, signal: string, index: number, errorCode: number, vdso: boolean, cause?: ProcessCause): boolean {
   if (!vdso) {
-    sim.killProcess(t.proc, signal, cause ?? { kind: "fault", atNs: sim.nowNs, op: "page fault", signal, page: index });
+    killProcess(sim, t.proc, signal, cause ?? { kind: "fault", atNs: sim.nowNs, op: "page fault", signal, page: index });
     return false;
   }
   // the AEX left the enclave and the vDSO returned to its caller

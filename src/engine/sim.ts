@@ -4,20 +4,19 @@
 // through it. No I/O and no wall clock: the same scenario and seed give the same result.
 import { resolveCosts, type Costs } from "../hw/costs.js";
 import { archMemoryFailure, sgxDirtyAtBoot, sgxSanitizeAtBoot, sgxSanitizePages } from "../kernel/alloc.js";
-import { Encl, sgxEnclMmAdd, sgxEnclMmRemove } from "../kernel/encl.js";
-import { ESRCH, errnoName, SIGNALS } from "../lib/errno.js";
+import { Encl } from "../kernel/encl.js";
+import { ESRCH, errnoName } from "../lib/errno.js";
 import { ksgxd } from "../kernel/reclaim.js";
-import { fput, sgxOpen } from "../kernel/driver.js";
+import { sgxOpen } from "../kernel/driver.js";
 import { Sgx, type KernelEnv, type Task } from "../kernel/state.js";
-import { sgxVepcRelease } from "../kernel/virt.js";
 import type { ScheduledAction, SimScenario, TaskConfig } from "./world.js";
 import type { Cgroup } from "../cgroup/misc.js";
 import { fileOp, mkdirP, type FileOp, type FileOpHost } from "../cgroup/file-ops.js";
 import { memcgOomForLimit, memcgOutOfMemory, type MemcgOomHost } from "../cgroup/memcg-oom.js";
-import { memcgTryCharge, memcgUncharge } from "../cgroup/memory.js";
 import { EventQueue } from "../lib/event-queue.js";
 import { checkInvariants } from "./invariants.js";
 import { Cpus } from "./cpus.js";
+import { startProcess, killProcess, exitWith, threadFinished, moveProcess } from "./tasks.js";
 import { BLOCK, leaveEnclave, Process, UserThread, type ThreadProgram } from "./process.js";
 import { mainlineHasNoSgxEpc, refusedWriteMessage, ScenarioSetupError } from "./setup-error.js";
 import { KernelThread, KT_RUNNABLE, KT_RUNNING, KT_SLEEPING, KT_WAKING, WorkItem } from "./kthread.js";
@@ -102,10 +101,10 @@ export class Simulator implements KernelEnv {
   readonly costs: Costs;
   readonly processes: Process[] = [];
   private readonly queue = new EventQueue();
-  private readonly actors: Actor[] = [];
-  private readonly cpus: Cpus;
-  private readonly untilNs: number;
-  private currentRef: Task;
+  readonly actors: Actor[] = [];
+  readonly cpus: Cpus;
+  readonly untilNs: number;
+  currentRef: Task;
   /** ksgxd; scripted events (timers) also run in its context */
   private readonly ksgxdTask: KernelThread;
   /** the work items queued so far, one per key (struct work_struct), each with its kworker */
@@ -140,13 +139,13 @@ export class Simulator implements KernelEnv {
   private readonly oomHost: MemcgOomHost<Process>;
   /** the next generator ksgxd runs when it wakes: its loop, or the boot-time sanitization first */
   private ksgxdNext: Generator<number, void> | null = null;
-  private readonly rng: Rng;
-  private nextTid = 1;
-  private nextMmId = 1;
+  readonly rng: Rng;
+  nextTid = 1;
+  nextMmId = 1;
   readonly holders: UserThread[] = [];
   /** children created by fork steps; not scenario instances, so not in the summary's processes */
   readonly forks: Process[] = [];
-  private forkCount = 0;
+  forkCount = 0;
   events = 0;
   invariantChecks = 0;
   readonly violations: InvariantViolation[] = [];
@@ -162,7 +161,7 @@ export class Simulator implements KernelEnv {
     readonly scenario: SimScenario,
     options: SimOptions,
     /** what the processes run (programs/run.ts puts the simulator together with it) */
-    private readonly programs: UserPrograms,
+    readonly programs: UserPrograms,
   ) {
     this.costs = resolveCosts(scenario.machine.profile, scenario.machine.costs);
     this.sgx = new Sgx(scenario.machine, this.costs, this, scenario.options, {
@@ -175,14 +174,14 @@ export class Simulator implements KernelEnv {
         movePid: (pid, cg) => {
           const p = this.processes.find((q) => q.pid === pid && q.started && !q.exited);
           if (p === undefined) return -ESRCH;
-          this.moveProcess(p, cg);
+          moveProcess(p, cg);
           return 0;
         },
         memcgOomForLimit: (cg) => this.memcgOomForLimit(cg),
       },
       now: () => this.nowNs,
       liveInstances: (name) => this.instances(name).filter((p) => p.started && !p.exited),
-      moveProcess: (p, cg) => this.moveProcess(p, cg),
+      moveProcess: (p, cg) => moveProcess(p, cg),
       record: (op) => this.recordFileOp(op),
     };
     this.oomHost = {
@@ -219,7 +218,7 @@ export class Simulator implements KernelEnv {
       const isGuest = programs.isGuest(cfg);
       const p = new Process(i + 1, cfg, this.nextMmId++, isGuest);
       this.processes.push(p);
-      this.at(cfg.start, () => this.startProcess(p));
+      this.at(cfg.start, () => startProcess(this, p));
     });
     // cgroups of the scenario, created at time zero (mkdir -p), with their file writes
     for (const cfg of scenario.cgroups) {
@@ -238,7 +237,7 @@ export class Simulator implements KernelEnv {
   private scheduled(action: ScheduledAction): void {
     switch (action.type) {
       case "kill":
-        for (const p of this.instances(action.target)) this.killProcess(p, action.signal, { kind: "signal", atNs: this.nowNs, signal: action.signal });
+        for (const p of this.instances(action.target)) killProcess(this, p, action.signal, { kind: "signal", atNs: this.nowNs, signal: action.signal });
         return;
       case "injectFailure":
         this.sgx.epcm.failNext[action.leaf] = (this.sgx.epcm.failNext[action.leaf] ?? 0) + action.count;
@@ -287,13 +286,6 @@ export class Simulator implements KernelEnv {
     this.obs?.event(e);
   }
 
-  /** the process leaves its cgroup for `cg`; charges it made stay where they were made */
-  private moveProcess(p: Process, cg: Cgroup): void {
-    p.cgroup?.procs.delete(p.pid);
-    p.cgroup = cg;
-    p.mm.cgroup = cg;
-    cg.procs.add(p.pid);
-  }
 
   /** mem_cgroup_out_of_memory() at `memcg` (cgroup/memcg-oom.ts) */
   memcgOom(memcg: Cgroup, trigger = `${this.currentRef.name}: a backing-store page`): boolean {
@@ -319,7 +311,7 @@ export class Simulator implements KernelEnv {
     const kill = { atNs: this.nowNs, cgroup: memcg.path, victim: victim.name, victimPid: victim.pid, trigger };
     this.memcgKills.push(kill);
     this.emit({ type: "memcg-oom-kill", ...kill });
-    this.killProcess(victim, "SIGKILL", { kind: "memcg-oom", atNs: kill.atNs, cgroup: kill.cgroup, trigger });
+    killProcess(this, victim, "SIGKILL", { kind: "memcg-oom", atNs: kill.atNs, cgroup: kill.cgroup, trigger });
   }
 
   // ---- KernelEnv ---------------------------------------------------------------------------------
@@ -379,12 +371,12 @@ export class Simulator implements KernelEnv {
   }
 
   forceSigbus(task: Task): void {
-    if (task instanceof UserThread) this.killProcess(task.proc, "SIGBUS", { kind: "memory-failure", atNs: this.nowNs });
+    if (task instanceof UserThread) killProcess(this, task.proc, "SIGBUS", { kind: "memory-failure", atNs: this.nowNs });
   }
 
   // ---- scheduling ---------------------------------------------------------------------------------
 
-  private addActor(a: Actor): number {
+  addActor(a: Actor): number {
     this.actors.push(a);
     return this.actors.length - 1;
   }
@@ -437,7 +429,7 @@ export class Simulator implements KernelEnv {
       return;
     }
     if (r.done === true) {
-      this.threadFinished(t);
+      threadFinished(this, t);
       return;
     }
     const d = r.value;
@@ -611,101 +603,12 @@ export class Simulator implements KernelEnv {
 
   // ---- processes ------------------------------------------------------------------------------------
 
-  newThread(p: Process, index: number, program: (t: UserThread) => ThreadProgram): UserThread {
-    const id = this.actors.length;
-    const t = new UserThread(id, this.nextTid++, p, index, this.rng.fork());
-    this.addActor({ kind: "thread", thread: t });
-    t.program = program(t);
-    p.threads.push(t);
-    p.liveThreads++;
-    return t;
-  }
 
-  private startProcess(p: Process): void {
-    p.started = true;
-    p.startNs = this.nowNs;
-    // like ash_cgexec.sh: the process joins its cgroup before it execs the program
-    const cg = this.sgx.cgroups.get(p.config.cgroup);
-    if (cg === undefined) {
-      p.error = { op: "cgroup.procs", errno: "ENOENT" };
-      p.exitCode = 1;
-      p.exited = true;
-      p.endNs = this.nowNs;
-      p.cause = { kind: "syscall", atNs: p.endNs, op: "cgroup.procs", errno: "ENOENT" };
-      this.emit({ type: "process-exit", atNs: p.endNs, process: p.name, pid: p.pid, exitCode: 1, signal: null, op: "cgroup.procs", errno: "ENOENT", cause: p.cause });
-      return;
-    }
-    this.moveProcess(p, cg);
-    this.emit({ type: "process-start", atNs: this.nowNs, process: p.name, pid: p.pid, cgroup: cg.path });
-    // the process's own resident memory, charged where it starts (memcg charges stay there when the
-    // task moves, as in cgroup v2); a limit it does not fit under OOM-kills at once
-    const rss = p.config.memoryBytes ?? 0;
-    if (rss > 0) {
-      const over = memcgTryCharge(cg, rss);
-      if (over === null) p.chargedMemory = { cg, bytes: rss };
-      else this.memcgOom(over, `${p.name}: its resident memory at start (${rss} bytes)`);
-    }
-    const t = this.newThread(p, 0, (th) => this.programs.main(this, th));
-    this.schedule(t, this.nowNs);
-  }
 
-  /** a fatal signal; `cause` is what led to it (the first one is kept) */
-  killProcess(p: Process, signal: string, cause: ProcessCause): void {
-    if (!p.started || p.exited || p.exiting) return;
-    p.cause = cause;
-    p.signal = signal;
-    p.exitCode = 128 + (SIGNALS[signal] ?? 0);
-    p.exiting = true;
-    for (const t of p.threads) if (t.blocked) this.wake(t);
-  }
 
-  /** the process ends normally (exit) or because a syscall failed */
-  exitWith(p: Process, code: number, cause: ProcessCause | null = null): void {
-    if (p.exiting) return;
-    p.cause = cause;
-    p.exitCode = code;
-    p.exiting = true;
-    for (const t of p.threads) if (t.blocked) this.wake(t);
-  }
 
-  private threadFinished(t: UserThread): void {
-    t.done = true;
-    this.cpus.release(t, this.nowNs);
-    const p = t.proc;
-    p.liveThreads--;
-    if (p.joinWaiter !== null && p.liveThreads === 1) this.wake(p.joinWaiter);
-    if (p.liveThreads === 0) this.processExit(p, t);
-  }
 
-  /** do_exit of the last thread: exit_mm (mmu notifier release), unmap, close files */
-  private processExit(p: Process, last: UserThread): void {
-    this.currentRef = last;
-    if (p.exitCode === null) p.exitCode = 0;
-    p.mm.exiting = true;
-    const file = p.file;
-    if (file !== null) {
-      // exit_mm: the mmu notifier unlinks this mm's encl_mm; then the VMAs and the fd go
-      sgxEnclMmRemove(this.sgx, file.encl, p.mm);
-      if (p.vmas.length > 0) fput(this.sgx, file);
-      if (p.enclFdOpen) fput(this.sgx, file);
-      p.vmas = [];
-      p.enclFdOpen = false;
-      p.file = null;
-    }
-    if (p.vepc !== null) sgxVepcRelease(this.sgx, p.vepc);
-    p.exited = true;
-    p.cgroup?.procs.delete(p.pid);
-    if (p.chargedMemory !== null) memcgUncharge(p.chargedMemory.cg, p.chargedMemory.bytes);
-    p.endNs = this.nowNs + this.sgx.takeCost();
-    this.emit({ type: "process-exit", atNs: p.endNs, process: p.name, pid: p.pid, exitCode: p.exitCode, signal: p.signal, op: p.error?.op ?? null, errno: p.error?.errno ?? null, cause: p.cause });
-    if (!p.isGuest && this.processes.every((q) => q.isGuest || q.exited || !this.willStart(q))) {
-      for (const h of this.holders.splice(0)) this.wake(h);
-    }
-  }
 
-  willStart(p: Process): boolean {
-    return p.started || p.config.start <= this.untilNs;
-  }
 
   // ---- enclave entry and exit -----------------------------------------------------------------------
 
@@ -756,7 +659,7 @@ export class Simulator implements KernelEnv {
     if (p.exiting) return false;
     if (expected) return true;
     p.error = { op, errno };
-    this.exitWith(p, 1, oom ?? refused ?? { kind: "syscall", atNs: this.nowNs, op, errno });
+    exitWith(this, p, 1, oom ?? refused ?? { kind: "syscall", atNs: this.nowNs, op, errno });
     return false;
   }
 
@@ -789,35 +692,11 @@ export class Simulator implements KernelEnv {
 
   noEnclave(p: Process, what: string): boolean {
     p.error = { op: what, errno: "EBADF" };
-    this.exitWith(p, 1, { kind: "syscall", atNs: this.nowNs, op: what, errno: "EBADF" });
+    exitWith(this, p, 1, { kind: "syscall", atNs: this.nowNs, op: what, errno: "EBADF" });
     return false;
   }
 
 
-  /**
-   * fork(): the child shares the enclave file (the fd and the VMAs each take a reference) and its
-   * new mm joins the enclave's mm list through sgx_vma_open(); it holds for `holdNs`, then exits
-   */
-  fork<C extends object>(p: Process, program: C): void {
-    const cfg: TaskConfig & C = { name: `${p.name}~fork${++this.forkCount}`, start: this.nowNs, cgroup: p.config.cgroup, ...program };
-    const child = new Process(this.processes.length + this.forks.length + 1, cfg, this.nextMmId++, false);
-    this.forks.push(child);
-    const file = p.file;
-    if (file !== null) {
-      child.file = file;
-      if (p.enclFdOpen) {
-        child.enclFdOpen = true;
-        file.refs++;
-      }
-      if (p.vmas.length > 0) {
-        child.vmas = p.vmas.map((v) => ({ ...v }));
-        file.refs++;
-        // a failed sgx_encl_mm_add() leaves the VMA without vm_private_data: faults there SIGBUS
-        sgxEnclMmAdd(file.encl, child.mm);
-      }
-    }
-    this.startProcess(child);
-  }
 
 
 

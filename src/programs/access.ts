@@ -13,6 +13,7 @@ import { Rng } from "../lib/random.js";
 import { PG_FAULTS, PG_SIGBUS } from "../kernel/paging-accounts.js";
 
 import { touch, sigbusCause } from "../engine/fault.js";
+import { newThread, killProcess } from "../engine/tasks.js";
 import type { Simulator } from "../engine/sim.js";
 import { grow, shrink } from "./sgx2.js";
 
@@ -46,7 +47,7 @@ export function* runThreads(sim: Simulator, t: UserThread, threads: number, phas
   const p = t.proc;
   const barrier = new Barrier(threads);
   for (let i = 1; i < threads; i++) {
-    const helper = sim.newThread(p, i, (th) => phaseProgram(sim, th, phases, barrier));
+    const helper = newThread(sim, p, i, (th) => phaseProgram(sim, th, phases, barrier));
     sim.schedule(helper, sim.nowNs);
   }
   yield* phaseProgram(sim, t, phases, barrier);
@@ -107,8 +108,8 @@ export function* accessPhase(sim: Simulator, t: UserThread, encl: Encl, phase: A
       sim.sgx.counters.sigbus++;
       sim.sgx.account(PG_FAULTS);
       sim.sgx.account(PG_SIGBUS);
-      sim.killProcess(p, "SIGBUS", sigbusCause(sim, t, encl, index, sim.nowNs, "page fault"));
-    } else sim.killProcess(p, "SIGSEGV", { kind: "fault", atNs: sim.nowNs, op: "page fault", signal: "SIGSEGV", page: index });
+      killProcess(sim, p, "SIGBUS", sigbusCause(sim, t, encl, index, sim.nowNs, "page fault"));
+    } else killProcess(sim, p, "SIGSEGV", { kind: "fault", atNs: sim.nowNs, op: "page fault", signal: "SIGSEGV", page: index });
     return false;
   }
   const burst: AccessBurst = {

@@ -13,6 +13,7 @@ import type { EcallStep, EnclaveException, Step } from "./types.js";
 import { Process, UserThread, type ReportedException } from "../engine/process.js";
 
 import { touch, userFault, vmProt } from "../engine/fault.js";
+import { exitWith } from "../engine/tasks.js";
 import type { Simulator } from "../engine/sim.js";
 import { eaccept } from "./sgx2.js";
 
@@ -118,6 +119,6 @@ export function ecallOutcome(sim: Simulator, p: Process, got: ReportedException 
   const hex = (e: { vector: number; errorCode: number; address: number } | null | undefined): string =>
     e === null || e === undefined ? "none" : `vector ${e.vector} error code 0x${e.errorCode.toString(16)} address 0x${e.address.toString(16)}`;
   p.error = { op: "ECALL", errno: `exception ${hex(got)}, expected ${hex(want)}` };
-  sim.exitWith(p, 1, { kind: "syscall", atNs: sim.nowNs, op: "ECALL", errno: p.error.errno });
+  exitWith(sim, p, 1, { kind: "syscall", atNs: sim.nowNs, op: "ECALL", errno: p.error.errno });
   return false;
 }

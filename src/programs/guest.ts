@@ -6,6 +6,7 @@ import { sgxVepcFault, Vepc, VEPC_RETRY, VEPC_SIGBUS } from "../kernel/virt.js";
 import { UserThread } from "../engine/process.js";
 import { refusalCause } from "../engine/cause.js";
 
+import { killProcess } from "../engine/tasks.js";
 import type { Simulator } from "../engine/sim.js";
 
 /** a KVM guest: open /dev/sgx_vepc, map `bytes`, fault in `touch` bytes of it */
@@ -23,7 +24,7 @@ export function* runGuest(sim: Simulator, t: UserThread, bytes: number, touch: n
       const r = sgxVepcFault(sim.sgx, vepc, i);
       yield sim.sgx.takeCost();
       if (r === VEPC_SIGBUS) {
-        sim.killProcess(p, "SIGBUS", refusalCause(sim.sgx.lastRefusal, t.name, faultStart, "vEPC fault") ?? { kind: "fault", atNs: sim.nowNs, op: "vEPC fault", signal: "SIGBUS", page: i });
+        killProcess(sim, p, "SIGBUS", refusalCause(sim.sgx.lastRefusal, t.name, faultStart, "vEPC fault") ?? { kind: "fault", atNs: sim.nowNs, op: "vEPC fault", signal: "SIGBUS", page: i });
         return false;
       }
       if (r !== VEPC_RETRY) break;

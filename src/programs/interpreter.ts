@@ -33,6 +33,7 @@ import type { ProcessConfig, Step } from "./types.js";
 import { BLOCK, Process, UserThread, type IoctlRecord, type ThreadProgram } from "../engine/process.js";
 
 import { touch } from "../engine/fault.js";
+import { exitWith, willStart, fork } from "../engine/tasks.js";
 import type { Simulator } from "../engine/sim.js";
 import { checkedEcall, enclaveLeafCall } from "./ecall.js";
 import { runGuest } from "./guest.js";
@@ -159,7 +160,7 @@ export function* runStep(sim: Simulator, t: UserThread, step: Step): Generator<n
       return yield* enclaveLeafCall(sim, t, encl, step);
     }
     case "fork":
-      sim.fork(p, { steps: [{ op: "hold" as const, durationNs: step.holdNs }, { op: "exit" as const, code: 0 }] });
+      fork(sim, p, { steps: [{ op: "hold" as const, durationNs: step.holdNs }, { op: "exit" as const, code: 0 }] });
       yield sim.costs.mmapCall;
       return true;
     case "idle":
@@ -207,14 +208,14 @@ export function* runStep(sim: Simulator, t: UserThread, step: Step): Generator<n
         yield* sim.sleep(t, step.durationNs);
         return true;
       }
-      if (sim.processes.every((q) => q.isGuest || q.exited || !sim.willStart(q))) return true;
+      if (sim.processes.every((q) => q.isGuest || q.exited || !willStart(sim, q))) return true;
       if (p.exiting) return false;
       sim.holders.push(t);
       yield BLOCK;
       return true;
     case "exit":
       yield sim.eexit(t);
-      sim.exitWith(p, step.code);
+      exitWith(sim, p, step.code);
       return false;
   }
 }
