@@ -7,6 +7,7 @@ import { leaveEnclave, Process, UserThread, type ReportedException } from "./pro
 import { refusalCause, type ProcessCause } from "./cause.js";
 import { PG_FAULTS, PG_SIGBUS } from "../kernel/paging-accounts.js";
 import { killProcess } from "./tasks.js";
+import { enterEnclave } from "./syscall.js";
 import type { Simulator } from "./sim.js";
 
 /**
@@ -20,7 +21,7 @@ export function* touch(sim: Simulator, t: UserThread, encl: Encl, index: number,
   const notPresent = 4 | (write ? 2 : 0);
   for (;;) {
     if (t.proc.exiting) return false;
-    if (t.insideSecs === null) yield sim.enterEnclave(t, encl);
+    if (t.insideSecs === null) yield enterEnclave(sim, t, encl);
     const ep = encl.pageArray.get(index);
     const plane = slot >= 0 ? sgx.enclPages.ptePlane(slot) : null;
     if (plane !== null && ep >= 0 && ((plane[ep] as number) & ptePresentBit(slot)) !== 0) {

@@ -5,9 +5,8 @@
 import { resolveCosts, type Costs } from "../hw/costs.js";
 import { archMemoryFailure, sgxDirtyAtBoot, sgxSanitizeAtBoot, sgxSanitizePages } from "../kernel/alloc.js";
 import { Encl } from "../kernel/encl.js";
-import { ESRCH, errnoName } from "../lib/errno.js";
+import { ESRCH } from "../lib/errno.js";
 import { ksgxd } from "../kernel/reclaim.js";
-import { sgxOpen } from "../kernel/driver.js";
 import { Sgx, type KernelEnv, type Task } from "../kernel/state.js";
 import type { ScheduledAction, SimScenario, TaskConfig } from "./world.js";
 import type { Cgroup } from "../cgroup/misc.js";
@@ -16,14 +15,14 @@ import { memcgOomForLimit, memcgOutOfMemory, type MemcgOomHost } from "../cgroup
 import { EventQueue } from "../lib/event-queue.js";
 import { checkInvariants } from "./invariants.js";
 import { Cpus } from "./cpus.js";
-import { startProcess, killProcess, exitWith, threadFinished, moveProcess } from "./tasks.js";
+import { startProcess, killProcess, threadFinished, moveProcess } from "./tasks.js";
 import { BLOCK, leaveEnclave, Process, UserThread, type ThreadProgram } from "./process.js";
 import { mainlineHasNoSgxEpc, refusedWriteMessage, ScenarioSetupError } from "./setup-error.js";
 import { KernelThread, KT_RUNNABLE, KT_RUNNING, KT_SLEEPING, KT_WAKING, WorkItem } from "./kthread.js";
 import { Rng } from "../lib/random.js";
 import { buildSummary, type SimSummary } from "./summary.js";
 import type { SimEvent, SimObserver, Track } from "./observer.js";
-import { refusalCause, type EpcOomSelection, type ProcessCause } from "./cause.js";
+import { type EpcOomSelection, type ProcessCause } from "./cause.js";
 import { KernelOops } from "../kernel/bug.js";
 
 export type { FileOp } from "../cgroup/file-ops.js";
@@ -114,7 +113,7 @@ export class Simulator implements KernelEnv {
   /** v5 EPC OOM selections: the enclave whose memory was taken, its cgroup, what triggered the OOM, and whether that was a kill */
   readonly epcOomKills: EpcOomSelection[] = [];
   /** the process that opened each enclave, by enclave id */
-  private readonly enclOwners: Process[] = [];
+  readonly enclOwners: Process[] = [];
   /** enclaves the OOM path took from a running process: the cause its SIGBUS is reported with */
   readonly oomCauses = new Map<Encl, ProcessCause>();
 
@@ -381,7 +380,7 @@ export class Simulator implements KernelEnv {
     return this.actors.length - 1;
   }
 
-  private at(time: number, fire: () => void): void {
+  at(time: number, fire: () => void): void {
     this.queue.push(time, this.addActor({ kind: "timer", fire }));
   }
 
@@ -612,89 +611,19 @@ export class Simulator implements KernelEnv {
 
   // ---- enclave entry and exit -----------------------------------------------------------------------
 
-  enterEnclave(t: UserThread, encl: Encl): number {
-    encl.lastActiveNs = this.nowNs;
-    const secs = encl.secs;
-    t.insideSecs = secs;
-    secs.inside.add(t);
-    if (t.inEcall) return this.costs.eresume;
-    t.inEcall = true;
-    return this.costs.eenter;
-  }
 
-  /** EEXIT: the ECALL returns */
-  eexit(t: UserThread): number {
-    if (!t.inEcall) return 0;
-    leaveEnclave(t);
-    t.inEcall = false;
-    return this.costs.eexit;
-  }
 
   // ---- programs -------------------------------------------------------------------------------------
 
-  /** run a kernel path to completion; its costs become the thread's time */
-  *kernel<T>(t: UserThread, path: Generator<number, T>, name = "syscall"): Generator<number, T, void> {
-    const start = this.nowNs;
-    t.kernelStartNs = start;
-    t.inKernel = true;
-    const r = yield* path;
-    t.inKernel = false;
-    yield this.sgx.takeCost();
-    this.obs?.slice(this.trackOf(t), name, start, this.nowNs);
-    return r;
-  }
-
-  /** a failed syscall: true to continue (the failure was expected), false when the process ends */
-  failed(p: Process, op: string, ret: number, expect: string | undefined): boolean {
-    const errno = errnoName(ret);
-    const expected = expect === errno;
-    p.failures.push({ at: this.nowNs, op, errno, expected });
-    this.emit({ type: op.startsWith("SGX_IOC") ? "ioctl-failure" : "syscall-failure", atNs: this.nowNs, process: p.name, op, errno, expected });
-    // an ENOMEM is the OOM path's doing (v5: SGX_ENCL_NO_MEMORY) or a refusal of the thread's own
-    // allocation, which this failure uses up (expected or not), so that a later one cannot claim it
-    const t = this.currentRef;
-    const oom = errno === "ENOMEM" && p.encl !== null ? this.oomCauses.get(p.encl) : undefined;
-    const refused = errno === "ENOMEM" && t instanceof UserThread ? refusalCause(this.sgx.lastRefusal, t.name, t.kernelStartNs, op) : null;
-    if (refused !== null) this.sgx.lastRefusal = null;
-    if (p.exiting) return false;
-    if (expected) return true;
-    p.error = { op, errno };
-    exitWith(this, p, 1, oom ?? refused ?? { kind: "syscall", atNs: this.nowNs, op, errno });
-    return false;
-  }
-
-  /** sleep for `ns` without a CPU; a fatal signal wakes the thread early */
-  *sleep(t: UserThread, ns: number): ThreadProgram {
-    // a fatal signal interrupts the sleep; one already pending prevents it
-    if (t.proc.exiting) return;
-    const token = ++t.sleepToken;
-    this.at(this.nowNs + ns, () => {
-      if (t.sleepToken === token) this.wake(t);
-    });
-    yield BLOCK;
-  }
-
-
-  /** open("/dev/sgx_enclave") on first use (sgx_open()) */
-  openEncl(p: Process): Encl {
-    if (p.file === null) {
-      const file = sgxOpen(this.sgx, p.name);
-      this.enclOwners[file.encl.id] = p;
-      p.file = file;
-      p.enclFdOpen = true;
-    }
-    return p.file.encl;
-  }
 
 
 
 
 
-  noEnclave(p: Process, what: string): boolean {
-    p.error = { op: what, errno: "EBADF" };
-    exitWith(this, p, 1, { kind: "syscall", atNs: this.nowNs, op: what, errno: "EBADF" });
-    return false;
-  }
+
+
+
+
 
 
 

@@ -14,6 +14,7 @@ import { PG_FAULTS, PG_SIGBUS } from "../kernel/paging-accounts.js";
 
 import { touch, sigbusCause } from "../engine/fault.js";
 import { newThread, killProcess } from "../engine/tasks.js";
+import { noEnclave, sleep, enterEnclave, eexit } from "../engine/syscall.js";
 import type { Simulator } from "../engine/sim.js";
 import { grow, shrink } from "./sgx2.js";
 
@@ -66,14 +67,14 @@ export function* phaseProgram(sim: Simulator, t: UserThread, phases: Phase[], ba
   for (const phase of phases) {
     if (p.exiting) return;
     if (encl === null) {
-      sim.noEnclave(p, "access");
+      noEnclave(sim, p, "access");
       return;
     }
     if (phase.type === "access") {
       if (!(yield* accessPhase(sim, t, encl, phase))) return;
     } else if (phase.type === "idle") {
-      yield sim.eexit(t);
-      yield* sim.sleep(t, phase.durationNs);
+      yield eexit(sim, t);
+      yield* sleep(sim, t, phase.durationNs);
     } else if (t.index === 0) {
       const ok = phase.type === "grow" ? yield* grow(sim, t, encl, phase.bytes) : yield* shrink(sim, t, encl, phase.bytes);
       if (!ok) return;
@@ -127,7 +128,7 @@ export function* accessPhase(sim: Simulator, t: UserThread, encl: Encl, phase: A
     index: 0,
     limit: 0,
   };
-  yield sim.enterEnclave(t, encl);
+  yield enterEnclave(sim, t, encl);
   burst.limit = sim.inlineLimit(t);
   for (;;) {
     const r = accessBurst(sim, burst);
@@ -143,7 +144,7 @@ export function* accessPhase(sim: Simulator, t: UserThread, encl: Encl, phase: A
     }
     burst.limit = sim.inlineLimit(t);
   }
-  yield sim.eexit(t);
+  yield eexit(sim, t);
   return true;
 }
 

@@ -14,6 +14,7 @@ import { Process, UserThread, type ReportedException } from "../engine/process.j
 
 import { touch, userFault, vmProt } from "../engine/fault.js";
 import { exitWith } from "../engine/tasks.js";
+import { enterEnclave, eexit } from "../engine/syscall.js";
 import type { Simulator } from "../engine/sim.js";
 import { eaccept } from "./sgx2.js";
 
@@ -35,11 +36,11 @@ export function* enclaveLeafCall(sim: Simulator, t: UserThread, encl: Encl, step
     p.eaccepts.push(rec);
     const secinfo = step.secinfo === undefined ? undefined : { ...step.secinfo, type: SECINFO_TYPE[step.secinfo.type] };
     const ok = yield* eaccept(sim, t, encl, first, count, secinfo, rec);
-    if (ok) yield sim.eexit(t);
+    if (ok) yield eexit(sim, t);
     return ok;
   }
   const sgx = sim.sgx;
-  yield sim.enterEnclave(t, encl);
+  yield enterEnclave(sim, t, encl);
   for (let i = first; i < first + count; i++) {
     if (!(yield* touch(sim, t, encl, i))) return false;
     // a faulting EMODPE (not a REG page, pending or modified) is a #PF the kernel cannot fix: SIGSEGV
@@ -47,7 +48,7 @@ export function* enclaveLeafCall(sim: Simulator, t: UserThread, encl: Encl, step
     sgx.addCost(sim.costs.eaccept);
     yield sgx.takeCost();
   }
-  yield sim.eexit(t);
+  yield eexit(sim, t);
   return true;
 }
 
@@ -98,7 +99,7 @@ export function* checkedEcall(sim: Simulator, t: UserThread, encl: Encl, step: E
   for (const off of step.writes ?? []) accesses.push({ index: Math.floor(off / PAGE_SIZE), write: true });
   let ok = step.tcs === undefined || (yield* enterTcs(sim, t, encl, step.tcs / PAGE_SIZE, vdso));
   if (ok) {
-    yield sim.enterEnclave(t, encl);
+    yield enterEnclave(sim, t, encl);
     for (const a of accesses) {
       if (!(yield* checkedAccess(sim, t, encl, a.index, a.write, vdso))) {
         if (!p.exiting) p.aexAccess = a;
@@ -108,7 +109,7 @@ export function* checkedEcall(sim: Simulator, t: UserThread, encl: Encl, step: E
     }
   }
   if (p.exiting) return false;
-  yield sim.eexit(t);
+  yield eexit(sim, t);
   return ecallOutcome(sim, p, p.exceptions.length > before ? (p.exceptions.at(-1) ?? null) : null, step.exception);
 }
 

@@ -34,6 +34,7 @@ import { BLOCK, Process, UserThread, type IoctlRecord, type ThreadProgram } from
 
 import { touch } from "../engine/fault.js";
 import { exitWith, willStart, fork } from "../engine/tasks.js";
+import { kernel, failed, noEnclave, sleep, openEncl, enterEnclave, eexit } from "../engine/syscall.js";
 import type { Simulator } from "../engine/sim.js";
 import { checkedEcall, enclaveLeafCall } from "./ecall.js";
 import { runGuest } from "./guest.js";
@@ -72,38 +73,38 @@ export function* runStep(sim: Simulator, t: UserThread, step: Step): Generator<n
   const sgx = sim.sgx;
   switch (step.op) {
     case "create": {
-      const encl = sim.openEncl(p);
-      const ret = yield* sim.kernel(t, sgxIocEnclaveCreate(sgx, encl, step.size, step.debug, step.provisionKey ?? false), SGX_IOC_ENCLAVE_CREATE);
-      if (ret < 0) return sim.failed(p, SGX_IOC_ENCLAVE_CREATE, ret, step.expect);
+      const encl = openEncl(sim, p);
+      const ret = yield* kernel(sim, t, sgxIocEnclaveCreate(sgx, encl, step.size, step.debug, step.provisionKey ?? false), SGX_IOC_ENCLAVE_CREATE);
+      if (ret < 0) return failed(sim, p, SGX_IOC_ENCLAVE_CREATE, ret, step.expect);
       return true;
     }
     case "provision": {
-      const encl = sim.openEncl(p);
+      const encl = openEncl(sim, p);
       const ret = sgxIocEnclaveProvision(sgx, encl, step.validFd);
       yield sgx.takeCost();
-      if (ret < 0) return sim.failed(p, SGX_IOC_ENCLAVE_PROVISION, ret, step.expect);
+      if (ret < 0) return failed(sim, p, SGX_IOC_ENCLAVE_PROVISION, ret, step.expect);
       return true;
     }
     case "addPages": {
-      const encl = sim.openEncl(p);
+      const encl = openEncl(sim, p);
       const type = step.type === "TCS" ? SGX_PAGE_TYPE_TCS : SGX_PAGE_TYPE_REG;
       const rec = ioctlRecord(sim, p, SGX_IOC_ENCLAVE_ADD_PAGES);
       for (let off = 0; off < step.length; off += step.chunk) {
         const len = Math.min(step.chunk, step.length - off);
-        const r = yield* sim.kernel(t, sgxIocEnclaveAddPages(sgx, encl, step.offset + off, len, type, step.perm, step.measure), SGX_IOC_ENCLAVE_ADD_PAGES);
+        const r = yield* kernel(sim, t, sgxIocEnclaveAddPages(sgx, encl, step.offset + off, len, type, step.perm, step.measure), SGX_IOC_ENCLAVE_ADD_PAGES);
         ioctlDone(rec, r);
         if (r.count > 0) {
           const start = (step.offset + off) / PAGE_SIZE;
           p.addedRegions.push({ start, end: start + r.count / PAGE_SIZE, prot: type === SGX_PAGE_TYPE_TCS ? PROT_R | PROT_W : step.perm });
         }
-        if (r.ret < 0) return sim.failed(p, SGX_IOC_ENCLAVE_ADD_PAGES, r.ret, step.expect);
+        if (r.ret < 0) return failed(sim, p, SGX_IOC_ENCLAVE_ADD_PAGES, r.ret, step.expect);
       }
       return true;
     }
     case "init": {
-      const encl = sim.openEncl(p);
-      const ret = yield* sim.kernel(t, sgxIocEnclaveInit(sgx, encl), SGX_IOC_ENCLAVE_INIT);
-      if (ret < 0) return sim.failed(p, SGX_IOC_ENCLAVE_INIT, ret, step.expect);
+      const encl = openEncl(sim, p);
+      const ret = yield* kernel(sim, t, sgxIocEnclaveInit(sgx, encl), SGX_IOC_ENCLAVE_INIT);
+      if (ret < 0) return failed(sim, p, SGX_IOC_ENCLAVE_INIT, ret, step.expect);
       return true;
     }
     case "mmap":
@@ -112,21 +113,21 @@ export function* runStep(sim: Simulator, t: UserThread, step: Step): Generator<n
       return yield* runThreads(sim, t, step.threads, step.phases);
     case "ecall": {
       const encl = p.encl;
-      if (encl === null) return sim.noEnclave(p, "ECALL");
+      if (encl === null) return noEnclave(sim, p, "ECALL");
       if (step.touches.length === 0 || step.vdso !== undefined) return yield* checkedEcall(sim, t, encl, step);
-      yield sim.enterEnclave(t, encl);
+      yield enterEnclave(sim, t, encl);
       for (const off of step.touches) {
         if (!(yield* touch(sim, t, encl, Math.floor(off / PAGE_SIZE)))) return false;
       }
-      yield sim.eexit(t);
+      yield eexit(sim, t);
       return true;
     }
     case "modifyTypes":
     case "restrictPermissions":
     case "removePages": {
       const encl = p.encl;
-      if (encl === null) return sim.noEnclave(p, "SGX2 ioctl");
-      const d = sim.eexit(t);
+      if (encl === null) return noEnclave(sim, p, "SGX2 ioctl");
+      const d = eexit(sim, t);
       if (d > 0) yield d;
       const op =
         step.op === "modifyTypes"
@@ -144,19 +145,19 @@ export function* runStep(sim: Simulator, t: UserThread, step: Step): Generator<n
       const rec = ioctlRecord(sim, p, op);
       let r: IoctlResult;
       do {
-        r = yield* sim.kernel(t, path(step.offset + rec.count, step.length - rec.count), op);
+        r = yield* kernel(sim, t, path(step.offset + rec.count, step.length - rec.count), op);
         ioctlDone(rec, r);
         if (step.retry === true && r.ret === -EAGAIN) sim.ioctlRetried(t, (step.offset + rec.count) / PAGE_SIZE, op, r.count);
         if (sim.livelock !== null) return false;
       } while (step.retry === true && r.ret === -EAGAIN && !p.exiting);
       t.faultRetriesInARow = 0;
-      if (r.ret < 0) return sim.failed(p, op, r.ret, step.expect);
+      if (r.ret < 0) return failed(sim, p, op, r.ret, step.expect);
       return true;
     }
     case "eaccept":
     case "emodpe": {
       const encl = p.encl;
-      if (encl === null) return sim.noEnclave(p, step.op === "eaccept" ? "EACCEPT" : "EMODPE");
+      if (encl === null) return noEnclave(sim, p, step.op === "eaccept" ? "EACCEPT" : "EMODPE");
       return yield* enclaveLeafCall(sim, t, encl, step);
     }
     case "fork":
@@ -164,8 +165,8 @@ export function* runStep(sim: Simulator, t: UserThread, step: Step): Generator<n
       yield sim.costs.mmapCall;
       return true;
     case "idle":
-      yield sim.eexit(t);
-      yield* sim.sleep(t, step.durationNs);
+      yield eexit(sim, t);
+      yield* sleep(sim, t, step.durationNs);
       return true;
     case "close": {
       const file = p.file;
@@ -179,19 +180,19 @@ export function* runStep(sim: Simulator, t: UserThread, step: Step): Generator<n
     case "vepc":
       return yield* runGuest(sim, t, step.bytes, step.touch);
     case "vepcRemoveAll": {
-      if (p.vepc === null) return sim.noEnclave(p, SGX_IOC_VEPC_REMOVE_ALL);
+      if (p.vepc === null) return noEnclave(sim, p, SGX_IOC_VEPC_REMOVE_ALL);
       const ret = sgxVepcRemoveAll(sgx, p.vepc, step.arg);
       yield sgx.takeCost();
-      if (ret < 0) return sim.failed(p, SGX_IOC_VEPC_REMOVE_ALL, ret, step.expect);
+      if (ret < 0) return failed(sim, p, SGX_IOC_VEPC_REMOVE_ALL, ret, step.expect);
       return true;
     }
     case "mprotect": {
       const encl = p.encl;
-      if (encl === null || p.vmas.length === 0) return sim.noEnclave(p, "mprotect");
+      if (encl === null || p.vmas.length === 0) return noEnclave(sim, p, "mprotect");
       yield sim.costs.mmapCall;
       const start = (step.offset ?? 0) / PAGE_SIZE;
       const end = step.length === undefined ? Math.floor(encl.size / PAGE_SIZE) : start + step.length / PAGE_SIZE;
-      if (!sgxEnclMayMap(sim.sgx, encl, step.prot, start, end)) return sim.failed(p, "mprotect", -EACCES, step.expect);
+      if (!sgxEnclMayMap(sim.sgx, encl, step.prot, start, end)) return failed(sim, p, "mprotect", -EACCES, step.expect);
       // the VMAs are split at the range's ends, as mprotect_fixup() does
       p.vmas = p.vmas.flatMap((v) =>
         [
@@ -203,9 +204,9 @@ export function* runStep(sim: Simulator, t: UserThread, step: Step): Generator<n
       return true;
     }
     case "hold":
-      yield sim.eexit(t);
+      yield eexit(sim, t);
       if (step.durationNs !== null) {
-        yield* sim.sleep(t, step.durationNs);
+        yield* sleep(sim, t, step.durationNs);
         return true;
       }
       if (sim.processes.every((q) => q.isGuest || q.exited || !willStart(sim, q))) return true;
@@ -214,7 +215,7 @@ export function* runStep(sim: Simulator, t: UserThread, step: Step): Generator<n
       yield BLOCK;
       return true;
     case "exit":
-      yield sim.eexit(t);
+      yield eexit(sim, t);
       exitWith(sim, p, step.code);
       return false;
   }
@@ -223,10 +224,10 @@ export function* runStep(sim: Simulator, t: UserThread, step: Step): Generator<n
 /** mmap() of the enclave: one VMA per added region with its protection, RW for the rest of ELRANGE */
 export function* mmapEnclave(sim: Simulator, t: UserThread, expect: string | undefined, prot: number | undefined, isPrivate: boolean): Generator<number, boolean, void> {
   const p = t.proc;
-  const encl = sim.openEncl(p);
+  const encl = openEncl(sim, p);
   yield sim.costs.mmapCall;
   const ret = sgxMmap(sim.sgx, p.file as EnclFile, p.mm, prot, isPrivate, p.vmas.length > 0);
-  if (ret < 0) return sim.failed(p, "mmap", ret, expect);
+  if (ret < 0) return failed(sim, p, "mmap", ret, expect);
   const regions = [...p.addedRegions].sort((a, b) => a.start - b.start);
   const pagesInRange = Math.floor(encl.size / PAGE_SIZE);
   const vmas = [];

@@ -17,6 +17,7 @@ import type { AcceptSecinfo } from "../hw/epcm.js";
 import { UserThread, type EacceptRecord } from "../engine/process.js";
 
 import { touch } from "../engine/fault.js";
+import { kernel, failed, eexit } from "../engine/syscall.js";
 import type { Simulator } from "../engine/sim.js";
 
 /** EACCEPT pages [first, first+count) from inside the enclave; marks accepted trims */
@@ -49,7 +50,7 @@ export function* grow(sim: Simulator, t: UserThread, encl: Encl, bytes: number):
   const count = Math.floor(bytes / PAGE_SIZE);
   if (!(yield* eaccept(sim, t, encl, first, count))) return false;
   p.heapTop = first + count;
-  yield sim.eexit(t);
+  yield eexit(sim, t);
   return true;
 }
 
@@ -59,11 +60,11 @@ export function* shrink(sim: Simulator, t: UserThread, encl: Encl, bytes: number
   const count = Math.min(Math.floor(bytes / PAGE_SIZE), p.heapTop);
   if (count === 0) return true;
   const first = p.heapTop - count;
-  yield sim.eexit(t);
+  yield eexit(sim, t);
   for (const kind of ["modify", "accept", "remove"] as const) {
     if (kind === "accept") {
       if (!(yield* eaccept(sim, t, encl, first, count))) return false;
-      yield sim.eexit(t);
+      yield eexit(sim, t);
       continue;
     }
     let done = 0;
@@ -74,7 +75,7 @@ export function* shrink(sim: Simulator, t: UserThread, encl: Encl, bytes: number
         kind === "modify"
           ? sgxIocEnclaveModifyTypes(sim.sgx, encl, off, len, SGX_PAGE_TYPE_TRIM)
           : sgxIocEnclaveRemovePages(sim.sgx, encl, off, len);
-      const r = yield* sim.kernel(t, path, kind === "modify" ? SGX_IOC_ENCLAVE_MODIFY_TYPES : SGX_IOC_ENCLAVE_REMOVE_PAGES);
+      const r = yield* kernel(sim, t, path, kind === "modify" ? SGX_IOC_ENCLAVE_MODIFY_TYPES : SGX_IOC_ENCLAVE_REMOVE_PAGES);
       done += r.count / PAGE_SIZE;
       if (r.ret === -EAGAIN) {
         sim.ioctlRetried(t, first + done, kind === "modify" ? SGX_IOC_ENCLAVE_MODIFY_TYPES : SGX_IOC_ENCLAVE_REMOVE_PAGES, r.count);
@@ -82,7 +83,7 @@ export function* shrink(sim: Simulator, t: UserThread, encl: Encl, bytes: number
         continue;
       }
       t.faultRetriesInARow = 0;
-      if (r.ret < 0) return sim.failed(p, kind === "modify" ? SGX_IOC_ENCLAVE_MODIFY_TYPES : SGX_IOC_ENCLAVE_REMOVE_PAGES, r.ret, undefined);
+      if (r.ret < 0) return failed(sim, p, kind === "modify" ? SGX_IOC_ENCLAVE_MODIFY_TYPES : SGX_IOC_ENCLAVE_REMOVE_PAGES, r.ret, undefined);
     }
   }
   p.heapTop = first;
