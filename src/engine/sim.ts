@@ -3,7 +3,7 @@
 // events. It implements KernelEnv, so kernel code sees `current`, wakes ksgxd and sends IPIs
 // through it. No I/O and no wall clock: the same scenario and seed give the same result.
 import { resolveCosts, type Costs } from "../hw/costs.js";
-import { archMemoryFailure, sgxDirtyAtBoot, sgxSanitizeAtBoot, sgxSanitizePages } from "../kernel/alloc.js";
+import { archMemoryFailure, sgxDirtyAtBoot, sgxSanitizeAtBoot } from "../kernel/alloc.js";
 import { Encl } from "../kernel/encl.js";
 import { ESRCH } from "../lib/errno.js";
 import { ksgxd } from "../kernel/reclaim.js";
@@ -15,10 +15,11 @@ import { memcgOomForLimit, memcgOutOfMemory, type MemcgOomHost } from "../cgroup
 import { EventQueue } from "../lib/event-queue.js";
 import { checkInvariants } from "./invariants.js";
 import { Cpus } from "./cpus.js";
+import { ksgxdBoot, addKthread, wakeKthread, runKthread } from "./kthread-run.js";
 import { startProcess, killProcess, threadFinished, moveProcess } from "./tasks.js";
 import { BLOCK, leaveEnclave, Process, UserThread, type ThreadProgram } from "./process.js";
 import { mainlineHasNoSgxEpc, refusedWriteMessage, ScenarioSetupError } from "./setup-error.js";
-import { KernelThread, KT_RUNNABLE, KT_RUNNING, KT_SLEEPING, KT_WAKING, WorkItem } from "./kthread.js";
+import { KernelThread, KT_SLEEPING, KT_WAKING, WorkItem } from "./kthread.js";
 import { Rng } from "../lib/random.js";
 import { buildSummary, type SimSummary } from "./summary.js";
 import type { SimEvent, SimObserver, Track } from "./observer.js";
@@ -99,7 +100,7 @@ export class Simulator implements KernelEnv {
   readonly sgx: Sgx;
   readonly costs: Costs;
   readonly processes: Process[] = [];
-  private readonly queue = new EventQueue();
+  readonly queue = new EventQueue();
   readonly actors: Actor[] = [];
   readonly cpus: Cpus;
   readonly untilNs: number;
@@ -196,7 +197,8 @@ export class Simulator implements KernelEnv {
     this.maxEvents = options.maxEvents ?? Infinity;
     this.livelockRetries = scenario.options.livelockRetries ?? 100_000;
     this.rng = Rng.fromSeed(scenario.seed);
-    this.ksgxdTask = this.addKthread(
+    this.ksgxdTask = addKthread(
+      this,
       new KernelThread(1, "ksgxd", () => {
         const g = this.ksgxdNext;
         this.ksgxdNext = null;
@@ -207,7 +209,7 @@ export class Simulator implements KernelEnv {
     if (scenario.options.timedSanitize) {
       // ksgxd starts at boot (t=0) with the two sanitization passes, then enters its loop
       sgxDirtyAtBoot(this.sgx);
-      this.ksgxdNext = this.ksgxdBoot();
+      this.ksgxdNext = ksgxdBoot(this);
       this.ksgxdTask.state = KT_WAKING;
       this.queue.push(0, this.ksgxdTask.actorId);
     } else {
@@ -329,7 +331,7 @@ export class Simulator implements KernelEnv {
     if (k.state !== KT_SLEEPING) return;
     this.sgx.counters.ksgxdWakeups++;
     this.ksgxdNext = ksgxd(this.sgx);
-    this.wakeKthread(k);
+    wakeKthread(this, k);
   }
 
   interrupt(task: Task): void {
@@ -346,14 +348,14 @@ export class Simulator implements KernelEnv {
     let item = this.workItems.get(key);
     if (item === undefined) {
       item = new WorkItem(2 + this.workItems.size, label, work);
-      this.addKthread(item.worker);
+      addKthread(this, item.worker);
       this.workItems.set(key, item);
     }
     if (item.pending) return false;
     item.pending = true;
     item.make = work;
     // a running item runs again when the current run returns; an idle one wakes its kworker
-    if (!item.running && item.worker.state === KT_SLEEPING) this.wakeKthread(item.worker);
+    if (!item.running && item.worker.state === KT_SLEEPING) wakeKthread(this, item.worker);
     return true;
   }
 
@@ -446,68 +448,9 @@ export class Simulator implements KernelEnv {
     this.schedule(t, this.nowNs + d);
   }
 
-  private *ksgxdBoot(): Generator<number, void> {
-    yield* sgxSanitizePages(this.sgx);
-    yield* ksgxd(this.sgx);
-  }
 
-  private addKthread(k: KernelThread): KernelThread {
-    k.actorId = this.addActor({ kind: "kthread", thread: k });
-    return k;
-  }
 
-  /** wake_up_process(): the thread becomes runnable after the wake-up latency */
-  private wakeKthread(k: KernelThread): void {
-    k.state = KT_WAKING;
-    this.queue.push(this.nowNs + this.costs.ksgxdWake, k.actorId);
-  }
 
-  /**
-   * One step of a kernel thread. Woken, it takes an idle CPU or waits at the head of the run queue
-   * (a sleeper is behind the CPU hogs in virtual runtime, but a wake-up does not preempt them: it
-   * waits for the end of a time slice, a block or an exit). On its CPU it runs its generator; at a
-   * cond_resched() after its slice, with others waiting, it goes to the back of the run queue.
-   */
-  private runKthread(k: KernelThread): void {
-    this.currentRef = k;
-    if (k.state === KT_WAKING) {
-      if (this.cpus.kthreadsOnCpus && !this.cpus.acquire(k, this.nowNs)) {
-        k.state = KT_RUNNABLE;
-        this.cpus.enqueue(k, true);
-        return;
-      }
-      k.state = KT_RUNNING;
-    }
-    if (k.gen === null) {
-      k.gen = k.nextGen();
-      if (k.gen === null) {
-        k.state = KT_SLEEPING;
-        this.cpus.release(k, this.nowNs);
-        return;
-      }
-      k.genStartNs = this.nowNs;
-    }
-    k.atPreemptPoint = false;
-    const r = k.gen.next();
-    let d: number;
-    if (r.done === true) {
-      // what the code spent after its last yield is still this thread's time
-      d = this.sgx.takeCost();
-      if (k.sliceName !== null) this.obs?.slice(this.trackOf(k), k.sliceName, k.genStartNs, this.nowNs + d);
-      k.gen = null;
-      k.atPreemptPoint = true;
-    } else {
-      d = r.value;
-    }
-    if (this.cpus.kthreadsOnCpus && k.atPreemptPoint && this.cpus.sliceOver(k, this.nowNs)) {
-      k.pendingDelay = d;
-      this.cpus.release(k, this.nowNs);
-      k.state = KT_RUNNABLE;
-      this.cpus.enqueue(k, false);
-      return;
-    }
-    this.queue.push(this.nowNs + d, k.actorId);
-  }
 
   /** runs the simulation to its end and returns the summary */
   run(): SimSummary {
@@ -522,7 +465,7 @@ export class Simulator implements KernelEnv {
       this.events++;
       const actor = this.actors[id] as Actor;
       if (actor.kind === "thread") this.runThread(actor.thread);
-      else if (actor.kind === "kthread") this.runKthread(actor.thread);
+      else if (actor.kind === "kthread") runKthread(this, actor.thread);
       else {
         this.currentRef = this.ksgxdTask;
         actor.fire();
