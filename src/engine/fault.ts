@@ -8,6 +8,7 @@ import { refusalCause, type ProcessCause } from "./cause.js";
 import { PG_FAULTS, PG_SIGBUS } from "../kernel/paging-accounts.js";
 import { killProcess } from "./tasks.js";
 import { enterEnclave } from "./syscall.js";
+import { faultRetried } from "./livelock.js";
 import type { Simulator } from "./sim.js";
 
 /**
@@ -61,7 +62,7 @@ export function* touch(sim: Simulator, t: UserThread, encl: Encl, index: number,
     sim.obs?.slice(sim.trackOf(t), "page fault", faultStart, sim.nowNs, { page: index, result: r === VM_FAULT_SIGBUS ? "VM_FAULT_SIGBUS" : "VM_FAULT_NOPAGE" });
     if (r === VM_FAULT_SIGBUS) return userFault(sim, t, "SIGBUS", index, notPresent, vdso, sigbusCause(sim, t, encl, index, faultStart, "page fault"));
     // the access retries; a thread that never gets its page is livelocked
-    sim.faultRetried(t, index);
+    faultRetried(sim, t, index);
     if (sim.livelock !== null) return false;
   }
 }

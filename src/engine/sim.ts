@@ -23,10 +23,12 @@ import { KernelThread, KT_SLEEPING, KT_WAKING, WorkItem } from "./kthread.js";
 import { Rng } from "../lib/random.js";
 import { buildSummary, type SimSummary } from "./summary.js";
 import type { SimEvent, SimObserver, Track } from "./observer.js";
-import { type EpcOomSelection, type ProcessCause } from "./cause.js";
+import type { EpcOomSelection, ProcessCause } from "./cause.js";
 import { KernelOops } from "../kernel/bug.js";
+import type { Livelock } from "./livelock.js";
 
 export type { FileOp } from "../cgroup/file-ops.js";
+export type { Livelock } from "./livelock.js";
 
 export interface SimOptions {
   /** check the invariants after every event */
@@ -57,28 +59,6 @@ export interface KernelBug {
   /** whose system call or fault ran into it */
   process: string;
   thread: string;
-}
-
-/** the run stopped because a thread kept retrying without progress (options.livelockRetries) */
-export interface Livelock {
-  atNs: number;
-  /** the process, or "kernel" for ksgxd and the kworkers */
-  process: string;
-  thread: string;
-  /**
-   * what it kept retrying: "page fault", "vEPC fault", an ioctl that kept returning EAGAIN without
-   * progress ("SGX_IOC_ENCLAVE_MODIFY_TYPES (EAGAIN)"), or a kernel retry loop by the function it is
-   * in: "sgx_cgroup_try_charge()", "sgx_cgroup_reclaim_work_func()" (v17),
-   * "__sgx_epc_cgroup_try_charge()", "sgx_epc_cgroup_reclaim_work_func()" (v5), "sgx_alloc_epc_page()",
-   * "ksgxd()", "try_charge_memcg()"
-   */
-  operation: string;
-  /** the enclave page (index in ELRANGE) or guest page it kept faulting on, the first page of the ioctl's range, or -1 (a kernel loop) */
-  page: number;
-  /** the thread's cgroup; for a kernel loop, the cgroup it charges or reclaims for ("/" for global reclaim) */
-  cgroup: string;
-  /** retries in a row without progress (the name is kept from when only faults were guarded) */
-  faultRetries: number;
 }
 
 export interface InvariantViolation {
@@ -151,7 +131,7 @@ export class Simulator implements KernelEnv {
   readonly violations: InvariantViolation[] = [];
   private readonly check: boolean;
   private readonly maxEvents: number;
-  private readonly livelockRetries: number;
+  readonly livelockRetries: number;
   /** set when the run stopped at a livelock */
   livelock: Livelock | null = null;
   /** set when the run stopped at a kernel oops */
@@ -493,16 +473,6 @@ export class Simulator implements KernelEnv {
     if ((this.events & (PROGRESS_EVERY - 1)) === 0) obs.progress?.(t, this.events);
   }
 
-  /**
-   * counts a retry that made no progress (a fault that left the page absent, an ioctl that returned
-   * EAGAIN having done nothing); stops the run when the thread is clearly livelocked
-   */
-  faultRetried(t: UserThread, page: number, operation = "page fault"): void {
-    t.faultRetriesInARow++;
-    if (this.livelockRetries > 0 && t.faultRetriesInARow >= this.livelockRetries && this.livelock === null) {
-      this.livelock = { atNs: this.nowNs, process: t.proc.name, thread: t.name, operation, page, cgroup: t.proc.cgroup?.path ?? "/", faultRetries: t.faultRetriesInARow };
-    }
-  }
 
   /** each task's kernel retry loops and how often each went round in a row without progress */
   private readonly kernelLoops = new Map<Task, Map<string, number>>();
@@ -584,11 +554,6 @@ export class Simulator implements KernelEnv {
 
 
 
-  /** an ioctl returned EAGAIN: a retry without progress when it did nothing, else the count starts over */
-  ioctlRetried(t: UserThread, page: number, op: string, count: number): void {
-    if (count > 0) t.faultRetriesInARow = 0;
-    else this.faultRetried(t, page, `${op} (EAGAIN)`);
-  }
 
 
 }

@@ -7,6 +7,7 @@ import { UserThread } from "../engine/process.js";
 import { refusalCause } from "../engine/cause.js";
 
 import { killProcess } from "../engine/tasks.js";
+import { faultRetried } from "../engine/livelock.js";
 import type { Simulator } from "../engine/sim.js";
 
 /** a KVM guest: open /dev/sgx_vepc, map `bytes`, fault in `touch` bytes of it */
@@ -28,7 +29,7 @@ export function* runGuest(sim: Simulator, t: UserThread, bytes: number, touch: n
         return false;
       }
       if (r !== VEPC_RETRY) break;
-      sim.faultRetried(t, i, "vEPC fault");
+      faultRetried(sim, t, i, "vEPC fault");
       if (sim.livelock !== null) return false;
     }
     t.faultRetriesInARow = 0;

@@ -35,6 +35,7 @@ import { BLOCK, Process, UserThread, type IoctlRecord, type ThreadProgram } from
 import { touch } from "../engine/fault.js";
 import { exitWith, willStart, fork } from "../engine/tasks.js";
 import { kernel, failed, noEnclave, sleep, openEncl, enterEnclave, eexit } from "../engine/syscall.js";
+import { ioctlRetried } from "../engine/livelock.js";
 import type { Simulator } from "../engine/sim.js";
 import { checkedEcall, enclaveLeafCall } from "./ecall.js";
 import { runGuest } from "./guest.js";
@@ -147,7 +148,7 @@ export function* runStep(sim: Simulator, t: UserThread, step: Step): Generator<n
       do {
         r = yield* kernel(sim, t, path(step.offset + rec.count, step.length - rec.count), op);
         ioctlDone(rec, r);
-        if (step.retry === true && r.ret === -EAGAIN) sim.ioctlRetried(t, (step.offset + rec.count) / PAGE_SIZE, op, r.count);
+        if (step.retry === true && r.ret === -EAGAIN) ioctlRetried(sim, t, (step.offset + rec.count) / PAGE_SIZE, op, r.count);
         if (sim.livelock !== null) return false;
       } while (step.retry === true && r.ret === -EAGAIN && !p.exiting);
       t.faultRetriesInARow = 0;

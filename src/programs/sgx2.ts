@@ -18,6 +18,7 @@ import { UserThread, type EacceptRecord } from "../engine/process.js";
 
 import { touch } from "../engine/fault.js";
 import { kernel, failed, eexit } from "../engine/syscall.js";
+import { ioctlRetried } from "../engine/livelock.js";
 import type { Simulator } from "../engine/sim.js";
 
 /** EACCEPT pages [first, first+count) from inside the enclave; marks accepted trims */
@@ -78,7 +79,7 @@ export function* shrink(sim: Simulator, t: UserThread, encl: Encl, bytes: number
       const r = yield* kernel(sim, t, path, kind === "modify" ? SGX_IOC_ENCLAVE_MODIFY_TYPES : SGX_IOC_ENCLAVE_REMOVE_PAGES);
       done += r.count / PAGE_SIZE;
       if (r.ret === -EAGAIN) {
-        sim.ioctlRetried(t, first + done, kind === "modify" ? SGX_IOC_ENCLAVE_MODIFY_TYPES : SGX_IOC_ENCLAVE_REMOVE_PAGES, r.count);
+        ioctlRetried(sim, t, first + done, kind === "modify" ? SGX_IOC_ENCLAVE_MODIFY_TYPES : SGX_IOC_ENCLAVE_REMOVE_PAGES, r.count);
         if (sim.livelock !== null) return false;
         continue;
       }
