@@ -1,7 +1,9 @@
 // The discrete-event simulator: a clock in integer nanoseconds, an event queue with a deterministic
-// order for equal times, CPUs with a FIFO run queue, ksgxd, the scenario's processes and timed
-// events. It implements KernelEnv, so kernel code sees `current`, wakes ksgxd and sends IPIs
-// through it. No I/O and no wall clock: the same scenario and seed give the same result.
+// order for equal times, the actors it runs (user threads, kernel threads, timers), the inline limit,
+// the scenario's timed events. It implements KernelEnv, so kernel code sees `current`, wakes ksgxd
+// and sends IPIs through it. No I/O and no wall clock: the same scenario and seed give the same
+// result. Its concepts live beside it and work on its state: cpus.ts (the scheduler), tasks.ts,
+// syscall.ts, fault.ts, kthread-run.ts, livelock.ts; what processes run comes from programs/.
 import { resolveCosts, type Costs } from "../hw/costs.js";
 import { archMemoryFailure, sgxDirtyAtBoot, sgxSanitizeAtBoot } from "../kernel/alloc.js";
 import { Encl } from "../kernel/encl.js";
@@ -84,6 +86,7 @@ export class Simulator implements KernelEnv {
   readonly actors: Actor[] = [];
   readonly cpus: Cpus;
   readonly untilNs: number;
+  /** the task whose context runs now: KernelEnv.current() */
   currentRef: Task;
   /** ksgxd; scripted events (timers) also run in its context */
   private readonly ksgxdTask: KernelThread;
