@@ -2,7 +2,7 @@
 // asserts; the figures are printed for people (and the issue's targets are shown beside them).
 import { Bench } from "tinybench";
 import { simulateRecorded } from "../src/report/outputs.js";
-import { Simulator } from "../src/engine/sim.js";
+import { createSimulator } from "../src/programs/run.js";
 import { EpcPages } from "../src/kernel/epc-page.js";
 import type { Scenario, Step } from "../src/scenario/types.js";
 import { parseScenarioText } from "../src/scenario/load.js";
@@ -84,18 +84,18 @@ let recordedSlices = 0;
 const bench = new Bench({ iterations: 3, time: 0, warmupIterations: 1, warmupTime: 0 });
 bench
   .add("fits: accesses", () => {
-    new Simulator(fits).run();
+    createSimulator(fits).run();
   })
   .add("thrash: swaps", () => {
-    const s = new Simulator(thrash).run();
+    const s = createSimulator(thrash).run();
     swaps = s.counters.EWB + s.counters.ELDU;
     thrashAccesses = 400_000;
   })
   .add("thrash in one cgroup: v17", () => {
-    new Simulator(oneCgroup).run();
+    createSimulator(oneCgroup).run();
   })
   .add("64 cgroups: v17", () => {
-    const r = new Simulator(cgV17).run();
+    const r = createSimulator(cgV17).run();
     cgSwaps = r.counters.EWB + r.counters.ELDU;
   })
   .add("thrash, recorded for --out", () => {
@@ -103,7 +103,7 @@ bench
     recordedSlices = recorder.slices.length;
   })
   .add("setup: 64 GiB EPC", () => {
-    new Simulator(big);
+    createSimulator(big);
   });
 bench.runSync();
 
@@ -116,7 +116,7 @@ const ms = (name: string): number => {
 
 globalThis.gc?.();
 const rssBefore = process.memoryUsage().rss;
-const sim = new Simulator(big);
+const sim = createSimulator(big);
 const pages = sim.sgx.pages;
 const frameArrays = [pages.list, pages.flags, pages.poison, pages.ownerKind, pages.owner, pages.prev, pages.next, pages.cg, sim.sgx.epcm.state, sim.sgx.epcm.ownerPlusOne];
 const allocated = frameArrays.reduce((n, a) => n + a.byteLength, 0) / sim.sgx.totalPages;
@@ -144,15 +144,15 @@ console.log(`  setup of a 64 GiB EPC          ${ms("setup: 64 GiB EPC").toFixed(
 // Fidelity figures: simulated results, deterministic, printed against what the kernel's semantics
 // give (issue 10). They change only when the model does.
 const workScenario = parseScenarioText(FOUR_FAULTERS_V17, "bench-work.yaml");
-const work = new Simulator(workScenario).run();
-const workNoLock = new Simulator({ ...workScenario, options: { ...workScenario.options, enclLock: false } }).run();
+const work = createSimulator(workScenario).run();
+const workNoLock = createSimulator({ ...workScenario, options: { ...workScenario.options, enclLock: false } }).run();
 console.log("fidelity figures (simulated, deterministic)");
 console.log(
   `  four faulters at a v17 limit, one work item   ${workNoLock.counters.faultRetries} NOPAGE retries, ${(workNoLock.simulatedNs / 1e6).toFixed(1)} ms without encl->lock (target: about 58,700 and 55 ms; overlapping runs gave 543 and 20 ms); with it ${work.counters.faultRetries} and ${(work.simulatedNs / 1e6).toFixed(1)} ms`,
 );
 const simulatedMs = (cpus: number, kthreads: "scheduled" | "free"): number => {
   const sc = parseScenarioText(ONE_THREAD_THRASHING, "bench-cpus.yaml");
-  const s = new Simulator({ ...sc, machine: { ...sc.machine, cpus }, options: { ...sc.options, kthreads } }).run();
+  const s = createSimulator({ ...sc, machine: { ...sc.machine, cpus }, options: { ...sc.options, kthreads } }).run();
   return s.simulatedNs / 1e6;
 };
 const oneCpu = simulatedMs(1, "scheduled");
@@ -161,6 +161,6 @@ console.log(
   `  one thrashing thread, 1 CPU vs 4 CPUs          ${oneCpu.toFixed(1)} ms vs ${fourCpus.toFixed(1)} ms (${(oneCpu / fourCpus).toFixed(2)}x; with kthreads: free ${simulatedMs(1, "free").toFixed(1)} ms)   (target: visibly longer on 1 CPU)`,
 );
 // docs/calibration.md: the full 8 GB Graphene run (once: it takes about 20 s) against the measurement
-const graphene = new Simulator(loadScenarioFile(new URL("../../examples/graphene-8g-heap.yaml", import.meta.url).pathname)).run();
+const graphene = createSimulator(loadScenarioFile(new URL("../../examples/graphene-8g-heap.yaml", import.meta.url).pathname)).run();
 console.log("  calibration: Graphene PR #1640, 8 GB heap zeroed on client-128m (examples/graphene-8g-heap.yaml)");
 for (const line of formatCalibration(compareWithGraphene(graphene))) console.log(`    ${line}`);

@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadScenarioFile } from "../src/scenario/load.js";
-import { Simulator } from "../src/engine/sim.js";
+import { createSimulator } from "../src/programs/run.js";
 import { compareWithGraphene, GRAPHENE_1640 } from "../src/report/calibration.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
@@ -17,7 +17,7 @@ const num = (s: string): number => Number(s.replace(/,/g, ""));
 test("the 1/64 Graphene run gives the figures docs/calibration.md shows", () => {
   const scenario = loadScenarioFile(join(root, "test/calibration/graphene-heap-1of64.yaml"));
   assert.equal(scenario.machine.sections.reduce((n, s) => n + s.size, 0) / 4096, Math.floor(23_936 / 64), "1/64 of the client EPC");
-  const summary = new Simulator(scenario).run();
+  const summary = createSimulator(scenario).run();
   assert.equal(summary.processes[0]?.exitCode, 0);
   const [wall, faults] = compareWithGraphene(summary, 64);
   assert.ok(wall !== undefined && faults !== undefined);

@@ -2,14 +2,15 @@
 // (shared/spec/kernel-sgx-core.md); every run checks the invariants after every event.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Simulator } from "../src/engine/sim.js";
+import { createSimulator } from "../src/programs/run.js";
+import type { Simulator } from "../src/engine/sim.js";
 import { OWNER_ENCL_PAGE, OWNER_VA } from "../src/kernel/epc-page.js";
 import { SGX_PAGE_TYPE_SECS, SGX_PAGE_TYPE_VA } from "../src/kernel/sgx.js";
 import { access, build, machine, MiB, ms, PAGE, proc, run, scenario } from "../src/testing/builders.js";
 import type { Scenario } from "../src/scenario/types.js";
 
 function simulate(s: Scenario): { sim: Simulator; summary: ReturnType<Simulator["run"]> } {
-  const sim = new Simulator(s, { checkInvariants: true });
+  const sim = createSimulator(s, { checkInvariants: true });
   const summary = sim.run();
   assert.deepEqual(summary.invariants.violations, [], "invariant violations");
   return { sim, summary };
@@ -123,10 +124,10 @@ test("a SIGTERM kills a running process with exit code 143 and frees its EPC", (
 test("the same scenario and seed give identical results", () => {
   const a = [...build(8 * MiB, 1200), run(2, access(1199, 5000, { pattern: { kind: "zipf", skew: 0.9 } })), { op: "exit" as const, code: 0 }];
   const mk = () => scenario(machine(4 * MiB), [proc("a", a), proc("b", a, 1 * ms)], { seed: 7 });
-  const one = JSON.stringify(new Simulator(mk()).run());
-  const two = JSON.stringify(new Simulator(mk()).run());
+  const one = JSON.stringify(createSimulator(mk()).run());
+  const two = JSON.stringify(createSimulator(mk()).run());
   assert.equal(one, two);
-  const other = JSON.stringify(new Simulator({ ...mk(), seed: 8 }).run());
+  const other = JSON.stringify(createSimulator({ ...mk(), seed: 8 }).run());
   assert.notEqual(one, other);
 });
 

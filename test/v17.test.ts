@@ -1,7 +1,8 @@
 // The v17 EPC cgroup: scenario tests with results derived from spec kernel-epc-cgroup.md §1 and §5.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Simulator } from "../src/engine/sim.js";
+import { createSimulator } from "../src/programs/run.js";
+import type { Simulator } from "../src/engine/sim.js";
 import { parseScenarioText } from "../src/scenario/load.js";
 import { access, build, machine, MiB, ms, PAGE, proc, run, scenario } from "../src/testing/builders.js";
 import type { CgroupConfig, Scenario, ScheduledEvent } from "../src/scenario/types.js";
@@ -15,7 +16,7 @@ function v17(s: Scenario, cgroups: CgroupConfig[], events: ScheduledEvent[] = []
 }
 
 function simulate(s: Scenario): ReturnType<Simulator["run"]> {
-  const summary = new Simulator(s, { checkInvariants: true }).run();
+  const summary = createSimulator(s, { checkInvariants: true }).run();
   assert.deepEqual(summary.invariants.violations.slice(0, 3), []);
   // at the end every cgroup without a live process has nothing charged
   for (const [path, cg] of Object.entries(summary.cgroups)) {
@@ -292,7 +293,7 @@ test("in a whole run, global reclaim walks the root's cursor R, A, A1, B, R, ...
     ]),
     [{ path: "/A/A1", writes: [] }, { path: "/B", writes: [] }],
   );
-  const sim = new Simulator(s, { checkInvariants: true });
+  const sim = createSimulator(s, { checkInvariants: true });
   const visits: string[] = [];
   // walks from the root's cursor only (a charge the capacity refuses also reclaims the charging cgroup's own subtree)
   sim.sgx.onReclaimVisit = (cg, walkRoot) => {
@@ -321,7 +322,7 @@ test("the final selftest's expectations hold under v17 at 32 MiB (phases 1-4 and
       "processes:",
       `  - { name: t, replicas: ${replicas}, cgroup: /sgx_kselftest/${cgroup}, program: { preset: test_sgx_oversubscribed } }`,
     ].join("\n");
-    const r = new Simulator(parseScenarioText(yaml, "selftest.yaml")).run();
+    const r = createSimulator(parseScenarioText(yaml, "selftest.yaml")).run();
     for (const cg of Object.values(r.cgroups)) assert.equal(cg.current, 0, "no leak (phase 7)");
     return r.processes.map((p) => p.exitCode);
   };

@@ -2,7 +2,7 @@
 // the OOM path (§3.11) with its victim policies.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Simulator } from "../src/engine/sim.js";
+import { createSimulator } from "../src/programs/run.js";
 import { access, build, machine, MiB, ms, PAGE, proc, run, scenario } from "../src/testing/builders.js";
 import type { Scenario } from "../src/scenario/types.js";
 import { readFileSync } from "node:fs";
@@ -19,7 +19,7 @@ test("v5: lowering misc.max below usage reclaims at once, down to L-9 pages (M4,
   const s = v5(scenario(machine(4 * MiB), [{ ...proc("p", steps), cgroup: "/A" }]), "/A", 256);
   s.events.push({ at: 5 * ms, action: { type: "write", path: "/A/misc.max", value: `sgx_epc ${100 * PAGE}` } });
   s.events.push({ at: 10 * ms, action: { type: "read", path: "/A/misc.current" } });
-  const r = new Simulator(s, { checkInvariants: true }).run();
+  const r = createSimulator(s, { checkInvariants: true }).run();
   assert.deepEqual(r.invariants.violations, []);
   const pages = Number((r.fileOps[2]?.text ?? "").split(" ")[1]) / PAGE;
   // the work's target for L = 100 pages is 100 - 1 - 8 = 91 pages; batches free up to 16 at a time
@@ -29,7 +29,7 @@ test("v5: lowering misc.max below usage reclaims at once, down to L-9 pages (M4,
 
 test("v5: an enclave paging within its limit, and faults retrying while the work reclaims", () => {
   const steps = [...build(2 * MiB, 200), run(1, access(199, 2000)), { op: "exit" as const, code: 0 }];
-  const r = new Simulator(v5(scenario(machine(4 * MiB), [{ ...proc("p", steps), cgroup: "/A" }]), "/A", 100), { checkInvariants: true }).run();
+  const r = createSimulator(v5(scenario(machine(4 * MiB), [{ ...proc("p", steps), cgroup: "/A" }]), "/A", 100), { checkInvariants: true }).run();
   assert.deepEqual(r.invariants.violations, []);
   assert.equal(r.processes[0]?.exitCode, 0);
   assert.ok(r.counters.cgroupWorkRuns > 0 && r.counters.EWB > 100);
@@ -51,7 +51,7 @@ function oomScenario(tracking: "secs+va" | "secs-only"): Scenario {
 }
 
 test("v5 OOM: an enclave whose children and SECS are all paged out is found through its VA page (secs+va)", () => {
-  const r = new Simulator(oomScenario("secs+va"), { checkInvariants: true }).run();
+  const r = createSimulator(oomScenario("secs+va"), { checkInvariants: true }).run();
   assert.deepEqual(r.invariants.violations, []);
   assert.deepEqual(
     r.oom.map((o) => [o.cgroup, o.victim, o.trigger]),
@@ -63,7 +63,7 @@ test("v5 OOM: an enclave whose children and SECS are all paged out is found thro
 });
 
 test("v5 OOM with secs-only tracking: the same enclave is invisible to the OOM path", () => {
-  const r = new Simulator(oomScenario("secs-only"), { checkInvariants: true }).run();
+  const r = createSimulator(oomScenario("secs-only"), { checkInvariants: true }).run();
   assert.deepEqual(r.invariants.violations, []);
   assert.deepEqual(r.oom, []);
   assert.equal(r.counters.oomKills, 0);
@@ -77,7 +77,7 @@ test("v5 OOM can kill while usage is below misc.max: the work aims at L-9 (§3.9
   const s = v5(scenario(machine(4 * MiB), [{ ...proc("e", enclaveSteps), cgroup: "/A" }, { ...proc("g", guest, 1 * ms), cgroup: "/A" }]), "/A", 256);
   s.events.push({ at: 10 * ms, action: { type: "write", path: "/A/misc.max", value: `sgx_epc ${100 * PAGE}` } });
   s.events.push({ at: 9 * ms, action: { type: "read", path: "/A/misc.current" } });
-  const r = new Simulator(s, { checkInvariants: true }).run();
+  const r = createSimulator(s, { checkInvariants: true }).run();
   assert.deepEqual(r.invariants.violations, []);
   const before = Number((r.fileOps.find((o) => o.op === "read")?.text ?? "").split(" ")[1]) / PAGE;
   assert.equal(before, 96, "usage is below the new limit of 100");
@@ -102,7 +102,7 @@ test("v5 OOM victims follow recording order, and one overrun can kill several en
   const b = [...build(4 * MiB, 100), { op: "idle" as const, durationNs: 30 * ms }, run(1, access(99, 10)), { op: "exit" as const, code: 0 }];
   const s = v5(scenario(machine(8 * MiB), [{ ...proc("A", a), cgroup: "/G" }, { ...proc("B", b, 1 * ms), cgroup: "/G" }]), "/G", 2048);
   s.events.push({ at: 10 * ms, action: { type: "write", path: "/G/misc.max", value: `sgx_epc ${PAGE}` } });
-  const r = new Simulator(s, { checkInvariants: true }).run();
+  const r = createSimulator(s, { checkInvariants: true }).run();
   assert.deepEqual(r.invariants.violations, []);
   assert.equal(r.processes[0]?.failures.length, 0, "A grew past 511 pages before INIT");
   assert.equal(r.counters.EPA, 3, "A.VA0, B.VA0 and A.VA1");
@@ -126,7 +126,7 @@ test("v5 OOM under every victim policy: a victim that has not exited yet makes t
   const victims: Record<string, string[]> = {};
   for (const policy of ["list-order", "most-epc", "least-recently-active"]) {
     const s = parseScenarioText(stringify({ ...c.scenario, kernel: "v5", policy: { oomVictim: policy } }), `R6 ${policy}`);
-    const r = new Simulator(s, { checkInvariants: true, maxEvents: 2_000_000 }).run();
+    const r = createSimulator(s, { checkInvariants: true, maxEvents: 2_000_000 }).run();
     assert.deepEqual(r.invariants.violations, [], policy);
     assert.ok(r.events < 2_000_000, `${policy}: the run ends (${r.events} events)`);
     assert.ok(r.processes.every((p) => p.exitCode !== null), `${policy}: every process exits`);

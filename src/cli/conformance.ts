@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { LineCounter, parseDocument, stringify } from "yaml";
 import { z } from "zod";
 import { parseScenarioText } from "../scenario/load.js";
-import { Simulator } from "../engine/sim.js";
+import { createSimulator } from "../programs/run.js";
 import type { SimObserver } from "../engine/observer.js";
 import type { Sgx } from "../kernel/state.js";
 
@@ -130,7 +130,7 @@ function frameTypes(sgx: Sgx, n: number): string[] {
 export function runConformanceCase(c: ConformanceCase): ConformanceRow[] {
   const scenario = parseScenarioText(stringify({ kernel: c.generation, ...c.scenario }), c.file);
   const trace: ConformanceTrace = { globalReclaimVisits: [], cgroupReclaimVisits: {}, firstFrames: [], enclaveMms: [], workRunsAtOnce: 0, batchesYoungAboveScanned: 0 };
-  const sim = new Simulator(scenario, { checkInvariants: true, observer: conformanceObserver(trace) });
+  const sim = createSimulator(scenario, { checkInvariants: true, observer: conformanceObserver(trace) });
   sim.sgx.onReclaimVisit = (cg, walkRoot) => {
     const list = walkRoot === sim.sgx.cgroups.root ? trace.globalReclaimVisits : (trace.cgroupReclaimVisits[walkRoot.path] ??= []);
     if (list.length < TRACE_LIMIT) list.push(cg.path);

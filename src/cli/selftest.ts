@@ -1,7 +1,7 @@
 // `epcsim selftest`: the EPC cgroup series' own selftest (tools/testing/selftests/sgx/
 // run_epc_cg_selftests.sh), its phases run as simulations, reported in kselftest TAP form.
 // The final script (v13-v17) and the v5 one differ in their phases (spec kernel-epc-cgroup.md 6.3, 6.7).
-import { Simulator } from "../engine/sim.js";
+import { createSimulator } from "../programs/run.js";
 import type { SimSummary } from "../engine/summary.js";
 import { Rng } from "../lib/random.js";
 import { parseScenarioText } from "../scenario/load.js";
@@ -181,7 +181,7 @@ export function runSelftest(o: SelftestOptions): SelftestResult {
   for (const [i, spec] of specs.entries()) {
     const { yaml } = tree(o, spec);
     const scenario = parseScenarioText(yaml, `selftest phase ${i + 1}`);
-    const summary = o.simulatePhase?.(scenario, yaml, i + 1) ?? new Simulator(scenario).run();
+    const summary = o.simulatePhase?.(scenario, yaml, i + 1) ?? createSimulator(scenario).run();
     const cgPath = scenario.processes[0]?.cgroup ?? "/";
     const cg = summary.cgroups[cgPath];
     const instances = summary.processes.map((p) => ({ name: p.name, exitCode: p.exitCode, signal: p.signal, errno: p.error?.errno ?? null }));

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { simulate } from "../engine/sim.js";
+import { simulate } from "../programs/run.js";
 import { parseScenarioText } from "../scenario/load.js";
 import { simulateRecorded, type RecordedRun } from "../report/outputs.js";
 import { Recorder } from "../report/recorder.js";

@@ -10,7 +10,7 @@ import { processOutcome } from "../report/charts.js";
 import { renderReportHtml } from "../report/html.js";
 import { compareRows } from "../cli/compare.js";
 import { formatSummary } from "../cli/format.js";
-import { Simulator } from "./sim.js";
+import { createSimulator } from "../programs/run.js";
 import type { Process } from "./process.js";
 import type { Encl } from "../kernel/encl.js";
 
@@ -147,7 +147,7 @@ processes:
 });
 
 test("an OOM pick is a kill only while the enclave's process runs, not while it exits or after", () => {
-  const sim = new Simulator(
+  const sim = createSimulator(
     parseScenarioText(
       `
 kernel: v5

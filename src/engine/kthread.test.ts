@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { parseScenarioText } from "../scenario/load.js";
 import { eevdfBaseSliceNs } from "../scenario/load.js";
-import { Simulator } from "./sim.js";
+import { createSimulator } from "../programs/run.js";
 import type { SimObserver } from "./observer.js";
 import type { SimSummary } from "./summary.js";
 import { FOUR_FAULTERS_V17, ONE_THREAD_THRASHING } from "../testing/issue10-scenarios.js";
@@ -17,7 +17,7 @@ function run(text: string, sets: Record<string, unknown> = {}, observer?: SimObs
     machine: { ...base.machine, ...(sets.cpus !== undefined ? { cpus: sets.cpus as number } : {}) },
     options: { ...base.options, ...(sets.kthreads !== undefined ? { kthreads: sets.kthreads as "scheduled" | "free" } : {}) },
   };
-  const summary = new Simulator(scenario, { checkInvariants: true, ...(observer !== undefined ? { observer } : {}) }).run();
+  const summary = createSimulator(scenario, { checkInvariants: true, ...(observer !== undefined ? { observer } : {}) }).run();
   assert.deepEqual(summary.invariants.violations, []);
   return summary;
 }

@@ -4,9 +4,10 @@
 // run inline without yielding while no other event is due.
 import type { Encl } from "../kernel/encl.js";
 import { Mm, type Task } from "../kernel/state.js";
+import type { EnclFile, Vma } from "../kernel/driver.js";
 import type { SecsState } from "../hw/epcm.js";
 import type { Vepc } from "../kernel/virt.js";
-import type { ProcessConfig } from "../programs/types.js";
+import type { TaskConfig } from "./world.js";
 import type { Rng } from "../lib/random.js";
 import type { ProcessCause } from "./cause.js";
 import type { Cgroup } from "../cgroup/misc.js";
@@ -15,13 +16,6 @@ import type { Cgroup } from "../cgroup/misc.js";
 export const BLOCK = -1;
 
 export type ThreadProgram = Generator<number, void, void>;
-
-/** a mapping of enclave pages [start, end) with VMA protection `prot` */
-export interface Vma {
-  start: number;
-  end: number;
-  prot: number;
-}
 
 export interface SyscallError {
   op: string;
@@ -68,12 +62,6 @@ export interface EacceptRecord {
   ret: number;
 }
 
-/** the struct file of an open /dev/sgx_enclave: sgx_release() runs when its last reference goes */
-export class EnclFile {
-  refs = 1;
-  constructor(readonly encl: Encl) {}
-}
-
 export class Process {
   readonly mm: Mm;
   readonly threads: UserThread[] = [];
@@ -118,7 +106,7 @@ export class Process {
 
   constructor(
     readonly pid: number,
-    readonly config: ProcessConfig,
+    readonly config: TaskConfig,
     mmId: number,
     readonly isGuest: boolean,
   ) {
@@ -196,4 +184,12 @@ export class Barrier {
   arrived = 0;
   readonly waiting: UserThread[] = [];
   constructor(public parties: number) {}
+}
+
+/** the thread stops executing inside its enclave (an AEX or EEXIT) */
+export function leaveEnclave(t: UserThread): void {
+  const secs = t.insideSecs;
+  if (secs === null) return;
+  secs.leave(t);
+  t.insideSecs = null;
 }

@@ -1,11 +1,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Simulator } from "./sim.js";
+import { createSimulator } from "../programs/run.js";
+import type { Simulator } from "./sim.js";
 import { access, build, machine, MiB, ms, PAGE, proc, run, scenario } from "../testing/builders.js";
 import type { Scenario } from "../programs/types.js";
 
 function simulate(s: Scenario): { sim: Simulator; summary: ReturnType<Simulator["run"]> } {
-  const sim = new Simulator(s, { checkInvariants: true });
+  const sim = createSimulator(s, { checkInvariants: true });
   const summary = sim.run();
   assert.deepEqual(summary.invariants.violations, []);
   return { sim, summary };
@@ -136,7 +137,7 @@ test("EENTER through a page that is not a TCS: the vDSO reports #PF with the SGX
 test("the livelock guard counts each kernel loop of each task apart: progress starts it over, the limit stops the run", () => {
   const s = scenario(machine(4 * MiB), []);
   s.options.livelockRetries = 3;
-  const sim = new Simulator(s);
+  const sim = createSimulator(s);
   // the current task before any runs is ksgxd
   sim.kernelLoop("ksgxd()", false, null);
   sim.kernelLoop("ksgxd()", false, null);

@@ -203,7 +203,7 @@ test("the trace check finds unmatched ends, missing fields and time going back",
 });
 
 test("recording does not change the simulation: the summary equals an unobserved run's", async () => {
-  const { simulate } = await import("../engine/sim.js");
+  const { simulate } = await import("../programs/run.js");
   const scenario = parseScenarioText(SCENARIO, "outputs.yaml");
   const plain = simulate(scenario);
   const { summary } = simulateRecorded(parseScenarioText(SCENARIO, "outputs.yaml"), { sampleIntervalNs: 100_000 });

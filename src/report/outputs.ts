@@ -4,7 +4,7 @@
 import { closeSync, mkdirSync, openSync, renameSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { compactForReport, type ChartSource } from "./compact.js";
-import { Simulator } from "../engine/sim.js";
+import { createSimulator } from "../programs/run.js";
 import type { SimSummary } from "../engine/summary.js";
 import type { Scenario } from "../programs/types.js";
 import { writeEventsJsonl } from "./events.js";
@@ -49,14 +49,14 @@ export function simulateWithProgress(scenario: Scenario, options: RecordOptions 
     onProgress === undefined
       ? undefined
       : { sampleIntervalNs: Number.MAX_SAFE_INTEGER, sample: () => undefined, event: () => undefined, slice: () => undefined, progress: onProgress };
-  return new Simulator(scenario, { checkInvariants: options.checkInvariants ?? false, ...(observer === undefined ? {} : { observer }) }).run();
+  return createSimulator(scenario, { checkInvariants: options.checkInvariants ?? false, ...(observer === undefined ? {} : { observer }) }).run();
 }
 
 /** simulates `scenario` with a recorder attached */
 export function simulateRecorded(scenario: Scenario, options: RecordOptions = {}): { summary: SimSummary; recorder: Recorder } {
   const recorder = new Recorder(options.sampleIntervalNs === undefined ? {} : { sampleIntervalNs: options.sampleIntervalNs });
   if (options.onProgress !== undefined) recorder.onProgress = options.onProgress;
-  const sim = new Simulator(scenario, { checkInvariants: options.checkInvariants ?? false, observer: recorder });
+  const sim = createSimulator(scenario, { checkInvariants: options.checkInvariants ?? false, observer: recorder });
   recorder.attach(sim);
   return { summary: sim.run(), recorder };
 }

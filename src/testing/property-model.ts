@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { Document, isMap, isScalar, visit } from "yaml";
-import { Simulator } from "../engine/sim.js";
+import { createSimulator } from "../programs/run.js";
 import type { SimSummary } from "../engine/summary.js";
 import { parseScenarioText } from "../scenario/load.js";
 import type { Scenario } from "../programs/types.js";
@@ -187,12 +187,12 @@ export function caseScenario(s: PropertyCase): Scenario {
  * AssertionError naming the first property that does not hold.
  */
 export function checkRun(sc: Scenario): SimSummary {
-  const sim = new Simulator(sc, { checkInvariants: true, maxEvents: PROPERTY_CHECKED_EVENTS });
+  const sim = createSimulator(sc, { checkInvariants: true, maxEvents: PROPERTY_CHECKED_EVENTS });
   let summary = sim.run();
   assert.deepEqual(summary.invariants.violations.slice(0, 3), []);
   if (sim.events >= PROPERTY_CHECKED_EVENTS) {
     // a long run: the same run again (it is deterministic), unchecked, to its end
-    const whole = new Simulator(sc, { maxEvents: PROPERTY_MAX_EVENTS });
+    const whole = createSimulator(sc, { maxEvents: PROPERTY_MAX_EVENTS });
     summary = whole.run();
     assert.ok(whole.events < PROPERTY_MAX_EVENTS, `the run ended by itself (it was still going after ${PROPERTY_MAX_EVENTS} events)`);
   }

@@ -1,0 +1,187 @@
+// Access phases: one or more threads touching enclave pages by a pattern, with barriers between
+// phases; the hot loop runs accesses that hit a present PTE inline until another event is due.
+import { Encl, enclMmSlot, ptePresentBit, pteAccessedBit } from "../kernel/encl.js";
+import {
+  PAGE_SIZE,
+  SGX_ENCL_NO_MEMORY,
+} from "../kernel/sgx.js";
+import type { AccessPhase, Phase } from "./types.js";
+import { createSampler, type PageSampler } from "./patterns.js";
+import type { SparseInt32Array } from "../lib/sparse-array.js";
+import { Barrier, BLOCK, UserThread, type ThreadProgram } from "../engine/process.js";
+import { Rng } from "../lib/random.js";
+import { PG_FAULTS, PG_SIGBUS } from "../kernel/paging-accounts.js";
+
+import { touch, sigbusCause } from "../engine/fault.js";
+import { newThread, killProcess } from "../engine/tasks.js";
+import { noEnclave, sleep, enterEnclave, eexit } from "../engine/syscall.js";
+import type { Simulator } from "../engine/sim.js";
+import { grow, shrink } from "./sgx2.js";
+
+const BURST_DONE = 0;
+const BURST_YIELD = 1;
+const BURST_FAULT = 2;
+const BURST_EXITING = 3;
+
+/** the state of an access phase's hot loop between bursts */
+interface AccessBurst {
+  readonly t: UserThread;
+  readonly sampler: PageSampler;
+  readonly rng: Rng;
+  readonly first: number;
+  /** the mm slot whose PTE plane the burst reads */
+  readonly slot: number;
+  readonly present: number;
+  readonly accessed: number;
+  readonly step: number;
+  readonly pageArray: SparseInt32Array;
+  readonly count: number;
+  /** accesses done */
+  i: number;
+  /** the page the next access needs the fault path for */
+  index: number;
+  /** inline execution must stay below this time */
+  limit: number;
+}
+
+export function* runThreads(sim: Simulator, t: UserThread, threads: number, phases: Phase[]): Generator<number, boolean, void> {
+  const p = t.proc;
+  const barrier = new Barrier(threads);
+  for (let i = 1; i < threads; i++) {
+    const helper = newThread(sim, p, i, (th) => phaseProgram(sim, th, phases, barrier));
+    sim.schedule(helper, sim.nowNs);
+  }
+  yield* phaseProgram(sim, t, phases, barrier);
+  if (p.liveThreads > 1) {
+    p.joinWaiter = t;
+    // threadFinished() wakes the waiter when the last other thread ends
+    while (p.liveThreads > 1) yield BLOCK;
+    p.joinWaiter = null;
+  }
+  return !p.exiting;
+}
+
+export function* phaseProgram(sim: Simulator, t: UserThread, phases: Phase[], barrier: Barrier): ThreadProgram {
+  const p = t.proc;
+  const encl = p.encl;
+  for (const phase of phases) {
+    if (p.exiting) return;
+    if (encl === null) {
+      noEnclave(sim, p, "access");
+      return;
+    }
+    if (phase.type === "access") {
+      if (!(yield* accessPhase(sim, t, encl, phase))) return;
+    } else if (phase.type === "idle") {
+      yield eexit(sim, t);
+      yield* sleep(sim, t, phase.durationNs);
+    } else if (t.index === 0) {
+      const ok = phase.type === "grow" ? yield* grow(sim, t, encl, phase.bytes) : yield* shrink(sim, t, encl, phase.bytes);
+      if (!ok) return;
+    }
+    // barrier between phases
+    barrier.arrived++;
+    if (barrier.arrived === barrier.parties) {
+      barrier.arrived = 0;
+      for (const w of barrier.waiting.splice(0)) sim.wake(w);
+    } else {
+      // the kill that makes a thread skip the barrier wakes every waiter
+      if (p.exiting) return;
+      barrier.waiting.push(t);
+      yield BLOCK;
+    }
+  }
+}
+
+/** the hot loop: accesses that hit a present PTE run inline until another event is due */
+export function* accessPhase(sim: Simulator, t: UserThread, encl: Encl, phase: AccessPhase): Generator<number, boolean, void> {
+      const p = t.proc;
+  const sampler = createSampler(phase.pattern, phase.pages);
+  const rng = t.rng;
+  const first = phase.offset / PAGE_SIZE;
+  const slot = enclMmSlot(encl, p.mm);
+  if (slot < 0) {
+    const index = first;
+    if ((encl.flags & SGX_ENCL_NO_MEMORY) !== 0) {
+      // v5: the OOM path drained the mm list and zapped the mappings: the first access faults, and
+      // sgx_vma_fault() says SIGBUS
+      sim.sgx.counters.faults++;
+      sim.sgx.counters.sigbus++;
+      sim.sgx.account(PG_FAULTS);
+      sim.sgx.account(PG_SIGBUS);
+      killProcess(sim, p, "SIGBUS", sigbusCause(sim, t, encl, index, sim.nowNs, "page fault"));
+    } else killProcess(sim, p, "SIGSEGV", { kind: "fault", atNs: sim.nowNs, op: "page fault", signal: "SIGSEGV", page: index });
+    return false;
+  }
+  const burst: AccessBurst = {
+    t,
+    sampler,
+    rng,
+    first,
+    slot,
+    present: ptePresentBit(slot),
+    accessed: pteAccessedBit(slot),
+    step: sim.costs.memoryAccess + phase.thinkNs,
+    pageArray: encl.pageArray,
+    count: phase.count,
+    i: 0,
+    index: 0,
+    limit: 0,
+  };
+  yield enterEnclave(sim, t, encl);
+  burst.limit = sim.inlineLimit(t);
+  for (;;) {
+    const r = accessBurst(sim, burst);
+    if (r === BURST_DONE) break;
+    if (r === BURST_EXITING) return false;
+    if (r === BURST_YIELD) {
+      yield burst.step;
+    } else {
+      // the access needs the fault path
+      if (!(yield* touch(sim, t, encl, burst.index))) return false;
+      burst.i++;
+      if (phase.thinkNs > 0) yield phase.thinkNs;
+    }
+    burst.limit = sim.inlineLimit(t);
+  }
+  yield eexit(sim, t);
+  return true;
+}
+
+/**
+ * the hot loop, outside the generator so it compiles tight: accesses that hit a present PTE run
+ * inline until one needs the fault path or another event is due
+ */
+export function accessBurst(sim: Simulator, b: AccessBurst): number {
+  const proc = b.t.proc;
+  const { sampler, rng, first, present, accessed, step, pageArray, count } = b;
+  const limit = b.limit;
+  let now = sim.nowNs;
+  let i = b.i;
+  let r = BURST_DONE;
+  while (i < count) {
+    if (proc.exiting) {
+      r = BURST_EXITING;
+      break;
+    }
+    const index = first + sampler.next(rng);
+    const ep = pageArray.get(index);
+    const pte = sim.sgx.enclPages.ptePlane(b.slot);
+    if (b.t.insideSecs === null || ep < 0 || ((pte[ep] as number) & present) === 0) {
+      b.index = index;
+      r = BURST_FAULT;
+      break;
+    }
+    pte[ep] = (pte[ep] as number) | accessed;
+    i++;
+    const next = now + step;
+    if (next >= limit) {
+      r = BURST_YIELD;
+      break;
+    }
+    now = next;
+  }
+  sim.nowNs = now;
+  b.i = i;
+  return r;
+}

@@ -1,0 +1,19 @@
+// The composition root: the simulator (engine/) put together with what its processes run.
+import { Simulator, type SimOptions, type UserPrograms } from "../engine/sim.js";
+import type { SimSummary } from "../engine/summary.js";
+import { mainProgram } from "./interpreter.js";
+import type { ProcessConfig, Scenario } from "./types.js";
+
+const PROGRAMS: UserPrograms = {
+  main: mainProgram,
+  isGuest: (config) => (config as ProcessConfig).steps.some((s) => s.op === "vepc"),
+};
+
+/** a simulator of `scenario` whose processes run their steps */
+export function createSimulator(scenario: Scenario, options: SimOptions = {}): Simulator {
+  return new Simulator(scenario, options, PROGRAMS);
+}
+
+export function simulate(scenario: Scenario, options: SimOptions = {}): SimSummary {
+  return createSimulator(scenario, options).run();
+}
