@@ -1,5 +1,7 @@
 // The livelock guard (options.livelockRetries): a thread that keeps retrying a fault or an ioctl
 // without progress stops the run with summary.livelock.
+import type { Cgroup } from "../cgroup/misc.js";
+import type { Task } from "../kernel/state.js";
 import { UserThread } from "./process.js";
 import type { Simulator } from "./sim.js";
 
@@ -40,4 +42,35 @@ export function faultRetried(sim: Simulator, t: UserThread, page: number, operat
 export function ioctlRetried(sim: Simulator, t: UserThread, page: number, op: string, count: number): void {
   if (count > 0) t.faultRetriesInARow = 0;
   else faultRetried(sim, t, page, `${op} (EAGAIN)`);
+}
+
+/** each task's kernel retry loops and how often each went round in a row without progress */
+export type KernelLoops = Map<Task, Map<string, number>>;
+
+/** KernelEnv.kernelLoop(): the current task's retry loop `operation` went round once more */
+export function kernelLoopRetried(sim: Simulator, loopsByTask: KernelLoops, operation: string, progress: boolean, cgroup: Cgroup | null): void {
+  const task = sim.currentRef;
+  let loops = loopsByTask.get(task);
+  if (progress) {
+    loops?.delete(operation);
+    return;
+  }
+  if (loops === undefined) {
+    loops = new Map();
+    loopsByTask.set(task, loops);
+  }
+  const n = (loops.get(operation) ?? 0) + 1;
+  loops.set(operation, n);
+  if (sim.livelockRetries > 0 && n >= sim.livelockRetries && sim.livelock === null) {
+    const user = task instanceof UserThread;
+    sim.livelock = {
+      atNs: sim.nowNs,
+      process: user ? task.proc.name : "kernel",
+      thread: task.name,
+      operation,
+      page: -1,
+      cgroup: cgroup?.path ?? (user ? (task.proc.cgroup?.path ?? "/") : "/"),
+      faultRetries: n,
+    };
+  }
 }

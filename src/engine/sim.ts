@@ -3,31 +3,33 @@
 // the scenario's timed events. It implements KernelEnv, so kernel code sees `current`, wakes ksgxd
 // and sends IPIs through it. No I/O and no wall clock: the same scenario and seed give the same
 // result. Its concepts live beside it and work on its state: cpus.ts (the scheduler), tasks.ts,
-// syscall.ts, fault.ts, kthread-run.ts, livelock.ts; what processes run comes from programs/.
+// syscall.ts, fault.ts, kthread-run.ts, livelock.ts, oom.ts, scripted.ts, tracepoints.ts; what
+// processes run comes from programs/.
 import { resolveCosts, type Costs } from "../hw/costs.js";
-import { archMemoryFailure, sgxDirtyAtBoot, sgxSanitizeAtBoot } from "../kernel/alloc.js";
-import { Encl } from "../kernel/encl.js";
-import { ESRCH } from "../lib/errno.js";
+import { sgxDirtyAtBoot, sgxSanitizeAtBoot } from "../kernel/alloc.js";
+import type { Encl } from "../kernel/encl.js";
 import { ksgxd } from "../kernel/reclaim.js";
 import { Sgx, type KernelEnv, type Task } from "../kernel/state.js";
-import type { ScheduledAction, SimScenario, TaskConfig } from "./world.js";
+import { KernelOops } from "../kernel/bug.js";
 import type { Cgroup } from "../cgroup/misc.js";
-import { fileOp, mkdirP, type FileOp, type FileOpHost } from "../cgroup/file-ops.js";
-import { memcgOomForLimit, memcgOutOfMemory, type MemcgOomHost } from "../cgroup/memcg-oom.js";
+import type { FileOp, FileOpHost } from "../cgroup/file-ops.js";
+import type { MemcgOomHost } from "../cgroup/memcg-oom.js";
 import { EventQueue } from "../lib/event-queue.js";
+import { Rng } from "../lib/random.js";
+import type { SimScenario, TaskConfig } from "./world.js";
 import { checkInvariants } from "./invariants.js";
 import { Cpus } from "./cpus.js";
 import { ksgxdBoot, addKthread, wakeKthread, runKthread } from "./kthread-run.js";
-import { startProcess, killProcess, threadFinished, moveProcess } from "./tasks.js";
+import { startProcess, killProcess, threadFinished } from "./tasks.js";
 import { BLOCK, leaveEnclave, Process, UserThread, type ThreadProgram } from "./process.js";
-import { mainlineHasNoSgxEpc, refusedWriteMessage, ScenarioSetupError } from "./setup-error.js";
 import { KernelThread, KT_SLEEPING, KT_WAKING, WorkItem } from "./kthread.js";
-import { Rng } from "../lib/random.js";
 import { buildSummary, type SimSummary } from "./summary.js";
 import type { SimEvent, SimObserver, Track } from "./observer.js";
 import type { EpcOomSelection, ProcessCause } from "./cause.js";
-import { KernelOops } from "../kernel/bug.js";
-import type { Livelock } from "./livelock.js";
+import { kernelLoopRetried, type KernelLoops, type Livelock } from "./livelock.js";
+import { enclaveOomKilled, memcgOom, memcgOomHost, type MemcgKill } from "./oom.js";
+import { createCgroups, fileOpHost, runScheduled } from "./scripted.js";
+import { installTracepoints, trackOf } from "./tracepoints.js";
 
 export type { FileOp } from "../cgroup/file-ops.js";
 export type { Livelock } from "./livelock.js";
@@ -42,15 +44,12 @@ export interface SimOptions {
 }
 
 const PROGRESS_EVERY = 1 << 16;
-const KERNEL_PID = 0;
 
 type Actor =
   | { kind: "thread"; thread: UserThread }
   /** ksgxd or a kworker */
   | { kind: "kthread"; thread: KernelThread }
   | { kind: "timer"; fire: () => void };
-
-
 
 /** the run stopped at a kernel bug: the kernel would oops here */
 export interface KernelBug {
@@ -101,25 +100,17 @@ export class Simulator implements KernelEnv {
   /** enclaves the OOM path took from a running process: the cause its SIGBUS is reported with */
   readonly oomCauses = new Map<Encl, ProcessCause>();
 
+  /** v5: the EPC OOM path took `encl`'s memory (engine/oom.ts) */
   enclaveOomKilled(encl: Encl, cgroup: Cgroup, trigger: string): boolean {
-    const owner = this.enclOwners[encl.id];
-    // a process that already died (of its own ENOMEM, say) or is on its way out is not killed by this
-    const victimState = owner === undefined || owner.exited ? "exited" : owner.exiting ? "exiting" : "running";
-    const kill = victimState === "running";
-    const sel: EpcOomSelection = { at: this.nowNs, cgroup: cgroup.path, victim: encl.ownerName, trigger, victimPid: owner?.pid ?? 0, victimState, kill };
-    this.epcOomKills.push(sel);
-    if (kill) this.oomCauses.set(encl, { kind: "epc-oom", atNs: sel.at, cgroup: sel.cgroup, trigger });
-    const { at, ...rest } = sel;
-    this.emit({ type: "oom-victim", atNs: at, ...rest });
-    return kill;
+    return enclaveOomKilled(this, encl, cgroup, trigger);
   }
 
   /** kills by the memcg OOM killer */
-  readonly memcgKills: { atNs: number; cgroup: string; victim: string; victimPid: number; trigger: string }[] = [];
+  readonly memcgKills: MemcgKill[] = [];
   /** every scripted read, write, mkdir, rmdir and move, in order */
   readonly fileOps: FileOp[] = [];
-  private readonly fileOpHost: FileOpHost<Process>;
-  private readonly oomHost: MemcgOomHost<Process>;
+  readonly fileOpHost: FileOpHost<Process>;
+  readonly oomHost: MemcgOomHost<Process>;
   /** the next generator ksgxd runs when it wakes: its loop, or the boot-time sanitization first */
   private ksgxdNext: Generator<number, void> | null = null;
   readonly rng: Rng;
@@ -151,32 +142,13 @@ export class Simulator implements KernelEnv {
       generation: scenario.kernel,
       miscEvents: scenario.options.miscEvents ?? (scenario.kernel === "v5" ? "pre-6.11" : "6.11"),
     });
-    this.fileOpHost = {
-      fs: {
-        tree: this.sgx.cgroups,
-        movePid: (pid, cg) => {
-          const p = this.processes.find((q) => q.pid === pid && q.started && !q.exited);
-          if (p === undefined) return -ESRCH;
-          moveProcess(p, cg);
-          return 0;
-        },
-        memcgOomForLimit: (cg) => this.memcgOomForLimit(cg),
-      },
-      now: () => this.nowNs,
-      liveInstances: (name) => this.instances(name).filter((p) => p.started && !p.exited),
-      moveProcess: (p, cg) => moveProcess(p, cg),
-      record: (op) => this.recordFileOp(op),
-    };
-    this.oomHost = {
-      tree: this.sgx.cgroups,
-      processes: () => [...this.processes, ...this.forks],
-      oomKill: (victim, memcg, trigger) => this.memcgOomKill(victim, memcg, trigger),
-    };
+    this.fileOpHost = fileOpHost(this);
+    this.oomHost = memcgOomHost(this);
     this.cpus = new Cpus(scenario.machine.cpus, scenario.options.schedQuantumNs, (scenario.options.kthreads ?? "scheduled") === "scheduled", this.queue, this.sgx);
     this.untilNs = scenario.untilNs ?? Infinity;
     this.check = options.checkInvariants ?? false;
     this.obs = options.observer ?? null;
-    if (this.obs !== null) this.installTracepoints(this.obs);
+    if (this.obs !== null) installTracepoints(this, this.obs);
     this.maxEvents = options.maxEvents ?? Infinity;
     this.livelockRetries = scenario.options.livelockRetries ?? 100_000;
     this.rng = Rng.fromSeed(scenario.seed);
@@ -204,98 +176,22 @@ export class Simulator implements KernelEnv {
       this.processes.push(p);
       this.at(cfg.start, () => startProcess(this, p));
     });
-    // cgroups of the scenario, created at time zero (mkdir -p), with their file writes
-    for (const cfg of scenario.cgroups) {
-      mkdirP(this.sgx.cgroups, cfg.path);
-      for (const w of cfg.writes) {
-        const op = this.fileOps.length;
-        fileOp(this.fileOpHost, { type: "write", path: `${cfg.path === "/" ? "" : cfg.path}/${w.file}`, value: w.value });
-        // a limit that does not apply would silently run unlimited: bad input, unless it is the point
-        const result = this.fileOps[op]?.result ?? "ok";
-        if (result !== "ok" && result !== cfg.expect && !mainlineHasNoSgxEpc(scenario.kernel, w.file, w.value)) throw new ScenarioSetupError(refusedWriteMessage(scenario.source, scenario.kernel, cfg.path, w.file, w.value, result), { source: scenario.source, kernel: scenario.kernel, path: cfg.path, file: w.file, value: w.value, errno: result });
-      }
-    }
-    for (const ev of scenario.events) this.at(ev.at, () => this.scheduled(ev.action));
+    createCgroups(this, scenario);
+    for (const ev of scenario.events) this.at(ev.at, () => runScheduled(this, ev.action));
   }
 
-  private scheduled(action: ScheduledAction): void {
-    switch (action.type) {
-      case "kill":
-        for (const p of this.instances(action.target)) killProcess(this, p, action.signal, { kind: "signal", atNs: this.nowNs, signal: action.signal });
-        return;
-      case "injectFailure":
-        this.sgx.epcm.failNext[action.leaf] = (this.sgx.epcm.failNext[action.leaf] ?? 0) + action.count;
-        return;
-      case "memoryFailure": {
-        const victim = action.process === null ? undefined : this.processes.find((p) => p.name === action.process);
-        const task = victim?.threads.find((t) => !t.done);
-        const saved = this.currentRef;
-        if (task !== undefined) this.currentRef = task;
-        archMemoryFailure(this.sgx, action.frame, action.actionRequired && task !== undefined);
-        this.currentRef = saved;
-        return;
-      }
-      default:
-        fileOp(this.fileOpHost, action);
-    }
-  }
-
-  /** processes named `name`, or every replica of the base name `name` */
-  private instances(name: string): Process[] {
-    return this.processes.filter((p) => p.name === name || p.name.startsWith(`${name}[`));
-  }
-
-  private recordFileOp(op: FileOp): void {
-    this.fileOps.push(op);
-    this.emit({ type: "file-op", ...op });
-  }
-
-  /** the track of a task, for slices */
+  /** the track of a task, for slices (engine/tracepoints.ts) */
   trackOf(task: Task): Track {
-    if (task instanceof UserThread) return { pid: task.proc.pid, tid: task.tid, process: task.proc.name, thread: task.name };
-    return { pid: KERNEL_PID, tid: task.tid, process: "kernel", thread: task.name };
-  }
-
-  private installTracepoints(obs: SimObserver): void {
-    this.sgx.trace = {
-      reclaimBatch: (e) => {
-        obs.event({ type: "reclaim-batch", atNs: e.startNs, ...e });
-        obs.slice(this.trackOf(this.currentRef), "reclaim batch", e.startNs, e.endNs, { cgroup: e.cgroup ?? "(global LRU)", scanned: e.scanned, written: e.written, young: e.young });
-      },
-      chargeFailure: (e) => obs.event({ type: "charge-failure", ...e }),
-    };
+    return trackOf(task);
   }
 
   emit(e: SimEvent): void {
     this.obs?.event(e);
   }
 
-
-  /** mem_cgroup_out_of_memory() at `memcg` (cgroup/memcg-oom.ts) */
+  /** mem_cgroup_out_of_memory() at `memcg` (engine/oom.ts, cgroup/memcg-oom.ts) */
   memcgOom(memcg: Cgroup, trigger = `${this.currentRef.name}: a backing-store page`): boolean {
-    return memcgOutOfMemory(this.oomHost, memcg, trigger);
-  }
-
-  /**
-   * memory_max_write()'s OOM loop, one round (cgroup/memcg-oom.ts): -1 when no one is left, else the
-   * bytes the new victim's death uncharges (its memory, and the backing store of an enclave it alone holds)
-   */
-  memcgOomForLimit(memcg: Cgroup): number {
-    const victim = memcgOomForLimit(this.oomHost, memcg);
-    if (victim === null) return -1;
-    let bytes = victim.chargedMemory?.bytes ?? 0;
-    const encl = victim.encl;
-    if (encl !== null && victim.file !== null && victim.file.refs <= 2) bytes += encl.backingPages() * 4096;
-    return bytes;
-  }
-
-  /** oom_kill_process() of the memcg OOM killer's victim */
-  private memcgOomKill(victim: Process, memcg: Cgroup, trigger: string): void {
-    this.sgx.counters.memcgOomKills++;
-    const kill = { atNs: this.nowNs, cgroup: memcg.path, victim: victim.name, victimPid: victim.pid, trigger };
-    this.memcgKills.push(kill);
-    this.emit({ type: "memcg-oom-kill", ...kill });
-    killProcess(this, victim, "SIGKILL", { kind: "memcg-oom", atNs: kill.atNs, cgroup: kill.cgroup, trigger });
+    return memcgOom(this, memcg, trigger);
   }
 
   // ---- KernelEnv ---------------------------------------------------------------------------------
@@ -431,10 +327,6 @@ export class Simulator implements KernelEnv {
     this.schedule(t, this.nowNs + d);
   }
 
-
-
-
-
   /** runs the simulation to its end and returns the summary */
   run(): SimSummary {
     const queue = this.queue;
@@ -476,35 +368,11 @@ export class Simulator implements KernelEnv {
     if ((this.events & (PROGRESS_EVERY - 1)) === 0) obs.progress?.(t, this.events);
   }
 
+  private readonly kernelLoops: KernelLoops = new Map();
 
-  /** each task's kernel retry loops and how often each went round in a row without progress */
-  private readonly kernelLoops = new Map<Task, Map<string, number>>();
-
+  /** the livelock guard for the kernel's retry loops (engine/livelock.ts) */
   kernelLoop(operation: string, progress: boolean, cgroup: Cgroup | null): void {
-    const task = this.currentRef;
-    let loops = this.kernelLoops.get(task);
-    if (progress) {
-      loops?.delete(operation);
-      return;
-    }
-    if (loops === undefined) {
-      loops = new Map();
-      this.kernelLoops.set(task, loops);
-    }
-    const n = (loops.get(operation) ?? 0) + 1;
-    loops.set(operation, n);
-    if (this.livelockRetries > 0 && n >= this.livelockRetries && this.livelock === null) {
-      const user = task instanceof UserThread;
-      this.livelock = {
-        atNs: this.nowNs,
-        process: user ? task.proc.name : "kernel",
-        thread: task.name,
-        operation,
-        page: -1,
-        cgroup: cgroup?.path ?? (user ? (task.proc.cgroup?.path ?? "/") : "/"),
-        faultRetries: n,
-      };
-    }
+    kernelLoopRetried(this, this.kernelLoops, operation, progress, cgroup);
   }
 
   checkNow(): void {
@@ -515,48 +383,4 @@ export class Simulator implements KernelEnv {
       this.violations.push({ atNs: this.nowNs, message });
     }
   }
-
-  // ---- processes ------------------------------------------------------------------------------------
-
-
-
-
-
-
-
-
-  // ---- enclave entry and exit -----------------------------------------------------------------------
-
-
-
-  // ---- programs -------------------------------------------------------------------------------------
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 }
