@@ -11,59 +11,133 @@ import { enterEnclave } from "./syscall.js";
 import { faultRetried } from "./livelock.js";
 import type { Simulator } from "./sim.js";
 
+/** touchStep() is done: the access happened */
+export const TOUCH_OK = -2;
+/** touchStep() is done: the process must stop (SIGBUS, SIGSEGV or a pending fatal signal) */
+export const TOUCH_STOP = -3;
+
+const AT_TOP = 0;
+const AT_CHECK = 1;
+const AT_HIT = 2;
+const AT_EAUG = 3;
+const AT_FAULTED = 4;
+
+/**
+ * one access in progress, as a resumable state: touchStep() runs it to its next yield. Plain code,
+ * so that an access phase can run a fault inline between two hits when nothing else is due.
+ */
+export class TouchState {
+  encl!: Encl;
+  index = 0;
+  vdso = false;
+  write = false;
+  slot = -1;
+  /** #PF error code of a fault the kernel does not resolve: U, W for a write, P clear (no PTE) */
+  notPresent = 4;
+  at = AT_TOP;
+  faultStart = 0;
+  result = 0;
+
+  begin(encl: Encl, slot: number, index: number, vdso: boolean, write: boolean): this {
+    this.encl = encl;
+    this.slot = slot;
+    this.index = index;
+    this.vdso = vdso;
+    this.write = write;
+    this.notPresent = 4 | (write ? 2 : 0);
+    this.at = AT_TOP;
+    return this;
+  }
+}
+
+/**
+ * Runs access `s` by thread `t` to its next yield: returns the ns to yield (as a generator would),
+ * or TOUCH_OK / TOUCH_STOP when the access is over. An access from inside the enclave that finds no
+ * present PTE exits the enclave (AEX), runs sgx_vma_fault() and ERESUMEs to retry.
+ */
+export function touchStep(sim: Simulator, t: UserThread, s: TouchState): number {
+  const sgx = sim.sgx;
+  const encl = s.encl;
+  const index = s.index;
+  const slot = s.slot;
+  for (;;) {
+    const at = s.at;
+    if (at === AT_TOP) {
+      if (t.proc.exiting) return TOUCH_STOP;
+      s.at = AT_CHECK;
+      if (t.insideSecs === null) return enterEnclave(sim, t, encl);
+    } else if (at === AT_CHECK) {
+      const ep = encl.pageArray.get(index);
+      const plane = slot >= 0 ? sgx.enclPages.ptePlane(slot) : null;
+      if (plane !== null && ep >= 0 && ((plane[ep] as number) & ptePresentBit(slot)) !== 0) {
+        plane[ep] = (plane[ep] as number) | pteAccessedBit(slot);
+        t.faultRetriesInARow = 0;
+        s.at = AT_HIT;
+        return sim.costs.memoryAccess;
+      }
+      const prot = vmProt(t.proc, index);
+      if ((encl.flags & SGX_ENCL_NO_MEMORY) !== 0 && prot >= 0) {
+        // v5: the OOM path drained the mm list and zapped the mappings; sgx_vma_fault() says SIGBUS
+        sgx.counters.faults++;
+        sgx.counters.sigbus++;
+        sgx.account(PG_FAULTS);
+        sgx.account(PG_SIGBUS);
+        userFault(sim, t, "SIGBUS", index, s.notPresent, s.vdso, sigbusCause(sim, t, encl, index, sim.nowNs, "page fault"));
+        return TOUCH_STOP;
+      }
+      if (prot < 0 || slot < 0) {
+        userFault(sim, t, "SIGSEGV", index, s.notPresent, s.vdso);
+        return TOUCH_STOP;
+      }
+      // the fault exits the enclave (AEX), runs sgx_vma_fault(), and ERESUMEs to retry the access
+      leaveEnclave(t);
+      s.faultStart = sim.nowNs;
+      sgx.counters.aex++;
+      sgx.addCost(sim.costs.aex);
+      if (sgx.machine.sgx2 && ep < 0) {
+        // sgx_vma_fault() found no entry without taking the lock; the EAUG path runs once the
+        // fault entry is done, so a second thread faulting on the same address may get there first
+        sgx.counters.faults++;
+        sgx.account(PG_FAULTS);
+        sgx.addCost(sim.costs.faultEntry);
+        s.at = AT_EAUG;
+        return sgx.takeCost();
+      }
+      s.result = sgxVmaFault(sgx, encl, slot, index, prot);
+      s.at = AT_FAULTED;
+      return sgx.takeCost();
+    } else if (at === AT_EAUG) {
+      s.result = sgxEnclEaugPage(sgx, encl, slot, index);
+      s.at = AT_FAULTED;
+      return sgx.takeCost();
+    } else if (at === AT_FAULTED) {
+      const r = s.result;
+      sim.obs?.slice(sim.trackOf(t), "page fault", s.faultStart, sim.nowNs, { page: index, result: r === VM_FAULT_SIGBUS ? "VM_FAULT_SIGBUS" : "VM_FAULT_NOPAGE" });
+      if (r === VM_FAULT_SIGBUS) {
+        userFault(sim, t, "SIGBUS", index, s.notPresent, s.vdso, sigbusCause(sim, t, encl, index, s.faultStart, "page fault"));
+        return TOUCH_STOP;
+      }
+      // the access retries; a thread that never gets its page is livelocked
+      faultRetried(sim, t, index);
+      if (sim.livelock !== null) return TOUCH_STOP;
+      s.at = AT_TOP;
+    } else {
+      return TOUCH_OK;
+    }
+  }
+}
+
 /**
  * one access to enclave page `index` by a thread inside the enclave, faulting as needed; false
  * when the process must stop (SIGBUS, SIGSEGV or a pending fatal signal)
  */
 export function* touch(sim: Simulator, t: UserThread, encl: Encl, index: number, vdso = false, write = false): Generator<number, boolean, void> {
-  const sgx = sim.sgx;
-  const slot = enclMmSlot(encl, t.proc.mm);
-  // a fault the kernel does not resolve: #PF error code U, W for a write, P clear (no PTE)
-  const notPresent = 4 | (write ? 2 : 0);
+  const s = new TouchState().begin(encl, enclMmSlot(encl, t.proc.mm), index, vdso, write);
   for (;;) {
-    if (t.proc.exiting) return false;
-    if (t.insideSecs === null) yield enterEnclave(sim, t, encl);
-    const ep = encl.pageArray.get(index);
-    const plane = slot >= 0 ? sgx.enclPages.ptePlane(slot) : null;
-    if (plane !== null && ep >= 0 && ((plane[ep] as number) & ptePresentBit(slot)) !== 0) {
-      plane[ep] = (plane[ep] as number) | pteAccessedBit(slot);
-      t.faultRetriesInARow = 0;
-      yield sim.costs.memoryAccess;
-      return true;
-    }
-    const prot = vmProt(t.proc, index);
-    if ((encl.flags & SGX_ENCL_NO_MEMORY) !== 0 && prot >= 0) {
-      // v5: the OOM path drained the mm list and zapped the mappings; sgx_vma_fault() says SIGBUS
-      sgx.counters.faults++;
-      sgx.counters.sigbus++;
-      sgx.account(PG_FAULTS);
-      sgx.account(PG_SIGBUS);
-      return userFault(sim, t, "SIGBUS", index, notPresent, vdso, sigbusCause(sim, t, encl, index, sim.nowNs, "page fault"));
-    }
-    if (prot < 0 || slot < 0) return userFault(sim, t, "SIGSEGV", index, notPresent, vdso);
-    // the fault exits the enclave (AEX), runs sgx_vma_fault(), and ERESUMEs to retry the access
-    leaveEnclave(t);
-    const faultStart = sim.nowNs;
-    sgx.counters.aex++;
-    sgx.addCost(sim.costs.aex);
-    let r: number;
-    if (sgx.machine.sgx2 && ep < 0) {
-      // sgx_vma_fault() found no entry without taking the lock; the EAUG path runs once the
-      // fault entry is done, so a second thread faulting on the same address may get there first
-      sgx.counters.faults++;
-      sgx.account(PG_FAULTS);
-      sgx.addCost(sim.costs.faultEntry);
-      yield sgx.takeCost();
-      r = sgxEnclEaugPage(sgx, encl, slot, index);
-    } else {
-      r = sgxVmaFault(sgx, encl, slot, index, prot);
-    }
-    yield sgx.takeCost();
-    sim.obs?.slice(sim.trackOf(t), "page fault", faultStart, sim.nowNs, { page: index, result: r === VM_FAULT_SIGBUS ? "VM_FAULT_SIGBUS" : "VM_FAULT_NOPAGE" });
-    if (r === VM_FAULT_SIGBUS) return userFault(sim, t, "SIGBUS", index, notPresent, vdso, sigbusCause(sim, t, encl, index, faultStart, "page fault"));
-    // the access retries; a thread that never gets its page is livelocked
-    faultRetried(sim, t, index);
-    if (sim.livelock !== null) return false;
+    const d = touchStep(sim, t, s);
+    if (d === TOUCH_OK) return true;
+    if (d === TOUCH_STOP) return false;
+    yield d;
   }
 }
 

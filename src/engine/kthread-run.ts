@@ -39,33 +39,40 @@ export function runKthread(sim: Simulator, k: KernelThread): void {
     }
     k.state = KT_RUNNING;
   }
-  if (k.gen === null) {
-    k.gen = k.nextGen();
+  // a wake-up that precedes every queued event runs on here (Simulator.continueAt())
+  for (;;) {
     if (k.gen === null) {
-      k.state = KT_SLEEPING;
+      k.gen = k.nextGen();
+      if (k.gen === null) {
+        k.state = KT_SLEEPING;
+        sim.cpus.release(k, sim.nowNs);
+        return;
+      }
+      k.genStartNs = sim.nowNs;
+    }
+    k.atPreemptPoint = false;
+    const r = k.gen.next();
+    let d: number;
+    if (r.done === true) {
+      // what the code spent after its last yield is still this thread's time
+      d = sim.sgx.takeCost();
+      if (k.sliceName !== null) sim.obs?.slice(sim.trackOf(k), k.sliceName, k.genStartNs, sim.nowNs + d);
+      k.gen = null;
+      k.atPreemptPoint = true;
+    } else {
+      d = r.value;
+    }
+    if (sim.cpus.kthreadsOnCpus && k.atPreemptPoint && sim.cpus.sliceOver(k, sim.nowNs)) {
+      k.pendingDelay = d;
       sim.cpus.release(k, sim.nowNs);
+      k.state = KT_RUNNABLE;
+      sim.cpus.enqueue(k, false);
       return;
     }
-    k.genStartNs = sim.nowNs;
+    if (!sim.continueAt(sim.nowNs + d)) {
+      sim.queue.push(sim.nowNs + d, k.actorId);
+      return;
+    }
+    sim.currentRef = k;
   }
-  k.atPreemptPoint = false;
-  const r = k.gen.next();
-  let d: number;
-  if (r.done === true) {
-    // what the code spent after its last yield is still this thread's time
-    d = sim.sgx.takeCost();
-    if (k.sliceName !== null) sim.obs?.slice(sim.trackOf(k), k.sliceName, k.genStartNs, sim.nowNs + d);
-    k.gen = null;
-    k.atPreemptPoint = true;
-  } else {
-    d = r.value;
-  }
-  if (sim.cpus.kthreadsOnCpus && k.atPreemptPoint && sim.cpus.sliceOver(k, sim.nowNs)) {
-    k.pendingDelay = d;
-    sim.cpus.release(k, sim.nowNs);
-    k.state = KT_RUNNABLE;
-    sim.cpus.enqueue(k, false);
-    return;
-  }
-  sim.queue.push(sim.nowNs + d, k.actorId);
 }

@@ -12,20 +12,26 @@ import { Barrier, BLOCK, UserThread, type ThreadProgram } from "../engine/proces
 import { Rng } from "../lib/random.js";
 import { PG_FAULTS, PG_SIGBUS } from "../kernel/paging-accounts.js";
 
-import { touch, sigbusCause } from "../engine/fault.js";
+import { sigbusCause, touchStep, TouchState, TOUCH_OK, TOUCH_STOP } from "../engine/fault.js";
 import { newThread, killProcess } from "../engine/tasks.js";
 import { noEnclave, sleep, enterEnclave, eexit } from "../engine/syscall.js";
 import type { Simulator } from "../engine/sim.js";
 import { grow, shrink } from "./sgx2.js";
 
 const BURST_DONE = 0;
+/** a hit reached the inline limit: yield the access's time */
 const BURST_YIELD = 1;
-const BURST_FAULT = 2;
-const BURST_EXITING = 3;
+/** an access on the fault path must yield `pending` ns, then go on with touchStep() */
+const BURST_TOUCH = 2;
+/** the process must stop (exiting, or the access killed it) */
+const BURST_STOP = 3;
+/** an access ended and the think time after it must be yielded */
+const BURST_THINK = 4;
 
 /** the state of an access phase's hot loop between bursts */
 interface AccessBurst {
   readonly t: UserThread;
+  readonly encl: Encl;
   readonly sampler: PageSampler;
   readonly rng: Rng;
   readonly first: number;
@@ -36,10 +42,13 @@ interface AccessBurst {
   readonly step: number;
   readonly pageArray: SparseInt32Array;
   readonly count: number;
+  readonly thinkNs: number;
+  /** the access on the fault path, run inline while nothing else is due */
+  readonly touch: TouchState;
   /** accesses done */
   i: number;
-  /** the page the next access needs the fault path for */
-  index: number;
+  /** ns the access in progress must yield */
+  pending: number;
   /** inline execution must stay below this time */
   limit: number;
 }
@@ -115,6 +124,7 @@ export function* accessPhase(sim: Simulator, t: UserThread, encl: Encl, phase: A
   }
   const burst: AccessBurst = {
     t,
+    encl,
     sampler,
     rng,
     first,
@@ -124,8 +134,10 @@ export function* accessPhase(sim: Simulator, t: UserThread, encl: Encl, phase: A
     step: sim.costs.memoryAccess + phase.thinkNs,
     pageArray: encl.pageArray,
     count: phase.count,
+    thinkNs: phase.thinkNs,
+    touch: new TouchState(),
     i: 0,
-    index: 0,
+    pending: 0,
     limit: 0,
   };
   yield enterEnclave(sim, t, encl);
@@ -133,12 +145,20 @@ export function* accessPhase(sim: Simulator, t: UserThread, encl: Encl, phase: A
   for (;;) {
     const r = accessBurst(sim, burst);
     if (r === BURST_DONE) break;
-    if (r === BURST_EXITING) return false;
+    if (r === BURST_STOP) return false;
     if (r === BURST_YIELD) {
       yield burst.step;
+    } else if (r === BURST_THINK) {
+      yield phase.thinkNs;
     } else {
-      // the access needs the fault path
-      if (!(yield* touch(sim, t, encl, burst.index))) return false;
+      // the access on the fault path goes on through yields until it is over
+      let d = burst.pending;
+      for (;;) {
+        yield d;
+        d = touchStep(sim, t, burst.touch);
+        if (d === TOUCH_STOP) return false;
+        if (d === TOUCH_OK) break;
+      }
       burst.i++;
       if (phase.thinkNs > 0) yield phase.thinkNs;
     }
@@ -150,27 +170,49 @@ export function* accessPhase(sim: Simulator, t: UserThread, encl: Encl, phase: A
 
 /**
  * the hot loop, outside the generator so it compiles tight: accesses that hit a present PTE run
- * inline until one needs the fault path or another event is due
+ * inline until another event is due; one that needs the fault path runs through touchStep(), its
+ * yields taken inline (Simulator.tryInline()) while they precede every queued event
  */
 export function accessBurst(sim: Simulator, b: AccessBurst): number {
-  const proc = b.t.proc;
+  const t = b.t;
+  const proc = t.proc;
   const { sampler, rng, first, present, accessed, step, pageArray, count } = b;
-  const limit = b.limit;
+  let limit = b.limit;
   let now = sim.nowNs;
   let i = b.i;
   let r = BURST_DONE;
   while (i < count) {
     if (proc.exiting) {
-      r = BURST_EXITING;
+      r = BURST_STOP;
       break;
     }
     const index = first + sampler.next(rng);
     const ep = pageArray.get(index);
     const pte = sim.sgx.enclPages.ptePlane(b.slot);
-    if (b.t.insideSecs === null || ep < 0 || ((pte[ep] as number) & present) === 0) {
-      b.index = index;
-      r = BURST_FAULT;
-      break;
+    if (t.insideSecs === null || ep < 0 || ((pte[ep] as number) & present) === 0) {
+      // the fault path, inline while its yields come before anything else
+      sim.nowNs = now;
+      const ts = b.touch.begin(b.encl, b.slot, index, false, false);
+      let d = touchStep(sim, t, ts);
+      while (d >= 0 && sim.tryInline(t, d)) d = touchStep(sim, t, ts);
+      now = sim.nowNs;
+      if (d === TOUCH_STOP) {
+        r = BURST_STOP;
+        break;
+      }
+      if (d !== TOUCH_OK) {
+        b.pending = d;
+        r = BURST_TOUCH;
+        break;
+      }
+      i++;
+      if (b.thinkNs > 0 && !sim.tryInline(t, b.thinkNs)) {
+        r = BURST_THINK;
+        break;
+      }
+      now = sim.nowNs;
+      limit = sim.inlineLimit(t);
+      continue;
     }
     pte[ep] = (pte[ep] as number) | accessed;
     i++;
