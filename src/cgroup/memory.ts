@@ -127,6 +127,15 @@ export function memcgTryCharge(cg: Cgroup, bytes: number): Cgroup | null {
   return null;
 }
 
+/** memcgTryCharge(cg, bytes) would succeed: every level below the root has room (no side effects) */
+export function memcgFits(cg: Cgroup, bytes: number): boolean {
+  for (let c: Cgroup | null = cg; c !== null && c.parent !== null; c = c.parent) {
+    const s = memcg(c);
+    if (BigInt(s.usage + bytes) > s.maxPages * BigInt(PAGE)) return false;
+  }
+  return true;
+}
+
 export function memcgUncharge(cg: Cgroup, bytes: number): void {
   for (let c: Cgroup | null = cg; c !== null; c = c.parent) memcg(c).usage -= bytes;
 }

@@ -12,7 +12,7 @@ import {
 } from "./alloc.js";
 import { EBUSY, EFAULT, ENOMEM } from "../lib/errno.js";
 import type { Cgroup } from "../cgroup/misc.js";
-import { memcgTryCharge, memcgUncharge } from "../cgroup/memory.js";
+import { memcgFits, memcgTryCharge, memcgUncharge } from "../cgroup/memory.js";
 import { EP_HOLDS_SLOT, EP_LOST, EP_PCMD_LIVE, EP_PENDING, PTE_SLOTS_PER_PLANE } from "./encl-page.js";
 import { OWNER_ENCL_PAGE, OWNER_VA } from "./epc-page.js";
 import { IntrusiveList } from "../lib/intrusive-list.js";
@@ -261,6 +261,34 @@ export const MEMCG_CHARGE_LOOP = "try_charge_memcg()";
 function unchargeBackingPage(sgx: Sgx, memcgId: number): void {
   const cg = sgx.cgroups.all[memcgId];
   if (cg !== undefined) memcgUncharge(cg, PAGE_SIZE);
+}
+
+/** sgxEnclAllocBackingNoWait(): a shmem page must be charged to a memcg at its limit */
+export const BACKING_MUST_WAIT = 1;
+
+/**
+ * sgx_encl_alloc_backing() when its memcg charges cannot fail (the usual case): the same effects
+ * as sgxEnclAllocBacking() without a generator. BACKING_MUST_WAIT, having done nothing, when a
+ * charge could fail and the retrying path must run instead.
+ */
+export function sgxEnclAllocBackingNoWait(sgx: Sgx, encl: Encl, index: number): number {
+  const cg = backingMemcg(sgx, encl);
+  const newContents = encl.backingContents.get(index) < 0;
+  const p = pcmdPageOf(index);
+  const newPcmd = encl.backingPcmd.get(p) < 0;
+  const newPages = (newContents ? 1 : 0) + (newPcmd ? 1 : 0);
+  if (newPages > 0 && !memcgFits(cg, newPages * PAGE_SIZE)) return BACKING_MUST_WAIT;
+  sgx.addCost(sgx.costs.backingAlloc);
+  if (newContents) {
+    memcgTryCharge(cg, PAGE_SIZE);
+    encl.backingContents.set(index, cg.id);
+  }
+  if (newPcmd) {
+    memcgTryCharge(cg, PAGE_SIZE);
+    encl.backingPcmd.set(p, 0);
+    encl.backingPcmdCg.set(p, cg.id);
+  }
+  return 0;
 }
 
 /** sgx_encl_alloc_backing(): get (and create) the contents page and the PCMD page: 0 or -ENOMEM */

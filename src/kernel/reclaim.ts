@@ -4,7 +4,9 @@
 // them see pages isolated or BEING_RECLAIMED, as they can on a real machine.
 import { SGX_EPC_PAGE_RECLAIMER_TRACKED } from "./epc-page.js";
 import {
+  BACKING_MUST_WAIT,
   sgxEnclAllocBacking,
+  sgxEnclAllocBackingNoWait,
   sgxEnclEwb,
   sgxEnclFreeEpcPage,
   sgxEnclLock,
@@ -42,52 +44,94 @@ export interface ReclaimTally {
   written: number;
 }
 
-/** an isolated page: its frame, enclave page and enclave */
-interface Isolated {
-  frame: number;
-  ep: number;
-  encl: Encl;
+/**
+ * The pages one batch isolated: frame and enclave page per slot, in typed arrays (a batch holds at
+ * most SGX_NR_TO_SCAN, or v5's nr_to_scan). Batches interleave at their yields, so each has its own;
+ * finished ones are pooled.
+ */
+export class IsolatedPages {
+  frame: Int32Array;
+  ep: Int32Array;
+  n = 0;
+  constructor(capacity: number) {
+    this.frame = new Int32Array(capacity);
+    this.ep = new Int32Array(capacity);
+  }
+  push(frame: number, ep: number): void {
+    if (this.n === this.frame.length) {
+      const f = new Int32Array(this.n * 2);
+      f.set(this.frame);
+      this.frame = f;
+      const e = new Int32Array(this.n * 2);
+      e.set(this.ep);
+      this.ep = e;
+    }
+    this.frame[this.n] = frame;
+    this.ep[this.n] = ep;
+    this.n++;
+  }
 }
 
-function putBack(sgx: Sgx, it: Isolated): void {
+function takeChunk(sgx: Sgx): IsolatedPages {
+  const c = sgx.isolatedPool.pop() ?? new IsolatedPages(SGX_NR_TO_SCAN_MAX);
+  c.n = 0;
+  return c;
+}
+
+function giveChunk(sgx: Sgx, c: IsolatedPages): void {
+  if (sgx.isolatedPool.length < 64) sgx.isolatedPool.push(c);
+}
+
+/** the enclave of isolated enclave page `ep` */
+function enclOfPage(sgx: Sgx, ep: number): Encl {
+  return sgx.encl(sgx.enclPages.encl[ep] as number);
+}
+
+function putBack(sgx: Sgx, frame: number, encl: Encl): void {
   // list_add_tail on the page's own LRU; TRACKED is still set
-  sgx.lruOf(it.frame).addTail(it.frame);
-  sgxEnclPut(sgx, it.encl);
+  sgx.lruOf(frame).addTail(frame);
+  sgxEnclPut(sgx, encl);
 }
 
 /** mirrors sgx_reclaimer_block(): zap the PTEs in every mm, then EBLOCK */
-function sgxReclaimerBlock(sgx: Sgx, it: Isolated): void {
-  sgxZapEnclavePtes(sgx, it.encl, it.ep);
-  sgxEnclLock(sgx, it.encl);
-  sgx.epcm.eblock(it.frame, it.encl.secs);
-  sgxEnclUnlock(sgx, it.encl);
+function sgxReclaimerBlock(sgx: Sgx, encl: Encl, ep: number, frame: number): void {
+  sgxZapEnclavePtes(sgx, encl, ep);
+  sgxEnclLock(sgx, encl);
+  sgx.epcm.eblock(frame, encl.secs);
+  sgxEnclUnlock(sgx, encl);
 }
 
-/** mirrors sgx_reclaimer_write(): EWB the page, and the SECS after the last resident child */
-function* sgxReclaimerWrite(sgx: Sgx, it: Isolated): Generator<number, void> {
+/**
+ * mirrors sgx_reclaimer_write(), the page's part: EWB it; true when it was the last resident child
+ * of an initialized enclave, whose SECS is then written too (sgxReclaimerWriteSecs())
+ */
+function sgxReclaimerWrite(sgx: Sgx, encl: Encl, ep: number, frame: number): boolean {
   const pages = sgx.enclPages;
-  const encl = it.encl;
-  sgxEnclEwb(sgx, encl, it.ep, it.frame, false);
-  pages.frame[it.ep] = -1;
+  sgxEnclEwb(sgx, encl, ep, frame, false);
+  pages.frame[ep] = -1;
   encl.secsChildCnt--;
   sgx.counters.pagesReclaimed++;
-  sgx.accountFrame(PG_EWB_PAGES, it.frame);
-  if (encl.secsChildCnt === 0 && (encl.flags & SGX_ENCL_INITIALIZED) !== 0) {
-    // (with a Q2 leak secs_child_cnt never reaches 0 and the SECS stays resident)
-    const secsFrame = pages.frame[encl.secsPage] as number;
-    // without backing for it, the SECS stays resident
-    if ((yield* sgxEnclAllocBacking(sgx, encl, encl.secsIndex)) === 0) {
-      const ret = sgxEnclEwb(sgx, encl, encl.secsPage, secsFrame, true);
-      if (ret === 0) sgx.counters.secsEvicted++;
-      // EREMOVE after a successful EWB is a no-op on the now invalid frame
-      sgxEnclFreeEpcPage(sgx, secsFrame);
-      pages.frame[encl.secsPage] = -1;
-    }
+  sgx.accountFrame(PG_EWB_PAGES, frame);
+  // (with a Q2 leak secs_child_cnt never reaches 0 and the SECS stays resident)
+  return encl.secsChildCnt === 0 && (encl.flags & SGX_ENCL_INITIALIZED) !== 0;
+}
+
+/** the rest of sgx_reclaimer_write(): EWB the SECS after its last resident child */
+function* sgxReclaimerWriteSecs(sgx: Sgx, encl: Encl): Generator<number, void> {
+  const pages = sgx.enclPages;
+  const secsFrame = pages.frame[encl.secsPage] as number;
+  // without backing for it, the SECS stays resident
+  if ((yield* sgxEnclAllocBacking(sgx, encl, encl.secsIndex)) === 0) {
+    const ret = sgxEnclEwb(sgx, encl, encl.secsPage, secsFrame, true);
+    if (ret === 0) sgx.counters.secsEvicted++;
+    // EREMOVE after a successful EWB is a no-op on the now invalid frame
+    sgxEnclFreeEpcPage(sgx, secsFrame);
+    pages.frame[encl.secsPage] = -1;
   }
 }
 
 /** phase 1 on one LRU: isolate up to `max` pages from its head into `chunk`; returns the pages examined */
-function isolateFrom(sgx: Sgx, lru: FrameList, max: number, chunk: Isolated[]): number {
+function isolateFrom(sgx: Sgx, lru: FrameList, max: number, chunk: IsolatedPages): number {
   const pages = sgx.pages;
   const encls = sgx.enclPages;
   let scanned = 0;
@@ -99,7 +143,7 @@ function isolateFrom(sgx: Sgx, lru: FrameList, max: number, chunk: Isolated[]): 
     if (encl.refcount > 0) {
       encl.refcount++;
       sgx.accountFrame(PG_RECLAIMED_FROM, frame);
-      chunk.push({ frame, ep, encl });
+      chunk.push(frame, ep);
     } else {
       // the enclave is being released: let release free it
       pages.flags[frame] = (pages.flags[frame] as number) & ~SGX_EPC_PAGE_RECLAIMER_TRACKED;
@@ -111,47 +155,62 @@ function isolateFrom(sgx: Sgx, lru: FrameList, max: number, chunk: Isolated[]): 
 /**
  * phases 2-4 on isolated pages: age (unless `ignoreAge`) and reserve backing, block, write back and
  * free; pages beyond `maxAccept`, young ones and ones without backing go back. Returns pages freed.
+ * Gives `chunk` back to the pool.
  */
-function* reclaimIsolated(sgx: Sgx, chunk: Isolated[], ignoreAge: boolean, maxAccept: number, stats: BatchStats): Generator<number, number> {
+function* reclaimIsolated(sgx: Sgx, chunk: IsolatedPages, ignoreAge: boolean, maxAccept: number, stats: BatchStats): Generator<number, number> {
   const pages = sgx.pages;
   const encls = sgx.enclPages;
-  // phase 2: age and reserve backing
-  const kept: Isolated[] = [];
-  for (const it of chunk) {
-    if (kept.length === maxAccept || (!ignoreAge && !sgxReclaimerAge(sgx, it.encl, it.ep))) {
+  const frames = chunk.frame;
+  const eps = chunk.ep;
+  // phase 2: age and reserve backing; the pages kept are compacted to the front
+  let kept = 0;
+  for (let k = 0; k < chunk.n; k++) {
+    const frame = frames[k] as number;
+    const ep = eps[k] as number;
+    const encl = enclOfPage(sgx, ep);
+    if (kept === maxAccept || (!ignoreAge && !sgxReclaimerAge(sgx, encl, ep))) {
       sgx.counters.pagesSkippedYoung++;
       stats.young++;
-      putBack(sgx, it);
+      putBack(sgx, frame, encl);
       continue;
     }
     // under encl->lock (the memcg's retries between attempts are not modelled as holding it)
-    sgxEnclLock(sgx, it.encl);
-    if ((yield* sgxEnclAllocBacking(sgx, it.encl, encls.index[it.ep] as number)) !== 0) {
-      sgxEnclUnlock(sgx, it.encl);
+    sgxEnclLock(sgx, encl);
+    const index = encls.index[ep] as number;
+    let ret = sgxEnclAllocBackingNoWait(sgx, encl, index);
+    if (ret === BACKING_MUST_WAIT) ret = yield* sgxEnclAllocBacking(sgx, encl, index);
+    if (ret !== 0) {
+      sgxEnclUnlock(sgx, encl);
       // e.g. the memcg refused the shmem pages: the page goes back to the LRU
-      putBack(sgx, it);
+      putBack(sgx, frame, encl);
       continue;
     }
-    encls.desc[it.ep] = (encls.desc[it.ep] as number) | SGX_ENCL_PAGE_BEING_RECLAIMED;
-    sgxEnclUnlock(sgx, it.encl);
-    kept.push(it);
+    encls.desc[ep] = (encls.desc[ep] as number) | SGX_ENCL_PAGE_BEING_RECLAIMED;
+    sgxEnclUnlock(sgx, encl);
+    frames[kept] = frame;
+    eps[kept] = ep;
+    kept++;
   }
   yield sgx.takeCost();
 
   // phase 3: block every page before writing any, so one ETRACK covers the batch
-  for (const it of kept) sgxReclaimerBlock(sgx, it);
+  for (let k = 0; k < kept; k++) sgxReclaimerBlock(sgx, enclOfPage(sgx, eps[k] as number), eps[k] as number, frames[k] as number);
   yield sgx.takeCost();
 
   // phase 4: write back and free
-  for (const it of kept) {
-    sgxEnclLock(sgx, it.encl);
-    yield* sgxReclaimerWrite(sgx, it);
-    sgxEnclUnlock(sgx, it.encl);
-    sgxEnclPut(sgx, it.encl);
-    pages.flags[it.frame] = (pages.flags[it.frame] as number) & ~SGX_EPC_PAGE_RECLAIMER_TRACKED;
-    sgxFreeEpcPage(sgx, it.frame);
+  for (let k = 0; k < kept; k++) {
+    const frame = frames[k] as number;
+    const ep = eps[k] as number;
+    const encl = enclOfPage(sgx, ep);
+    sgxEnclLock(sgx, encl);
+    if (sgxReclaimerWrite(sgx, encl, ep, frame)) yield* sgxReclaimerWriteSecs(sgx, encl);
+    sgxEnclUnlock(sgx, encl);
+    sgxEnclPut(sgx, encl);
+    pages.flags[frame] = (pages.flags[frame] as number) & ~SGX_EPC_PAGE_RECLAIMER_TRACKED;
+    sgxFreeEpcPage(sgx, frame);
   }
-  return kept.length;
+  giveChunk(sgx, chunk);
+  return kept;
 }
 
 /**
@@ -164,7 +223,7 @@ export function* sgxReclaimPages(sgx: Sgx, lru: FrameList, cgroup: Cgroup | null
   const startNs = sgx.env.now() + sgx.cost;
   const stats: BatchStats = { young: 0 };
   sgx.addCost(sgx.costs.reclaimBatchOverhead);
-  const chunk: Isolated[] = [];
+  const chunk = takeChunk(sgx);
   const scanned = isolateFrom(sgx, lru, SGX_NR_TO_SCAN, chunk);
   yield sgx.takeCost();
   const written = yield* reclaimIsolated(sgx, chunk, false, Infinity, stats);
@@ -199,7 +258,7 @@ export function* sgxReclaimEpcPagesV5(sgx: Sgx, nrToScan: number, ignoreAge: boo
   const startNs = sgx.env.now() + sgx.cost;
   const stats: BatchStats = { young: 0 };
   sgx.addCost(sgx.costs.reclaimBatchOverhead);
-  const chunk: Isolated[] = [];
+  const chunk = takeChunk(sgx);
   let left = nrToScan;
   for (const c of sgx.cgroups.subtree(cg ?? sgx.cgroups.root)) {
     if (left <= 0) break;
@@ -209,8 +268,9 @@ export function* sgxReclaimEpcPagesV5(sgx: Sgx, nrToScan: number, ignoreAge: boo
     left -= isolateFrom(sgx, lru, left, chunk);
   }
   yield sgx.takeCost();
+  const isolated = chunk.n;
   const written = yield* reclaimIsolated(sgx, chunk, ignoreAge, SGX_NR_TO_SCAN_MAX, stats);
-  traceBatch(sgx, startNs, cg, chunk.length, written, stats.young);
+  traceBatch(sgx, startNs, cg, isolated, written, stats.young);
   return written;
 }
 

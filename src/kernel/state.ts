@@ -1,5 +1,6 @@
 // The driver's global state (main.c: sections, NUMA nodes, free counter, the global LRU) and the
 // interface through which kernel code sees the simulated world (`current`, ksgxd, IPIs, signals).
+import type { IsolatedPages } from "./reclaim.js";
 import type { Costs } from "../hw/costs.js";
 import { Epcm, type SecsState } from "../hw/epcm.js";
 import type { KernelGeneration, KernelOptions } from "./config.js";
@@ -230,6 +231,8 @@ export class Sgx {
   readonly lru: FrameList;
   /** per-cgroup LRUs by cgroup id (with EPC cgroups); lrus[0] is `lru` */
   readonly lrus: FrameList[] = [];
+  /** finished reclaim batches' page arrays, for the next batches (reclaim.ts) */
+  readonly isolatedPool: IsolatedPages[] = [];
   /** v5: per-cgroup unreclaimable lists (SECS and VA pages) by cgroup id */
   readonly unreclaimables: FrameList[] = [];
   /** the cgroup hierarchy; `sgx_epc` has capacity 0 unless the EPC cgroup is enabled */
