@@ -17,6 +17,20 @@ export const BLOCK = -1;
 
 export type ThreadProgram = Generator<number, void, void>;
 
+/**
+ * yielded by a thread program: run the thread's `plain` program until it is done, then resume the
+ * generator, in the same instant. A hot loop (an access phase) runs this way without resuming
+ * every generator above it at each of its yields.
+ */
+export const HANDOFF = -10;
+/** returned by PlainProgram.step(): that part of the program is over */
+export const PLAIN_DONE = -11;
+
+/** a part of a thread's program as plain code: step() runs it to its next yield (ns or BLOCK) or PLAIN_DONE */
+export interface PlainProgram {
+  step(): number;
+}
+
 export interface SyscallError {
   op: string;
   errno: string;
@@ -147,6 +161,8 @@ export class UserThread implements Task {
   /** faults of the current access that returned without the page becoming present */
   faultRetriesInARow = 0;
   program: ThreadProgram | null = null;
+  /** the plain part of the program that runs now, handed off to with HANDOFF */
+  plain: PlainProgram | null = null;
 
   constructor(
     readonly actorId: number,

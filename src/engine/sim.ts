@@ -21,7 +21,7 @@ import { checkInvariants } from "./invariants.js";
 import { Cpus } from "./cpus.js";
 import { ksgxdBoot, addKthread, wakeKthread, runKthread } from "./kthread-run.js";
 import { startProcess, killProcess, threadFinished } from "./tasks.js";
-import { BLOCK, leaveEnclave, Process, UserThread, type ThreadProgram } from "./process.js";
+import { BLOCK, HANDOFF, leaveEnclave, PLAIN_DONE, Process, UserThread, type PlainProgram, type ThreadProgram } from "./process.js";
 import { KernelThread, KT_SLEEPING, KT_WAKING, WorkItem } from "./kthread.js";
 import { buildSummary, type SimSummary } from "./summary.js";
 import type { SimEvent, SimObserver, Track } from "./observer.js";
@@ -300,20 +300,34 @@ export class Simulator implements KernelEnv {
       const program = t.program;
       if (program === null) return;
       this.currentRef = t;
-      let r: ReturnType<typeof program.next>;
+      let d = 0;
+      let finished = false;
       try {
-        r = program.next();
+        // the generator goes on when no plain part runs or the one running is done; HANDOFF starts one
+        d = t.plain !== null ? t.plain.step() : PLAIN_DONE;
+        while (d === PLAIN_DONE || d === HANDOFF) {
+          if (d === HANDOFF) {
+            d = (t.plain as PlainProgram).step();
+            continue;
+          }
+          t.plain = null;
+          const r = program.next();
+          if (r.done === true) {
+            finished = true;
+            break;
+          }
+          d = r.value;
+        }
       } catch (e) {
         // a kernel oops ends the run where it happens; anything else is our bug
         if (!(e instanceof KernelOops)) throw e;
         this.kernelBug = { atNs: this.nowNs, function: e.fn, what: e.what, process: t.proc.name, thread: t.name };
         return;
       }
-      if (r.done === true) {
+      if (finished) {
         threadFinished(this, t);
         return;
       }
-      const d = r.value;
       if (d === BLOCK) {
         t.blocked = true;
         this.cpus.release(t, this.nowNs);

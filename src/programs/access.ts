@@ -8,7 +8,7 @@ import {
 import type { AccessPhase, Phase } from "./types.js";
 import { createSampler, type PageSampler } from "./patterns.js";
 import type { SparseInt32Array } from "../lib/sparse-array.js";
-import { Barrier, BLOCK, UserThread, type ThreadProgram } from "../engine/process.js";
+import { Barrier, BLOCK, HANDOFF, PLAIN_DONE, UserThread, type PlainProgram, type ThreadProgram } from "../engine/process.js";
 import { Rng } from "../lib/random.js";
 import { PG_FAULTS, PG_SIGBUS } from "../kernel/paging-accounts.js";
 
@@ -142,30 +142,67 @@ export function* accessPhase(sim: Simulator, t: UserThread, encl: Encl, phase: A
   };
   yield enterEnclave(sim, t, encl);
   burst.limit = sim.inlineLimit(t);
-  for (;;) {
-    const r = accessBurst(sim, burst);
-    if (r === BURST_DONE) break;
-    if (r === BURST_STOP) return false;
-    if (r === BURST_YIELD) {
-      yield burst.step;
-    } else if (r === BURST_THINK) {
-      yield phase.thinkNs;
-    } else {
-      // the access on the fault path goes on through yields until it is over
-      let d = burst.pending;
-      for (;;) {
-        yield d;
-        d = touchStep(sim, t, burst.touch);
-        if (d === TOUCH_STOP) return false;
-        if (d === TOUCH_OK) break;
-      }
-      burst.i++;
-      if (phase.thinkNs > 0) yield phase.thinkNs;
-    }
-    burst.limit = sim.inlineLimit(t);
-  }
+  // the phase's accesses run as plain code (AccessLoop), not through the generators above
+  const loop = new AccessLoop(sim, burst);
+  t.plain = loop;
+  yield HANDOFF;
+  if (!loop.ok) return false;
   yield eexit(sim, t);
   return true;
+}
+
+const AT_BURST = 0;
+const AT_TOUCH = 1;
+const AT_LIMIT = 2;
+
+/**
+ * An access phase's accesses as a plain program (engine/process.ts PlainProgram): bursts of hits,
+ * accesses on the fault path through touchStep(), each yield returned by step()
+ */
+class AccessLoop implements PlainProgram {
+  private at = AT_BURST;
+  /** false when the process must stop */
+  ok = true;
+
+  constructor(
+    private readonly sim: Simulator,
+    private readonly burst: AccessBurst,
+  ) {}
+
+  step(): number {
+    const sim = this.sim;
+    const b = this.burst;
+    for (;;) {
+      if (this.at === AT_BURST) {
+        const r = accessBurst(sim, b);
+        if (r === BURST_DONE || r === BURST_STOP) {
+          this.ok = r === BURST_DONE;
+          return PLAIN_DONE;
+        }
+        if (r === BURST_TOUCH) {
+          // the access on the fault path goes on after this yield
+          this.at = AT_TOUCH;
+          return b.pending;
+        }
+        this.at = AT_LIMIT;
+        return r === BURST_YIELD ? b.step : b.thinkNs;
+      }
+      if (this.at === AT_TOUCH) {
+        const d = touchStep(sim, b.t, b.touch);
+        if (d === TOUCH_STOP) {
+          this.ok = false;
+          return PLAIN_DONE;
+        }
+        if (d !== TOUCH_OK) return d;
+        b.i++;
+        this.at = AT_LIMIT;
+        if (b.thinkNs > 0) return b.thinkNs;
+      }
+      // after a yield: inline execution may go as far as the next event
+      b.limit = sim.inlineLimit(b.t);
+      this.at = AT_BURST;
+    }
+  }
 }
 
 /**
