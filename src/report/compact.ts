@@ -1,8 +1,11 @@
-// What a report needs of a recording once the run's own files are written: the time series merged
-// down to the points the charts draw (charts.ts, MAX_POINTS), the cgroups seen, the sampling interval
-// and what the caps left out. `epcsim compare` and `selftest` keep this per variant instead of the
-// whole Recorder (events, slices, every sample), so they hold one recording at a time.
-import { MAX_POINTS } from "./charts.js";
+// What a report needs of a recording once the run's own files are written: the time series
+// merged down to the points the charts draw (downsample.ts, MAX_POINTS), the cgroups seen, the
+// sampling interval and what the caps left out. `epcsim compare` and `selftest` keep this per
+// variant instead of the whole Recorder (events, slices, every sample), so they hold one
+// recording at a time.
+import type { SimSummary } from "../engine/summary.js";
+import type { Scenario } from "../programs/types.js";
+import { MAX_POINTS } from "./downsample.js";
 import type { CgroupSample, TimeSeriesRow } from "./recorder.js";
 
 /** the part of a recording that report.html reads; a Recorder is one, and so is compactForReport()'s result */
@@ -15,6 +18,18 @@ export interface ChartSource {
   readonly samplesPerRow?: number;
   /** sampling intervals recorded (absent: rows.length) */
   readonly samples?: number;
+}
+
+/** one simulated variant as a report shows it: its summary and its chart data */
+export interface RunRecording {
+  /** how the variant is called in tables and legends ("v17", "policy.oomVictim=most-epc", a file name) */
+  label: string;
+  scenario: Scenario;
+  /** the scenario file's text, shown in the report */
+  scenarioText: string;
+  summary: SimSummary;
+  /** the whole Recorder, or only what the charts draw of it (compactForReport) */
+  recorder: ChartSource;
 }
 
 const samplesPerRow = (s: ChartSource): number => s.samplesPerRow ?? 1;
@@ -50,7 +65,7 @@ function mergeSample(into: CgroupSample, s: CgroupSample): void {
 }
 
 /**
- * Merges runs of k = ceil(rows / MAX_POINTS) consecutive rows into one, as charts.ts's downsample()
+ * Merges runs of k = ceil(rows / MAX_POINTS) consecutive rows into one, as downsample.ts's downsample()
  * merges them into a bucket (lowest free count, highest usage, last limit, summed counts), so the
  * charts drawn from the result are the very ones drawn from the whole series.
  */

@@ -4,8 +4,6 @@ import assert from "node:assert/strict";
 import { parseScenarioText } from "../scenario/load.js";
 import { simulateRecorded, type RecordedRun } from "./outputs.js";
 import { renderReportHtml } from "./html.js";
-import { downsample, dropFlat, MAX_POINTS } from "./charts.js";
-import type { TimeSeriesRow } from "./recorder.js";
 
 const SCENARIO = `# two tenants with EPC limits, one also limited in memory
 kernel: v17
@@ -130,28 +128,4 @@ test("report.html: a mainline run (root cgroup only), a run with no samples, and
   assert.equal(both.split("# two tenants with EPC limits").length - 1, 1, "an identical scenario is shown once");
   assert.match(both, /<th>v17<\/th><th>v5<\/th>/, "a column per variant");
   assertOffline(both);
-});
-
-test("downsampling keeps at most MAX_POINTS buckets, the counts' sums and the extremes", () => {
-  const rows: TimeSeriesRow[] = [];
-  for (let i = 1; i <= 4321; i++) {
-    rows.push({ timeNs: i * 1000, freePages: i === 2000 ? 3 : 100 + (i % 7), counts: { ewb: i % 5 }, cgroups: { "/": { misc: i === 3000 ? 99_999 : i, max: null, memory: 0, memoryMax: null, attributed: i, paging: { eldu: i % 3 } } } });
-  }
-  const { buckets, rowsPerBucket } = downsample(rows);
-  assert.ok(buckets.length <= MAX_POINTS);
-  assert.equal(rowsPerBucket, Math.ceil(4321 / MAX_POINTS));
-  assert.equal(
-    buckets.reduce((s, b) => s + (b.counts.ewb ?? 0), 0),
-    rows.reduce((s, r) => s + (r.counts.ewb ?? 0), 0),
-  );
-  assert.equal(Math.min(...buckets.map((b) => b.freeMin)), 3);
-  assert.equal(Math.max(...buckets.map((b) => b.cgroups.get("/")?.miscMax ?? 0)), 99_999);
-  assert.equal(buckets[0]?.startNs, 0);
-  assert.equal(buckets[buckets.length - 1]?.endNs, 4321 * 1000);
-  assert.deepEqual(downsample([]).buckets, []);
-  const pts = [1, 1, 1, 2, 2, 3, 3, 3, 3].map((v, t) => ({ s: "a", t, v }));
-  assert.deepEqual(
-    dropFlat(pts, (p) => p.s, "v").map((p) => p.t),
-    [0, 2, 3, 4, 5, 8],
-  );
 });

@@ -5,7 +5,7 @@
 // Deterministic: the same recordings always give the same bytes (no dates, no random ids).
 import type { SimSummary } from "../engine/summary.js";
 import { renderCharts, formatNs, processOutcome } from "./charts.js";
-import type { RunRecording } from "./outputs.js";
+import type { RunRecording } from "./compact.js";
 import { explainCause } from "../engine/cause.js";
 import type { Paging } from "../kernel/paging-accounts.js";
 

@@ -3,7 +3,7 @@
 // Everything is written under a staging directory and moved into place at the end (staging.ts).
 import { closeSync, mkdirSync, openSync, renameSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { compactForReport, type ChartSource } from "./compact.js";
+import { compactForReport, type RunRecording } from "./compact.js";
 import { createSimulator } from "../programs/run.js";
 import type { SimSummary } from "../engine/summary.js";
 import type { Scenario } from "../programs/types.js";
@@ -14,17 +14,8 @@ import { formatTimeSeriesCsv } from "./timeseries.js";
 import { OutputStaging } from "./staging.js";
 import { writeTrace } from "./trace.js";
 
-/** one simulated variant as a report shows it: its summary and its chart data */
-export interface RunRecording {
-  /** how the variant is called in tables and legends ("v17", "policy.oomVictim=most-epc", a file name) */
-  label: string;
-  scenario: Scenario;
-  /** the scenario file's text, shown in the report */
-  scenarioText: string;
-  summary: SimSummary;
-  /** the whole Recorder, or only what the charts draw of it (compactForReport) */
-  recorder: ChartSource;
-}
+// RunRecording lives beside ChartSource (compact.ts), so that the charts need not import this file
+export type { RunRecording };
 
 /** a variant with everything recorded of it, for its own files */
 export interface RecordedRun extends RunRecording {
