@@ -3,14 +3,13 @@
 // the scenario's timed events. It implements KernelEnv, so kernel code sees `current`, wakes ksgxd
 // and sends IPIs through it. No I/O and no wall clock: the same scenario and seed give the same
 // result. Its concepts live beside it and work on its state: cpus.ts (the scheduler), tasks.ts,
-// syscall.ts, fault.ts, kthread-run.ts, livelock.ts, oom.ts, scripted.ts, tracepoints.ts; what
+// syscall.ts, fault.ts, thread-run.ts, kthread-run.ts, livelock.ts, oom.ts, scripted.ts, tracepoints.ts; what
 // processes run comes from programs/.
 import { resolveCosts, type Costs } from "../hw/costs.js";
 import { sgxDirtyAtBoot, sgxSanitizeAtBoot } from "../kernel/alloc.js";
 import type { Encl } from "../kernel/encl.js";
 import { ksgxd } from "../kernel/reclaim.js";
 import { Sgx, type KernelEnv, type Task } from "../kernel/state.js";
-import { KernelOops } from "../kernel/bug.js";
 import type { Cgroup } from "../cgroup/misc.js";
 import type { FileOp, FileOpHost } from "../cgroup/file-ops.js";
 import type { MemcgOomHost } from "../cgroup/memcg-oom.js";
@@ -20,8 +19,9 @@ import type { SimScenario, TaskConfig } from "./world.js";
 import { checkInvariants } from "./invariants.js";
 import { Cpus } from "./cpus.js";
 import { ksgxdBoot, addKthread, wakeKthread, runKthread } from "./kthread-run.js";
-import { startProcess, killProcess, threadFinished } from "./tasks.js";
-import { BLOCK, HANDOFF, leaveEnclave, PLAIN_DONE, Process, UserThread, type PlainProgram, type ThreadProgram } from "./process.js";
+import { runThread, tryInline } from "./thread-run.js";
+import { startProcess, killProcess } from "./tasks.js";
+import { leaveEnclave, Process, UserThread, type ThreadProgram } from "./process.js";
 import { KernelThread, KT_SLEEPING, KT_WAKING, WorkItem } from "./kthread.js";
 import { buildSummary, type SimSummary } from "./summary.js";
 import type { SimEvent, SimObserver, Track } from "./observer.js";
@@ -283,79 +283,9 @@ export class Simulator implements KernelEnv {
     return Math.min(this.queue.peekTime(), this.cpus.sliceEnd(t), this.untilNs + 1);
   }
 
-  private runThread(t: UserThread): void {
-    t.scheduled = false;
-    for (;;) {
-      if (t.done) return;
-      if (t.cpu < 0 && !this.cpus.acquire(t, this.nowNs)) {
-        this.cpus.enqueue(t, false);
-        return;
-      }
-      if (t.penaltyNs > 0) {
-        const d = t.penaltyNs;
-        t.penaltyNs = 0;
-        this.schedule(t, this.nowNs + d);
-        return;
-      }
-      const program = t.program;
-      if (program === null) return;
-      this.currentRef = t;
-      let d = 0;
-      let finished = false;
-      try {
-        // the generator goes on when no plain part runs or the one running is done; HANDOFF starts one
-        d = t.plain !== null ? t.plain.step() : PLAIN_DONE;
-        while (d === PLAIN_DONE || d === HANDOFF) {
-          if (d === HANDOFF) {
-            d = (t.plain as PlainProgram).step();
-            continue;
-          }
-          t.plain = null;
-          const r = program.next();
-          if (r.done === true) {
-            finished = true;
-            break;
-          }
-          d = r.value;
-        }
-      } catch (e) {
-        // a kernel oops ends the run where it happens; anything else is our bug
-        if (!(e instanceof KernelOops)) throw e;
-        this.kernelBug = { atNs: this.nowNs, function: e.fn, what: e.what, process: t.proc.name, thread: t.name };
-        return;
-      }
-      if (finished) {
-        threadFinished(this, t);
-        return;
-      }
-      if (d === BLOCK) {
-        t.blocked = true;
-        this.cpus.release(t, this.nowNs);
-        return;
-      }
-      if (this.cpus.sliceOver(t, this.nowNs)) {
-        t.pendingDelay = d;
-        this.cpus.release(t, this.nowNs);
-        this.cpus.enqueue(t, false);
-        return;
-      }
-      if (!this.continueAt(this.nowNs + d)) {
-        this.schedule(t, this.nowNs + d);
-        return;
-      }
-    }
-  }
-
-  /**
-   * The running thread `t` spends `d` ns: true when it goes on inline, having done what the loop
-   * does between events, because its wake-up precedes every queued event and would be the next one
-   * run anyway; false when it must yield `d` instead. Lets plain code (an access phase's hot loop)
-   * take yields without a trip through the queue or the generators above it.
-   */
+  /** the running thread `t` spends `d` ns: true when it goes on inline (thread-run.ts) */
   tryInline(t: UserThread, d: number): boolean {
-    // what runThread() does with a yield, then with the wake-up event (see there)
-    if (t.done || t.cpu < 0 || t.penaltyNs > 0 || this.cpus.sliceOver(t, this.nowNs)) return false;
-    return this.continueAt(this.nowNs + d);
+    return tryInline(this, t, d);
   }
 
   /**
@@ -385,7 +315,7 @@ export class Simulator implements KernelEnv {
       this.nowNs = t;
       this.events++;
       const actor = this.actors[id] as Actor;
-      if (actor.kind === "thread") this.runThread(actor.thread);
+      if (actor.kind === "thread") runThread(this, actor.thread);
       else if (actor.kind === "kthread") runKthread(this, actor.thread);
       else {
         this.currentRef = this.ksgxdTask;
