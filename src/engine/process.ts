@@ -54,6 +54,14 @@ export interface ReportedException {
   function: "ERESUME" | "EENTER";
 }
 
+/** a process's replayed trace requests; a miss is a request that needed ELDU or EAUG */
+export interface TracedRequests {
+  tenant: string;
+  source: string;
+  requests: number;
+  misses: number;
+}
+
 /** one ioctl step's outcome as user space sees it: ret -1 with errno, and the struct's count */
 export interface IoctlRecord {
   atNs: number;
@@ -112,6 +120,8 @@ export class Process {
   cause: ProcessCause | null = null;
   /** exceptions the vDSO reported (ecall steps with vdso) */
   readonly exceptions: ReportedException[] = [];
+  /** the trace it replayed (access phases with a trace pattern): requests done and misses */
+  traced: TracedRequests | null = null;
   /** the access that took the last reported exception, retried by an ERESUME */
   aexAccess: { index: number; write: boolean } | null = null;
   /** ioctl steps (ADD_PAGES and the SGX2 ioctls) with their ret, errno and count */

@@ -63,6 +63,34 @@ export interface ProcessSummary {
   paging: Paging;
   /** EPC allocated for it (enclave, SECS, VA and vEPC pages), bytes: at the end and at the peak; attributed by the simulator */
   attributed: { epc: number; epcPeak: number };
+  /** only for a process that replayed a trace: its tenant, requests done, misses (ELDU or EAUG needed) */
+  replay?: ReplayFigures & { tenant: string; trace: string };
+}
+
+/** a replay's outcome: a miss is a request that needed ELDU or EAUG */
+export interface ReplayFigures {
+  requests: number;
+  misses: number;
+  /** misses / requests (0 without requests) */
+  missRatio: number;
+}
+
+function replayFigures(requests: number, misses: number): ReplayFigures {
+  return { requests, misses, missRatio: requests === 0 ? 0 : misses / requests };
+}
+
+/** the whole replay (every process that replayed a trace), or null when none did */
+function replaySummary(sim: Simulator): ReplayFigures | null {
+  let requests = 0;
+  let misses = 0;
+  let any = false;
+  for (const p of sim.processes) {
+    if (p.traced === null) continue;
+    any = true;
+    requests += p.traced.requests;
+    misses += p.traced.misses;
+  }
+  return any ? replayFigures(requests, misses) : null;
 }
 
 export type Counters = Record<EnclsLeaf, number> & { ipi: number; faults: number; reclaimBatches: number } & Omit<
@@ -140,6 +168,8 @@ export interface SimSummary {
   /** WARN()s the driver printed: how many, and the first 100 */
   warnings: { count: number; messages: string[] };
   invariants: { checked: number; violations: InvariantViolation[] };
+  /** only when processes replayed a trace: their requests, misses and miss ratio together */
+  replay?: ReplayFigures;
 }
 
 export function buildSummary(sim: Simulator): SimSummary {
@@ -201,6 +231,7 @@ export function buildSummary(sim: Simulator): SimSummary {
       cause: p.cause,
       paging: sgx.paging.processPaging(p.pid),
       attributed: (({ pages, peakPages }) => ({ epc: pages * 4096, epcPeak: peakPages * 4096 }))(sgx.paging.processEpc(p.pid)),
+      ...(p.traced === null ? {} : { replay: { tenant: p.traced.tenant, trace: p.traced.source, ...replayFigures(p.traced.requests, p.traced.misses) } }),
     })),
     counters,
     epc: {
@@ -229,5 +260,6 @@ export function buildSummary(sim: Simulator): SimSummary {
     kernelBug: sim.kernelBug,
     warnings: { count: sgx.warningCount, messages: sgx.warnings },
     invariants: { checked: sim.invariantChecks, violations: sim.violations },
+    ...((r) => (r === null ? {} : { replay: r }))(replaySummary(sim)),
   };
 }

@@ -10,7 +10,7 @@ import { createSampler, type PageSampler } from "./patterns.js";
 import type { SparseInt32Array } from "../lib/sparse-array.js";
 import { Barrier, BLOCK, HANDOFF, PLAIN_DONE, UserThread, type PlainProgram, type ThreadProgram } from "../engine/process.js";
 import { Rng } from "../lib/random.js";
-import { PG_FAULTS, PG_SIGBUS } from "../kernel/paging-accounts.js";
+import { PG_EAUG, PG_ELDU, PG_FAULTS, PG_SIGBUS } from "../kernel/paging-accounts.js";
 
 import { sigbusCause, touchStep, TouchState, TOUCH_OK, TOUCH_STOP } from "../engine/fault.js";
 import { newThread, killProcess } from "../engine/tasks.js";
@@ -43,8 +43,14 @@ interface AccessBurst {
   readonly pageArray: SparseInt32Array;
   readonly count: number;
   readonly thinkNs: number;
+  /** per access, think time after it on top of `thinkNs` (a trace replayed with its timing), or null */
+  readonly thinks: Float64Array | null;
   /** the access on the fault path, run inline while nothing else is due */
   readonly touch: TouchState;
+  /** ELDUs and EAUGs attributed to the process when the access on the fault path began */
+  loadsBefore: number;
+  /** accesses that needed ELDU or EAUG */
+  misses: number;
   /** accesses done */
   i: number;
   /** ns the access in progress must yield */
@@ -104,7 +110,7 @@ export function* phaseProgram(sim: Simulator, t: UserThread, phases: Phase[], ba
 
 /** the hot loop: accesses that hit a present PTE run inline until another event is due */
 export function* accessPhase(sim: Simulator, t: UserThread, encl: Encl, phase: AccessPhase): Generator<number, boolean, void> {
-      const p = t.proc;
+  const p = t.proc;
   const sampler = createSampler(phase.pattern, phase.pages);
   const rng = t.rng;
   const first = phase.offset / PAGE_SIZE;
@@ -135,7 +141,10 @@ export function* accessPhase(sim: Simulator, t: UserThread, encl: Encl, phase: A
     pageArray: encl.pageArray,
     count: phase.count,
     thinkNs: phase.thinkNs,
+    thinks: phase.pattern.kind === "trace" ? phase.pattern.thinkNs : null,
     touch: new TouchState(),
+    loadsBefore: 0,
+    misses: 0,
     i: 0,
     pending: 0,
     limit: 0,
@@ -146,6 +155,11 @@ export function* accessPhase(sim: Simulator, t: UserThread, encl: Encl, phase: A
   const loop = new AccessLoop(sim, burst);
   t.plain = loop;
   yield HANDOFF;
+  if (phase.pattern.kind === "trace") {
+    const r = (p.traced ??= { tenant: phase.pattern.tenant, source: phase.pattern.source, requests: 0, misses: 0 });
+    r.requests += burst.i;
+    r.misses += burst.misses;
+  }
   if (!loop.ok) return false;
   yield eexit(sim, t);
   return true;
@@ -185,7 +199,8 @@ class AccessLoop implements PlainProgram {
           return b.pending;
         }
         this.at = AT_LIMIT;
-        return r === BURST_YIELD ? b.step : b.thinkNs;
+        // a hit at the inline limit, or the think time after an access on the fault path
+        return b.pending;
       }
       if (this.at === AT_TOUCH) {
         const d = touchStep(sim, b.t, b.touch);
@@ -194,15 +209,29 @@ class AccessLoop implements PlainProgram {
           return PLAIN_DONE;
         }
         if (d !== TOUCH_OK) return d;
-        b.i++;
+        const think = touched(sim, b);
         this.at = AT_LIMIT;
-        if (b.thinkNs > 0) return b.thinkNs;
+        if (think > 0) return think;
       }
       // after a yield: inline execution may go as far as the next event
       b.limit = sim.inlineLimit(b.t);
       this.at = AT_BURST;
     }
   }
+}
+
+/** ELDUs and EAUGs attributed to process `pid` so far: a request that raised them was a miss */
+function pageLoads(sim: Simulator, pid: number): number {
+  const paging = sim.sgx.paging;
+  return paging.processTotal(pid, PG_ELDU) + paging.processTotal(pid, PG_EAUG);
+}
+
+/** an access on the fault path is done: count it (and whether it missed); the think time after it */
+function touched(sim: Simulator, b: AccessBurst): number {
+  if (pageLoads(sim, b.t.proc.pid) > b.loadsBefore) b.misses++;
+  const i = b.i;
+  b.i = i + 1;
+  return b.thinks === null ? b.thinkNs : b.thinkNs + (b.thinks[i] as number);
 }
 
 /**
@@ -230,6 +259,7 @@ export function accessBurst(sim: Simulator, b: AccessBurst): number {
       // the fault path, inline while its yields come before anything else
       sim.nowNs = now;
       const ts = b.touch.begin(b.encl, b.slot, index, false, false);
+      b.loadsBefore = pageLoads(sim, proc.pid);
       let d = touchStep(sim, t, ts);
       while (d >= 0 && sim.tryInline(t, d)) d = touchStep(sim, t, ts);
       now = sim.nowNs;
@@ -242,8 +272,11 @@ export function accessBurst(sim: Simulator, b: AccessBurst): number {
         r = BURST_TOUCH;
         break;
       }
-      i++;
-      if (b.thinkNs > 0 && !sim.tryInline(t, b.thinkNs)) {
+      b.i = i;
+      const think = touched(sim, b);
+      i = b.i;
+      if (think > 0 && !sim.tryInline(t, think)) {
+        b.pending = think;
         r = BURST_THINK;
         break;
       }
@@ -252,9 +285,11 @@ export function accessBurst(sim: Simulator, b: AccessBurst): number {
       continue;
     }
     pte[ep] = (pte[ep] as number) | accessed;
+    const stepNs = b.thinks === null ? step : step + (b.thinks[i] as number);
     i++;
-    const next = now + step;
+    const next = now + stepNs;
     if (next >= limit) {
+      b.pending = stepNs;
       r = BURST_YIELD;
       break;
     }

@@ -21,6 +21,17 @@ class Sequential implements PageSampler {
   }
 }
 
+/** a trace's pages in order (its count is the trace's length) */
+class TracePages implements PageSampler {
+  private i = 0;
+  constructor(private readonly pages: Uint32Array) {}
+  next(): number {
+    const v = this.pages[this.i] as number;
+    this.i = this.i + 1 === this.pages.length ? 0 : this.i + 1;
+    return v;
+  }
+}
+
 class Uniform implements PageSampler {
   constructor(private readonly pages: number) {}
   next(rng: Rng): number {
@@ -145,5 +156,7 @@ export function createSampler(pattern: AccessPattern, pages: number): PageSample
         throw new Error(`The hot probability of a hotcold pattern must be in [0, 1], not ${pattern.hotProbability}.`);
       }
       return new HotCold(pages, pattern.hotFraction, pattern.hotProbability);
+    case "trace":
+      return new TracePages(pattern.pages);
   }
 }

@@ -12,7 +12,12 @@ export type AccessPattern =
   | { kind: "sequential" }
   | { kind: "uniform" }
   | { kind: "zipf"; skew: number }
-  | { kind: "hotcold"; hotFraction: number; hotProbability: number };
+  | { kind: "hotcold"; hotFraction: number; hotProbability: number }
+  /**
+   * a trace's requests in order, one access each: `pages[i]` is the page of request i within the
+   * working set; `thinkNs[i]`, when given, the time before it (--timing trace)
+   */
+  | { kind: "trace"; pages: Uint32Array; thinkNs: Float64Array | null; tenant: string; source: string };
 
 /** One access phase run by every thread of the process. */
 export interface AccessPhase {
