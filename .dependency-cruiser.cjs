@@ -7,12 +7,14 @@
 //              the event queue, errno)
 //   hw         the EPCM, ENCLS leaves, architectural constants, cost profiles, the machine
 //   cgroup     the misc controller, memcg, the cgroup file system
+//   trace      trace files: the readers (oracleGeneral, CSV, text, zstd) and the bench's generator;
+//              file I/O, so outside the core: only scenario, report and cli import it (a rule below)
 //   kernel     one file per kernel file (main.c, encl.c, ioctl.c, driver.c, virt.c, epc_cgroup.c)
 //   engine     the simulator: loop, CPUs, kernel threads, tasks, observer, invariants, summary
 //   programs   what simulated processes run: steps, access phases, SGX2, guests
 //   scenario   parse, validate, lower the YAML/JSON surface;   report: the --out files and charts
 //   cli        the commands (and later web/)
-const LAYERS = ["lib", ["hw", "cgroup"], "kernel", "engine", "programs", ["scenario", "report"], "cli"];
+const LAYERS = ["lib", ["hw", "cgroup", "trace"], "kernel", "engine", "programs", ["scenario", "report"], "cli"];
 const ranks = LAYERS.map((l) => (Array.isArray(l) ? l : [l]));
 const all = ranks.flat();
 
@@ -46,6 +48,13 @@ module.exports = {
       comment: "The core (lib to programs) has no I/O, clock or timers: same input and seed, same output.",
       from: { path: "^src/(lib|hw|cgroup|kernel|engine|programs)/", pathNot: "\\.test\\.ts$" },
       to: { dependencyTypes: ["core"] },
+    },
+    {
+      name: "core-not-trace",
+      severity: "error",
+      comment: "The core (lib to programs) gets a trace as typed arrays, never reads one: src/trace does file I/O.",
+      from: { path: "^src/(lib|hw|cgroup|kernel|engine|programs)/", pathNot: "\\.test\\.ts$" },
+      to: { path: "^src/trace/" },
     },
     {
       name: "core-npm-deps-only-in-lib",
