@@ -24,6 +24,8 @@ import { formatSummary } from "./format.js";
 import { runSelftest } from "./selftest.js";
 import { formatConformanceTable, loadConformanceCases, runConformanceCase } from "./conformance.js";
 import { parseSize, parseTime } from "../scenario/units.js";
+import { TraceError } from "../trace/error.js";
+import { replayScenario, ReplayUsageError, type ReplayOptions } from "./replay.js";
 
 /** the version in package.json (dist/src/cli -> the package root) */
 function packageVersion(): string {
@@ -73,6 +75,11 @@ function collectSet(arg: string, previous: Record<string, string> = {}): Record<
   return { ...previous, [arg.slice(0, arg.length - value.length - 1)]: value };
 }
 
+/** a repeatable option's values, in order */
+function collectList(arg: string, previous: string[] = []): string[] {
+  return [...previous, arg];
+}
+
 /** warnings go to stderr, one line each and each once (compare loads a file once per variant) */
 function warnOnce(): (message: string) => void {
   const seen = new Set<string>();
@@ -114,8 +121,27 @@ interface RunOptions {
 
 async function runCommand(file: string, opts: RunOptions): Promise<void> {
   const scenario = loadScenarioFile(file, { ...(opts.seed === undefined ? {} : { seed: opts.seed }), ...(opts.set === undefined ? {} : { set: opts.set }), onWarning: warnOnce() });
+  await runLoaded(scenario, basename(file), () => readFileSync(file, "utf8"), opts);
+}
+
+interface ReplayCliOptions extends ReplayOptions {
+  json?: boolean;
+  out?: string;
+  sampleInterval?: number;
+  checkInvariants?: boolean;
+  quiet?: boolean;
+  force?: boolean;
+}
+
+async function replayCommand(file: string, opts: ReplayCliOptions): Promise<void> {
+  const { scenario, text } = replayScenario(file, opts, warnOnce());
+  await runLoaded(scenario, basename(file), () => text, opts);
+}
+
+/** runs a loaded scenario as `run` does: the summary on stdout, the files with --out */
+async function runLoaded(scenario: Scenario, label: string, scenarioText: () => string, opts: RunOptions): Promise<void> {
   if (opts.out !== undefined) prepareOutDir(opts.out, opts.force);
-  const progress = createProgress(basename(file), scenario.untilNs, opts.quiet !== true);
+  const progress = createProgress(label, scenario.untilNs, opts.quiet !== true);
   const watch = {
     checkInvariants: opts.checkInvariants ?? false,
     ...(opts.sampleInterval === undefined ? {} : { sampleIntervalNs: opts.sampleInterval }),
@@ -126,7 +152,7 @@ async function runCommand(file: string, opts: RunOptions): Promise<void> {
     const r = simulatingWithSets(scenario, opts.set, () => simulateRecorded(scenario, watch));
     progress.stop();
     summary = r.summary;
-    const run = { label: basename(file), scenario, scenarioText: readFileSync(file, "utf8"), summary, recorder: r.recorder };
+    const run = { label, scenario, scenarioText: scenarioText(), summary, recorder: r.recorder };
     await staged(opts.out, async (staging) => {
       writeRunData(staging.dir, run);
       await writeRunReport(staging.dir, run);
@@ -324,6 +350,27 @@ export async function main(argv: string[]): Promise<number> {
     .option("--force", "write --out into a directory that is not empty, replacing the files of an earlier run")
     .action((file: string, opts: RunOptions) => runCommand(file, opts));
   program
+    .command("replay")
+    .description("replay a page-access trace (libCacheSim oracleGeneral, csv or txt, optionally .zst) in one enclave per tenant, built, mapped and then driven by the trace, and print a summary with its miss ratio")
+    .argument("<trace>", "trace file")
+    .option("--format <format>", "oracleGeneral, csv or txt (default: from the file name)")
+    .option("--kernel <generation>", "mainline, v17 or v5", "mainline")
+    .option("--profile <name>", "platform profile (see epcsim profiles)", "client-128m")
+    .option("--epc <size>", "the machine's EPC (default: the profile's)")
+    .option("--cpus <n>", "logical CPUs (default 2)")
+    .option("--seed <n>", "seed", parseSeed)
+    .option("--tenant-column", "each tenant of the trace's tenant column is its own process and enclave")
+    .option("--cgroup <tenant=path>", "put a tenant's process in a cgroup (repeatable)", collectList)
+    .option("--limit <path=size>", "misc.max of a cgroup, e.g. /a=64MiB (repeatable; v17 and v5)", collectList)
+    .option("--timing <mode>", "ignore (default): back-to-back requests; trace: the gaps between timestamps become think time")
+    .option("--json", "print the full result as one JSON document")
+    .option("--out <dir>", "write summary.json, timeseries.csv, events.jsonl, trace.json and report.html into this directory")
+    .option("--sample-interval <time>", "time-series sampling interval in simulated time (default 1ms)", parseInterval)
+    .option("--check-invariants", "check the kernel-state invariants after every event")
+    .option("--quiet", "no progress bar on stderr")
+    .option("--force", "write --out into a directory that is not empty, replacing the files of an earlier run")
+    .action((file: string, opts: ReplayCliOptions) => replayCommand(file, opts));
+  program
     .command("compare")
     .description("run variants of a scenario and print their outcomes side by side: several files, --kernel mainline,v17,v5, or --set key=value1,value2")
     .argument("<files...>", "scenario files")
@@ -395,7 +442,7 @@ export async function main(argv: string[]): Promise<number> {
       if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.exitCode === 0) return 0;
       return 2;
     }
-    if (err instanceof ScenarioError || err instanceof UsageError || err instanceof ScenarioSetupError) {
+    if (err instanceof ScenarioError || err instanceof UsageError || err instanceof ScenarioSetupError || err instanceof TraceError || err instanceof ReplayUsageError) {
       // the message may quote input: control characters never reach the terminal raw
       process.stderr.write(`epcsim: ${escapeControls(err.message)}\n`);
       return 2;

@@ -17,6 +17,7 @@ import { presetTestSgxOversubscribed } from "./presets.js";
 import { isRecord } from "./parse.js";
 import type { Path } from "./errors.js";
 import { PAGE, pagesOf, variantOf, type Loader } from "./loader.js";
+import { lowerTracePhase } from "./lower-trace.js";
 
 function lowerPattern(ld: Loader, raw: unknown, path: Path): AccessPhase {
   const a = ld.check(phaseSchemas.pattern, raw, path);
@@ -40,8 +41,9 @@ function lowerAccess(ld: Loader, raw: unknown, path: Path): Phase[] {
     const { phases } = ld.check(phasesSchema, raw, path);
     return phases.map((ph, i) => {
       const p = [...path, "phases", i];
-      const kind = variantOf(ld, ph, p, ["pattern", "idle", "grow", "shrink"] as const, "a phase");
+      const kind = variantOf(ld, ph, p, ["pattern", "trace", "idle", "grow", "shrink"] as const, "a phase");
       if (kind === "pattern") return lowerPattern(ld, ph, p);
+      if (kind === "trace") return lowerTracePhase(ld, ph, p);
       if (kind === "idle") return { type: "idle", durationNs: ld.check(phaseSchemas.idle, ph, p).idle };
       if (kind === "grow") {
         const bytes = ld.check(phaseSchemas.grow, ph, p).grow;
@@ -53,6 +55,7 @@ function lowerAccess(ld: Loader, raw: unknown, path: Path): Phase[] {
       return { type: "shrink", bytes };
     });
   }
+  if (isRecord(raw) && "trace" in raw) return [lowerTracePhase(ld, raw, path)];
   return [lowerPattern(ld, raw, path)];
 }
 

@@ -1,6 +1,8 @@
 // Lowering a validated scenario to the engine's `Scenario`: the machine and its EPC sections, the
 // cgroups and their time-zero writes, the processes (replicas expanded) and the scheduled events,
 // with the checks across fields that the schema cannot express. What processes run: lower-program.ts.
+import type { Trace } from "../trace/trace.js";
+import { useTraces } from "./lower-trace.js";
 import { closestMatch } from "leven";
 import type { z } from "zod";
 import { costProfileNames, costProfiles, profileName, profilePlatform, resolveCosts } from "../hw/costs.js";
@@ -35,6 +37,8 @@ export interface LoadOverrides {
   set?: Record<string, string>;
   /** called with each warning, one line (a scenario that loads but may not mean what it says) */
   onWarning?: (message: string) => void;
+  /** traces already read, by traceKey() (the replay command reads its trace before it builds the scenario) */
+  traces?: Map<string, Trace>;
 }
 
 function lowerMachine(ld: Loader, raw: z.output<typeof topSchema>["machine"]): MachineConfig {
@@ -138,6 +142,7 @@ function lowerCgroups(ld: Loader, raw: unknown): CgroupConfig[] {
 }
 
 export function lower(ld: Loader, overrides: LoadOverrides): Scenario {
+  if (overrides.traces !== undefined) useTraces(ld, overrides.traces);
   if (overrides.seed !== undefined && !(Number.isSafeInteger(overrides.seed) && overrides.seed >= 0)) {
     throw new ScenarioError(`${ld.source}: seed override: expected an integer >= 0, got ${show(overrides.seed)}`);
   }

@@ -83,17 +83,33 @@ export const shrinkPhaseSchema = z
   .strictObject({ shrink: size("bytes to trim from the heap top (SGX2: MODIFY_TYPES to TRIM, EACCEPT, REMOVE_PAGES)") })
   .describe("SGX2: the enclave shrinks");
 
+export const tracePhaseSchema = z
+  .strictObject({
+    trace: z
+      .strictObject({
+        file: z.string().min(1).describe("the trace file, relative to the scenario file (oracleGeneral, csv or txt, optionally .zst)"),
+        format: z.enum(["oracleGeneral", "csv", "txt"]).optional().describe("the trace format (default: from the file name)"),
+        tenant: z.string().optional().describe("the tenant whose requests this process replays (traces with a tenant column)"),
+        timing: z.enum(["ignore", "trace"]).optional().describe("trace: the gaps between timestamps become think time (default ignore)"),
+      })
+      .describe("the trace to replay: one access per request, object ids as pages in first-seen order"),
+    offset: size("first byte of the trace's pages within the enclave").optional(),
+    think: time("compute time after every access (default 0)").optional(),
+  })
+  .describe("an access phase replaying a trace");
+
 /** the phase kinds, keyed by the key that identifies them */
-export const phaseSchemas = { idle: idlePhaseSchema, grow: growPhaseSchema, shrink: shrinkPhaseSchema, pattern: accessPatternSchema } as const;
+export const phaseSchemas = { idle: idlePhaseSchema, grow: growPhaseSchema, shrink: shrinkPhaseSchema, pattern: accessPatternSchema, trace: tracePhaseSchema } as const;
 
 export const phasesSchema = z
   .strictObject({ phases: z.array(z.unknown()).min(1).describe("phases run in order; each begins when every thread has finished the previous one") })
   .describe("a list of phases");
 
-const phaseUnion = z.union([accessPatternSchema, idlePhaseSchema, growPhaseSchema, shrinkPhaseSchema]).describe("a phase: an access pattern, {idle}, {grow} or {shrink}");
+const phaseUnion = z.union([accessPatternSchema, tracePhaseSchema, idlePhaseSchema, growPhaseSchema, shrinkPhaseSchema]).describe("a phase: an access pattern, {trace}, {idle}, {grow} or {shrink}");
 const accessUnion = z
   .union([
     accessPatternSchema,
+    tracePhaseSchema,
     z
       .strictObject({ phases: z.array(phaseUnion).min(1).describe("phases run in order; each begins when every thread has finished the previous one") })
       .describe("a list of phases"),
