@@ -48,5 +48,5 @@ test("lines: a byte-order mark at the start is dropped", () => {
 });
 
 test("lines: a line longer than the buffer is bad input naming it", () => {
-  assert.throws(() => lines("ok\n" + "y".repeat(40), 16), { name: "TraceError", message: "f:2: the line is longer than 16 bytes, expected one request per line." });
+  assert.throws(() => lines("ok\n" + "y".repeat(40), 16), { name: "TraceError", message: "f:2: the line runs 16 bytes or more without a line end, expected one request per line." });
 });

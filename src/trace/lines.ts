@@ -24,7 +24,7 @@ export function forEachLine(file: string, source: ByteSource, chunkBytes: number
     onLine(buf, start, end > start && buf[end - 1] === CR ? end - 1 : end, ++line);
   };
   for (;;) {
-    if (carry === buf.length) throw lineError(file, line + 1, `the line is longer than ${buf.length} bytes, expected one request per line.`);
+    if (carry === buf.length) throw lineError(file, line + 1, `the line runs ${buf.length} bytes or more without a line end, expected one request per line.`);
     const n = source.read(buf.subarray(carry));
     if (n === 0) break;
     const have = carry + n;

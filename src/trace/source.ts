@@ -66,7 +66,10 @@ export function openTrace(file: string): OpenTrace {
     const close = (): void => closeSync(fd);
     if (/\.zst$/i.test(file) || isZstdMagic(head.subarray(0, got))) {
       const zstd = new ZstdSource(file, raw);
-      return { source: zstd, compressed: true, size: zstd.declaredSize(head.subarray(0, got)), close };
+      // a header can declare any size: believe it as far as 32 times the compressed size
+      const declared = zstd.declaredSize(head.subarray(0, got));
+      const size = declared === null ? null : Math.min(declared, 32 * fstatSync(fd).size);
+      return { source: zstd, compressed: true, size, close };
     }
     return { source: raw, compressed: false, size: fstatSync(fd).size, close };
   } catch (e) {
