@@ -63,6 +63,19 @@ export function formatSummary(s: SimSummary): string {
     lines.push("what ended them (at the cause)");
     lines.push(table(ended.map((p) => [`  ${p.name}`, formatNs((p.cause as ProcessCause).atNs), explainCause(p.cause as ProcessCause)])));
   }
+  if (s.replay !== undefined) {
+    lines.push("");
+    lines.push(`replay: ${s.replay.requests} requests, ${s.replay.misses} misses (ELDU or EAUG needed), miss ratio ${s.replay.missRatio.toFixed(4)}`);
+    const traced = s.processes.filter((p) => p.replay !== undefined);
+    if (traced.length > 1 || (traced[0]?.replay?.tenant ?? "") !== "") {
+      const rows = [["  process", "tenant", "requests", "misses", "miss ratio"]];
+      for (const p of traced) {
+        const r = p.replay as NonNullable<typeof p.replay>;
+        rows.push([`  ${p.name}`, r.tenant === "" ? "-" : r.tenant, String(r.requests), String(r.misses), r.missRatio.toFixed(4)]);
+      }
+      lines.push(table(rows));
+    }
+  }
   lines.push("");
   const c = s.counters;
   lines.push("ENCLS");

@@ -98,11 +98,12 @@ export function replayDocument(tracePath: string, trace: Trace, opts: ReplayOpti
 
 /** reads the trace (bad files throw TraceError) and builds the scenario that replays it */
 export function replayScenario(file: string, opts: ReplayOptions, onWarning?: (m: string) => void): { scenario: Scenario; text: string } {
+  // the trace is named as on the command line, resolved from the working directory
   const full = resolve(file);
   const trace = readTrace(full, opts.format === undefined ? {} : { format: opts.format });
-  const doc = replayDocument(full, trace, opts);
+  const doc = replayDocument(file, trace, opts);
   const text = `# epcsim replay ${file}\n${stringify(doc)}`;
   const traces = new Map([[traceKey(full, opts.format), trace]]);
-  const scenario = parseScenarioText(text, `replay ${file}`, { traces, ...(onWarning === undefined ? {} : { onWarning }) });
+  const scenario = parseScenarioText(text, `replay ${file}`, { traces, baseDir: process.cwd(), ...(onWarning === undefined ? {} : { onWarning }) });
   return { scenario, text };
 }

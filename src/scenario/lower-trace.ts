@@ -11,13 +11,21 @@ import type { AccessPhase } from "./types.js";
 import type { Path } from "./errors.js";
 import { pagesOf, type Loader } from "./loader.js";
 
-/** traces already read by a load, by resolved file and format */
-const tracesOf = new WeakMap<Loader, Map<string, Trace>>();
+/** what a load knows of traces: those already read (by traceKey()), and the folder relative names resolve from */
+interface TraceContext {
+  traces: Map<string, Trace>;
+  baseDir: string | null;
+}
 
-/** a trace file named in the scenario: relative to the scenario file (or to the working directory for text without a file) */
-export function resolveTracePath(source: string, file: string): string {
+const contextOf = new WeakMap<Loader, TraceContext>();
+
+/**
+ * a trace file named in the scenario: relative to `baseDir` when given, else to the scenario file's
+ * folder (the working directory for text without a file)
+ */
+export function resolveTracePath(source: string, file: string, baseDir: string | null = null): string {
   if (isAbsolute(file)) return file;
-  const base = source.startsWith("<") ? process.cwd() : dirname(resolve(source));
+  const base = baseDir ?? (source.startsWith("<") ? process.cwd() : dirname(resolve(source)));
   return resolve(base, file);
 }
 
@@ -26,18 +34,19 @@ export function traceKey(file: string, format: string | undefined): string {
   return `${format ?? ""}\u0000${file}`;
 }
 
-/** traces already read (by traceKey()), for the load to use instead of reading them again */
-export function useTraces(ld: Loader, traces: Map<string, Trace>): void {
-  tracesOf.set(ld, traces);
+/** traces already read (by traceKey()) for the load to use, and the folder trace names resolve from */
+export function useTraces(ld: Loader, traces: Map<string, Trace> | undefined, baseDir: string | undefined): void {
+  contextOf.set(ld, { traces: traces ?? new Map(), baseDir: baseDir ?? null });
 }
 
 function loadTrace(ld: Loader, file: string, format: string | undefined, path: Path): Trace {
-  let cache = tracesOf.get(ld);
-  if (cache === undefined) {
-    cache = new Map();
-    tracesOf.set(ld, cache);
+  let ctx = contextOf.get(ld);
+  if (ctx === undefined) {
+    ctx = { traces: new Map(), baseDir: null };
+    contextOf.set(ld, ctx);
   }
-  const full = resolveTracePath(ld.source, file);
+  const cache = ctx.traces;
+  const full = resolveTracePath(ld.source, file, ctx.baseDir);
   const key = traceKey(full, format);
   const known = cache.get(key);
   if (known !== undefined) return known;

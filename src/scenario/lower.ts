@@ -39,6 +39,8 @@ export interface LoadOverrides {
   onWarning?: (message: string) => void;
   /** traces already read, by traceKey() (the replay command reads its trace before it builds the scenario) */
   traces?: Map<string, Trace>;
+  /** the folder the scenario's trace files resolve from (default: the scenario file's) */
+  baseDir?: string;
 }
 
 function lowerMachine(ld: Loader, raw: z.output<typeof topSchema>["machine"]): MachineConfig {
@@ -142,7 +144,7 @@ function lowerCgroups(ld: Loader, raw: unknown): CgroupConfig[] {
 }
 
 export function lower(ld: Loader, overrides: LoadOverrides): Scenario {
-  if (overrides.traces !== undefined) useTraces(ld, overrides.traces);
+  if (overrides.traces !== undefined || overrides.baseDir !== undefined) useTraces(ld, overrides.traces, overrides.baseDir);
   if (overrides.seed !== undefined && !(Number.isSafeInteger(overrides.seed) && overrides.seed >= 0)) {
     throw new ScenarioError(`${ld.source}: seed override: expected an integer >= 0, got ${show(overrides.seed)}`);
   }

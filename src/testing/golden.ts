@@ -63,10 +63,21 @@ async function runScenario(command: string, text: string, source: string): Promi
 
 /** `epcsim selftest` through the CLI itself: its --json result and its --out files */
 function runSelftestCli(kernel: string): GoldenRecord {
+  return runCli(["selftest", "--kernel", kernel, "--capacity", "64MiB", "--quiet", "--json"]);
+}
+
+/** the replays the golden outputs hold: each trace format once, tenants, a v17 limit, zstd */
+export const GOLDEN_REPLAYS: { name: string; args: string[] }[] = [
+  { name: "replay-kv-mainline", args: ["examples/traces/kv-two-tenants.csv", "--tenant-column", "--epc", "2MiB"] },
+  { name: "replay-kv-v17-limit", args: ["examples/traces/kv-two-tenants.csv", "--tenant-column", "--kernel", "v17", "--cgroup", "cache=/kv/cache", "--limit", "/kv/cache=1MiB", "--epc", "4MiB", "--timing", "trace"] },
+  { name: "replay-zipf-zst", args: ["examples/traces/zipf-small.oracleGeneral.bin.zst", "--epc", "4MiB"] },
+];
+
+/** an epcsim command through the CLI itself: its --json result and its --out files */
+function runCli(args: string[]): GoldenRecord {
   const cli = join(root, "dist", "src", "cli", "main.js");
   const dir = mkdtempSync(join(tmpdir(), "epcsim-golden-"));
   try {
-    const args = ["selftest", "--kernel", kernel, "--capacity", "64MiB", "--quiet", "--json"];
     const r = spawnSync(process.execPath, [cli, ...args, "--out", dir], { cwd: root, encoding: "utf8", maxBuffer: 1 << 28 });
     if (r.status !== 0) throw new Error(`epcsim ${args.join(" ")} exited with ${r.status}: ${r.stderr}`);
     return { command: `epcsim ${args.join(" ")} --out DIR`, json: JSON.parse(r.stdout) as unknown, files: hashTree(dir) };
@@ -88,6 +99,7 @@ export function goldenCases(): GoldenCase[] {
     cases.push({ name, run: () => runScenario(`epcsim run (the scenario of ${file}) --json --out DIR`, text, file) });
   }
   for (const kernel of ["v17", "v5"]) cases.push({ name: `selftest-${kernel}-64MiB`, run: async () => runSelftestCli(kernel) });
+  for (const r of GOLDEN_REPLAYS) cases.push({ name: r.name, run: async () => runCli(["replay", ...r.args, "--quiet", "--json"]) });
   return cases;
 }
 
