@@ -146,4 +146,7 @@ test("bad trace files are bad input: exit 2 and one line naming the file and the
   const r = epcsim(["replay", "examples/traces/kv-two-tenants.csv", "--tenant-column", "--cgroup", "nobody=/x", "--quiet"]);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /--cgroup nobody=\/x: expected a tenant of the trace \("cache", "batch"\)/);
+  const m = epcsim(["replay", "examples/traces/kv-two-tenants.csv", "--limit", "/a=1MiB", "--quiet"]);
+  assert.equal(m.code, 2);
+  assert.match(m.stderr, /--limit \/a=1MiB: mainline has no sgx_epc misc resource/);
 });

@@ -62,6 +62,9 @@ export function replayDocument(tracePath: string, trace: Trace, opts: ReplayOpti
   }
   const cgroups: Record<string, Record<string, string>> = {};
   for (const path of cgroupOf.values()) cgroups[path] = {};
+  if ((opts.limit ?? []).length > 0 && kernel === "mainline") {
+    throw new ReplayUsageError(`--limit ${(opts.limit ?? [])[0] ?? ""}: mainline has no sgx_epc misc resource, so an EPC limit would be ignored; expected --kernel v17 or v5.`);
+  }
   for (const [path, size] of pairs(opts.limit, "--limit", "PATH=SIZE, e.g. /tenants/a=64MiB")) {
     const bytes = parseSize(size);
     if (typeof bytes === "string") throw new ReplayUsageError(`--limit ${path}=${size}: ${bytes}`);
