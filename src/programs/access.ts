@@ -247,6 +247,8 @@ export function accessBurst(sim: Simulator, b: AccessBurst): number {
   let now = sim.nowNs;
   let i = b.i;
   let r = BURST_DONE;
+  // the PTE plane is reallocated only when enclave pages are (on the fault path): read it again there
+  let pte = sim.sgx.enclPages.ptePlane(b.slot);
   while (i < count) {
     if (proc.exiting) {
       r = BURST_STOP;
@@ -254,7 +256,6 @@ export function accessBurst(sim: Simulator, b: AccessBurst): number {
     }
     const index = first + sampler.next(rng);
     const ep = pageArray.get(index);
-    const pte = sim.sgx.enclPages.ptePlane(b.slot);
     if (t.insideSecs === null || ep < 0 || ((pte[ep] as number) & present) === 0) {
       // the fault path, inline while its yields come before anything else
       sim.nowNs = now;
@@ -282,6 +283,7 @@ export function accessBurst(sim: Simulator, b: AccessBurst): number {
       }
       now = sim.nowNs;
       limit = sim.inlineLimit(t);
+      pte = sim.sgx.enclPages.ptePlane(b.slot);
       continue;
     }
     pte[ep] = (pte[ep] as number) | accessed;
