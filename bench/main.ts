@@ -9,6 +9,16 @@ import { parseScenarioText } from "../src/scenario/load.js";
 import { FOUR_FAULTERS_V17, ONE_THREAD_THRASHING } from "../src/testing/issue10-scenarios.js";
 import { loadScenarioFile } from "../src/scenario/load.js";
 import { compareWithGraphene, formatCalibration } from "../src/report/calibration.js";
+import { parseBenchArgs, replayBench, type BenchArgs } from "./replay.js";
+
+// `npm run bench -- --cachesim PATH`: checked before the long runs below
+let benchArgs: BenchArgs;
+try {
+  benchArgs = parseBenchArgs(process.argv.slice(2));
+} catch (e) {
+  console.error((e as Error).message);
+  process.exit(2);
+}
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
@@ -164,3 +174,6 @@ console.log(
 const graphene = createSimulator(loadScenarioFile(new URL("../../examples/graphene-8g-heap.yaml", import.meta.url).pathname)).run();
 console.log("  calibration: Graphene PR #1640, 8 GB heap zeroed on client-128m (examples/graphene-8g-heap.yaml)");
 for (const line of formatCalibration(compareWithGraphene(graphene))) console.log(`    ${line}`);
+
+// issue 13: trace replay side by side with libCacheSim's cachesim (bench/replay.ts)
+replayBench(benchArgs);

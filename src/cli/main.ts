@@ -360,7 +360,7 @@ export async function main(argv: string[]): Promise<number> {
     .option("--cpus <n>", "logical CPUs (default 2)")
     .option("--seed <n>", "seed", parseSeed)
     .option("--tenant-column", "each tenant of the trace's tenant column is its own process and enclave")
-    .option("--cgroup <tenant=path>", "put a tenant's process in a cgroup (repeatable)", collectList)
+    .option("--cgroup <tenant=path>", "put a tenant's process in a cgroup (repeatable); a bare path, e.g. /r, puts every tenant's there (a trace without --tenant-column has one, unnamed)", collectList)
     .option("--limit <path=size>", "misc.max of a cgroup, e.g. /a=64MiB (repeatable; v17 and v5)", collectList)
     .option("--timing <mode>", "ignore (default): back-to-back requests; trace: the gaps between timestamps become think time")
     .option("--json", "print the full result as one JSON document")

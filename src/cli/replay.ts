@@ -20,7 +20,7 @@ export interface ReplayOptions {
   seed?: number;
   /** read the tenant column: each tenant is its own process and enclave */
   tenantColumn?: boolean;
-  /** TENANT=PATH, repeatable */
+  /** TENANT=PATH, repeatable; a bare PATH (no "=") puts every tenant there, e.g. the one unnamed tenant of a trace without --tenant-column */
   cgroup?: string[];
   /** PATH=SIZE, repeatable: misc.max of the cgroup (v17, v5) */
   limit?: string[];
@@ -55,7 +55,11 @@ export function replayDocument(tracePath: string, trace: Trace, opts: ReplayOpti
   const tenants = opts.tenantColumn === true ? trace.tenants : [""];
   if (opts.tenantColumn === true && trace.tenantOf === null) throw new ReplayUsageError(`--tenant-column: ${tracePath} has no tenant column (expected a csv trace with a "tenant" column).`);
   const cgroupOf = new Map<string, string>();
-  for (const [tenant, path] of pairs(opts.cgroup, "--cgroup", "TENANT=PATH, e.g. a=/tenants/a")) {
+  // a bare PATH names no tenant: every tenant's process goes there, unless a TENANT=PATH names another for it
+  const everyTenant = (opts.cgroup ?? []).filter((arg) => arg.startsWith("/") && !arg.includes("="));
+  for (const path of everyTenant) for (const tenant of tenants) cgroupOf.set(tenant, path);
+  const named = (opts.cgroup ?? []).filter((arg) => !everyTenant.includes(arg));
+  for (const [tenant, path] of pairs(named, "--cgroup", "TENANT=PATH, e.g. a=/tenants/a, or a PATH for every tenant")) {
     if (!tenants.includes(tenant)) throw new ReplayUsageError(`--cgroup ${tenant}=${path}: expected a tenant of the trace (${tenants.map((t) => JSON.stringify(t)).join(", ")}).`);
     if (!path.startsWith("/")) throw new ReplayUsageError(`--cgroup ${tenant}=${path}: expected a cgroup path starting with "/".`);
     cgroupOf.set(tenant, path);
