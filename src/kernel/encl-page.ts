@@ -43,6 +43,11 @@ export class EnclPages {
     return this.ids.live;
   }
 
+  /** bytes of the per-page arrays (the first PTE plane included) */
+  bytesPerPage(): number {
+    return [this.frame, this.encl, this.index, this.vaPage, this.desc, this.type, this.maxProt, this.pte, this.flags].reduce((n, a) => n + a.BYTES_PER_ELEMENT, 0);
+  }
+
   private grow(capacity: number): void {
     const copy = <T extends Int32Array | Uint16Array | Uint8Array>(old: T, make: (n: number) => T): T => {
       const a = make(capacity);

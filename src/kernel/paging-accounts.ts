@@ -75,6 +75,11 @@ export class PagingAccounts {
     this.frameSlot = new Uint16Array(frames);
   }
 
+  /** bytes per EPC frame of the owner slots (2, or 4 past 65,535 owner pairs) */
+  bytesPerFrame(): number {
+    return this.frameSlot.BYTES_PER_ELEMENT;
+  }
+
   /** the cgroup id + 1 the frame was allocated for, 0 = none */
   frameCgroupId(frame: number): number {
     return this.slotCg[this.frameSlot[frame] as number] as number;
