@@ -146,6 +146,17 @@ test("bad trace files are bad input: exit 2 and one line naming the file and the
   const r = epcsim(["replay", "examples/traces/kv-two-tenants.csv", "--tenant-column", "--cgroup", "nobody=/x", "--quiet"]);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /--cgroup nobody=\/x: expected a tenant of the trace \("cache", "batch"\)/);
+  // a bad flag names the flag, not a line of the scenario the replay builds
+  for (const [flag, value, pattern] of [
+    ["--epc", "1000000", /^epcsim: --epc 1000000: expected a positive multiple of 4096 bytes \(999424 is the nearest below\)\.$/],
+    ["--epc", "1Mb", /^epcsim: --epc 1Mb: expected a size .*did you mean 1MiB/],
+    ["--cpus", "0", /^epcsim: --cpus: expected a whole number from 1 to 1024, got "0"\.$/],
+    ["--profile", "nope", /^epcsim: --profile: expected one of client-128m, /],
+  ] as const) {
+    const e = epcsim(["replay", "examples/traces/kv-two-tenants.csv", flag, value, "--quiet"]);
+    assert.equal(e.code, 2, e.stderr);
+    assert.match(e.stderr.trimEnd(), pattern);
+  }
   const m = epcsim(["replay", "examples/traces/kv-two-tenants.csv", "--limit", "/a=1MiB", "--quiet"]);
   assert.equal(m.code, 2);
   assert.match(m.stderr, /--limit \/a=1MiB: mainline has no sgx_epc misc resource/);

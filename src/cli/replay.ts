@@ -10,6 +10,7 @@ import { traceKey } from "../scenario/lower-trace.js";
 import { parseScenarioText } from "../scenario/load.js";
 import type { Scenario } from "../scenario/types.js";
 import { parseSize } from "../scenario/units.js";
+import { costProfileNames, profileName } from "../hw/costs.js";
 
 export interface ReplayOptions {
   format?: string;
@@ -75,8 +76,18 @@ export function replayDocument(tracePath: string, trace: Trace, opts: ReplayOpti
     if (!path.startsWith("/")) throw new ReplayUsageError(`--limit ${path}=${size}: expected a cgroup path starting with "/".`);
     cgroups[path] = { ...cgroups[path], "misc.max": `sgx_epc ${bytes}` };
   }
-  const machine: Record<string, unknown> = { profile: opts.profile ?? "client-128m", cpus: opts.cpus === undefined ? 2 : Number(opts.cpus) };
-  if (opts.epc !== undefined) machine.epc = opts.epc;
+  // the flags are checked here, so that a problem names the flag and not a line of the generated scenario
+  const profile = profileName(opts.profile ?? "client-128m");
+  if (profile === undefined) throw new ReplayUsageError(`--profile: expected one of ${costProfileNames.join(", ")}, got "${opts.profile ?? ""}".`);
+  const cpus = opts.cpus === undefined ? 2 : Number(opts.cpus);
+  if (!Number.isInteger(cpus) || cpus < 1 || cpus > 1024) throw new ReplayUsageError(`--cpus: expected a whole number from 1 to 1024, got "${opts.cpus ?? ""}".`);
+  const machine: Record<string, unknown> = { profile, cpus };
+  if (opts.epc !== undefined) {
+    const epc = parseSize(opts.epc);
+    if (typeof epc === "string") throw new ReplayUsageError(`--epc ${opts.epc}: ${epc}`);
+    if (epc <= 0 || epc % PAGE !== 0) throw new ReplayUsageError(`--epc ${opts.epc}: expected a positive multiple of 4096 bytes (${Math.floor(epc / PAGE) * PAGE} is the nearest below).`);
+    machine.epc = epc;
+  }
   const processes = tenants.map((tenant, t) => {
     const distinct = trace.tenantOf === null || opts.tenantColumn !== true ? (trace.distinctPages[0] ?? 0) : (trace.distinctPages[t] ?? 0);
     // the trace's pages, then one TCS at the top of the added region
