@@ -81,12 +81,13 @@ export function replayDocument(tracePath: string, trace: Trace, opts: ReplayOpti
   if (profile === undefined) throw new ReplayUsageError(`--profile: expected one of ${costProfileNames.join(", ")}, got "${opts.profile ?? ""}".`);
   const cpus = opts.cpus === undefined ? 2 : Number(opts.cpus);
   if (!Number.isInteger(cpus) || cpus < 1 || cpus > 1024) throw new ReplayUsageError(`--cpus: expected a whole number from 1 to 1024, got "${opts.cpus ?? ""}".`);
-  const machine: Record<string, unknown> = { profile, cpus };
+  // (the scenario keeps the spelling given on the command line)
+  const machine: Record<string, unknown> = { profile: opts.profile ?? profile, cpus };
   if (opts.epc !== undefined) {
     const epc = parseSize(opts.epc);
     if (typeof epc === "string") throw new ReplayUsageError(`--epc ${opts.epc}: ${epc}`);
     if (epc <= 0 || epc % PAGE !== 0) throw new ReplayUsageError(`--epc ${opts.epc}: expected a positive multiple of 4096 bytes (${Math.floor(epc / PAGE) * PAGE} is the nearest below).`);
-    machine.epc = epc;
+    machine.epc = opts.epc;
   }
   const processes = tenants.map((tenant, t) => {
     const distinct = trace.tenantOf === null || opts.tenantColumn !== true ? (trace.distinctPages[0] ?? 0) : (trace.distinctPages[t] ?? 0);
