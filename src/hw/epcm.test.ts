@@ -153,3 +153,15 @@ test("EWB and ELDU keep the EPCM permissions and PENDING/MODIFIED of a page (mod
   assert.equal(epcm.eldu(5, SGX_PAGE_TYPE_REG, secs, 0, true, secs, 42), 0);
   assert.equal(epcm.perm[5], EPCM_R | EPCM_PR, "restricted permissions and the pending PR come back");
 });
+
+test("ENCLAVESECS takes 2 bytes a frame until an enclave id needs more; then every frame keeps its owner", () => {
+  const epcm = new Epcm(8, resolveCosts("client-128m"));
+  assert.equal(epcm.ownerPlusOne.BYTES_PER_ELEMENT, 2);
+  const small = new SecsState(7);
+  assert.equal(epcm.ecreate(0, small, 2 * 4096), 0);
+  assert.equal(epcm.eadd(1, small, 2, 7), 0);
+  const big = new SecsState(70_000);
+  assert.equal(epcm.ecreate(2, big, 2 * 4096), 0);
+  assert.equal(epcm.ownerPlusOne.BYTES_PER_ELEMENT, 4);
+  assert.deepEqual([epcm.owner(0), epcm.owner(1), epcm.owner(2), epcm.owner(3)], [7, 7, 70_000, -1]);
+});

@@ -99,8 +99,11 @@ export function newLeafCounters(): LeafCounters {
 
 export class Epcm {
   readonly state: Uint8Array;
-  /** EPCM.ENCLAVESECS as enclave id + 1 (0: VA or invalid), so the array needs no fill */
-  readonly ownerPlusOne: Int32Array;
+  /**
+   * EPCM.ENCLAVESECS as enclave id + 1 (0: VA or invalid), 2 bytes a frame until an enclave id
+   * passes 65,534, then 4 (zero-filled, so the array needs no fill)
+   */
+  ownerPlusOne: Uint16Array | Int32Array;
   /** EPCM.R/W/X and EPCM.PR of each frame */
   readonly perm: Uint8Array;
   /**
@@ -121,7 +124,7 @@ export class Epcm {
     private readonly costs: Costs,
   ) {
     this.state = new Uint8Array(frames);
-    this.ownerPlusOne = new Int32Array(frames);
+    this.ownerPlusOne = new Uint16Array(frames);
     this.perm = new Uint8Array(frames);
   }
 
@@ -148,7 +151,9 @@ export class Epcm {
 
   private set(frame: number, type: number, bits: number, owner: SecsState | null, perm = 0): void {
     this.state[frame] = (type << TYPE_SHIFT) | bits | EPCM_VALID;
-    this.ownerPlusOne[frame] = owner === null ? 0 : owner.id + 1;
+    const v = owner === null ? 0 : owner.id + 1;
+    if (v > 0xffff && this.ownerPlusOne instanceof Uint16Array) this.ownerPlusOne = Int32Array.from(this.ownerPlusOne);
+    this.ownerPlusOne[frame] = v;
     this.perm[frame] = perm;
   }
 
