@@ -10,6 +10,7 @@ import { FOUR_FAULTERS_V17, ONE_THREAD_THRASHING } from "../src/testing/issue10-
 import { loadScenarioFile } from "../src/scenario/load.js";
 import { compareWithGraphene, formatCalibration } from "../src/report/calibration.js";
 import { parseBenchArgs, replayBench, type BenchArgs } from "./replay.js";
+import { populateInChild } from "./populate.js";
 
 // `npm run bench -- --cachesim PATH`: checked before the long runs below
 let benchArgs: BenchArgs;
@@ -156,6 +157,16 @@ console.log(
   `  thrashing run recorded for --out (time series, events, ${fmt(recordedSlices)} trace slices)   ${((ms("thrash, recorded for --out") / ms("thrash: swaps")) * 100).toFixed(0)}% of the plain run's time`,
 );
 console.log(`  setup of a 64 GiB EPC          ${ms("setup: 64 GiB EPC").toFixed(1)} ms   (${fmt(sim.sgx.totalPages)} frames)`);
+{
+  // 256 enclaves of 4 GiB on 1 TiB with --tib; else 1/64 of it, and the figures scaled up
+  const scale = benchArgs.tib ? 1 : 64;
+  const p = populateInChild((1024 * GiB) / scale);
+  const perPage = p.maxRssBytes / p.pagesAdded;
+  const tib = scale === 1 ? `peak RSS ${(p.maxRssBytes / GiB).toFixed(1)} GiB` : `peak RSS ${(p.maxRssBytes / GiB).toFixed(2)} GiB, about ${((perPage * p.pagesAdded * scale) / GiB).toFixed(0)} GiB at 1 TiB`;
+  console.log(
+    `  populate ${scale === 1 ? "1 TiB" : "1/64 TiB"} EPC (${p.enclaves} enclaves of 4 GiB, ${fmt(p.pagesAdded)} pages added)   ${p.seconds.toFixed(1)} s, ${tib} (${perPage.toFixed(0)} bytes a page)   (target at 1 TiB <= 12 GiB${scale === 1 ? "" : "; npm run bench -- --tib runs it whole"})`,
+  );
+}
 
 // Fidelity figures: simulated results, deterministic, printed against what the kernel's semantics
 // give (issue 10). They change only when the model does.

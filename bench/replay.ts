@@ -21,15 +21,17 @@ const cli = fileURLToPath(new URL("../src/cli/main.js", import.meta.url));
 
 export interface BenchArgs {
   cachesim: string | null;
+  /** populate the whole 1 TiB EPC, not 1/64 of it */
+  tib: boolean;
 }
 
 /** `npm run bench -- [--cachesim PATH]`; bad arguments are one line (the caller exits 2) */
 export function parseBenchArgs(argv: string[]): BenchArgs {
-  let values: { cachesim?: string | undefined };
+  let values: { cachesim?: string | undefined; tib?: boolean | undefined };
   try {
-    ({ values } = parseArgs({ args: argv, options: { cachesim: { type: "string" } }, strict: true, allowPositionals: false }));
+    ({ values } = parseArgs({ args: argv, options: { cachesim: { type: "string" }, tib: { type: "boolean" } }, strict: true, allowPositionals: false }));
   } catch (e) {
-    throw new Error(`npm run bench: ${(e as Error).message} (expected: npm run bench -- [--cachesim PATH]).`);
+    throw new Error(`npm run bench: ${(e as Error).message} (expected: npm run bench -- [--cachesim PATH] [--tib]).`);
   }
   const path = values.cachesim ?? null;
   if (path !== null) {
@@ -39,7 +41,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
       throw new Error(`npm run bench: --cachesim ${path}: expected an executable libCacheSim cachesim binary.`);
     }
   }
-  return { cachesim: path };
+  return { cachesim: path, tib: values.tib === true };
 }
 
 /** cachesim's result line, e.g. "t.oracleGeneral Clock cache size 410MiB, 4000000 req, miss ratio 0.3590, throughput 3.76 MQPS" */
