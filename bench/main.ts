@@ -11,6 +11,7 @@ import { loadScenarioFile } from "../src/scenario/load.js";
 import { compareWithGraphene, formatCalibration } from "../src/report/calibration.js";
 import { parseBenchArgs, replayBench, type BenchArgs } from "./replay.js";
 import { populateInChild } from "./populate.js";
+import { scenario } from "./scenario.js";
 
 // `npm run bench -- --cachesim PATH`: checked before the long runs below
 let benchArgs: BenchArgs;
@@ -24,19 +25,6 @@ try {
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
 
-function scenario(epcBytes: number, steps: Step[], replicas = 1): Scenario {
-  return {
-    source: "bench",
-    kernel: "mainline",
-    seed: 1,
-    untilNs: null,
-    machine: { sections: [{ size: epcBytes, node: 0 }], numaNodes: 1, cpus: 8, sgx2: true, profile: "client-128m", costs: {} },
-    options: { eaugRaceFix: false, timedSanitize: false, schedQuantumNs: 3_000_000 },
-    processes: Array.from({ length: replicas }, (_, i) => ({ name: `p${i}`, start: 0, cgroup: "/", steps })),
-    events: [],
-    cgroups: [],
-  };
-}
 
 function enclaveProgram(sizeBytes: number, addBytes: number, workingSet: number, count: number, pattern: "uniform" | "zipf"): Step[] {
   return [

@@ -5,7 +5,8 @@
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { createSimulator } from "../src/programs/run.js";
-import type { Scenario } from "../src/scenario/types.js";
+import type { Scenario, Step } from "../src/scenario/types.js";
+import { scenario } from "./scenario.js";
 
 const GiB = 1024 ** 3;
 const ENCLAVE = 4 * GiB;
@@ -27,30 +28,15 @@ export function pagesPerEnclave(): number {
 }
 
 function populateScenario(epcBytes: number): Scenario {
-  const enclaves = epcBytes / ENCLAVE;
   const add = pagesPerEnclave() * 4096;
-  return {
-    source: "bench: populate",
-    kernel: "mainline",
-    seed: 1,
-    untilNs: null,
-    machine: { sections: [{ size: epcBytes, node: 0 }], numaNodes: 1, cpus: 8, sgx2: true, profile: "sapphire-rapids-server", costs: {} },
-    options: { eaugRaceFix: false, timedSanitize: false, schedQuantumNs: 3_000_000 },
-    processes: Array.from({ length: enclaves }, (_, i) => ({
-      name: `e${i}`,
-      start: 0,
-      cgroup: "/",
-      steps: [
-        { op: "create", size: ENCLAVE, debug: false },
-        { op: "addPages", offset: 0, length: add - 4096, type: "REG", perm: 7, measure: false, chunk: add },
-        { op: "addPages", offset: add - 4096, length: 4096, type: "TCS", perm: 0, measure: false, chunk: 4096 },
-        { op: "init" },
-        { op: "mmap" },
-      ],
-    })),
-    events: [],
-    cgroups: [],
-  };
+  const steps: Step[] = [
+    { op: "create", size: ENCLAVE, debug: false },
+    { op: "addPages", offset: 0, length: add - 4096, type: "REG", perm: 7, measure: false, chunk: add },
+    { op: "addPages", offset: add - 4096, length: 4096, type: "TCS", perm: 0, measure: false, chunk: 4096 },
+    { op: "init" },
+    { op: "mmap" },
+  ];
+  return { ...scenario(epcBytes, steps, epcBytes / ENCLAVE, "sapphire-rapids-server"), source: "bench: populate" };
 }
 
 /** in this process: populate, and report */
