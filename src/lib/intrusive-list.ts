@@ -70,9 +70,14 @@ export class IntrusiveList {
   }
 }
 
-/** Hands out small integer ids, reusing freed ones first; `grow` is called when the table is full. */
+/**
+ * Hands out small integer ids, reusing freed ones first (the last freed first); `grow` is called
+ * when the table is full. The freed ids are a stack in a typed array: a JS array stops growing
+ * past about 2^27 elements, fewer than the enclave pages of a terabyte of EPC.
+ */
 export class IdPool {
-  private readonly free: number[] = [];
+  private free = new Int32Array(64);
+  private freeCount = 0;
   private top = 0;
   live = 0;
 
@@ -85,8 +90,7 @@ export class IdPool {
 
   take(): number {
     this.live++;
-    const id = this.free.pop();
-    if (id !== undefined) return id;
+    if (this.freeCount > 0) return this.free[--this.freeCount] as number;
     if (this.top === this.capacity) {
       this.capacity *= 2;
       this.grow(this.capacity);
@@ -96,6 +100,11 @@ export class IdPool {
 
   give(id: number): void {
     this.live--;
-    this.free.push(id);
+    if (this.freeCount === this.free.length) {
+      const more = new Int32Array(this.free.length * 2);
+      more.set(this.free);
+      this.free = more;
+    }
+    this.free[this.freeCount++] = id;
   }
 }
