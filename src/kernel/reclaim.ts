@@ -23,6 +23,7 @@ import type { FrameList } from "./epc-page.js";
 import type { Cgroup } from "../cgroup/misc.js";
 import { sgxReclaimPagesGlobal } from "./epc-cgroup.js";
 import { PG_EWB_PAGES, PG_RECLAIMED_FROM } from "./paging-accounts.js";
+import { grown } from "../lib/grown.js";
 
 /** one more batch, counted for whoever runs it, so that the three kinds add up to the total */
 function countBatch(sgx: Sgx): void {
@@ -59,12 +60,8 @@ export class IsolatedPages {
   }
   push(frame: number, ep: number): void {
     if (this.n === this.frame.length) {
-      const f = new Int32Array(this.n * 2);
-      f.set(this.frame);
-      this.frame = f;
-      const e = new Int32Array(this.n * 2);
-      e.set(this.ep);
-      this.ep = e;
+      this.frame = grown(this.frame, this.n * 2);
+      this.ep = grown(this.ep, this.n * 2);
     }
     this.frame[this.n] = frame;
     this.ep[this.n] = ep;

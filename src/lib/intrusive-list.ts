@@ -1,6 +1,7 @@
 // A doubly linked list threaded through prev/next typed arrays, like the kernel's list_head: the
 // entries are integer ids, the links live in the arrays of whatever table owns them. `links` is
 // read on every operation, so a table may replace its arrays when it grows.
+import { grown } from "./grown.js";
 
 export interface Links {
   readonly prev: Int32Array;
@@ -100,11 +101,7 @@ export class IdPool {
 
   give(id: number): void {
     this.live--;
-    if (this.freeCount === this.free.length) {
-      const more = new Int32Array(this.free.length * 2);
-      more.set(this.free);
-      this.free = more;
-    }
+    if (this.freeCount === this.free.length) this.free = grown(this.free, this.free.length * 2);
     this.free[this.freeCount++] = id;
   }
 }

@@ -2,6 +2,7 @@
 // object ids already mapped to dense page indices per tenant in first-seen order, so the same file
 // always gives the same pages. TraceBuilder is how every reader fills one.
 import { IdMap } from "../lib/id-map.js";
+import { grown, type TypedColumn } from "../lib/grown.js";
 
 export type TraceFormat = "oracleGeneral" | "csv" | "txt";
 
@@ -98,7 +99,7 @@ export class TraceBuilder {
   finish(source: string, format: TraceFormat, compressed: boolean): Trace {
     const n = this.requests;
     // a copy of exactly n entries, so the doubling's slack is freed
-    const fit = <T extends Column>(a: T): T => (a.length === n ? a : (a.slice(0, n) as T));
+    const fit = <T extends TypedColumn>(a: T): T => (a.length === n ? a : (a.slice(0, n) as T));
     return {
       source,
       format,
@@ -115,11 +116,4 @@ export class TraceBuilder {
   }
 }
 
-type Column = Uint32Array | Uint16Array | Float64Array | Uint8Array;
 
-/** a copy of `a` with room for `cap` entries */
-function grown<T extends Column>(a: T, cap: number): T {
-  const b = new (a.constructor as new (n: number) => T)(cap);
-  b.set(a);
-  return b;
-}
