@@ -3,7 +3,6 @@
 import { Bench } from "tinybench";
 import { simulateRecorded } from "../src/report/outputs.js";
 import { createSimulator } from "../src/programs/run.js";
-import { EpcPages } from "../src/kernel/epc-page.js";
 import type { Scenario, Step } from "../src/scenario/types.js";
 import { parseScenarioText } from "../src/scenario/load.js";
 import { FOUR_FAULTERS_V17, ONE_THREAD_THRASHING } from "../src/testing/issue10-scenarios.js";
@@ -118,12 +117,13 @@ const rssBefore = process.memoryUsage().rss;
 const sim = createSimulator(big);
 const pages = sim.sgx.pages;
 const epcm = sim.sgx.epcm;
-const frameArrays = [pages.list, pages.flags, pages.poison, pages.ownerKind, pages.owner, pages.prev, pages.next, pages.cg, epcm.state, epcm.ownerPlusOne, epcm.perm];
+const frameArrays = [...pages.arrays(), epcm.state, epcm.ownerPlusOne, epcm.perm];
 // + the paging attribution's owner slot per frame (kernel/paging-accounts.ts)
 const allocated = frameArrays.reduce((n, a) => n + a.byteLength, 0) / sim.sgx.totalPages + sim.sgx.paging.bytesPerFrame();
 const rssPerFrame = Math.max(0, process.memoryUsage().rss - rssBefore) / sim.sgx.totalPages; // noisy: GC may shrink the heap meanwhile
-// EPC page state, the EPCM (state, ENCLAVESECS, permissions) and the paging attribution's owner slot
-const perFrameLayout = EpcPages.bytesPerFrame() + epcm.state.BYTES_PER_ELEMENT + epcm.ownerPlusOne.BYTES_PER_ELEMENT + epcm.perm.BYTES_PER_ELEMENT + sim.sgx.paging.bytesPerFrame();
+// EPC page state (the charge array only on a machine with EPC cgroups), the EPCM (state,
+// ENCLAVESECS, permissions) and the paging attribution's owner slot
+const perFrameLayout = pages.bytesPerFrame() + epcm.state.BYTES_PER_ELEMENT + epcm.ownerPlusOne.BYTES_PER_ELEMENT + epcm.perm.BYTES_PER_ELEMENT + sim.sgx.paging.bytesPerFrame();
 
 console.log("epcsim benchmarks (best of 3 runs, one core)");
 console.log(`  accesses/s, working set fits   ${fmt(ACCESSES / (ms("fits: accesses") / 1000))}   (target >= 2 M)`);

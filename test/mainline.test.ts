@@ -24,9 +24,9 @@ test("ECREATE takes two frames, the VA page first (Q16)", () => {
   const sgx = sim.sgx;
   assert.equal(sgx.totalPages - sgx.nrFree, 2);
   // frames are handed out from the head of the free list, in ascending order
-  assert.equal(sgx.pages.ownerKind[0], OWNER_VA);
+  assert.equal(sgx.pages.ownerKind(0), OWNER_VA);
   assert.equal(sgx.epcm.type(0), SGX_PAGE_TYPE_VA);
-  assert.equal(sgx.pages.ownerKind[1], OWNER_ENCL_PAGE);
+  assert.equal(sgx.pages.ownerKind(1), OWNER_ENCL_PAGE);
   assert.equal(sgx.epcm.type(1), SGX_PAGE_TYPE_SECS);
   assert.equal(sgx.epcm.leaves.EPA, 1);
   assert.equal(sgx.epcm.leaves.ECREATE, 1);

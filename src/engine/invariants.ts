@@ -24,7 +24,7 @@ function checkList(pages: EpcPages, name: string, head: number, size: number, ta
   let n = 0;
   let prev = -1;
   for (let f = head; f >= 0; f = pages.next[f] as number) {
-    if (pages.list[f] !== tag) out.push(`Frame ${f} is linked on the ${name} but tagged ${LIST_NAMES[pages.list[f] as number]}.`);
+    if (pages.list(f) !== tag) out.push(`Frame ${f} is linked on the ${name} but tagged ${LIST_NAMES[pages.list(f) as number]}.`);
     if (pages.prev[f] !== prev) out.push(`Frame ${f} on the ${name} has a broken prev link.`);
     prev = f;
     if (++n > size) {
@@ -50,7 +50,7 @@ export function checkInvariants(sgx: Sgx): string[] {
     lruTotal += lru.size;
     if (sgx.epcCgroups) {
       for (let f = lru.head; f >= 0; f = pages.next[f] as number) {
-        if (pages.cg[f] !== id + 1) out.push(`Frame ${f} is on the ${name} but charged to cgroup id ${(pages.cg[f] as number) - 1}.`);
+        if (pages.cg(f) !== id + 1) out.push(`Frame ${f} is on the ${name} but charged to cgroup id ${(pages.cg(f) as number) - 1}.`);
       }
     }
   });
@@ -68,14 +68,14 @@ export function checkInvariants(sgx: Sgx): string[] {
   // every frame is in exactly one state; count by state
   const byList = new Array<number>(LIST_NAMES.length).fill(0);
   for (let f = 0; f < sgx.totalPages; f++) {
-    const tag = pages.list[f] as number;
+    const tag = pages.list(f) as number;
     byList[tag] = (byList[tag] as number) + 1;
     const tracked = pages.isTracked(f);
     if (tag === ON_LRU && !tracked) out.push(`Frame ${f} is on the LRU without RECLAIMER_TRACKED.`);
     if (tracked && tag !== ON_LRU && tag !== ON_NONE) out.push(`Frame ${f} is RECLAIMER_TRACKED but ${LIST_NAMES[tag]}.`);
     if (tag === ON_LRU) {
       const e = pages.owner[f] as number;
-      if (pages.ownerKind[f] !== OWNER_ENCL_PAGE || ep.frame[e] !== f || ep.type[e] === SGX_PAGE_TYPE_SECS)
+      if (pages.ownerKind(f) !== OWNER_ENCL_PAGE || ep.frame[e] !== f || ep.type[e] === SGX_PAGE_TYPE_SECS)
         out.push(`Frame ${f} is on the LRU but is not the resident frame of a child page.`);
     }
     if ((tag === ON_FREE || tag === ON_UNTOUCHED) && sgx.epcm.isValid(f) && !sgx.ewbLostFrames.has(f)) out.push(`Free frame ${f} is still valid in the EPCM.`);
@@ -101,10 +101,10 @@ export function checkInvariants(sgx: Sgx): string[] {
     checkList(pages, `unreclaimable list of cgroup ${sgx.cgroups.all[id]?.path}`, list.head, list.size, ON_UNRECLAIMABLE, out);
     unreclaimableTotal += list.size;
     for (let f = list.head; f >= 0; f = pages.next[f] as number) {
-      const kind = pages.ownerKind[f];
+      const kind = pages.ownerKind(f);
       const isSecs = kind === OWNER_ENCL_PAGE && ep.type[pages.owner[f] as number] === SGX_PAGE_TYPE_SECS;
       if (kind !== OWNER_VA && !isSecs) out.push(`Frame ${f} is UNRECLAIMABLE but neither a SECS nor a VA page.`);
-      if (Math.max((pages.cg[f] as number) - 1, 0) !== id) out.push(`Frame ${f} is on the unreclaimable list of another cgroup than its charge.`);
+      if (Math.max((pages.cg(f) as number) - 1, 0) !== id) out.push(`Frame ${f} is on the unreclaimable list of another cgroup than its charge.`);
     }
   });
   if (byList[ON_UNRECLAIMABLE] !== unreclaimableTotal)
@@ -119,11 +119,11 @@ export function checkInvariants(sgx: Sgx): string[] {
     let resident = 0;
     let slotHolders = 0;
     encl.pageArray.forEach(0, encl.secsIndex, (index, e) => {
-      if (ep.encl[e] !== encl.id) out.push(`${name}: page index ${index} points at a descriptor of another enclave.`);
+      if (ep.enclOf(e) !== encl.id) out.push(`${name}: page index ${index} points at a descriptor of another enclave.`);
       const frame = ep.frame[e] as number;
       if (frame >= 0) {
         resident++;
-        if (pages.owner[frame] !== e || pages.ownerKind[frame] !== OWNER_ENCL_PAGE)
+        if (pages.owner[frame] !== e || pages.ownerKind(frame) !== OWNER_ENCL_PAGE)
           out.push(`${name}: frame ${frame} of page ${index} is not owned by that page.`);
         if (!sgx.epcm.isValid(frame)) out.push(`${name}: resident page ${index} has an invalid EPCM entry.`);
         else if (sgx.epcm.owner(frame) !== encl.id) out.push(`${name}: the EPCM says frame ${frame} of page ${index} belongs to enclave ${sgx.epcm.owner(frame)}.`);
@@ -165,7 +165,7 @@ export function checkInvariants(sgx: Sgx): string[] {
     for (const v of vas) {
       slots += va.used[v] as number;
       const f = va.frame[v] as number;
-      if (f < 0 || pages.ownerKind[f] !== OWNER_VA || pages.owner[f] !== v || sgx.epcm.type(f) !== SGX_PAGE_TYPE_VA)
+      if (f < 0 || pages.ownerKind(f) !== OWNER_VA || pages.owner[f] !== v || sgx.epcm.type(f) !== SGX_PAGE_TYPE_VA)
         out.push(`${name}: VA page ${v} is not backed by a VA frame it owns.`);
       if (va.isFull(v)) seenFull = true;
       else if (seenFull) out.push(`${name}: a VA page with free slots follows a full one.`);
@@ -175,9 +175,9 @@ export function checkInvariants(sgx: Sgx): string[] {
 
   // owners of allocated frames
   for (let f = 0; f < sgx.totalPages; f++) {
-    const tag = pages.list[f] as number;
+    const tag = pages.list(f) as number;
     if (tag !== ON_NONE && tag !== ON_UNRECLAIMABLE) continue;
-    const kind = pages.ownerKind[f];
+    const kind = pages.ownerKind(f);
     if (kind === OWNER_ENCL_PAGE) {
       const e = pages.owner[f] as number;
       if (ep.frame[e] !== f && !pages.isTracked(f)) {
@@ -199,7 +199,7 @@ function checkCharges(sgx: Sgx, out: string[]): void {
   const tree = sgx.cgroups;
   const own = new Array<number>(tree.all.length).fill(0);
   for (let f = 0; f < sgx.totalPages; f++) {
-    const id = sgx.pages.cg[f] as number;
+    const id = sgx.pages.cg(f) as number;
     if (id !== 0) own[id - 1] = (own[id - 1] as number) + 1;
     // the simulator's attribution (summary `attributed`, `paging`) follows the charge
     if (id !== 0 && sgx.paging.frameCgroupId(f) !== id) out.push(`Frame ${f} is charged to cgroup id ${id - 1} but attributed to cgroup id ${sgx.paging.frameCgroupId(f) - 1}.`);

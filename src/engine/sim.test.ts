@@ -43,7 +43,7 @@ test("a vEPC guest's faults wake ksgxd and push host enclave pages out; guest pa
   assert.equal(summary.epc.vepcPages, 512);
   assert.ok(summary.counters.EWB >= 900 + 512 - 1024, "host pages were written back to make room");
   assert.ok(sim.sgx.counters.ksgxdWakeups >= 1);
-  for (let f = 0; f < sim.sgx.totalPages; f++) if (sim.sgx.pages.ownerKind[f] === 3) assert.ok(!sim.sgx.pages.isTracked(f));
+  for (let f = 0; f < sim.sgx.totalPages; f++) if (sim.sgx.pages.ownerKind(f) === 3) assert.ok(!sim.sgx.pages.isTracked(f));
 });
 
 test("a thread allocates from its CPU's NUMA node first", () => {
@@ -53,7 +53,7 @@ test("a thread allocates from its CPU's NUMA node first", () => {
   const { sim } = simulate(scenario(m, [proc("a", hold), proc("b", hold), proc("c", hold)], { untilNs: 5 * ms }));
   const node1 = sim.sgx.sections[1]?.first ?? 0;
   const owners = new Set<number>();
-  for (let f = node1; f < node1 + 256; f++) if (sim.sgx.pages.list[f] !== 0) owners.add(sim.sgx.enclPages.encl[sim.sgx.pages.owner[f] as number] as number);
+  for (let f = node1; f < node1 + 256; f++) if (sim.sgx.pages.list(f) !== 0) owners.add(sim.sgx.enclPages.enclOf(sim.sgx.pages.owner[f] as number));
   assert.ok(owners.has(2), "enclave 2 (the process on CPU 2) got frames on node 1");
 });
 

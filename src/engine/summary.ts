@@ -184,9 +184,9 @@ export function buildSummary(sim: Simulator): SimSummary {
   let vepcPages = 0;
   const pages = sgx.pages;
   for (let f = 0; f < sgx.totalPages; f++) {
-    const list = pages.list[f];
+    const list = pages.list(f);
     if (list !== ON_NONE && list !== ON_LRU && list !== ON_UNRECLAIMABLE) continue;
-    const kind = pages.ownerKind[f];
+    const kind = pages.ownerKind(f);
     if (kind === OWNER_VA) vaPages++;
     else if (kind === OWNER_VEPC) vepcPages++;
     else if (kind === OWNER_ENCL_PAGE) {

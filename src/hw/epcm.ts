@@ -1,6 +1,7 @@
 // The SGX hardware as the driver sees it: the EPCM entry of every EPC frame and the ENCLS leaves
 // the driver executes, with their architectural preconditions (Intel SDM vol. 3D, ch. 38/40) and the
 // SGX error codes the driver reacts to. Every leaf counts itself and charges its cost.
+import { SmallSet } from "../lib/small-set.js";
 import type { Costs } from "./costs.js";
 import {
   SGX_BLKSTATE,
@@ -76,9 +77,9 @@ export class SecsState {
   /** bumped by every successful ETRACK */
   epoch = 0;
   /** tasks that were inside the enclave at the last ETRACK and have not exited since */
-  readonly tracking = new Set<object>();
+  readonly tracking = new SmallSet<object>();
   /** tasks currently executing inside the enclave (EENTER/ERESUME until EEXIT/AEX) */
-  readonly inside = new Set<object>();
+  readonly inside = new SmallSet<object>();
   /** epoch at which each blocked frame was blocked */
   readonly blockedAt = new Map<number, number>();
 
@@ -246,7 +247,7 @@ export class Epcm {
     this.cost += this.costs.etrack;
     if (secs.tracking.size > 0) return SGX_PREV_TRK_INCMPL;
     secs.epoch++;
-    for (const t of secs.inside) secs.tracking.add(t);
+    secs.tracking.addAll(secs.inside);
     return 0;
   }
 

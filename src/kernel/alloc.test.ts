@@ -48,12 +48,12 @@ test("unmarking a page a reclaimer isolated fails with EBUSY", () => {
   const { sgx } = kernel(2);
   const f = sgxAllocEpcPageAnyNode(sgx);
   sgxMarkPageReclaimable(sgx, f);
-  assert.equal(sgx.pages.list[f], ON_LRU);
+  assert.equal(sgx.pages.list(f), ON_LRU);
   sgx.lru.popHead(); // isolated: tracked and off-list
   assert.equal(sgxUnmarkPageReclaimable(sgx, f), -EBUSY);
   sgx.lru.addTail(f);
   assert.equal(sgxUnmarkPageReclaimable(sgx, f), 0);
-  assert.equal(sgx.pages.list[f], ON_NONE);
+  assert.equal(sgx.pages.list(f), ON_NONE);
   assert.ok(!sgx.pages.isTracked(f));
 });
 
@@ -64,7 +64,7 @@ test("memory failure: a free frame goes to the poison list and stays counted (Q1
   const used = sgxAllocEpcPageAnyNode(sgx);
   sgxMarkPageReclaimable(sgx, used);
   archMemoryFailure(sgx, used, false);
-  assert.equal(sgx.pages.list[used], ON_NONE, "taken off the LRU");
+  assert.equal(sgx.pages.list(used), ON_NONE, "taken off the LRU");
   sgxFreeEpcPage(sgx, used);
   assert.equal(sgx.nodes[0]?.poisonList.size, 2, "freed to the poison list");
   assert.equal(sgx.nrFree, 4);

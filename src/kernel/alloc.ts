@@ -41,7 +41,7 @@ const SANITIZE_CHUNK = 64;
 
 /** boot with `timedSanitize`: every frame starts on sgx_dirty_page_list */
 export function sgxDirtyAtBoot(sgx: Sgx): void {
-  sgx.pages.list.fill(ON_DIRTY);
+  sgx.pages.fillList(ON_DIRTY);
   sgx.dirtyLeft = sgx.totalPages;
 }
 
@@ -58,14 +58,14 @@ export function* sgxSanitizePages(sgx: Sgx): Generator<number, void> {
     for (let a = s.first; a < end; a += SANITIZE_CHUNK) {
       const b = Math.min(a + SANITIZE_CHUNK, end);
       // the EREMOVEs take their time before the frames become free
-      for (let f = a; f < b; f++) if (!p.poison[f]) sgx.epcm.eremove(f);
+      for (let f = a; f < b; f++) if (!p.poisoned(f)) sgx.epcm.eremove(f);
       yield sgx.takeCost();
       let poisoned = 0;
       for (let f = a; f < b; f++) {
-        if (p.poison[f]) {
+        if (p.poisoned(f)) {
           node.poisonList.addHead(f);
           poisoned++;
-        } else p.list[f] = ON_UNTOUCHED;
+        } else p.setList(f, ON_UNTOUCHED);
       }
       node.addUntouched(a, b, poisoned);
       sgx.poisonedUncounted += poisoned;
@@ -79,8 +79,8 @@ export function* sgxSanitizePages(sgx: Sgx): Generator<number, void> {
 function allocFromNode(sgx: Sgx, node: NumaNode): number {
   const frame = node.takeHead();
   if (frame < 0) return -1;
-  sgx.pages.list[frame] = ON_NONE;
-  sgx.pages.flags[frame] = 0;
+  sgx.pages.setList(frame, ON_NONE);
+  sgx.pages.setFlags(frame, 0);
   sgx.nrFree--;
   return frame;
 }
@@ -110,7 +110,7 @@ export function sgxShouldReclaim(sgx: Sgx, watermark: number): boolean {
 
 /** `charged`: the cgroup the page's charge went to (current may have moved since), null without EPC cgroups */
 function setOwner(sgx: Sgx, frame: number, ownerKind: number, owner: number, charged: Cgroup | null): void {
-  sgx.pages.ownerKind[frame] = ownerKind;
+  sgx.pages.setOwnerKind(frame, ownerKind);
   sgx.pages.owner[frame] = owner;
   const t = sgx.env.current();
   sgx.paging.allocated(frame, charged ?? t.cgroup ?? sgx.cgroups.root, t.pid);
@@ -128,7 +128,7 @@ function drainCharge(g: Generator<number, number>): number {
 function settleCharge(sgx: Sgx, cg: Cgroup | null, ret: number): void {
   if (cg === null) return;
   sgx.chargesInFlight.set(cg, (sgx.chargesInFlight.get(cg) ?? 1) - 1);
-  if (ret >= 0) sgx.pages.cg[ret] = cg.id + 1;
+  if (ret >= 0) sgx.pages.setCg(ret, cg.id + 1);
   else sgxCgroupUncharge(sgx, cg);
 }
 
@@ -216,26 +216,26 @@ export function sgxRecordUnreclaimable(sgx: Sgx, frame: number, isVa: boolean): 
 export function sgxFreeEpcPage(sgx: Sgx, frame: number): void {
   const p = sgx.pages;
   // v5 sgx_drop_epc_page() of a SECS or VA page before it is freed
-  if (p.list[frame] === ON_UNRECLAIMABLE) sgx.unreclaimableOf(frame).remove(frame);
-  p.ownerKind[frame] = OWNER_NONE;
+  if (p.list(frame) === ON_UNRECLAIMABLE) sgx.unreclaimableOf(frame).remove(frame);
+  p.setOwnerKind(frame, OWNER_NONE);
   p.owner[frame] = 0;
   sgx.paging.freed(frame, sgx.cgroups.all);
-  const cgId = p.cg[frame] as number;
+  const cgId = p.cg(frame) as number;
   if (cgId !== 0) {
-    p.cg[frame] = 0;
+    p.setCg(frame, 0);
     sgxCgroupUncharge(sgx, sgx.cgroups.all[cgId - 1] as Cgroup);
   }
   const node = sgx.nodeOfFrame(frame);
-  if (p.poison[frame]) node.poisonList.addHead(frame);
+  if (p.poisoned(frame)) node.poisonList.addHead(frame);
   else node.freeList.addTail(frame);
-  p.flags[frame] = SGX_EPC_PAGE_IS_FREE;
+  p.setFlags(frame, SGX_EPC_PAGE_IS_FREE);
   // counted even when the frame went to the poison list (quirk Q1)
   sgx.nrFree++;
 }
 
 /** mirrors sgx_mark_page_reclaimable(): the page becomes the youngest on the LRU */
 export function sgxMarkPageReclaimable(sgx: Sgx, frame: number): void {
-  sgx.pages.flags[frame] = (sgx.pages.flags[frame] as number) | SGX_EPC_PAGE_RECLAIMER_TRACKED;
+  sgx.pages.setFlags(frame, (sgx.pages.flags(frame) as number) | SGX_EPC_PAGE_RECLAIMER_TRACKED);
   sgx.lruOf(frame).addTail(frame);
 }
 
@@ -243,9 +243,9 @@ export function sgxMarkPageReclaimable(sgx: Sgx, frame: number): void {
 export function sgxUnmarkPageReclaimable(sgx: Sgx, frame: number): number {
   const p = sgx.pages;
   if (p.isTracked(frame)) {
-    if (p.list[frame] !== ON_LRU) return -EBUSY;
+    if (p.list(frame) !== ON_LRU) return -EBUSY;
     sgx.lruOf(frame).remove(frame);
-    p.flags[frame] = (p.flags[frame] as number) & ~SGX_EPC_PAGE_RECLAIMER_TRACKED;
+    p.setFlags(frame, (p.flags(frame) as number) & ~SGX_EPC_PAGE_RECLAIMER_TRACKED);
   }
   return 0;
 }
@@ -255,19 +255,19 @@ export function archMemoryFailure(sgx: Sgx, frame: number, actionRequired: boole
   if (frame < 0 || frame >= sgx.totalPages) return -ENXIO;
   if (actionRequired) sgx.env.forceSigbus(sgx.env.current());
   const p = sgx.pages;
-  if (p.poison[frame]) return 0;
-  p.poison[frame] = 1;
-  const list = p.list[frame];
+  if (p.poisoned(frame)) return 0;
+  p.setPoisoned(frame);
+  const list = p.list(frame);
   const node = sgx.nodeOfFrame(frame);
   if (list === ON_UNTOUCHED) {
     // a free frame: to the poison list; the free counter is not decremented (quirk Q1)
     node.dropUntouched();
     node.poisonList.addHead(frame);
-    p.flags[frame] = SGX_EPC_PAGE_IS_FREE;
+    p.setFlags(frame, SGX_EPC_PAGE_IS_FREE);
   } else if (list === ON_FREE) {
     node.freeList.remove(frame);
     node.poisonList.addHead(frame);
-    p.flags[frame] = SGX_EPC_PAGE_IS_FREE;
+    p.setFlags(frame, SGX_EPC_PAGE_IS_FREE);
   } else if (list !== ON_DIRTY && sgx.generation === "mainline") {
     // in use: only taken off the LRU; -EBUSY (isolated by a reclaimer) is ignored. The bases of the
     // cgroup series (v17, v5) predate that call ("TBD: Add additional plumbing ..."): there an

@@ -20,7 +20,8 @@ export const PTE_SLOTS_PER_PLANE = 8;
 export class EnclPages {
   capacity = 0;
   frame = new Int32Array(0);
-  encl = new Int32Array(0);
+  /** the owning enclave's id + 1 (0: released), 2 bytes a page until an enclave id passes 65,534, then 4 */
+  private enclPlusOne: Uint16Array | Int32Array = new Uint16Array(0);
   /** page index within ELRANGE: (addr - base) >> 12; the SECS uses size >> 12 */
   index = new Int32Array(0);
   vaPage = new Int32Array(0);
@@ -45,7 +46,7 @@ export class EnclPages {
 
   /** bytes of the per-page arrays (the first PTE plane included) */
   bytesPerPage(): number {
-    return [this.frame, this.encl, this.index, this.vaPage, this.desc, this.type, this.maxProt, this.pte, this.flags].reduce((n, a) => n + a.BYTES_PER_ELEMENT, 0);
+    return [this.frame, this.enclPlusOne, this.index, this.vaPage, this.desc, this.type, this.maxProt, this.pte, this.flags].reduce((n, a) => n + a.BYTES_PER_ELEMENT, 0);
   }
 
   private grow(capacity: number): void {
@@ -55,7 +56,8 @@ export class EnclPages {
       return a;
     };
     this.frame = copy(this.frame, (n) => new Int32Array(n));
-    this.encl = copy(this.encl, (n) => new Int32Array(n));
+    const owners = this.enclPlusOne;
+    this.enclPlusOne = owners instanceof Uint16Array ? copy(owners, (n) => new Uint16Array(n)) : copy(owners, (n) => new Int32Array(n));
     this.index = copy(this.index, (n) => new Int32Array(n));
     this.vaPage = copy(this.vaPage, (n) => new Int32Array(n));
     this.desc = copy(this.desc, (n) => new Uint16Array(n));
@@ -71,7 +73,8 @@ export class EnclPages {
   alloc(encl: number, index: number, type: number, maxProt: number): number {
     const id = this.ids.take();
     this.frame[id] = -1;
-    this.encl[id] = encl;
+    if (encl >= 0xffff && this.enclPlusOne instanceof Uint16Array) this.enclPlusOne = Int32Array.from(this.enclPlusOne);
+    this.enclPlusOne[id] = encl + 1;
     this.index[id] = index;
     this.vaPage[id] = -1;
     this.desc[id] = 0;
@@ -80,6 +83,11 @@ export class EnclPages {
     this.clearPtes(id);
     this.flags[id] = 0;
     return id;
+  }
+
+  /** the id of the enclave page `id` belongs to, -1 once released */
+  enclOf(id: number): number {
+    return (this.enclPlusOne[id] as number) - 1;
   }
 
   /** the PTE-bit array that holds mm slot `slot` (ptePresentBit()/pteAccessedBit() give the bits in it) */
@@ -98,12 +106,9 @@ export class EnclPages {
 
   /** kfree */
   release(id: number): void {
-    this.encl[id] = -1;
+    this.enclPlusOne[id] = 0;
     this.frame[id] = -1;
     this.ids.give(id);
   }
 
-  static bytesPerPage(): number {
-    return 4 * 4 + 2 + 1 + 1 + 2 + 1;
-  }
 }

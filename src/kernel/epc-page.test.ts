@@ -20,13 +20,13 @@ test("FrameList behaves like a deque with removal from the middle (list_head)", 
         } else if (op === "remove" && on) {
           list.remove(f);
           model.splice(model.indexOf(f), 1);
-          assert.equal(pages.list[f], ON_NONE);
+          assert.equal(pages.list(f), ON_NONE);
         } else if (op === "pop") {
           assert.equal(list.popHead(), model.length > 0 ? model.shift() : -1);
         }
         assert.deepEqual(list.toArray(), model);
         assert.equal(list.size, model.length);
-        for (const m of model) assert.equal(pages.list[m], ON_LRU);
+        for (const m of model) assert.equal(pages.list(m), ON_LRU);
       }
     }),
   );
@@ -35,7 +35,7 @@ test("FrameList behaves like a deque with removal from the middle (list_head)", 
 test("untouched frames read as free to the kernel", () => {
   const pages = new EpcPages(4);
   assert.equal(pages.kernelFlags(0), 2);
-  pages.list[1] = ON_FREE;
-  pages.flags[1] = 0;
+  pages.setList(1, ON_FREE);
+  pages.setFlags(1, 0);
   assert.equal(pages.kernelFlags(1), 0);
 });

@@ -28,40 +28,104 @@ export const OWNER_VA = 2;
 /** a struct sgx_vepc */
 export const OWNER_VEPC = 3;
 
+// The frame's small fields share one byte (`word`): sgx_epc_page.flags in bits 0-1, page->poison in
+// bit 2, the owner kind in bits 3-4 and the list tag in bits 5-7; the charged cgroup is an array
+// allocated at the first charge (a mainline machine never has one).
+const FLAGS_MASK = 0b0000_0011;
+const POISON_BIT = 0b0000_0100;
+const KIND_SHIFT = 3;
+const KIND_MASK = 0b0001_1000;
+const LIST_SHIFT = 5;
+const LIST_MASK = 0b1110_0000;
+
 export class EpcPages {
-  readonly list: Uint8Array;
-  readonly flags: Uint8Array;
-  readonly poison: Uint8Array;
-  readonly ownerKind: Uint8Array;
+  /** the packed byte above, per frame */
+  readonly word: Uint8Array;
   readonly owner: Int32Array;
   readonly prev: Int32Array;
   readonly next: Int32Array;
-  /** sgx_epc_page.sgx_cg: the charged cgroup's id + 1, 0 when the page is not charged */
-  readonly cg: Uint16Array;
+  /** sgx_epc_page.sgx_cg: the charged cgroup's id + 1, 0 when the page is not charged; empty until a first charge */
+  private cgPlusOne: Uint16Array = new Uint16Array(0);
 
   constructor(readonly count: number) {
     // Zero-filled typed arrays are lazily committed by the OS, so untouched frames cost no RSS.
-    this.list = new Uint8Array(count);
-    this.flags = new Uint8Array(count);
-    this.poison = new Uint8Array(count);
-    this.ownerKind = new Uint8Array(count);
+    this.word = new Uint8Array(count);
     this.owner = new Int32Array(count);
     this.prev = new Int32Array(count);
     this.next = new Int32Array(count);
-    this.cg = new Uint16Array(count);
+  }
+
+  /** which list the frame is on (ON_*) */
+  list(frame: number): number {
+    return (this.word[frame] as number) >> LIST_SHIFT;
+  }
+
+  setList(frame: number, tag: number): void {
+    this.word[frame] = ((this.word[frame] as number) & ~LIST_MASK) | (tag << LIST_SHIFT);
+  }
+
+  /** every frame's list tag at once (boot: all dirty), the other fields cleared */
+  fillList(tag: number): void {
+    this.word.fill(tag << LIST_SHIFT);
+  }
+
+  /** sgx_epc_page.flags as stored (SGX_EPC_PAGE_*) */
+  flags(frame: number): number {
+    return (this.word[frame] as number) & FLAGS_MASK;
+  }
+
+  setFlags(frame: number, flags: number): void {
+    this.word[frame] = ((this.word[frame] as number) & ~FLAGS_MASK) | flags;
+  }
+
+  /** what `owner` points to (OWNER_*) */
+  ownerKind(frame: number): number {
+    return ((this.word[frame] as number) & KIND_MASK) >> KIND_SHIFT;
+  }
+
+  setOwnerKind(frame: number, kind: number): void {
+    this.word[frame] = ((this.word[frame] as number) & ~KIND_MASK) | (kind << KIND_SHIFT);
+  }
+
+  /** page->poison */
+  poisoned(frame: number): boolean {
+    return ((this.word[frame] as number) & POISON_BIT) !== 0;
+  }
+
+  setPoisoned(frame: number): void {
+    this.word[frame] = (this.word[frame] as number) | POISON_BIT;
+  }
+
+  /** the charged cgroup's id + 1, 0 when the frame is not charged */
+  cg(frame: number): number {
+    return frame < this.cgPlusOne.length ? (this.cgPlusOne[frame] as number) : 0;
+  }
+
+  setCg(frame: number, idPlusOne: number): void {
+    if (this.cgPlusOne.length === 0) {
+      if (idPlusOne === 0) return;
+      this.cgPlusOne = new Uint16Array(this.count);
+    }
+    this.cgPlusOne[frame] = idPlusOne;
   }
 
   /** sgx_epc_page.flags as the kernel would read them */
   kernelFlags(frame: number): number {
-    return this.list[frame] === ON_UNTOUCHED ? SGX_EPC_PAGE_IS_FREE : (this.flags[frame] as number);
+    return this.list(frame) === ON_UNTOUCHED ? SGX_EPC_PAGE_IS_FREE : this.flags(frame);
   }
 
   isTracked(frame: number): boolean {
-    return ((this.flags[frame] as number) & SGX_EPC_PAGE_RECLAIMER_TRACKED) !== 0;
+    return ((this.word[frame] as number) & SGX_EPC_PAGE_RECLAIMER_TRACKED) !== 0;
   }
 
-  static bytesPerFrame(): number {
-    return 1 + 1 + 1 + 1 + 4 + 4 + 4 + 2;
+  /** bytes a frame costs in these arrays: the charge array only once some cgroup was charged */
+  bytesPerFrame(): number {
+    return 1 + 4 + 4 + 4 + this.cgPlusOne.BYTES_PER_ELEMENT * (this.cgPlusOne.length > 0 ? 1 : 0);
+  }
+
+  /** the arrays behind the frames (for the bench's byte count) */
+  arrays(): ArrayBufferView[] {
+    return [this.word, this.owner, this.prev, this.next, this.cgPlusOne];
   }
 }
 
@@ -77,17 +141,17 @@ export class FrameList extends IntrusiveList {
 
   override addTail(frame: number): void {
     super.addTail(frame);
-    this.pages.list[frame] = this.tag;
+    this.pages.setList(frame, this.tag);
   }
 
   override addHead(frame: number): void {
     super.addHead(frame);
-    this.pages.list[frame] = this.tag;
+    this.pages.setList(frame, this.tag);
   }
 
   /** list_del_init: the frame's tag becomes ON_NONE */
   override remove(frame: number): void {
     super.remove(frame);
-    this.pages.list[frame] = ON_NONE;
+    this.pages.setList(frame, ON_NONE);
   }
 }

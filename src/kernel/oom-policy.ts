@@ -16,9 +16,9 @@ export interface OomVictimPolicy {
 
 /** the enclave a SECS or VA frame belongs to */
 export function enclOfFrame(sgx: Sgx, frame: number): Encl | undefined {
-  const kind = sgx.pages.ownerKind[frame];
+  const kind = sgx.pages.ownerKind(frame);
   const owner = sgx.pages.owner[frame] as number;
-  const id = kind === OWNER_VA ? sgx.vaPages.encl[owner] : kind === OWNER_ENCL_PAGE ? sgx.enclPages.encl[owner] : -1;
+  const id = kind === OWNER_VA ? sgx.vaPages.encl[owner] : kind === OWNER_ENCL_PAGE ? sgx.enclPages.enclOf(owner as number) : -1;
   return id === undefined || id < 0 ? undefined : sgx.encls[id];
 }
 
@@ -55,10 +55,10 @@ function candidates(sgx: Sgx, root: Cgroup): Map<Encl, number> {
   const counts = new Map<Encl, number>();
   const pages = sgx.pages;
   for (let f = 0; f < sgx.totalPages; f++) {
-    if (!inTree.has(pages.cg[f] as number)) continue;
-    const kind = pages.ownerKind[f];
+    if (!inTree.has(pages.cg(f) as number)) continue;
+    const kind = pages.ownerKind(f);
     const owner = pages.owner[f] as number;
-    const id = kind === OWNER_VA ? sgx.vaPages.encl[owner] : kind === OWNER_ENCL_PAGE ? sgx.enclPages.encl[owner] : -1;
+    const id = kind === OWNER_VA ? sgx.vaPages.encl[owner] : kind === OWNER_ENCL_PAGE ? sgx.enclPages.enclOf(owner as number) : -1;
     const encl = id === undefined || id < 0 ? undefined : sgx.encls[id];
     if (encl === undefined || encl.released || encl.refcount === 0 || (encl.flags & SGX_ENCL_CREATED) === 0) continue;
     counts.set(encl, (counts.get(encl) ?? 0) + 1);

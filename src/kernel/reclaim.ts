@@ -81,7 +81,7 @@ function giveChunk(sgx: Sgx, c: IsolatedPages): void {
 
 /** the enclave of isolated enclave page `ep` */
 function enclOfPage(sgx: Sgx, ep: number): Encl {
-  return sgx.encl(sgx.enclPages.encl[ep] as number);
+  return sgx.encl(sgx.enclPages.enclOf(ep));
 }
 
 function putBack(sgx: Sgx, frame: number, encl: Encl): void {
@@ -136,14 +136,14 @@ function isolateFrom(sgx: Sgx, lru: FrameList, max: number, chunk: IsolatedPages
     const frame = lru.popHead();
     scanned++;
     const ep = pages.owner[frame] as number;
-    const encl = sgx.encl(encls.encl[ep] as number);
+    const encl = sgx.encl(encls.enclOf(ep));
     if (encl.refcount > 0) {
       encl.refcount++;
       sgx.accountFrame(PG_RECLAIMED_FROM, frame);
       chunk.push(frame, ep);
     } else {
       // the enclave is being released: let release free it
-      pages.flags[frame] = (pages.flags[frame] as number) & ~SGX_EPC_PAGE_RECLAIMER_TRACKED;
+      pages.setFlags(frame, (pages.flags(frame) as number) & ~SGX_EPC_PAGE_RECLAIMER_TRACKED);
     }
   }
   return scanned;
@@ -203,7 +203,7 @@ function* reclaimIsolated(sgx: Sgx, chunk: IsolatedPages, ignoreAge: boolean, ma
     if (sgxReclaimerWrite(sgx, encl, ep, frame)) yield* sgxReclaimerWriteSecs(sgx, encl);
     sgxEnclUnlock(sgx, encl);
     sgxEnclPut(sgx, encl);
-    pages.flags[frame] = (pages.flags[frame] as number) & ~SGX_EPC_PAGE_RECLAIMER_TRACKED;
+    pages.setFlags(frame, (pages.flags(frame) as number) & ~SGX_EPC_PAGE_RECLAIMER_TRACKED);
     sgxFreeEpcPage(sgx, frame);
   }
   giveChunk(sgx, chunk);
