@@ -22,9 +22,6 @@ export const PTE_SLOTS_PER_PLANE = 8;
 // per field. Word 3 packs desc (bits 0-11), the page type (12-14), vm_max_prot_bits (15-17) and
 // the EP_* flags (18-22).
 const WORDS = 4;
-const CHUNK_SHIFT = 14;
-const CHUNK = 1 << CHUNK_SHIFT;
-const CHUNK_MASK = CHUNK - 1;
 const W_FRAME = 0;
 const W_INDEX = 1;
 const W_VA_PAGE = 2;
@@ -39,12 +36,8 @@ const FLAGS_MASK = 0x1f << FLAGS_SHIFT;
 
 export class EnclPages {
   capacity = 0;
-  /**
-   * frame, index, VA page and the packed word of each page (see above), in chunks of CHUNK records
-   * that are never copied: growing a terabyte's worth by doubling one array would hold the old and
-   * the new copy at once
-   */
-  private readonly chunks: Int32Array[] = [];
+  /** frame, index, VA page and the packed word of each page (see above) */
+  private rec = new Int32Array(0);
   /** the owning enclave's id + 1 (0: released), 2 bytes a page until an enclave id passes 65,534, then 4 */
   private enclPlusOne: Uint16Array | Int32Array = new Uint16Array(0);
   /**
@@ -72,7 +65,9 @@ export class EnclPages {
       a.set(old);
       return a;
     };
-    while (this.chunks.length * CHUNK < capacity) this.chunks.push(new Int32Array(CHUNK * WORDS));
+    const rec = new Int32Array(capacity * WORDS);
+    rec.set(this.rec);
+    this.rec = rec;
     const owners = this.enclPlusOne;
     this.enclPlusOne = owners instanceof Uint16Array ? copy(owners, (n) => new Uint16Array(n)) : copy(owners, (n) => new Int32Array(n));
     this.pte = copy(this.pte, (n) => new Uint16Array(n));
@@ -85,85 +80,80 @@ export class EnclPages {
     const id = this.ids.take();
     if (encl >= 0xffff && this.enclPlusOne instanceof Uint16Array) this.enclPlusOne = Int32Array.from(this.enclPlusOne);
     this.enclPlusOne[id] = encl + 1;
-    const chunk = this.chunks[id >>> CHUNK_SHIFT] as Int32Array;
-    const r = (id & CHUNK_MASK) * WORDS;
-    chunk[r + W_FRAME] = -1;
-    chunk[r + W_INDEX] = index;
-    chunk[r + W_VA_PAGE] = -1;
-    chunk[r + W_BITS] = ((type << TYPE_SHIFT) & TYPE_MASK) | ((maxProt << PROT_SHIFT) & PROT_MASK);
+    const r = id * WORDS;
+    this.rec[r + W_FRAME] = -1;
+    this.rec[r + W_INDEX] = index;
+    this.rec[r + W_VA_PAGE] = -1;
+    this.rec[r + W_BITS] = ((type << TYPE_SHIFT) & TYPE_MASK) | ((maxProt << PROT_SHIFT) & PROT_MASK);
     this.clearPtes(id);
     return id;
   }
 
-  private get(id: number, w: number): number {
-    return (this.chunks[id >>> CHUNK_SHIFT] as Int32Array)[(id & CHUNK_MASK) * WORDS + w] as number;
-  }
-
-  private put(id: number, w: number, v: number): void {
-    (this.chunks[id >>> CHUNK_SHIFT] as Int32Array)[(id & CHUNK_MASK) * WORDS + w] = v;
-  }
-
   /** the EPC frame holding the page, -1 when it is not resident */
   frame(id: number): number {
-    return this.get(id, W_FRAME);
+    return this.rec[id * WORDS + W_FRAME] as number;
   }
 
   setFrame(id: number, frame: number): void {
-    this.put(id, W_FRAME, frame);
+    this.rec[id * WORDS + W_FRAME] = frame;
   }
 
   /** page index within ELRANGE: (addr - base) >> 12; the SECS uses size >> 12 */
   index(id: number): number {
-    return this.get(id, W_INDEX);
+    return this.rec[id * WORDS + W_INDEX] as number;
   }
 
   setIndex(id: number, index: number): void {
-    this.put(id, W_INDEX, index);
+    this.rec[id * WORDS + W_INDEX] = index;
   }
 
   /** encl_page->va_page: set by a successful EWB, -1 before the first */
   vaPage(id: number): number {
-    return this.get(id, W_VA_PAGE);
+    return this.rec[id * WORDS + W_VA_PAGE] as number;
   }
 
   setVaPage(id: number, va: number): void {
-    this.put(id, W_VA_PAGE, va);
+    this.rec[id * WORDS + W_VA_PAGE] = va;
   }
 
   /** bits 11:0 of encl_page->desc */
   desc(id: number): number {
-    return this.get(id, W_BITS) & DESC_MASK;
+    return (this.rec[id * WORDS + W_BITS] as number) & DESC_MASK;
   }
 
   setDesc(id: number, desc: number): void {
-    this.put(id, W_BITS, (this.get(id, W_BITS) & ~DESC_MASK) | (desc & DESC_MASK));
+    const r = id * WORDS + W_BITS;
+    this.rec[r] = ((this.rec[r] as number) & ~DESC_MASK) | (desc & DESC_MASK);
   }
 
   /** the SGX page type (SGX_PAGE_TYPE_*) */
   type(id: number): number {
-    return (this.get(id, W_BITS) & TYPE_MASK) >> TYPE_SHIFT;
+    return ((this.rec[id * WORDS + W_BITS] as number) & TYPE_MASK) >> TYPE_SHIFT;
   }
 
   setType(id: number, type: number): void {
-    this.put(id, W_BITS, (this.get(id, W_BITS) & ~TYPE_MASK) | ((type << TYPE_SHIFT) & TYPE_MASK));
+    const r = id * WORDS + W_BITS;
+    this.rec[r] = ((this.rec[r] as number) & ~TYPE_MASK) | ((type << TYPE_SHIFT) & TYPE_MASK);
   }
 
   /** vm_max_prot_bits */
   maxProt(id: number): number {
-    return (this.get(id, W_BITS) & PROT_MASK) >> PROT_SHIFT;
+    return ((this.rec[id * WORDS + W_BITS] as number) & PROT_MASK) >> PROT_SHIFT;
   }
 
   setMaxProt(id: number, prot: number): void {
-    this.put(id, W_BITS, (this.get(id, W_BITS) & ~PROT_MASK) | ((prot << PROT_SHIFT) & PROT_MASK));
+    const r = id * WORDS + W_BITS;
+    this.rec[r] = ((this.rec[r] as number) & ~PROT_MASK) | ((prot << PROT_SHIFT) & PROT_MASK);
   }
 
   /** the EP_* flags */
   flags(id: number): number {
-    return (this.get(id, W_BITS) & FLAGS_MASK) >>> FLAGS_SHIFT;
+    return ((this.rec[id * WORDS + W_BITS] as number) & FLAGS_MASK) >>> FLAGS_SHIFT;
   }
 
   setFlags(id: number, flags: number): void {
-    this.put(id, W_BITS, (this.get(id, W_BITS) & ~FLAGS_MASK) | ((flags << FLAGS_SHIFT) & FLAGS_MASK));
+    const r = id * WORDS + W_BITS;
+    this.rec[r] = ((this.rec[r] as number) & ~FLAGS_MASK) | ((flags << FLAGS_SHIFT) & FLAGS_MASK);
   }
 
   /** the id of the enclave page `id` belongs to, -1 once released */
@@ -188,7 +178,7 @@ export class EnclPages {
   /** kfree */
   release(id: number): void {
     this.enclPlusOne[id] = 0;
-    this.put(id, W_FRAME, -1);
+    this.rec[id * WORDS + W_FRAME] = -1;
     this.ids.give(id);
   }
 }
