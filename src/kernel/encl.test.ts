@@ -29,13 +29,13 @@ test("ELDU frees the slot and moves its VA page to the head; the SECS is reloade
   const mm = new Mm(1);
   mapInto(encl, mm);
   while (encl.secsChildCnt > 0) drive(sgxReclaimPages(sgx, sgx.lru));
-  assert.equal(sgx.enclPages.frame(encl.secsPage), -1, "the SECS went with the last child");
+  assert.equal(sgx.enclPages.frame[encl.secsPage], -1, "the SECS went with the last child");
   assert.equal(sgx.counters.secsEvicted, 1);
   const eldu = sgx.epcm.leaves.ELDU;
   assert.equal(sgxVmaFault(sgx, encl, 0, 5, PROT_R | PROT_W), VM_FAULT_NOPAGE);
   assert.equal(sgx.epcm.leaves.ELDU, eldu + 2, "SECS, then the page");
   const ep = encl.pageArray.get(5);
-  assert.ok((sgx.enclPages.frame(ep) as number) >= 0);
+  assert.ok((sgx.enclPages.frame[ep] as number) >= 0);
   assert.equal(sgx.enclPages.pte[ep], ptePresentBit(0), "mapped with the A-bit cleared (Q17)");
   assert.equal(encl.secsChildCnt, 1);
 });
@@ -44,7 +44,7 @@ test("a fault with a VMA protection beyond the page's gets SIGBUS; an unknown pa
   const { sgx } = kernel(64);
   const encl = enclave(sgx, 1024 * 1024, 4);
   mapInto(encl, new Mm(1));
-  sgx.enclPages.setMaxProt(encl.pageArray.get(0), PROT_R);
+  sgx.enclPages.maxProt[encl.pageArray.get(0)] = PROT_R;
   assert.equal(sgxVmaFault(sgx, encl, 0, 0, PROT_R | PROT_W), VM_FAULT_SIGBUS);
   (sgx.machine as { sgx2: boolean }).sgx2 = false;
   assert.equal(sgxVmaFault(sgx, encl, 0, 50, PROT_R), VM_FAULT_SIGBUS);

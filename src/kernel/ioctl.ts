@@ -84,9 +84,9 @@ export function* sgxIocEnclaveCreate(sgx: Sgx, encl: Encl, size: number, debug: 
   encl.attributes = SGX_ATTR_MODE64BIT | (debug ? SGX_ATTR_DEBUG : 0n) | (provisionKey ? SGX_ATTR_PROVISIONKEY : 0n);
   encl.attributesMask = SGX_ATTR_UNPRIV_MASK;
   encl.size = size;
-  sgx.enclPages.setIndex(encl.secsPage, encl.secsIndex);
-  sgx.enclPages.setFrame(encl.secsPage, frame);
-  sgx.enclPages.setType(encl.secsPage, SGX_PAGE_TYPE_SECS);
+  sgx.enclPages.index[encl.secsPage] = encl.secsIndex;
+  sgx.enclPages.frame[encl.secsPage] = frame;
+  sgx.enclPages.type[encl.secsPage] = SGX_PAGE_TYPE_SECS;
   sgxRecordUnreclaimable(sgx, frame, false);
   encl.flags |= SGX_ENCL_CREATED;
   return 0;
@@ -151,13 +151,13 @@ function sgxEnclAddPageLocked(sgx: Sgx, encl: Encl, index: number, ep: number, f
     pages.release(ep);
     return -EIO;
   }
-  pages.setFrame(ep, frame);
+  pages.frame[ep] = frame;
   encl.secsChildCnt++;
   if (measure && sgx.epcm.eextendPage() !== 0) {
     // quirk Q2: this unwind does not decrement secs_child_cnt
     encl.leakedChildCnt++;
     sgx.warn(`EEXTEND failed for enclave ${encl.id}; secs_child_cnt stays incremented`);
-    pages.setFrame(ep, -1);
+    pages.frame[ep] = -1;
     encl.pageArray.set(index, -1);
     sgxEnclShrink(sgx, encl, va);
     sgxEnclFreeEpcPage(sgx, frame);
@@ -283,11 +283,11 @@ export function* sgxIocEnclaveRestrictPermissions(
       ret = ep;
       break;
     }
-    if (sgx.enclPages.type(ep) !== SGX_PAGE_TYPE_REG) {
+    if (sgx.enclPages.type[ep] !== SGX_PAGE_TYPE_REG) {
       ret = -EINVAL;
       break;
     }
-    const code = sgx.epcm.emodpr(sgx.enclPages.frame(ep) as number, false, perm);
+    const code = sgx.epcm.emodpr(sgx.enclPages.frame[ep] as number, false, perm);
     if (code !== 0) {
       // encls_failed() without a fault: the SGX error code goes to params->result
       if (!enclsFaulted(code)) result = code;
@@ -324,7 +324,7 @@ export function* sgxIocEnclaveModifyTypes(
       ret = ep;
       break;
     }
-    const from = pages.type(ep) as number;
+    const from = pages.type[ep] as number;
     const allowed =
       (from === SGX_PAGE_TYPE_REG && (pageType === SGX_PAGE_TYPE_TCS || pageType === SGX_PAGE_TYPE_TRIM)) ||
       (from === SGX_PAGE_TYPE_TCS && pageType === SGX_PAGE_TYPE_TRIM);
@@ -332,16 +332,16 @@ export function* sgxIocEnclaveModifyTypes(
       ret = -EINVAL;
       break;
     }
-    const savedProt = pages.maxProt(ep) as number;
-    const frame = pages.frame(ep) as number;
+    const savedProt = pages.maxProt[ep] as number;
+    const frame = pages.frame[ep] as number;
     if (pageType === SGX_PAGE_TYPE_TCS) {
       if ((savedProt & (PROT_R | PROT_W)) !== (PROT_R | PROT_W)) {
         ret = -EPERM;
         break;
       }
-      pages.setMaxProt(ep, PROT_R | PROT_W);
+      pages.maxProt[ep] = PROT_R | PROT_W;
       if (sgxUnmarkPageReclaimable(sgx, frame) === -EBUSY) {
-        pages.setMaxProt(ep, savedProt);
+        pages.maxProt[ep] = savedProt;
         ret = -EAGAIN;
         break;
       }
@@ -350,15 +350,15 @@ export function* sgxIocEnclaveModifyTypes(
     }
     const code = sgx.epcm.emodt(frame, pageType);
     if (code !== 0) {
-      pages.setMaxProt(ep, savedProt);
+      pages.maxProt[ep] = savedProt;
       if (!enclsFaulted(code)) result = code;
       ret = -EFAULT;
       break;
     }
     ret = sgxEnclaveEtrack(sgx, encl);
     if (ret !== 0) break;
-    pages.setType(ep, pageType);
-    pages.setFlags(ep, (pages.flags(ep) as number) & ~EP_TRIM_ACCEPTED);
+    pages.type[ep] = pageType;
+    pages.flags[ep] = (pages.flags[ep] as number) & ~EP_TRIM_ACCEPTED;
     sgxEnclUnlock(sgx, encl);
     yield sgx.takeCost();
   }
@@ -381,13 +381,13 @@ export function* sgxIocEnclaveRemovePages(sgx: Sgx, encl: Encl, offset: number, 
       ret = ep;
       break;
     }
-    if (pages.type(ep) !== SGX_PAGE_TYPE_TRIM) {
+    if (pages.type[ep] !== SGX_PAGE_TYPE_TRIM) {
       ret = -EPERM;
       break;
     }
-    const frame = pages.frame(ep) as number;
+    const frame = pages.frame[ep] as number;
     // the probe must fault: only a trim the enclave EACCEPTed may be removed
-    const probe = sgx.epcm.emodpr(frame, ((pages.flags(ep) as number) & EP_TRIM_ACCEPTED) !== 0);
+    const probe = sgx.epcm.emodpr(frame, ((pages.flags[ep] as number) & EP_TRIM_ACCEPTED) !== 0);
     if (!enclsFaulted(probe)) {
       ret = -EPERM;
       break;
@@ -399,7 +399,7 @@ export function* sgxIocEnclaveRemovePages(sgx: Sgx, encl: Encl, offset: number, 
     sgxZapEnclavePtes(sgx, encl, ep);
     sgxEnclFreeEpcPage(sgx, frame);
     encl.secsChildCnt--;
-    pages.setFrame(ep, -1);
+    pages.frame[ep] = -1;
     encl.pageArray.set(index, -1);
     sgxEnclShrink(sgx, encl, VA_NONE);
     pages.release(ep);

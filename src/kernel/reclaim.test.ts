@@ -58,7 +58,7 @@ test("pages of an enclave whose refcount hit zero are dropped from the LRU, not 
   drive(sgxReclaimPages(sgx, sgx.lru));
   assert.equal(sgx.epcm.leaves.EWB, 0);
   assert.equal(sgx.lru.size, 0);
-  for (let i = 0; i < 4; i++) assert.ok(!sgx.pages.isTracked(sgx.enclPages.frame(encl.pageArray.get(i)) as number));
+  for (let i = 0; i < 4; i++) assert.ok(!sgx.pages.isTracked(sgx.enclPages.frame[encl.pageArray.get(i)] as number));
 });
 
 test("a page whose first EWB failed has no VA page: its reload oopses in __sgx_encl_eldu, one evicted before only fails", () => {
@@ -70,12 +70,12 @@ test("a page whose first EWB failed has no VA page: its reload oopses in __sgx_e
   const p1 = sgx.pages.owner[second as number] as number;
   sgx.epcm.failNext.EWB = 1;
   drive(sgxReclaimPages(sgx, sgx.lru));
-  assert.equal(sgx.enclPages.vaPage(p0), -1, "the failed EWB left va_page unset");
-  assert.ok((sgx.enclPages.vaPage(p1) as number) >= 0, "the next page got one");
-  const idx0 = sgx.enclPages.index(p0) as number;
+  assert.equal(sgx.enclPages.vaPage[p0], -1, "the failed EWB left va_page unset");
+  assert.ok((sgx.enclPages.vaPage[p1] as number) >= 0, "the next page got one");
+  const idx0 = sgx.enclPages.index[p0] as number;
   assert.throws(() => sgxVmaFault(sgx, encl, 0, idx0, PROT_R), (e: unknown) => e instanceof KernelOops && e.fn === "__sgx_encl_eldu");
   assert.equal(sgx.epcm.leaves.ELDU, 0, "the oops comes before ELDU");
-  assert.equal(sgxVmaFault(sgx, encl, 0, sgx.enclPages.index(p1) as number, PROT_R), VM_FAULT_NOPAGE, "an evicted page reloads");
+  assert.equal(sgxVmaFault(sgx, encl, 0, sgx.enclPages.index[p1] as number, PROT_R), VM_FAULT_NOPAGE, "an evicted page reloads");
 });
 
 test("a backing charge over memory.max retries 17 times before the memcg OOM killer and fails when it finds no one", () => {

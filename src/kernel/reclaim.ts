@@ -105,7 +105,7 @@ function sgxReclaimerBlock(sgx: Sgx, encl: Encl, ep: number, frame: number): voi
 function sgxReclaimerWrite(sgx: Sgx, encl: Encl, ep: number, frame: number): boolean {
   const pages = sgx.enclPages;
   sgxEnclEwb(sgx, encl, ep, frame, false);
-  pages.setFrame(ep, -1);
+  pages.frame[ep] = -1;
   encl.secsChildCnt--;
   sgx.counters.pagesReclaimed++;
   sgx.accountFrame(PG_EWB_PAGES, frame);
@@ -116,14 +116,14 @@ function sgxReclaimerWrite(sgx: Sgx, encl: Encl, ep: number, frame: number): boo
 /** the rest of sgx_reclaimer_write(): EWB the SECS after its last resident child */
 function* sgxReclaimerWriteSecs(sgx: Sgx, encl: Encl): Generator<number, void> {
   const pages = sgx.enclPages;
-  const secsFrame = pages.frame(encl.secsPage) as number;
+  const secsFrame = pages.frame[encl.secsPage] as number;
   // without backing for it, the SECS stays resident
   if ((yield* sgxEnclAllocBacking(sgx, encl, encl.secsIndex)) === 0) {
     const ret = sgxEnclEwb(sgx, encl, encl.secsPage, secsFrame, true);
     if (ret === 0) sgx.counters.secsEvicted++;
     // EREMOVE after a successful EWB is a no-op on the now invalid frame
     sgxEnclFreeEpcPage(sgx, secsFrame);
-    pages.setFrame(encl.secsPage, -1);
+    pages.frame[encl.secsPage] = -1;
   }
 }
 
@@ -173,7 +173,7 @@ function* reclaimIsolated(sgx: Sgx, chunk: IsolatedPages, ignoreAge: boolean, ma
     }
     // under encl->lock (the memcg's retries between attempts are not modelled as holding it)
     sgxEnclLock(sgx, encl);
-    const index = encls.index(ep) as number;
+    const index = encls.index[ep] as number;
     let ret = sgxEnclAllocBackingNoWait(sgx, encl, index);
     if (ret === BACKING_MUST_WAIT) ret = yield* sgxEnclAllocBacking(sgx, encl, index);
     if (ret !== 0) {
@@ -182,7 +182,7 @@ function* reclaimIsolated(sgx: Sgx, chunk: IsolatedPages, ignoreAge: boolean, ma
       putBack(sgx, frame, encl);
       continue;
     }
-    encls.setDesc(ep, (encls.desc(ep) as number) | SGX_ENCL_PAGE_BEING_RECLAIMED);
+    encls.desc[ep] = (encls.desc[ep] as number) | SGX_ENCL_PAGE_BEING_RECLAIMED;
     sgxEnclUnlock(sgx, encl);
     frames[kept] = frame;
     eps[kept] = ep;

@@ -44,7 +44,7 @@ export function* enclaveLeafCall(sim: Simulator, t: UserThread, encl: Encl, step
   for (let i = first; i < first + count; i++) {
     if (!(yield* touch(sim, t, encl, i))) return false;
     // a faulting EMODPE (not a REG page, pending or modified) is a #PF the kernel cannot fix: SIGSEGV
-    if (sgx.epcm.emodpe(sgx.enclPages.frame(encl.pageArray.get(i)) as number, step.perm) !== 0) return userFault(sim, t, "SIGSEGV", i, PF_SGX | 1 | 4, false);
+    if (sgx.epcm.emodpe(sgx.enclPages.frame[encl.pageArray.get(i)] as number, step.perm) !== 0) return userFault(sim, t, "SIGSEGV", i, PF_SGX | 1 | 4, false);
     sgx.addCost(sim.costs.eaccept);
     yield sgx.takeCost();
   }
@@ -67,7 +67,7 @@ export function* checkedAccess(sim: Simulator, t: UserThread, encl: Encl, index:
   const wr = write ? 2 : 0;
   if (prot >= 0 && (prot & (write ? PROT_W : PROT_R)) === 0) return userFault(sim, t, "SIGSEGV", index, present | wr | 4, vdso);
   if (!(yield* touch(sim, t, encl, index, vdso, write))) return false;
-  const frame = sgx.enclPages.frame(encl.pageArray.get(index)) as number;
+  const frame = sgx.enclPages.frame[encl.pageArray.get(index)] as number;
   if (!sgx.epcm.allowsAccess(frame, encl.secs, write)) return userFault(sim, t, "SIGSEGV", index, PF_SGX | 1 | wr | 4, vdso);
   return true;
 }
@@ -79,7 +79,7 @@ export function* checkedAccess(sim: Simulator, t: UserThread, encl: Encl, index:
 export function* enterTcs(sim: Simulator, t: UserThread, encl: Encl, index: number, vdso: boolean): Generator<number, boolean, void> {
   t.entering = true;
   let ok = yield* touch(sim, t, encl, index, vdso);
-  if (ok && !sim.sgx.epcm.isEnterableTcs(sim.sgx.enclPages.frame(encl.pageArray.get(index)) as number, encl.secs))
+  if (ok && !sim.sgx.epcm.isEnterableTcs(sim.sgx.enclPages.frame[encl.pageArray.get(index)] as number, encl.secs))
     ok = userFault(sim, t, "SIGSEGV", index, PF_SGX | 1 | 4, vdso);
   t.entering = false;
   return ok;
