@@ -38,7 +38,16 @@ export class EnclPages {
   /** the planes for mm slots 8-15, 16-23, ... (made when a slot there is first used) */
   private readonly morePte: Uint16Array[] = [];
   flags = new Uint8Array(0);
-  private readonly ids = new IdPool(1024, (n) => this.grow(n));
+  private readonly ids: IdPool;
+
+  /**
+   * room for `reserve` pages from the start (one per EPC frame: a fully populated EPC never grows
+   * the arrays, so a terabyte's worth is never copied, old and new held at once); the arrays are
+   * zero-filled, so the OS commits only what is touched
+   */
+  constructor(reserve = 0) {
+    this.ids = new IdPool(Math.max(1024, reserve), (n) => this.grow(n));
+  }
 
   get live(): number {
     return this.ids.live;

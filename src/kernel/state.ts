@@ -221,7 +221,7 @@ export function newKernelCounters(): KernelCounters {
 export class Sgx {
   readonly pages: EpcPages;
   readonly epcm: Epcm;
-  readonly enclPages = new EnclPages();
+  readonly enclPages: EnclPages;
   readonly vaPages = new VaPages();
   readonly sections: SectionInfo[] = [];
   readonly nodes: NumaNode[] = [];
@@ -282,6 +282,7 @@ export class Sgx {
     for (const s of machine.sections) total += Math.floor(s.size / 2 ** PAGE_SHIFT);
     this.totalPages = total;
     this.pages = new EpcPages(total);
+    this.enclPages = new EnclPages(total);
     this.paging = new PagingAccounts(total);
     this.epcm = new Epcm(total, costs);
     this.lru = new FrameList(this.pages, ON_LRU);

@@ -63,7 +63,7 @@ export function* checkedAccess(sim: Simulator, t: UserThread, encl: Encl, index:
   const slot = enclMmSlot(encl, t.proc.mm);
   const prot = vmProt(t.proc, index);
   const ep0 = encl.pageArray.get(index);
-  const present = slot >= 0 && ep0 >= 0 && ((sgx.enclPages.pte[ep0] as number) & ptePresentBit(slot)) !== 0 ? 1 : 0;
+  const present = slot >= 0 && ep0 >= 0 && ((sgx.enclPages.ptePlane(slot)[ep0] as number) & ptePresentBit(slot)) !== 0 ? 1 : 0;
   const wr = write ? 2 : 0;
   if (prot >= 0 && (prot & (write ? PROT_W : PROT_R)) === 0) return userFault(sim, t, "SIGSEGV", index, present | wr | 4, vdso);
   if (!(yield* touch(sim, t, encl, index, vdso, write))) return false;
