@@ -15,3 +15,48 @@ test("IdPool reuses the last freed id first, across more frees than its first st
   assert.equal(pool.live, 3);
   assert.deepEqual(grown, [4, 8, 16, 32, 64, 128, 256]);
 });
+
+test("IdPool hands out ids in the order a plain last-freed-first stack would, under any frees", async () => {
+  const fc = (await import("fast-check")).default;
+  fc.assert(
+    fc.property(fc.array(fc.oneof(fc.constant(-1), fc.nat(40), fc.constant(-2)), { maxLength: 300 }), (ops) => {
+      const pool = new IdPool(4, () => undefined);
+      const model: number[] = [];
+      let modelTop = 0;
+      const live: number[] = [];
+      for (const op of ops) {
+        if (op === -1 || live.length === 0) {
+          const id = pool.take();
+          const expected = model.length > 0 ? (model.pop() as number) : modelTop++;
+          assert.equal(id, expected);
+          live.push(id);
+        } else if (op === -2) {
+          // free every live id in ascending order, as an enclave release does
+          live.sort((a, b) => a - b);
+          for (const id of live.splice(0)) {
+            pool.give(id);
+            model.push(id);
+          }
+        } else {
+          const [id] = live.splice(op % live.length, 1) as [number];
+          pool.give(id);
+          model.push(id);
+        }
+        assert.equal(pool.live, live.length);
+      }
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test("IdPool keeps a run of consecutive freed ids in two entries, ascending or descending", () => {
+  const pool = new IdPool(1024, () => undefined);
+  const ids = Array.from({ length: 1000 }, () => pool.take());
+  for (const id of ids) pool.give(id);
+  assert.equal(pool.stackEntries, 2);
+  const again = Array.from({ length: 1000 }, () => pool.take());
+  assert.deepEqual(again, [...ids].reverse());
+  for (const id of again) pool.give(id);
+  assert.equal(pool.stackEntries, 2, "descending");
+  assert.equal(pool.take(), 0);
+});

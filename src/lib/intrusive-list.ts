@@ -73,12 +73,15 @@ export class IntrusiveList {
 
 /**
  * Hands out small integer ids, reusing freed ones first (the last freed first); `grow` is called
- * when the table is full. The freed ids are a stack in a typed array: a JS array stops growing
- * past about 2^27 elements, fewer than the enclave pages of a terabyte of EPC.
+ * when the table is full. The freed ids are a stack in a typed array (a JS array stops growing past
+ * about 2^27 elements, fewer than the enclave pages of a terabyte of EPC), with runs of consecutive
+ * ids, as releasing an enclave frees them, kept as two entries: its first id, then ~(length * 2 +
+ * descending), a negative number. Releasing a terabyte's pages would otherwise take a gigabyte.
  */
 export class IdPool {
   private free = new Int32Array(64);
-  private freeCount = 0;
+  /** entries in `free` */
+  private entries = 0;
   private top = 0;
   live = 0;
 
@@ -91,7 +94,23 @@ export class IdPool {
 
   take(): number {
     this.live++;
-    if (this.freeCount > 0) return this.free[--this.freeCount] as number;
+    const n = this.entries;
+    if (n > 0) {
+      const free = this.free;
+      const last = free[n - 1] as number;
+      if (last >= 0) {
+        this.entries = n - 1;
+        return last;
+      }
+      // the top of a run: its last id; a run of two leaves a single id
+      const code = ~last;
+      const length = code >> 1;
+      const first = free[n - 2] as number;
+      const id = (code & 1) === 0 ? first + length - 1 : first - length + 1;
+      if (length === 2) this.entries = n - 1;
+      else free[n - 1] = ~((length - 1) * 2 + (code & 1));
+      return id;
+    }
     if (this.top === this.capacity) {
       this.capacity *= 2;
       this.grow(this.capacity);
@@ -101,7 +120,36 @@ export class IdPool {
 
   give(id: number): void {
     this.live--;
-    if (this.freeCount === this.free.length) this.free = grown(this.free, this.free.length * 2);
-    this.free[this.freeCount++] = id;
+    const n = this.entries;
+    const free = this.free;
+    if (n > 0) {
+      const last = free[n - 1] as number;
+      if (last >= 0) {
+        if (id === last + 1 || id === last - 1) {
+          this.push(~(2 * 2 + (id === last + 1 ? 0 : 1)));
+          return;
+        }
+      } else {
+        const code = ~last;
+        const length = code >> 1;
+        const first = free[n - 2] as number;
+        const down = code & 1;
+        if (id === (down === 0 ? first + length : first - length)) {
+          free[n - 1] = ~((length + 1) * 2 + down);
+          return;
+        }
+      }
+    }
+    this.push(id);
+  }
+
+  /** entries in the freed-id stack (for tests: runs make it shorter than the ids it holds) */
+  get stackEntries(): number {
+    return this.entries;
+  }
+
+  private push(entry: number): void {
+    if (this.entries === this.free.length) this.free = grown(this.free, this.free.length * 2);
+    this.free[this.entries++] = entry;
   }
 }
