@@ -74,14 +74,19 @@ export class IntrusiveList {
 /**
  * Hands out small integer ids, reusing freed ones first (the last freed first); `grow` is called
  * when the table is full. The freed ids are a stack in a typed array (a JS array stops growing past
- * about 2^27 elements, fewer than the enclave pages of a terabyte of EPC), with runs of consecutive
- * ids, as releasing an enclave frees them, kept as two entries: its first id, then ~(length * 2 +
- * descending), a negative number. Releasing a terabyte's pages would otherwise take a gigabyte.
+ * about 2^27 elements, fewer than the enclave pages of a terabyte of EPC). Three or more freed in
+ * arithmetic progression, as releasing an enclave frees the ids its build took (interleaved with
+ * other builds), become one run: a stack entry -(r + 1) naming run r of a second stack of runs.
+ * Releasing a terabyte's pages would otherwise take a gigabyte of stack.
  */
 export class IdPool {
+  /** singles (>= 0) and run references (< 0) */
   private free = new Int32Array(64);
-  /** entries in `free` */
   private entries = 0;
+  private runFirst = new Int32Array(16);
+  private runStride = new Int32Array(16);
+  private runLength = new Int32Array(16);
+  private runs = 0;
   private top = 0;
   live = 0;
 
@@ -96,20 +101,19 @@ export class IdPool {
     this.live++;
     const n = this.entries;
     if (n > 0) {
-      const free = this.free;
-      const last = free[n - 1] as number;
+      const last = this.free[n - 1] as number;
       if (last >= 0) {
         this.entries = n - 1;
         return last;
       }
-      // the top of a run: its last id; a run of two leaves a single id
-      const code = ~last;
-      const length = code >> 1;
-      const first = free[n - 2] as number;
-      const id = (code & 1) === 0 ? first + length - 1 : first - length + 1;
-      if (length === 2) this.entries = n - 1;
-      else free[n - 1] = ~((length - 1) * 2 + (code & 1));
-      return id;
+      // the run on top of the stack gives its last id
+      const r = this.runs - 1;
+      const length = (this.runLength[r] as number) - 1;
+      if (length === 0) {
+        this.runs = r;
+        this.entries = n - 1;
+      } else this.runLength[r] = length;
+      return (this.runFirst[r] as number) + length * (this.runStride[r] as number);
     }
     if (this.top === this.capacity) {
       this.capacity *= 2;
@@ -124,18 +128,18 @@ export class IdPool {
     const free = this.free;
     if (n > 0) {
       const last = free[n - 1] as number;
-      if (last >= 0) {
-        if (id === last + 1 || id === last - 1) {
-          this.push(~(2 * 2 + (id === last + 1 ? 0 : 1)));
+      if (last < 0) {
+        const r = this.runs - 1;
+        const length = this.runLength[r] as number;
+        if (id === (this.runFirst[r] as number) + length * (this.runStride[r] as number)) {
+          this.runLength[r] = length + 1;
           return;
         }
-      } else {
-        const code = ~last;
-        const length = code >> 1;
-        const first = free[n - 2] as number;
-        const down = code & 1;
-        if (id === (down === 0 ? first + length : first - length)) {
-          free[n - 1] = ~((length + 1) * 2 + down);
+      } else if (n > 1) {
+        const before = free[n - 2] as number;
+        if (before >= 0 && id - last === last - before && last !== before) {
+          this.entries = n - 2;
+          this.pushRun(before, last - before);
           return;
         }
       }
@@ -151,5 +155,19 @@ export class IdPool {
   private push(entry: number): void {
     if (this.entries === this.free.length) this.free = grown(this.free, this.free.length * 2);
     this.free[this.entries++] = entry;
+  }
+
+  /** a run of three: first, first + stride, first + 2 * stride */
+  private pushRun(first: number, stride: number): void {
+    if (this.runs === this.runFirst.length) {
+      this.runFirst = grown(this.runFirst, this.runs * 2);
+      this.runStride = grown(this.runStride, this.runs * 2);
+      this.runLength = grown(this.runLength, this.runs * 2);
+    }
+    this.runFirst[this.runs] = first;
+    this.runStride[this.runs] = stride;
+    this.runLength[this.runs] = 3;
+    this.runs++;
+    this.push(-this.runs);
   }
 }
