@@ -112,11 +112,11 @@ export function readManifests(file: string, text: string): Manifest[] {
       const stub: Manifest = { file, document, item, kind: "object", name: "", body: {} };
       if (!isObject(b)) throw new ManifestError(`${where(stub)}: expected a Kubernetes object (a mapping with kind, metadata, ...), got ${JSON.stringify(b)?.slice(0, 60)}`);
       const m: Manifest = { ...stub, body: b };
+      const name = isObject(b.metadata) ? b.metadata.name : undefined;
+      if (typeof name === "string") m.name = name;
       const kind = b.kind;
       if (typeof kind !== "string" || kind === "") fail(m, ["kind"], "expected the object's kind (Pod, Node, List, PriorityClass)");
       m.kind = kind;
-      const name = isObject(b.metadata) ? b.metadata.name : undefined;
-      if (typeof name === "string") m.name = name;
       return m;
     };
     const top = named(body, null);

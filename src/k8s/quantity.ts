@@ -63,9 +63,8 @@ export function isInteger(q: Quantity): boolean {
 
 /** Quantity.Value(): the value rounded up to an integer (0.1 byte is 1 byte) */
 export function ceilValue(q: Quantity): bigint {
-  if (q.den === 1n) return q.num;
   const d = q.num / q.den;
-  return q.num > 0n ? d + 1n : d;
+  return q.num % q.den === 0n || q.num < 0n ? d : d + 1n;
 }
 
 /** Quantity.MilliValue(): the value in thousandths, rounded up (cpu "1.5" is 1500) */

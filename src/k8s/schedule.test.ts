@@ -1,0 +1,58 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { nodeOf, podsOf, podYaml } from "../testing/k8s-manifests.js";
+import { schedule } from "./schedule.js";
+import { mutateSgxPod } from "./webhook.js";
+
+const NODE = { cpu: "8", memory: "16Gi", pods: "110", "sgx.intel.com/epc": "98566144", "sgx.intel.com/enclave": "110" };
+
+function verdicts(node: ReturnType<typeof nodeOf>, text: string): Record<string, string> {
+  const pods = podsOf(text);
+  for (const p of pods) mutateSgxPod(p);
+  const v = schedule(node, pods);
+  return Object.fromEntries(pods.map((p) => { const x = v.get(p); return [p.name, x === undefined ? "?" : x.scheduled ? "scheduled" : x.message]; }));
+}
+
+const epc = (n: string): string => `{ limits: { sgx.intel.com/epc: ${n} } }`;
+
+test("scheduling: pods are fitted in the manifests' order against allocatable; one that does not fit is Pending with the scheduler's message", () => {
+  const text = [podYaml("a", [["c", epc("64Mi")]]), podYaml("b", [["c", epc("32Mi")]]), podYaml("c", [["c", epc("16Mi")]])].join("---\n");
+  assert.deepEqual(verdicts(nodeOf(NODE), text), {
+    a: "scheduled",
+    b: "0/1 nodes are available: 1 Insufficient sgx.intel.com/epc.",
+    c: "scheduled",
+  });
+});
+
+test("scheduling: a higher priority goes first (spec.priority or a PriorityClass in the file), ties keep the file order", () => {
+  const pc = "apiVersion: scheduling.k8s.io/v1\nkind: PriorityClass\nmetadata: { name: high }\nvalue: 1000\n---\n";
+  const text = pc + [podYaml("a", [["c", epc("64Mi")]]), podYaml("b", [["c", epc("64Mi")]], "  priorityClassName: high\n"), podYaml("c", [["c", epc("64Mi")]], "  priority: 5\n")].join("---\n");
+  const v = verdicts(nodeOf(NODE), text);
+  assert.equal(v.b, "scheduled");
+  assert.match(v.a ?? "", /Insufficient sgx\.intel\.com\/epc/);
+  assert.match(v.c ?? "", /Insufficient sgx\.intel\.com\/epc/);
+  assert.throws(() => podsOf(podYaml("d", [["c", "{}"]], "  priorityClassName: nope\n")), /document 1 \(Pod "d"\): spec\.priorityClassName: no PriorityClass with name nope was found/);
+});
+
+test("scheduling: the webhook's sgx.intel.com/enclave counts against the node's, and every shortage is named, sorted", () => {
+  const node = nodeOf({ ...NODE, "sgx.intel.com/enclave": "1", cpu: "1" });
+  const text = [podYaml("a", [["c", epc("1Mi")]]), podYaml("b", [["c", "{ limits: { sgx.intel.com/epc: 1Mi, cpu: '2' } }"]])].join("---\n");
+  assert.deepEqual(verdicts(node, text), { a: "scheduled", b: "0/1 nodes are available: 1 Insufficient cpu, 1 Insufficient sgx.intel.com/enclave." });
+  // a node without the resource at all has none of it
+  const none = nodeOf({ cpu: "8", "kubernetes.azure.com/sgx_epc_mem_in_MiB": "28" });
+  assert.match(verdicts(none, podYaml("a", [["c", epc("1Mi")]])).a ?? "", /Insufficient sgx\.intel\.com\/enclave, 1 Insufficient sgx\.intel\.com\/epc/);
+});
+
+test("scheduling: AKS's MiB resource and its NoSchedule taint, tolerated or not", () => {
+  const taint = "spec:\n  taints: [{ key: kubernetes.azure.com/sgx_epc_mem_in_MiB, value: 'true', effect: NoSchedule }]\n";
+  const node = nodeOf({ cpu: "2", "kubernetes.azure.com/sgx_epc_mem_in_MiB": "28" }, taint);
+  assert.equal(node.epcBytes, 28 * 1048576);
+  const aks = (mib: string): string => `{ limits: { kubernetes.azure.com/sgx_epc_mem_in_MiB: ${mib} } }`;
+  const tolerate = "  tolerations: [{ key: kubernetes.azure.com/sgx_epc_mem_in_MiB, operator: Exists, effect: NoSchedule }]\n";
+  const text = [podYaml("a", [["c", aks("10")]], tolerate), podYaml("b", [["c", aks("10")]]), podYaml("c", [["c", aks("20")]], tolerate)].join("---\n");
+  assert.deepEqual(verdicts(node, text), {
+    a: "scheduled",
+    b: "0/1 nodes are available: 1 node(s) had untolerated taint {kubernetes.azure.com/sgx_epc_mem_in_MiB: true}.",
+    c: "0/1 nodes are available: 1 Insufficient kubernetes.azure.com/sgx_epc_mem_in_MiB.",
+  });
+});

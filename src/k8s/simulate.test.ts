@@ -1,0 +1,77 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { restartTimes } from "./simulate.js";
+import { runNode } from "./node-scenario.js";
+
+const S = 1_000_000_000;
+
+test("back-off: the first restart is immediate, then 10 s doubling to 5 min; a container that ran 10 min starts over", () => {
+  // each instance dies 1 s after it starts
+  const ends: number[] = [];
+  let start = 0;
+  const starts: number[] = [];
+  for (let i = 0; i < 9; i++) {
+    ends.push(start + S);
+    start = restartTimes(ends).at(-1) as number;
+    starts.push(start);
+  }
+  const waits = starts.map((s, i) => (s - (ends[i] as number)) / S);
+  assert.deepEqual(waits, [0, 10, 20, 40, 80, 160, 300, 300, 300]);
+  // a restart whose container then runs for more than 10 minutes is forgotten: the next one is immediate again
+  assert.deepEqual(restartTimes([S, S + 11 * 60 * S]).map((t) => t / S), [1, 661]);
+});
+
+function files(pods: string): { node: string; pods: string } {
+  const dir = mkdtempSync(join(tmpdir(), "epcsim-node-"));
+  writeFileSync(join(dir, "pods.yaml"), pods);
+  return { node: "client-128m", pods: join(dir, "pods.yaml") };
+}
+
+test("restarts: a container that keeps failing is restarted with the back-off and ends in CrashLoopBackOff over a long run", () => {
+  const pods = `kind: Pod
+metadata:
+  name: crash
+  annotations:
+    epcsim.io/workload.app: "{steps: [{create: {size: 8KiB}}, {exit: 3}]}"
+spec:
+  containers: [{ name: app, resources: { limits: { sgx.intel.com/epc: 1Mi } } }]
+---
+kind: Pod
+metadata: { name: never, annotations: { epcsim.io/workload.app: "{steps: [{exit: 1}]}" } }
+spec:
+  restartPolicy: Never
+  containers: [{ name: app }]
+`;
+  const { result } = runNode({ ...files(pods), untilNs: 600 * S, kernel: "v17" });
+  const crash = result.pods[0]?.containers[0];
+  assert.ok(crash !== undefined);
+  assert.equal(crash.restarts, 6, "restarts at about 0, 10, 30, 70, 150 and 310 s; the next would be at 610 s");
+  assert.equal(crash.state, "CrashLoopBackOff");
+  const starts = crash.instances.map((i) => Math.round(i.startNs / S));
+  assert.deepEqual(starts, [0, 0, 10, 30, 70, 150, 310]);
+  assert.ok(crash.instances.every((i) => i.exitCode === 3 && i.failure === "exit 3"));
+  assert.notEqual(crash.instances[0]?.cgroup, crash.instances[1]?.cgroup, "each instance is a new container in a new scope");
+  const never = result.pods[1]?.containers[0];
+  assert.equal(never?.restarts, 0);
+  assert.equal(never?.state, "Error");
+});
+
+test("a VM runtime class: the pod is a guest whose vEPC is the pod's EPC sum, pre-allocated", () => {
+  const pods = `kind: Pod
+metadata: { name: vm }
+spec:
+  runtimeClassName: kata-qemu-sgx
+  containers:
+    - { name: a, resources: { limits: { sgx.intel.com/epc: 8Mi } } }
+    - { name: b, resources: { limits: { sgx.intel.com/epc: 4Mi } } }
+`;
+  const { result, sim } = runNode({ ...files(pods), untilNs: S / 10 });
+  const vm = result.pods[0]?.vm;
+  assert.equal(vm?.vepcBytes, 12 * 1048576);
+  assert.equal(vm?.epcPeak, 12 * 1048576, "every vEPC page faulted in");
+  assert.deepEqual(sim.summary.processes.map((p) => p.name), ["vm.vm"]);
+  assert.equal(sim.summary.counters.vepcFaults, 3072);
+});
