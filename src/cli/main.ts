@@ -26,7 +26,7 @@ import { formatConformanceTable, loadConformanceCases, runConformanceCase } from
 import { parseSize, parseTime } from "../scenario/units.js";
 import { TraceError } from "../trace/error.js";
 import { replayScenario, ReplayUsageError, type ReplayOptions } from "./replay.js";
-import { runNode } from "../k8s/node-scenario.js";
+import { runNode, settledNodeScenario } from "../k8s/node-scenario.js";
 import { ManifestError } from "../k8s/manifest.js";
 import { Recorder } from "../report/recorder.js";
 import { formatNodeResult, writeNodeFiles } from "./node.js";
@@ -170,6 +170,8 @@ async function runLoaded(scenario: Scenario, label: string, scenarioText: () => 
 }
 
 interface CompareOptions {
+  /** a Node manifest or a profile: the FILEs are pods files run on it (epcsim node) */
+  node?: string;
   kernel?: string;
   set?: Record<string, string>;
   seed?: number;
@@ -193,6 +195,12 @@ async function compareCommand(files: string[], opts: CompareOptions): Promise<vo
   // every variant is loaded (and so validated) before any is simulated
   const onWarning = warnOnce();
   const variants = specs.map((v) => {
+    if (opts.node !== undefined) {
+      // a pods file on the node, lowered and with its restarts settled as epcsim node runs it
+      const { kernel, ...set } = v.set;
+      const n = settledNodeScenario({ node: opts.node, pods: v.file, onWarning, ...(kernel === undefined ? {} : { kernel }), ...(opts.seed === undefined ? {} : { seed: opts.seed }) }, set);
+      return { label: v.label, scenario: n.scenario, scenarioText: n.text, set };
+    }
     const scenario = loadScenarioFile(v.file, { ...(opts.seed === undefined ? {} : { seed: opts.seed }), set: v.set, onWarning });
     return { label: v.label, scenario, scenarioText: readFileSync(v.file, "utf8"), set: v.set };
   });
@@ -435,6 +443,7 @@ export async function main(argv: string[]): Promise<number> {
     .description("run variants of a scenario and print their outcomes side by side: several files, --kernel mainline,v17,v5, or --set key=value1,value2")
     .argument("<files...>", "scenario files")
     .option("--kernel <list>", "comma-separated kernel generations, e.g. mainline,v17,v5")
+    .option("--node <node>", "the FILEs are pods files run on this node (a Node manifest or a profile), as epcsim node runs them")
     .option("--set <key=values>", "override a field with each comma-separated value in turn (repeatable: the variants are all combinations)", collectSet)
     .option("--seed <n>", "override every variant's seed", parseSeed)
     .option("--json", "print the variants' summaries and the comparison as JSON")

@@ -100,3 +100,13 @@ test("epcsim node --out: the node run's files, node.json and the node's EPC over
   const last = (csv.at(-1) ?? "").split(",").map(Number);
   assert.ok((last[1] ?? 0) > 3 * 1048576 && (last[2] ?? 0) > 1048576, csv.at(-1));
 });
+
+test("compare --node: pods files on a node, one variant per kernel, as epcsim node runs them", () => {
+  const r = epcsim("compare", "--node", NODE, PODS, "--kernel", "mainline,v17", "--json");
+  assert.equal(r.status, 0, r.stderr);
+  const doc = JSON.parse(r.stdout) as { variants: { label: string; summary: { kernel: string; processes: { name: string; paging: { eldu: number } }[] } }[] };
+  assert.deepEqual(doc.variants.map((v) => [v.label, v.summary.kernel]), [["mainline", "mainline"], ["v17", "v17"]]);
+  const eldu = (i: number, name: string): number => doc.variants[i]?.summary.processes.find((p) => p.name === name)?.paging.eldu ?? -1;
+  assert.ok(eldu(0, "web.app") > 0 && eldu(1, "web.app") === 0, "web pages on mainline only");
+  assert.ok(eldu(1, "batch.worker") > 0);
+});

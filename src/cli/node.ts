@@ -25,7 +25,7 @@ function podLine(p: PodResult): string[] {
 
 export function formatNodeResult(r: NodeResult): string {
   const lines: string[] = [];
-  lines.push(`epcsim node: ${r.node.name} (${r.node.source}; profile ${r.node.profile}, ${r.node.cpus} CPUs, EPC ${mib(r.node.epcBytes)}) — kernel ${r.kernel}, seed ${r.seed}, until ${formatNs(r.untilNs)}`);
+  lines.push(`epcsim node: ${r.node.name} (${r.node.source === "a profile" ? "" : `${r.node.source}; `}profile ${r.node.profile}, ${r.node.cpus} CPUs, EPC ${mib(r.node.epcBytes)}) — kernel ${r.kernel}, seed ${r.seed}, until ${formatNs(r.untilNs)}`);
   const alloc = ["sgx.intel.com/epc", "kubernetes.azure.com/sgx_epc_mem_in_MiB", "sgx.intel.com/enclave", "cpu", "memory"].filter((k) => k in r.node.allocatable).map((k) => `${k} ${r.node.allocatable[k] ?? ""}`);
   lines.push(`allocatable: ${alloc.join(", ")}`);
   lines.push("");
@@ -50,7 +50,8 @@ export function formatNodeResult(r: NodeResult): string {
         c.state,
         String(c.restarts),
         mib(c.epcRequest),
-        c.miscMax === null ? "-" : mib(c.miscMax),
+        // mainline has no sgx_epc resource: the plugin's write fails with EINVAL and limits nothing
+        c.miscMax === null ? "-" : r.kernel === "mainline" ? `${mib(c.miscMax)} (EINVAL)` : mib(c.miscMax),
         `${mib(c.epcUsed.peak)} / ${mib(c.epcUsed.mean)}`,
         String(c.paging.faults),
         String(c.paging.eldu),

@@ -79,6 +79,16 @@ export function nodeToScenario(input: NodeInput): { text: string; scenario: Scen
   return { text, scenario, plan, options };
 }
 
+/**
+ * the node's scenario with the kubelet's restarts settled (the one `epcsim node` reports on), for
+ * `compare --node`: its text and the loaded scenario
+ */
+export function settledNodeScenario(input: NodeInput, set?: Record<string, string>): { text: string; scenario: Scenario } {
+  const { plan, options } = readNodePlan(input);
+  const sim = simulateNode(plan, options, nodeLabel(input), dirname(resolve(input.pods)), null, { ...(set === undefined ? {} : { set }), ...(input.onWarning === undefined ? {} : { onWarning: input.onWarning }) });
+  return { text: sim.text, scenario: sim.scenario };
+}
+
 /** the whole node run: every scheduled pod together (with restarts), then each one alone */
 export function runNode(input: NodeInput, hooks: SimulateHooks = {}): { result: NodeResult; sim: NodeSim; plan: NodePlan } {
   const { plan, options } = readNodePlan(input);

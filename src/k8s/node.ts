@@ -115,5 +115,5 @@ export function nodeFromProfile(name: string, cpusArg: string | undefined, memor
   if (memory !== null) capacity.set("memory", memory);
   const allocatable = new Map<string, bigint | null>(capacity);
   if (memory === null) allocatable.set("memory", null);
-  return { name: profile, profile, cpus, epcBytes, allocatable, capacity, taints: [], source: `profile ${profile}` };
+  return { name: profile, profile, cpus, epcBytes, allocatable, capacity, taints: [], source: "a profile" };
 }

@@ -75,3 +75,28 @@ spec:
   assert.deepEqual(sim.summary.processes.map((p) => p.name), ["vm.vm"]);
   assert.equal(sim.summary.counters.vepcFaults, 3072);
 });
+
+test("NRI: a limit annotation that does not parse fails CreateContainer; a good one limits the container's scope under v17", () => {
+  const pods = `kind: Pod
+metadata: { name: bad, annotations: { epc-limit.nri.io/pod: 16Mi } }
+spec: { containers: [{ name: c, resources: { limits: { sgx.intel.com/epc: 4Mi } } }] }
+---
+kind: Pod
+metadata:
+  name: good
+  annotations:
+    epc-limit.nri.io/container.c: "1048576"
+    epc-limit.nri.io/pod: "8388608"
+    epcsim.io/workload.c: "{enclave: {size: 4MiB, measure: false}, access: {pattern: uniform, pages: 4000KiB, count: 5000}}"
+spec: { restartPolicy: Never, containers: [{ name: c, resources: { limits: { sgx.intel.com/epc: 4Mi } } }] }
+`;
+  const { result, sim } = runNode({ ...files(pods), untilNs: S, kernel: "v17" });
+  const bad = result.pods[0]?.containers[0];
+  assert.equal(bad?.state, "CreateContainerError");
+  assert.match(bad?.createError ?? "", /epc-limit\.nri\.io\/pod: "16Mi" is not a base-10 uint64/);
+  const good = result.pods[1]?.containers[0];
+  assert.equal(good?.miscMax, 1048576, "the container's own annotation wins over the pod's");
+  assert.ok(good !== undefined && good.epcUsed.peak <= 1048576 && good.paging.ewbPages > 0, "it pages inside 1 MiB");
+  assert.equal(sim.summary.cgroups[good?.cgroup ?? ""]?.max, 1048576);
+  assert.deepEqual(sim.summary.processes.map((p) => p.name), ["good.c"], "the bad pod's container never ran");
+});

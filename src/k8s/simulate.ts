@@ -41,6 +41,7 @@ class NodeWatcher implements SimObserver {
     intervalNs: number,
     private readonly instances: Instance[],
     pods: PlannedPod[],
+    private readonly onProgress: ((nowNs: number, events: number) => void) | undefined,
   ) {
     this.sampleIntervalNs = inner?.sampleIntervalNs ?? intervalNs;
     this.series = { pods: pods.map(podLabel), rows: [] };
@@ -91,6 +92,7 @@ class NodeWatcher implements SimObserver {
 
   progress(nowNs: number, events: number): void {
     this.inner?.progress?.(nowNs, events);
+    this.onProgress?.(nowNs, events);
   }
 }
 
@@ -142,6 +144,8 @@ export interface SimulateHooks {
   /** called before every simulation, with the round */
   onRound?: (label: string, round: number, untilNs: number) => void;
   onProgress?: (nowNs: number, events: number) => void;
+  /** --set overrides of the scenario fields (compare's variants) */
+  set?: Record<string, string>;
 }
 
 const MAX_ROUNDS = 200;
@@ -151,10 +155,10 @@ export function simulateNode(plan: NodePlan, opts: NodeRunOptions, label: string
   let restartsOf = new Map<string, number[]>();
   for (let round = 1; round <= MAX_ROUNDS; round++) {
     const built = nodeDocument(plan, opts, restartsOf, only);
-    const { scenario, text } = loadNodeDocument(label, built, baseDir, round === 1 ? hooks.onWarning : undefined);
+    const { scenario, text } = loadNodeDocument(label, built, baseDir, round === 1 ? hooks.onWarning : undefined, hooks.set);
     hooks.onRound?.(label, round, opts.untilNs);
     const run = (inner: (SimObserver & { attach?(sim: Simulator): void }) | null): NodeSim => {
-      const watcher = new NodeWatcher(inner, Math.max(1_000_000, Math.floor(opts.untilNs / 2000)), built.instances, plan.pods);
+      const watcher = new NodeWatcher(inner, Math.max(1_000_000, Math.floor(opts.untilNs / 2000)), built.instances, plan.pods, hooks.onProgress);
       const sim = createSimulator(scenario, { observer: watcher });
       inner?.attach?.(sim);
       watcher.attach(sim);

@@ -102,8 +102,8 @@ export function nodeDocument(plan: NodePlan, opts: NodeRunOptions, restarts: Rea
 }
 
 /** the document as scenario text, loaded (validated and lowered) as a scenario file would be */
-export function loadNodeDocument(label: string, built: ReturnType<typeof nodeDocument>, baseDir: string, onWarning?: (m: string) => void): { scenario: Scenario; text: string } {
+export function loadNodeDocument(label: string, built: ReturnType<typeof nodeDocument>, baseDir: string, onWarning?: (m: string) => void, set?: Record<string, string>): { scenario: Scenario; text: string } {
   const text = `# ${label}\n${stringify(built.doc)}`;
-  const scenario = parseScenarioText(text, label, { traces: built.traces, baseDir, ...(onWarning === undefined ? {} : { onWarning }) });
+  const scenario = parseScenarioText(text, label, { traces: built.traces, baseDir, ...(onWarning === undefined ? {} : { onWarning }), ...(set === undefined ? {} : { set }) });
   return { scenario, text };
 }
