@@ -11,7 +11,8 @@ import { formatNs, table } from "./format.js";
 function mib(bytes: number): string {
   if (bytes === 0) return "0";
   if (bytes % 1048576 === 0) return `${bytes / 1048576} MiB`;
-  return `${(bytes / 1048576).toFixed(1)} MiB`;
+  if (bytes >= 1048576) return `${(bytes / 1048576).toFixed(1)} MiB`;
+  return bytes % 1024 === 0 ? `${bytes / 1024} KiB` : `${bytes} B`;
 }
 
 function slowdown(x: number | null): string {

@@ -100,3 +100,31 @@ spec: { restartPolicy: Never, containers: [{ name: c, resources: { limits: { sgx
   assert.equal(sim.summary.cgroups[good?.cgroup ?? ""]?.max, 1048576);
   assert.deepEqual(sim.summary.processes.map((p) => p.name), ["good.c"], "the bad pod's container never ran");
 });
+
+test("failures are named by their cause: ENOMEM from an ioctl, SIGBUS from a fault, memcg OOM, the v5 OOM path", () => {
+  const pods = `kind: Pod
+metadata: { name: addpages, annotations: { epc-limit.nri.io/pod: "12288" } }
+spec: { restartPolicy: Never, containers: [{ name: c, resources: { limits: { sgx.intel.com/epc: 4Mi } } }] }
+---
+kind: Pod
+metadata:
+  name: grow
+  annotations:
+    epc-limit.nri.io/pod: "65536"
+    epcsim.io/workload.c: "{enclave: {size: 1MiB, add: 8KiB}, access: {phases: [{grow: 512KiB}]}}"
+spec: { restartPolicy: Never, containers: [{ name: c, resources: { limits: { sgx.intel.com/epc: 4Mi } } }] }
+---
+kind: Pod
+metadata:
+  name: mem
+  annotations:
+    epc-limit.nri.io/pod: "1048576"
+    epcsim.io/workload.c: "{enclave: {size: 8MiB, add: 4MiB, measure: false}, access: {pattern: uniform, pages: 4000KiB, count: 20000}}"
+spec: { restartPolicy: Never, containers: [{ name: c, resources: { limits: { sgx.intel.com/epc: 4Mi, memory: 1Mi } } }] }
+`;
+  const failures = (kernel: string): (string | null)[] => runNode({ ...files(pods), untilNs: S, kernel }).result.pods.map((p) => p.containers[0]?.instances[0]?.failure ?? null);
+  // the third swaps its EPC out into a backing store charged to its memory.max of 1 MiB
+  assert.deepEqual(failures("v17"), ["ENOMEM", "SIGBUS", "memcg OOM"]);
+  assert.deepEqual(failures("v5"), ["v5 OOM", "SIGBUS", "memcg OOM"]);
+  assert.deepEqual(failures("mainline"), [null, null, null], "no EPC limit on mainline, and so nothing swapped out on this roomy node");
+});

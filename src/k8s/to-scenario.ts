@@ -1,7 +1,7 @@
 // A node plan as a scenario document: the node's machine, the pods' cgroup tree (the systemd
 // slices, each container's scope with the NRI plugin's misc.max and the memory limit's memory.max),
-// one process per container instance (a restarted container is a new instance, in a new scope, from
-// its restart time on), a guest per VM pod. The document goes through the scenario loader like a
+// one process per container instance (a restarted container is a new instance, in a new scope made
+// and limited by events 1 ns before its restart time), a guest per VM pod. The document goes through the scenario loader like a
 // file would, so a node run is Kubernetes manifests lowered into a scenario.
 import { stringify } from "yaml";
 import type { Trace } from "../trace/trace.js";
@@ -52,6 +52,7 @@ const SUBTREE = { "cgroup.subtree_control": "+misc +memory" };
 export function nodeDocument(plan: NodePlan, opts: NodeRunOptions, restarts: ReadonlyMap<string, readonly number[]> = new Map(), only: PlannedPod | null = null): { doc: Record<string, unknown>; instances: Instance[]; traces: Map<string, Trace> } {
   const cgroups: Record<string, Record<string, string>> = { "/kubepods.slice": { ...SUBTREE } };
   const processes: Record<string, unknown>[] = [];
+  const events: Record<string, unknown>[] = [];
   const instances: Instance[] = [];
   const traces = new Map<string, Trace>();
   const until = `${opts.untilNs}ns`;
@@ -82,7 +83,15 @@ export function nodeDocument(plan: NodePlan, opts: NodeRunOptions, restarts: Rea
         const files: Record<string, string> = {};
         if (c.nri.kind === "limit") files["misc.max"] = `sgx_epc ${c.nri.bytes}`;
         if (c.memoryLimit !== null) files["memory.max"] = String(c.memoryLimit);
-        cgroups[cgroup] = files;
+        if (instance === 0) {
+          cgroups[cgroup] = files;
+        } else {
+          // a restart is a new container: CreateContainer makes its scope and the NRI plugin writes
+          // misc.max then, just before it starts (the write matters on v5, which acts on it at once)
+          const at = `${Math.max(0, startNs - 1)}ns`;
+          events.push({ at, mkdir: cgroup });
+          for (const [file, value] of Object.entries(files)) events.push({ at, write: { path: `${cgroup}/${file}`, value } });
+        }
         const name = instanceName(p, c.name, instance);
         processes.push({
           name,
@@ -98,6 +107,7 @@ export function nodeDocument(plan: NodePlan, opts: NodeRunOptions, restarts: Rea
   const machine = { profile: plan.node.profile, epc: plan.node.epcBytes, cpus: plan.node.cpus };
   const doc: Record<string, unknown> = { kernel: opts.kernel, seed: opts.seed, until, machine, cgroups };
   if (processes.length > 0) doc.processes = processes;
+  if (events.length > 0) doc.events = events;
   return { doc, instances, traces };
 }
 
