@@ -102,26 +102,15 @@ spec: { restartPolicy: Never, containers: [{ name: c, resources: { limits: { sgx
 });
 
 test("failures are named by their cause: ENOMEM from an ioctl, SIGBUS from a fault, memcg OOM, the v5 OOM path", () => {
-  const pods = `kind: Pod
-metadata: { name: addpages, annotations: { epc-limit.nri.io/pod: "12288" } }
-spec: { restartPolicy: Never, containers: [{ name: c, resources: { limits: { sgx.intel.com/epc: 4Mi } } }] }
----
-kind: Pod
-metadata:
-  name: grow
-  annotations:
-    epc-limit.nri.io/pod: "65536"
-    epcsim.io/workload.c: "{enclave: {size: 1MiB, add: 8KiB}, access: {phases: [{grow: 512KiB}]}}"
-spec: { restartPolicy: Never, containers: [{ name: c, resources: { limits: { sgx.intel.com/epc: 4Mi } } }] }
----
-kind: Pod
-metadata:
-  name: mem
-  annotations:
-    epc-limit.nri.io/pod: "1048576"
-    epcsim.io/workload.c: "{enclave: {size: 8MiB, add: 4MiB, measure: false}, access: {pattern: uniform, pages: 4000KiB, count: 20000}}"
-spec: { restartPolicy: Never, containers: [{ name: c, resources: { limits: { sgx.intel.com/epc: 4Mi, memory: 1Mi } } }] }
-`;
+  // one container per pod: [name, NRI limit, workload (or the default), limits]
+  const pod = (name: string, limit: number, workload: string | null, limits: string): string =>
+    `kind: Pod\nmetadata:\n  name: ${name}\n  annotations:\n    epc-limit.nri.io/pod: "${limit}"\n${workload === null ? "" : `    epcsim.io/workload.c: "${workload}"\n`}` +
+    `spec: { restartPolicy: Never, containers: [{ name: c, resources: { limits: { ${limits} } } }] }\n`;
+  const pods = [
+    pod("addpages", 12288, null, "sgx.intel.com/epc: 4Mi"),
+    pod("grow", 65536, "{enclave: {size: 1MiB, add: 8KiB}, access: {phases: [{grow: 512KiB}]}}", "sgx.intel.com/epc: 4Mi"),
+    pod("mem", 1048576, "{enclave: {size: 8MiB, add: 4MiB, measure: false}, access: {pattern: uniform, pages: 4000KiB, count: 20000}}", "sgx.intel.com/epc: 4Mi, memory: 1Mi"),
+  ].join("---\n");
   const failures = (kernel: string): (string | null)[] => runNode({ ...files(pods), untilNs: S, kernel }).result.pods.map((p) => p.containers[0]?.instances[0]?.failure ?? null);
   // the third swaps its EPC out into a backing store charged to its memory.max of 1 MiB
   assert.deepEqual(failures("v17"), ["ENOMEM", "SIGBUS", "memcg OOM"]);
