@@ -32,7 +32,7 @@ export function formatNodeResult(r: NodeResult): string {
   lines.push("");
   lines.push("pods (in the scheduler's order: priority, then the manifests' order)");
   lines.push(table([["  pod", "QoS", "status", "EPC request", "sgx.intel.com/epc", "cgroup"], ...r.pods.map(podLine)]));
-  for (const p of r.pods) if (!p.scheduled && p.message !== null) lines.push(`  ${p.name}: FailedScheduling: ${p.message}`);
+  for (const p of r.pods) if (!p.scheduled && p.message !== null) lines.push(`  ${p.name}: ${p.status.startsWith("Pending") ? "FailedScheduling: " : ""}${p.message}`);
   lines.push("");
   lines.push("containers (EPC used and paging attributed by epcsim; slowdown = active time against the pod alone on the node)");
   const rows = [["  pod/container", "state", "restarts", "EPC request", "misc.max", "EPC used peak / mean", "faults", "ELDU", "written back", "alone: ELDU", "slowdown", "failures"]];

@@ -104,7 +104,7 @@ export function readManifests(file: string, text: string): Manifest[] {
     const err = doc.errors[0];
     if (err !== undefined) {
       const pos = err.linePos?.[0];
-      throw new ManifestError(`${file}:${pos === undefined ? "" : `${pos.line}:${pos.col}:`} document ${document}: not valid YAML: ${err.message.split("\n")[0] ?? ""}`);
+      throw new ManifestError(`${file}:${pos === undefined ? "" : `${pos.line}:${pos.col}:`} document ${document}: not valid YAML: ${(err.message.split("\n")[0] ?? "").replace(/ at line \d+, column \d+:?$/, "")}`);
     }
     const body: unknown = doc.toJS({ maxAliasCount: 1000 });
     if (body === null || body === undefined) return; // an empty document (a trailing ---)

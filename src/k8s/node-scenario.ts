@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { Scenario } from "../scenario/types.js";
-import { ManifestError, readManifests } from "./manifest.js";
+import { ManifestError, readManifests, where } from "./manifest.js";
 import { NODE_FIELDS, nodeFromManifest, nodeFromProfile, type NodeModel } from "./node.js";
 import { planNode, readPods, type NodePlan, type PlannedPod } from "./plan.js";
 import { loadNodeDocument, nodeDocument, type Kernel, type NodeRunOptions } from "./to-scenario.js";
@@ -44,6 +44,7 @@ export function readNode(arg: string, cpus: string | undefined, memory: string |
   const nodes = readManifests(arg, readText(arg, "node file"));
   const m = nodes[0];
   if (m === undefined) throw new ManifestError(`${arg}: expected a Node (kubectl get node NAME -o yaml), and the file has no object.`);
+  if (m.kind !== "Node") throw new ManifestError(`${where(m)}: expected a Node (kubectl get node NAME -o yaml), got a ${m.kind}`);
   if (nodes.length > 1) warn(`${arg}: ${nodes.length} objects in the node file: the first one is the node, the rest are ignored`);
   new UnknownFields(warn).check(m, NODE_FIELDS);
   return nodeFromManifest(m, warn);

@@ -109,7 +109,7 @@ export function planNode(node: NodeModel, pods: Pod[], untilNs: number): NodePla
     });
     return {
       pod,
-      verdict: verdicts.get(pod) ?? { scheduled: false, reasons: ["not considered"], message: "not considered" },
+      verdict: verdicts.get(pod) ?? { scheduled: false, reasons: ["not considered"], message: "not considered", phase: "Pending" },
       qos,
       uid,
       slice: podSlice(qos, uid),

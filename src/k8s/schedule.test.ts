@@ -56,3 +56,16 @@ test("scheduling: AKS's MiB resource and its NoSchedule taint, tolerated or not"
     c: "0/1 nodes are available: 1 Insufficient kubernetes.azure.com/sgx_epc_mem_in_MiB.",
   });
 });
+
+test("spec.nodeName: a pod bound to another node is not this node's; one bound here skips the scheduler and the kubelet rejects it when it does not fit", () => {
+  const text = [
+    podYaml("a", [["c", epc("64Mi")]], "  nodeName: n1\n"),
+    podYaml("b", [["c", epc("64Mi")]], "  nodeName: n1\n"),
+    podYaml("c", [["c", epc("1Mi")]], "  nodeName: other\n"),
+  ].join("---\n");
+  assert.deepEqual(verdicts(nodeOf(NODE), text), {
+    a: "scheduled",
+    b: "Pod was rejected: Node didn't have enough resource: sgx.intel.com/epc, requested: 67108864, used: 67108864, capacity: 98566144",
+    c: 'spec.nodeName is "other": the pod runs there, not on n1',
+  });
+});

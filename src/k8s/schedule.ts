@@ -1,12 +1,18 @@
 // kube-scheduler's verdict for one node: pods in their queue order (higher priority first, then
 // creation order, i.e. the order of the manifests), each fitted against what allocatable has left
-// (NodeResourcesFit: extended resources are never overcommitted; the pod count), untolerated
-// NoSchedule/NoExecute taints (TaintToleration) and spec.nodeName. A pod that does not fit stays
-// Pending with the scheduler's FailedScheduling message.
+// (NodeResourcesFit: extended resources are never overcommitted; the pod count) and untolerated
+// NoSchedule/NoExecute taints (TaintToleration). A pod that does not fit stays Pending with the
+// scheduler's FailedScheduling message. A pod bound by spec.nodeName skips the scheduler: on another
+// node it is not this node's; on this one the kubelet's admission fits it and rejects it (Failed,
+// OutOf<resource>) when it does not fit.
 import type { NodeModel, Taint } from "./node.js";
 import { requestOf, type Pod, type Toleration } from "./pod.js";
 
-export type Verdict = { scheduled: true } | { scheduled: false; reasons: string[]; message: string };
+/**
+ * scheduled (or bound by spec.nodeName and admitted by the kubelet), or not, with the reasons and the
+ * message the scheduler's FailedScheduling event (or the kubelet's rejection) gives
+ */
+export type Verdict = { scheduled: true } | { scheduled: false; reasons: string[]; message: string; phase: "Pending" | "Failed" | "elsewhere" };
 
 function tolerates(t: Toleration, taint: Taint): boolean {
   if (t.effect !== "" && t.effect !== taint.effect) return false;
@@ -32,26 +38,40 @@ export function schedule(node: NodeModel, pods: readonly Pod[]): Map<Pod, Verdic
   const out = new Map<Pod, Verdict>();
   let podCount = 0n;
   for (const pod of queueOrder(pods)) {
-    const reasons: string[] = [];
-    if (pod.nodeName !== null && pod.nodeName !== node.name) reasons.push("node(s) didn't match Pod's node affinity/selector");
-    for (const taint of node.taints) {
-      if (taint.effect !== "NoSchedule" && taint.effect !== "NoExecute") continue;
-      if (!pod.tolerations.some((t) => tolerates(t, taint))) reasons.push(`node(s) had untolerated taint {${taint.key}: ${taint.value}}`);
-    }
-    const podsAllowed = node.allocatable.get("pods");
-    if (podsAllowed !== undefined && podsAllowed !== null && podCount + 1n > podsAllowed) reasons.push("Too many pods");
     const req = podRequests(pod);
-    for (const [r, amount] of [...req].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-      if (amount === 0n) continue;
+    const short = (r: string, amount: bigint): boolean => {
       const a = node.allocatable.get(r);
-      if (a === null) continue; // not given for a profile node: not checked
-      if ((a ?? 0n) - (used.get(r) ?? 0n) < amount) reasons.push(`Insufficient ${r}`);
-    }
-    if (reasons.length > 0) {
-      // the FailedScheduling event: "0/1 nodes are available: 1 Insufficient sgx.intel.com/epc."
-      const sorted = [...reasons].sort();
-      out.set(pod, { scheduled: false, reasons, message: `0/1 nodes are available: ${sorted.map((r) => `1 ${r}`).join(", ")}.` });
-      continue;
+      return amount > 0n && a !== null && (a ?? 0n) - (used.get(r) ?? 0n) < amount;
+    };
+    if (pod.nodeName !== null) {
+      if (pod.nodeName !== node.name) {
+        out.set(pod, { scheduled: false, reasons: [`bound to node ${pod.nodeName}`], message: `spec.nodeName is "${pod.nodeName}": the pod runs there, not on ${node.name}`, phase: "elsewhere" });
+        continue;
+      }
+      // bound by name: no scheduler, but the kubelet's admission (the same fit) rejects it, Failed with OutOf<resource>
+      const missing = [...req].filter(([r, amount]) => short(r, amount)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      const first = missing[0];
+      if (first !== undefined) {
+        const [r, amount] = first;
+        const capacity = node.allocatable.get(r) ?? 0n;
+        out.set(pod, { scheduled: false, reasons: [`OutOf${r}`], message: `Pod was rejected: Node didn't have enough resource: ${r}, requested: ${amount}, used: ${used.get(r) ?? 0n}, capacity: ${capacity ?? 0n}`, phase: "Failed" });
+        continue;
+      }
+    } else {
+      const reasons: string[] = [];
+      for (const taint of node.taints) {
+        if (taint.effect !== "NoSchedule" && taint.effect !== "NoExecute") continue;
+        if (!pod.tolerations.some((t) => tolerates(t, taint))) reasons.push(`node(s) had untolerated taint {${taint.key}: ${taint.value}}`);
+      }
+      const podsAllowed = node.allocatable.get("pods");
+      if (podsAllowed !== undefined && podsAllowed !== null && podCount + 1n > podsAllowed) reasons.push("Too many pods");
+      for (const [r, amount] of req) if (short(r, amount)) reasons.push(`Insufficient ${r}`);
+      if (reasons.length > 0) {
+        // the FailedScheduling event: "0/1 nodes are available: 1 Insufficient sgx.intel.com/epc."
+        const sorted = [...reasons].sort();
+        out.set(pod, { scheduled: false, reasons: sorted, message: `0/1 nodes are available: ${sorted.map((r) => `1 ${r}`).join(", ")}.`, phase: "Pending" });
+        continue;
+      }
     }
     for (const [r, amount] of req) used.set(r, (used.get(r) ?? 0n) + amount);
     podCount += 1n;

@@ -117,3 +117,16 @@ test("failures are named by their cause: ENOMEM from an ioctl, SIGBUS from a fau
   assert.deepEqual(failures("v5"), ["v5 OOM", "SIGBUS", "memcg OOM"]);
   assert.deepEqual(failures("mainline"), [null, null, null], "no EPC limit on mainline, and so nothing swapped out on this roomy node");
 });
+
+test("a trace file as the workload: replayed in an enclave sized for its pages, relative to the pods file", () => {
+  const { pods } = files(`kind: Pod
+metadata: { name: cache, annotations: { epcsim.io/workload.c: pages.txt } }
+spec: { restartPolicy: Never, containers: [{ name: c, resources: { limits: { sgx.intel.com/epc: 1Mi } } }] }
+`);
+  writeFileSync(join(pods, "..", "pages.txt"), `${Array.from({ length: 300 }, (_, i) => String(i % 100)).join("\n")}\n`);
+  const { result, sim } = runNode({ node: "client-128m", pods, untilNs: S });
+  const c = result.pods[0]?.containers[0];
+  assert.equal(c?.workload, "trace");
+  assert.equal(c?.state, "Completed");
+  assert.deepEqual(sim.summary.processes[0]?.replay, { tenant: "", trace: join(pods, "..", "pages.txt"), requests: 300, misses: 0, missRatio: 0 });
+});
