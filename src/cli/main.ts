@@ -301,7 +301,7 @@ async function nodeCommand(nodeArg: string, pods: string, opts: NodeCliOptions):
     await staged(opts.out, async (staging) => {
       writeRunData(staging.dir, run);
       await writeRunReport(staging.dir, run);
-      writeNodeFiles(staging.dir, result, sim.series);
+      await writeNodeFiles(staging.dir, result, sim.series);
     });
   }
   process.stdout.write(opts.json === true ? `${JSON.stringify(result, null, 2)}\n` : formatNodeResult(result));

@@ -94,7 +94,10 @@ test("epcsim node --out: the node run's files, node.json and the node's EPC over
   const out = join(mkdtempSync(join(tmpdir(), "epcsim-node-out-")), "o");
   const r = epcsim("node", "client-128m", pods, "--until", "50ms", "--out", out);
   assert.equal(r.status, 0, r.stderr);
-  for (const f of ["summary.json", "timeseries.csv", "events.jsonl", "trace.json", "report.html", "node.json", "pod-epc.csv"]) assert.ok(existsSync(join(out, f)), f);
+  for (const f of ["summary.json", "timeseries.csv", "events.jsonl", "trace.json", "report.html", "node.json", "pod-epc.csv", "node.html"]) assert.ok(existsSync(join(out, f)), f);
+  const html = readFileSync(join(out, "node.html"), "utf8");
+  assert.match(html, /<svg[\s\S]*The node's EPC by pod[\s\S]*<\/svg>/);
+  assert.doesNotMatch(html, /https?:\/\//, "offline: no URL in the page");
   const csv = readFileSync(join(out, "pod-epc.csv"), "utf8").trim().split("\n");
   assert.equal(csv[0], "time_ns,a_epc_bytes,team.b_epc_bytes");
   const last = (csv.at(-1) ?? "").split(",").map(Number);

@@ -1,12 +1,13 @@
 // `epcsim node NODE PODS`: what happens on this node with these pods. The manifests are lowered
 // into a scenario by src/k8s/ and simulated with the kubelet's restarts; this prints the outcome per
-// pod and container (or --json it), and --out writes the node run's files plus node.json and
-// pod-epc.csv (the node's EPC over time by pod).
+// pod and container (or --json it), and --out writes the node run's files plus node.json,
+// pod-epc.csv and node.html (the node's EPC over time by pod).
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { NodeResult, PodResult } from "../k8s/result.js";
 import type { PodEpcSeries } from "../k8s/simulate.js";
 import { formatNs, table } from "./format.js";
+import { renderNodeHtml } from "../k8s/node-report.js";
 
 function mib(bytes: number): string {
   if (bytes === 0) return "0";
@@ -85,7 +86,8 @@ export function formatPodEpcCsv(s: PodEpcSeries): string {
   return `${[head, ...s.rows.map((r) => [r.timeNs, ...r.bytes].join(","))].join("\n")}\n`;
 }
 
-export function writeNodeFiles(dir: string, r: NodeResult, series: PodEpcSeries): void {
+export async function writeNodeFiles(dir: string, r: NodeResult, series: PodEpcSeries): Promise<void> {
   writeFileSync(join(dir, "node.json"), `${JSON.stringify(r, null, 2)}\n`);
   writeFileSync(join(dir, "pod-epc.csv"), formatPodEpcCsv(series));
+  writeFileSync(join(dir, "node.html"), await renderNodeHtml(r, series));
 }
