@@ -124,6 +124,18 @@ function stateOf(c: PlannedContainer, pod: PlannedPod, chain: ProcessSummary[], 
   return next > (last.endNs ?? 0) && next >= untilNs ? "CrashLoopBackOff" : "Running";
 }
 
+/**
+ * the pod's phase at the end from its containers' states (pkg/kubelet/kubelet_pods.go getPhase):
+ * Pending while a container waits to be created, Running while one runs or will restart,
+ * Succeeded when all ended with 0 for good, Failed when all ended and one failed
+ */
+export function podPhase(states: readonly string[]): string {
+  if (states.some((s) => s === "CreateContainerError")) return "Pending";
+  if (states.some((s) => s.startsWith("Running") || s === "CrashLoopBackOff")) return "Running";
+  if (states.length > 0 && states.every((s) => s === "Completed")) return "Succeeded";
+  return "Failed";
+}
+
 export function nodeResult(plan: NodePlan, opts: NodeRunOptions, sim: NodeSim, alone: Map<PlannedPod, NodeSim>): NodeResult {
   const summary: SimSummary = sim.summary;
   const byName = new Map(summary.processes.map((p) => [p.name, p]));
@@ -182,7 +194,7 @@ export function nodeResult(plan: NodePlan, opts: NodeRunOptions, sim: NodeSim, a
       priority: p.pod.priority,
       runtimeClassName: p.pod.runtimeClassName,
       scheduled: v.scheduled,
-      status: v.scheduled ? "Running" : v.phase === "elsewhere" ? `not on this node (${v.reasons.join(", ")})` : `${v.phase}: ${v.reasons.join(", ")}`,
+      status: v.scheduled ? podPhase(containers.map((c) => c.state)) : v.phase === "elsewhere" ? `not on this node (${v.reasons.join(", ")})` : `${v.phase}: ${v.reasons.join(", ")}`,
       reason: v.scheduled ? null : v.reasons.join(", "),
       message: v.scheduled ? null : v.message,
       cgroup: p.slice,

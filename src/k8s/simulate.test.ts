@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { restartTimes } from "./simulate.js";
 import { runNode } from "./node-scenario.js";
+import { podPhase } from "./result.js";
 
 const S = 1_000_000_000;
 
@@ -129,4 +130,11 @@ spec: { restartPolicy: Never, containers: [{ name: c, resources: { limits: { sgx
   assert.equal(c?.workload, "trace");
   assert.equal(c?.state, "Completed");
   assert.deepEqual(sim.summary.processes[0]?.replay, { tenant: "", trace: join(pods, "..", "pages.txt"), requests: 300, misses: 0, missRatio: 0 });
+});
+
+test("the pod's phase from its containers' states, as the kubelet's getPhase() gives it", () => {
+  assert.equal(podPhase(["Completed", "Completed"]), "Succeeded");
+  assert.equal(podPhase(["Completed", "Error"]), "Failed");
+  assert.equal(podPhase(["Completed", "CrashLoopBackOff"]), "Running", "a container waiting to restart still runs the pod");
+  assert.equal(podPhase(["Running", "CreateContainerError"]), "Pending", "a container never created keeps the pod Pending");
 });
