@@ -62,7 +62,7 @@ export function readNodePlan(input: NodeInput): { plan: NodePlan; options: NodeR
   const options = runOptions(input);
   const node = readNode(input.node, input.cpus, input.memory, warn);
   const pods = readPods(input.pods, readText(input.pods, "pods file"), warn);
-  return { plan: planNode(node, pods, options.untilNs), options };
+  return { plan: planNode(node, pods, options.untilNs, warn), options };
 }
 
 export function nodeLabel(input: NodeInput): string {

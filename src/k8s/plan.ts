@@ -6,10 +6,10 @@ import { createHash } from "node:crypto";
 import { ManifestError, readManifests, UnknownFields, where, type Manifest } from "./manifest.js";
 import { epcRequestBytes, POD_FIELDS, readPod, readPriorityClass, requestOf, type Pod } from "./pod.js";
 import { mutateSgxPod } from "./webhook.js";
-import { schedule, type Verdict } from "./schedule.js";
+import { queueOrder, schedule, type Verdict } from "./schedule.js";
 import { containerScope, podSlice, qosClass, type QosClass } from "./qos.js";
-import { nriEpcLimit, type NriLimit } from "./nri.js";
-import { workloadOf, type Workload } from "./workload.js";
+import { NRI_KEY, nriEpcLimit, type NriLimit } from "./nri.js";
+import { WORKLOAD_KEY, workloadOf, type Workload } from "./workload.js";
 import type { NodeModel } from "./node.js";
 import { ceilValue } from "./quantity.js";
 
@@ -87,11 +87,24 @@ export function readPods(file: string, text: string, warn: (m: string) => void):
   return pods;
 }
 
-/** admission, scheduling and the kubelet's layout of every pod */
-export function planNode(node: NodeModel, pods: Pod[], untilNs: number): NodePlan {
+/** annotations of ours (and the NRI plugin's per-container ones) that name no container of the pod */
+function warnStrayAnnotations(pod: Pod, warn: (m: string) => void): void {
+  const names = new Set(pod.containers.map((c) => c.name));
+  for (const key of Object.keys(pod.annotations)) {
+    for (const prefix of [WORKLOAD_KEY, `${NRI_KEY}/container.`]) {
+      if (key.startsWith(prefix) && !names.has(key.slice(prefix.length))) {
+        warn(`${where(pod.manifest)}: metadata.annotations[${JSON.stringify(key)}] names no container of the pod (${[...names].join(", ")}); it is ignored`);
+      }
+    }
+  }
+}
+
+/** admission, scheduling and the kubelet's layout of every pod, in the scheduler's order */
+export function planNode(node: NodeModel, pods: Pod[], untilNs: number, warn: (m: string) => void = () => undefined): NodePlan {
   for (const pod of pods) mutateSgxPod(pod);
+  for (const pod of pods) warnStrayAnnotations(pod, warn);
   const verdicts = schedule(node, pods);
-  const planned = pods.map((pod): PlannedPod => {
+  const planned = queueOrder(pods).map((pod): PlannedPod => {
     const qos = qosClass(pod);
     const uid = pod.uid !== "" ? pod.uid : derivedUid(pod.namespace, pod.name);
     const epcSum = Number(pod.containers.reduce((n, c) => n + epcRequestBytes(c), 0n));

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { nodeOf, podsOf, podYaml } from "../testing/k8s-manifests.js";
 import { schedule } from "./schedule.js";
 import { mutateSgxPod } from "./webhook.js";
+import { planNode } from "./plan.js";
 
 const NODE = { cpu: "8", memory: "16Gi", pods: "110", "sgx.intel.com/epc": "98566144", "sgx.intel.com/enclave": "110" };
 
@@ -68,4 +69,18 @@ test("spec.nodeName: a pod bound to another node is not this node's; one bound h
     b: "Pod was rejected: Node didn't have enough resource: sgx.intel.com/epc, requested: 67108864, used: 67108864, capacity: 98566144",
     c: 'spec.nodeName is "other": the pod runs there, not on n1',
   });
+});
+
+test("plan: pods come out in the scheduler's order; an annotation of ours naming no container is warned about", () => {
+  const warnings: string[] = [];
+  const text = [
+    podYaml("low", [["c", epc("1Mi")]]),
+    podYaml("high", [["c", epc("1Mi")]], "  priority: 10\n").replace("metadata: { name: high }", "metadata: { name: high, annotations: { epcsim.io/workload.typo: '{preset: test_sgx_oversubscribed}', epc-limit.nri.io/container.nope: '4096' } }"),
+  ].join("---\n");
+  const plan = planNode(nodeOf(NODE), podsOf(text), 1e9, (m) => warnings.push(m));
+  assert.deepEqual(plan.pods.map((p) => p.pod.name), ["high", "low"]);
+  assert.deepEqual(warnings, [
+    'pods.yaml: document 2 (Pod "high"): metadata.annotations["epcsim.io/workload.typo"] names no container of the pod (c); it is ignored',
+    'pods.yaml: document 2 (Pod "high"): metadata.annotations["epc-limit.nri.io/container.nope"] names no container of the pod (c); it is ignored',
+  ]);
 });
