@@ -102,7 +102,10 @@ function warnStrayAnnotations(pod: Pod, warn: (m: string) => void): void {
 /** admission, scheduling and the kubelet's layout of every pod, in the scheduler's order */
 export function planNode(node: NodeModel, pods: Pod[], untilNs: number, warn: (m: string) => void = () => undefined): NodePlan {
   for (const pod of pods) mutateSgxPod(pod);
-  for (const pod of pods) warnStrayAnnotations(pod, warn);
+  for (const pod of pods) {
+    warnStrayAnnotations(pod, warn);
+    if (pod.nodeName !== null && pod.nodeName !== node.name) warn(`${where(pod.manifest)}: spec.nodeName: the pod is bound to node "${pod.nodeName}"; on ${node.name} it is scheduled as if it were not bound`);
+  }
   const verdicts = schedule(node, pods);
   const planned = queueOrder(pods).map((pod): PlannedPod => {
     const qos = qosClass(pod);

@@ -194,7 +194,7 @@ export function nodeResult(plan: NodePlan, opts: NodeRunOptions, sim: NodeSim, a
       priority: p.pod.priority,
       runtimeClassName: p.pod.runtimeClassName,
       scheduled: v.scheduled,
-      status: v.scheduled ? podPhase(containers.map((c) => c.state)) : v.phase === "elsewhere" ? `not on this node (${v.reasons.join(", ")})` : `${v.phase}: ${v.reasons.join(", ")}`,
+      status: v.scheduled ? podPhase(containers.map((c) => c.state)) : `${v.phase}: ${v.reasons.join(", ")}`,
       reason: v.scheduled ? null : v.reasons.join(", "),
       message: v.scheduled ? null : v.message,
       cgroup: p.slice,

@@ -58,17 +58,22 @@ test("scheduling: AKS's MiB resource and its NoSchedule taint, tolerated or not"
   });
 });
 
-test("spec.nodeName: a pod bound to another node is not this node's; one bound here skips the scheduler and the kubelet rejects it when it does not fit", () => {
+test("spec.nodeName: a pod bound here skips the scheduler and the kubelet rejects it when it does not fit; one bound elsewhere is scheduled here", () => {
   const text = [
     podYaml("a", [["c", epc("64Mi")]], "  nodeName: n1\n"),
     podYaml("b", [["c", epc("64Mi")]], "  nodeName: n1\n"),
     podYaml("c", [["c", epc("1Mi")]], "  nodeName: other\n"),
+    podYaml("d", [["c", epc("64Mi")]], "  nodeName: other\n"),
   ].join("---\n");
   assert.deepEqual(verdicts(nodeOf(NODE), text), {
     a: "scheduled",
     b: "Pod was rejected: Node didn't have enough resource: sgx.intel.com/epc, requested: 67108864, used: 67108864, capacity: 98566144",
-    c: 'spec.nodeName is "other": the pod runs there, not on n1',
+    c: "scheduled",
+    d: "0/1 nodes are available: 1 Insufficient sgx.intel.com/epc.",
   });
+  const warnings: string[] = [];
+  planNode(nodeOf(NODE), podsOf(text), 1e9, (m) => warnings.push(m));
+  assert.ok(warnings.includes('pods.yaml: document 3 (Pod "c"): spec.nodeName: the pod is bound to node "other"; on n1 it is scheduled as if it were not bound'), warnings.join("\n"));
 });
 
 test("plan: pods come out in the scheduler's order; an annotation of ours naming no container is warned about", () => {

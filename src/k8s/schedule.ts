@@ -2,9 +2,10 @@
 // creation order, i.e. the order of the manifests), each fitted against what allocatable has left
 // (NodeResourcesFit: extended resources are never overcommitted; the pod count) and untolerated
 // NoSchedule/NoExecute taints (TaintToleration). A pod that does not fit stays Pending with the
-// scheduler's FailedScheduling message. A pod bound by spec.nodeName skips the scheduler: on another
-// node it is not this node's; on this one the kubelet's admission fits it and rejects it (Failed,
-// OutOf<resource>) when it does not fit.
+// scheduler's FailedScheduling message. A pod bound to this node by spec.nodeName skips the
+// scheduler, and the kubelet's admission fits it and rejects it (Failed, OutOf<resource>) when it
+// does not fit; one bound to another node (exported from a running cluster) is scheduled here as if
+// unbound: trying a pod mix on another node is the point (planNode warns).
 import type { NodeModel, Taint } from "./node.js";
 import { requestOf, type Pod, type Toleration } from "./pod.js";
 
@@ -12,7 +13,7 @@ import { requestOf, type Pod, type Toleration } from "./pod.js";
  * scheduled (or bound by spec.nodeName and admitted by the kubelet), or not, with the reasons and the
  * message the scheduler's FailedScheduling event (or the kubelet's rejection) gives
  */
-export type Verdict = { scheduled: true } | { scheduled: false; reasons: string[]; message: string; phase: "Pending" | "Failed" | "elsewhere" };
+export type Verdict = { scheduled: true } | { scheduled: false; reasons: string[]; message: string; phase: "Pending" | "Failed" };
 
 function tolerates(t: Toleration, taint: Taint): boolean {
   if (t.effect !== "" && t.effect !== taint.effect) return false;
@@ -43,11 +44,7 @@ export function schedule(node: NodeModel, pods: readonly Pod[]): Map<Pod, Verdic
       const a = node.allocatable.get(r);
       return amount > 0n && a !== null && (a ?? 0n) - (used.get(r) ?? 0n) < amount;
     };
-    if (pod.nodeName !== null) {
-      if (pod.nodeName !== node.name) {
-        out.set(pod, { scheduled: false, reasons: [`bound to node ${pod.nodeName}`], message: `spec.nodeName is "${pod.nodeName}": the pod runs there, not on ${node.name}`, phase: "elsewhere" });
-        continue;
-      }
+    if (pod.nodeName === node.name) {
       // bound by name: no scheduler, but the kubelet's admission (the same fit) rejects it, Failed with OutOf<resource>
       const missing = [...req].filter(([r, amount]) => short(r, amount)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
       const first = missing[0];
