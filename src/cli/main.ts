@@ -433,7 +433,7 @@ export async function main(argv: string[]): Promise<number> {
     .option("--cpus <n>", "CPUs of a profile node (default: the profile's)")
     .option("--memory <quantity>", "memory of a profile node, a Kubernetes quantity such as 16Gi (default: not checked)")
     .option("--json", "print the per-pod result as one JSON document")
-    .option("--out <dir>", "write the node run's summary.json, timeseries.csv, events.jsonl, trace.json, report.html, and node.json and pod-epc.csv")
+    .option("--out <dir>", "write the node run's summary.json, timeseries.csv, events.jsonl, trace.json, report.html, and node.json, pod-epc.csv and node.html")
     .option("--sample-interval <time>", "time-series sampling interval with --out (default 1ms)", parseInterval)
     .option("--quiet", "no progress bar on stderr")
     .option("--force", "write --out into a directory that is not empty, replacing the files of an earlier run")

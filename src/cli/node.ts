@@ -20,9 +20,13 @@ function slowdown(x: number | null): string {
   return x === null ? "-" : `${x.toFixed(2)}x`;
 }
 
+/** "web", or "shop/web" outside the default namespace */
+function podName(p: PodResult): string {
+  return p.namespace === "default" ? p.name : `${p.namespace}/${p.name}`;
+}
+
 function podLine(p: PodResult): string[] {
-  const name = p.namespace === "default" ? p.name : `${p.namespace}/${p.name}`;
-  return [`  ${name}`, p.qos, p.status, mib(p.epcRequest), p.epcAnnotation ?? "-", p.scheduled ? p.cgroup : "-"];
+  return [`  ${podName(p)}`, p.qos, p.status, mib(p.epcRequest), p.epcAnnotation ?? "-", p.scheduled ? p.cgroup : "-"];
 }
 
 export function formatNodeResult(r: NodeResult): string {
@@ -33,14 +37,14 @@ export function formatNodeResult(r: NodeResult): string {
   lines.push("");
   lines.push("pods (in the scheduler's order: priority, then the manifests' order)");
   lines.push(table([["  pod", "QoS", "status", "EPC request", "sgx.intel.com/epc", "cgroup"], ...r.pods.map(podLine)]));
-  for (const p of r.pods) if (!p.scheduled && p.message !== null) lines.push(`  ${p.name}: ${p.status.startsWith("Pending") ? "FailedScheduling: " : ""}${p.message}`);
+  for (const p of r.pods) if (!p.scheduled && p.message !== null) lines.push(`  ${podName(p)}: ${p.status.startsWith("Pending") ? "FailedScheduling: " : ""}${p.message}`);
   lines.push("");
   lines.push("containers (EPC used and paging attributed by epcsim; slowdown = active time against the pod alone on the node)");
   const rows = [["  pod/container", "state", "restarts", "EPC request", "misc.max", "EPC used peak / mean", "faults", "ELDU", "written back", "alone: ELDU", "slowdown", "failures"]];
   for (const p of r.pods) {
     if (!p.scheduled) continue;
     if (p.vm !== null) {
-      rows.push([`  ${p.name} (VM ${p.runtimeClassName ?? ""})`, p.vm.failure ?? "Running", "-", mib(p.epcRequest), "-", `${mib(p.vm.epcPeak)} (vEPC ${mib(p.vm.vepcBytes)})`, "-", "-", "-", "-", "-", p.vm.failure ?? "-"]);
+      rows.push([`  ${podName(p)} (VM ${p.runtimeClassName ?? ""})`, p.vm.failure ?? "Running", "-", mib(p.epcRequest), "-", `${mib(p.vm.epcPeak)} (vEPC ${mib(p.vm.vepcBytes)})`, "-", "-", "-", "-", "-", p.vm.failure ?? "-"]);
       continue;
     }
     for (const c of p.containers) {
@@ -48,7 +52,7 @@ export function formatNodeResult(r: NodeResult): string {
       const counts = new Map<string, number>();
       for (const f of failures) counts.set(f as string, (counts.get(f as string) ?? 0) + 1);
       rows.push([
-        `  ${p.name}/${c.name}`,
+        `  ${podName(p)}/${c.name}`,
         c.state,
         String(c.restarts),
         mib(c.epcRequest),
@@ -66,7 +70,7 @@ export function formatNodeResult(r: NodeResult): string {
   }
   lines.push(table(rows));
   const failed = r.pods.flatMap((p) => p.containers.flatMap((c) => [
-    ...(c.createError === null ? [] : [`  ${p.name}/${c.name}: CreateContainerError: ${c.createError}`]),
+    ...(c.createError === null ? [] : [`  ${podName(p)}/${c.name}: CreateContainerError: ${c.createError}`]),
     ...c.instances.filter((i) => i.failure !== null).map((i) => `  ${i.process} at ${formatNs(i.endNs ?? 0)}: ${i.failure}${i.cause === null ? "" : ` — ${i.cause}`}`),
   ]));
   if (failed.length > 0) {

@@ -103,3 +103,16 @@ test("cgroup paths: the systemd driver's slices, Guaranteed pods directly under 
   assert.equal(podSlice("Guaranteed", uid), "/kubepods.slice/kubepods-pod1b5a8c4e_7f3d_4a8e_9c1b_2d3e4f5a6b7c.slice");
   assert.equal(containerScope(podSlice("Burstable", uid), "ab".repeat(32)), `/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod1b5a8c4e_7f3d_4a8e_9c1b_2d3e4f5a6b7c.slice/cri-containerd-${"ab".repeat(32)}.scope`);
 });
+
+test("webhook: a pod exported from a cluster, already mutated, comes out the same (the mutation is idempotent)", () => {
+  const pod = podOf(
+    podYaml("p", [["a", "{ requests: { sgx.intel.com/enclave: '1', sgx.intel.com/epc: 32Mi }, limits: { sgx.intel.com/enclave: '1', sgx.intel.com/epc: 32Mi } }"]]).replace(
+      "metadata: { name: p }",
+      "metadata: { name: p, annotations: { sgx.intel.com/epc: 32Mi } }",
+    ),
+  );
+  mutateSgxPod(pod);
+  assert.equal(pod.annotations[EPC], "32Mi");
+  assert.deepEqual([...(pod.containers[0]?.resources.requests.keys() ?? [])].sort(), [ENCLAVE, EPC]);
+  assert.equal(pod.containers[0]?.resources.limits.get(ENCLAVE)?.text, "1");
+});
