@@ -32,7 +32,7 @@ function podLine(p: PodResult): string[] {
 export function formatNodeResult(r: NodeResult): string {
   const lines: string[] = [];
   lines.push(`epcsim node: ${r.node.name} (${r.node.source === "a profile" ? "" : `${r.node.source}; `}profile ${r.node.profile}, ${r.node.cpus} CPUs, EPC ${mib(r.node.epcBytes)}) — kernel ${r.kernel}, seed ${r.seed}, until ${formatNs(r.untilNs)}`);
-  const alloc = ["sgx.intel.com/epc", "kubernetes.azure.com/sgx_epc_mem_in_MiB", "sgx.intel.com/enclave", "cpu", "memory"].filter((k) => k in r.node.allocatable).map((k) => `${k} ${r.node.allocatable[k] ?? ""}`);
+  const alloc = ["sgx.intel.com/epc", "kubernetes.azure.com/sgx_epc_mem_in_MiB", "sgx.intel.com/enclave", "cpu", "memory"].filter((k) => k in r.node.allocatable).map((k) => `${k} ${r.node.allocatable[k] ?? ""}${k === "cpu" && r.node.allocatable[k] !== "unchecked" ? "m" : ""}`);
   lines.push(`allocatable: ${alloc.join(", ")}`);
   lines.push("");
   lines.push("pods (in the scheduler's order: priority, then the manifests' order)");

@@ -4,6 +4,8 @@ import { nodeOf, podsOf, podYaml } from "../testing/k8s-manifests.js";
 import { schedule } from "./schedule.js";
 import { mutateSgxPod } from "./webhook.js";
 import { planNode } from "./plan.js";
+import { readManifests } from "./manifest.js";
+import { nodeFromManifest } from "./node.js";
 
 const NODE = { cpu: "8", memory: "16Gi", pods: "110", "sgx.intel.com/epc": "98566144", "sgx.intel.com/enclave": "110" };
 
@@ -88,4 +90,19 @@ test("plan: pods come out in the scheduler's order; an annotation of ours naming
     'pods.yaml: document 2 (Pod "high"): metadata.annotations["epcsim.io/workload.typo"] names no container of the pod (c); it is ignored',
     'pods.yaml: document 2 (Pod "high"): metadata.annotations["epc-limit.nri.io/container.nope"] names no container of the pod (c); it is ignored',
   ]);
+});
+
+test("node: the instance-type label picks the profile; CPUs and EPC come from the capacity (AKS's MiB resource)", () => {
+  const m = readManifests("node.yaml", "kind: Node\nmetadata: { name: aks, labels: { node.kubernetes.io/instance-type: Standard_DC4s_v3 } }\nstatus:\n  capacity: { cpu: '4', kubernetes.azure.com/sgx_epc_mem_in_MiB: '16384' }\n")[0];
+  assert.ok(m !== undefined);
+  const node = nodeFromManifest(m, () => undefined);
+  assert.equal(node.profile, "azure-dc4s-v3");
+  assert.equal(node.cpus, 4);
+  assert.equal(node.epcBytes, 16 * 2 ** 30);
+  assert.equal(node.allocatable.get("kubernetes.azure.com/sgx_epc_mem_in_MiB"), 16384n, "allocatable defaults to the capacity");
+  const warnings: string[] = [];
+  const other = readManifests("node.yaml", "kind: Node\nmetadata: { name: x, labels: { node.kubernetes.io/instance-type: m5.large } }\nstatus: { capacity: { sgx.intel.com/epc: '98566144' } }\n")[0];
+  assert.ok(other !== undefined);
+  assert.equal(nodeFromManifest(other, (w) => warnings.push(w)).profile, "client-128m");
+  assert.match(warnings[0] ?? "", /instance type "m5\.large" is not a profile of epcsim; its costs are client-128m's/);
 });
