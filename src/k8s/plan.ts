@@ -4,7 +4,7 @@
 // memory limit, and the workload. Pure: reading the files is the caller's (nodeToScenario).
 import { createHash } from "node:crypto";
 import { ManifestError, readManifests, UnknownFields, where, type Manifest } from "./manifest.js";
-import { epcRequestBytes, POD_FIELDS, readPod, readPriorityClass, requestOf, type Pod } from "./pod.js";
+import { epcRequestBytes, POD_FIELDS, readPod, readPriorityClass, type Pod } from "./pod.js";
 import { mutateSgxPod } from "./webhook.js";
 import { queueOrder, schedule, type Verdict } from "./schedule.js";
 import { containerScope, podSlice, qosClass, type QosClass } from "./qos.js";
@@ -22,7 +22,6 @@ export interface PlannedContainer {
   epcRequest: number;
   nri: NriLimit;
   memoryLimit: number | null;
-  memoryRequest: number;
   workload: Workload;
 }
 
@@ -119,7 +118,6 @@ export function planNode(node: NodeModel, pods: Pod[], untilNs: number, warn: (m
         epcRequest,
         nri: nriEpcLimit(pod.annotations, c.name),
         memoryLimit: mem === undefined ? null : Number(ceilValue(mem)),
-        memoryRequest: Number(requestOf(c, "memory")),
         workload: workloadOf(pod.manifest, pod.annotations, c.name, epcRequest, untilNs),
       };
     });
