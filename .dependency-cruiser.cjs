@@ -13,8 +13,10 @@
 //   engine     the simulator: loop, CPUs, kernel threads, tasks, observer, invariants, summary
 //   programs   what simulated processes run: steps, access phases, SGX2, guests
 //   scenario   parse, validate, lower the YAML/JSON surface;   report: the --out files and charts
+//   k8s        Kubernetes manifests (a node, pods) lowered into a scenario: admission, scheduling, the
+//              kubelet's cgroups, restarts; file I/O, above scenario and report
 //   cli        the commands (and later web/)
-const LAYERS = ["lib", ["hw", "cgroup", "trace"], "kernel", "engine", "programs", ["scenario", "report"], "cli"];
+const LAYERS = ["lib", ["hw", "cgroup", "trace"], "kernel", "engine", "programs", ["scenario", "report"], "k8s", "cli"];
 const ranks = LAYERS.map((l) => (Array.isArray(l) ? l : [l]));
 const all = ranks.flat();
 

@@ -26,6 +26,10 @@ import { formatConformanceTable, loadConformanceCases, runConformanceCase } from
 import { parseSize, parseTime } from "../scenario/units.js";
 import { TraceError } from "../trace/error.js";
 import { replayScenario, ReplayUsageError, type ReplayOptions } from "./replay.js";
+import { runNode, settledNodeScenario } from "../k8s/node-scenario.js";
+import { ManifestError } from "../k8s/manifest.js";
+import { Recorder } from "../report/recorder.js";
+import { formatNodeResult, writeNodeFiles } from "./node.js";
 
 /** the version in package.json (dist/src/cli -> the package root) */
 function packageVersion(): string {
@@ -166,6 +170,8 @@ async function runLoaded(scenario: Scenario, label: string, scenarioText: () => 
 }
 
 interface CompareOptions {
+  /** a Node manifest or a profile: the FILEs are pods files run on it (epcsim node) */
+  node?: string;
   kernel?: string;
   set?: Record<string, string>;
   seed?: number;
@@ -189,6 +195,12 @@ async function compareCommand(files: string[], opts: CompareOptions): Promise<vo
   // every variant is loaded (and so validated) before any is simulated
   const onWarning = warnOnce();
   const variants = specs.map((v) => {
+    if (opts.node !== undefined) {
+      // a pods file on the node, lowered and with its restarts settled as epcsim node runs it
+      const { kernel, ...set } = v.set;
+      const n = settledNodeScenario({ node: opts.node, pods: v.file, onWarning, ...(kernel === undefined ? {} : { kernel }), ...(opts.seed === undefined ? {} : { seed: opts.seed }) }, set);
+      return { label: v.label, scenario: n.scenario, scenarioText: n.text, set };
+    }
     const scenario = loadScenarioFile(v.file, { ...(opts.seed === undefined ? {} : { seed: opts.seed }), set: v.set, onWarning });
     return { label: v.label, scenario, scenarioText: readFileSync(v.file, "utf8"), set: v.set };
   });
@@ -253,6 +265,46 @@ async function staged<T>(dir: string, write: (staging: OutputStaging) => Promise
   } finally {
     staging?.discard();
   }
+}
+
+interface NodeCliOptions {
+  kernel?: string;
+  until?: number;
+  seed?: number;
+  cpus?: string;
+  memory?: string;
+  json?: boolean;
+  out?: string;
+  sampleInterval?: number;
+  quiet?: boolean;
+  force?: boolean;
+}
+
+/** `epcsim node NODE PODS`: the manifests lowered into a scenario (src/k8s), the outcome per pod */
+async function nodeCommand(nodeArg: string, pods: string, opts: NodeCliOptions): Promise<void> {
+  if (opts.out !== undefined) prepareOutDir(opts.out, opts.force);
+  const progress = createProgress(basename(pods), opts.until ?? 10_000_000_000, opts.quiet !== true);
+  let recorder: Recorder | null = null;
+  const input = { node: nodeArg, pods, onWarning: warnOnce(), ...(opts.kernel === undefined ? {} : { kernel: opts.kernel }), ...(opts.until === undefined ? {} : { untilNs: opts.until }), ...(opts.seed === undefined ? {} : { seed: opts.seed }), ...(opts.cpus === undefined ? {} : { cpus: opts.cpus }), ...(opts.memory === undefined ? {} : { memory: opts.memory }) };
+  const { result, sim } = runNode(input, {
+    ...(progress.active ? { onProgress: (t: number, n: number) => progress.update(t, n) } : {}),
+    observer: () => {
+      if (opts.out === undefined) return null;
+      recorder = new Recorder(opts.sampleInterval === undefined ? {} : { sampleIntervalNs: opts.sampleInterval });
+      return recorder;
+    },
+  });
+  progress.stop();
+  const rec = recorder as Recorder | null;
+  if (opts.out !== undefined && rec !== null) {
+    const run = { label: `node ${basename(pods)}`, scenario: sim.scenario, scenarioText: sim.text, summary: sim.summary, recorder: rec };
+    await staged(opts.out, async (staging) => {
+      writeRunData(staging.dir, run);
+      await writeRunReport(staging.dir, run);
+      await writeNodeFiles(staging.dir, result, sim.series);
+    });
+  }
+  process.stdout.write(opts.json === true ? `${JSON.stringify(result, null, 2)}\n` : formatNodeResult(result));
 }
 
 interface SelftestCliOptions {
@@ -371,10 +423,27 @@ export async function main(argv: string[]): Promise<number> {
     .option("--force", "write --out into a directory that is not empty, replacing the files of an earlier run")
     .action((file: string, opts: ReplayCliOptions) => replayCommand(file, opts));
   program
+    .command("node")
+    .description("what happens on this node with these pods: Kubernetes manifests (a Node or a profile, and Pods) run as the platform would run them, with per-pod outcomes")
+    .argument("<node>", "a Node manifest (kubectl get node NAME -o yaml), or a profile name (epcsim profiles) with --cpus and --memory")
+    .argument("<pods>", "Pod manifests: a multi-document YAML or a List (kubectl get pods -o yaml)")
+    .option("--kernel <generation>", "mainline, v17 or v5", "mainline")
+    .option("--until <time>", "simulated time to run (default 10s)", parseInterval)
+    .option("--seed <n>", "seed", parseSeed)
+    .option("--cpus <n>", "CPUs of a profile node (default: the profile's)")
+    .option("--memory <quantity>", "memory of a profile node, a Kubernetes quantity such as 16Gi (default: not checked)")
+    .option("--json", "print the per-pod result as one JSON document")
+    .option("--out <dir>", "write the node run's summary.json, timeseries.csv, events.jsonl, trace.json, report.html, and node.json, pod-epc.csv and node.html")
+    .option("--sample-interval <time>", "time-series sampling interval with --out (default 1ms)", parseInterval)
+    .option("--quiet", "no progress bar on stderr")
+    .option("--force", "write --out into a directory that is not empty, replacing the files of an earlier run")
+    .action((nodeArg: string, pods: string, opts: NodeCliOptions) => nodeCommand(nodeArg, pods, opts));
+  program
     .command("compare")
     .description("run variants of a scenario and print their outcomes side by side: several files, --kernel mainline,v17,v5, or --set key=value1,value2")
     .argument("<files...>", "scenario files")
     .option("--kernel <list>", "comma-separated kernel generations, e.g. mainline,v17,v5")
+    .option("--node <node>", "the FILEs are pods files run on this node (a Node manifest or a profile), as epcsim node runs them")
     .option("--set <key=values>", "override a field with each comma-separated value in turn (repeatable: the variants are all combinations)", collectSet)
     .option("--seed <n>", "override every variant's seed", parseSeed)
     .option("--json", "print the variants' summaries and the comparison as JSON")
@@ -442,7 +511,7 @@ export async function main(argv: string[]): Promise<number> {
       if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.exitCode === 0) return 0;
       return 2;
     }
-    if (err instanceof ScenarioError || err instanceof UsageError || err instanceof ScenarioSetupError || err instanceof TraceError || err instanceof ReplayUsageError) {
+    if (err instanceof ScenarioError || err instanceof UsageError || err instanceof ScenarioSetupError || err instanceof TraceError || err instanceof ReplayUsageError || err instanceof ManifestError) {
       // the message may quote input: control characters never reach the terminal raw
       process.stderr.write(`epcsim: ${escapeControls(err.message)}\n`);
       return 2;
