@@ -13,8 +13,10 @@
 //   engine     the simulator: loop, CPUs, kernel threads, tasks, observer, invariants, summary
 //   programs   what simulated processes run: steps, access phases, SGX2, guests
 //   scenario   parse, validate, lower the YAML/JSON surface;   report: the --out files and charts
-//   cli        the commands (and later web/)
-const LAYERS = ["lib", ["hw", "cgroup", "trace"], "kernel", "engine", "programs", ["scenario", "report"], "cli"];
+//   web        the dashboard's server (`epcsim serve`): routes, jobs, streams; its worker thread is
+//              a command, in cli, which hands web its URL
+//   cli        the commands
+const LAYERS = ["lib", ["hw", "cgroup", "trace"], "kernel", "engine", "programs", ["scenario", "report"], "web", "cli"];
 const ranks = LAYERS.map((l) => (Array.isArray(l) ? l : [l]));
 const all = ranks.flat();
 

@@ -1,0 +1,155 @@
+// The run page: a job's stream (server-sent events; the browser reconnects by itself and the server
+// resumes after Last-Event-ID), drawn as it comes: progress, live charts, the variants of a
+// comparison; at the end the summary tables and the files (result.js). With ?dir= it shows a
+// finished result instead.
+"use strict";
+
+const state = { job: null, meta: new Map(), charts: null, variant: -1, summaries: [], causes: [], lastProgress: null, status: "connecting", dir: null, rows: null };
+
+function setStatus(s) {
+  state.status = s;
+  const b = $("#status");
+  b.textContent = s;
+  b.className = `badge ${s}`;
+  $("#stop").hidden = !(s === "running" || s === "queued");
+  document.body.dataset.status = s;
+}
+
+function showProgress(m) {
+  state.lastProgress = m;
+  const meta = state.meta.get(m.variant);
+  const parts = [`simulated ${formatNs(m.nowNs)}`];
+  if (meta && meta.untilNs !== null) parts[0] += ` of ${formatNs(meta.untilNs)}`;
+  parts.push(`${formatCount(m.events)} events`);
+  const wall = m.wallMs ?? 0;
+  if (wall > 0) parts.push(`${formatCount((m.events / wall) * 1000)} events/s`);
+  if (meta && meta.untilNs !== null && m.nowNs > 0 && wall > 0) parts.push(`ETA ${formatWall(((meta.untilNs - m.nowNs) / m.nowNs) * wall)}`);
+  else parts.push("ETA: unknown (the run ends when its processes do)");
+  if (state.meta.size > 1) parts.unshift(`variant ${m.variant + 1} of ${state.total ?? "?"}`);
+  $("#progress").textContent = parts.join(" · ");
+}
+
+function renderVariants() {
+  const rows = [...state.meta.values()].map((m) => {
+    const s = state.summaries[m.variant];
+    const bad = s ? s.processes.filter((p) => p.exitCode !== 0).length : 0;
+    return {
+      bad: bad > 0,
+      cells: [m.label, m.kernel, s ? "done" : m.variant === state.variant ? "running" : "waiting", s ? formatNs(s.simulatedNs) : "", s ? s.counters.pagesReclaimed : "", s ? s.counters.ELDU : "", s ? `${bad} of ${s.processes.length}` : ""],
+    };
+  });
+  $("#variants").innerHTML = table(["variant", "kernel", "state", "simulated time", "pages written back", "ELDU", "ended badly"], rows);
+}
+
+let drawing = false;
+function scheduleDraw() {
+  if (drawing || state.charts === null) return;
+  drawing = true;
+  setTimeout(async () => {
+    try {
+      await state.charts.render();
+    } catch (e) {
+      console.error(e);
+    }
+    drawing = false;
+    if (state.charts && state.charts.dirty) scheduleDraw();
+  }, 250);
+}
+
+function onMessage(m) {
+  switch (m.type) {
+    case "status":
+      state.dir = m.dir;
+      setStatus(m.status);
+      if (m.status === "done") finish();
+      if (m.status === "stopped") $("#progress").textContent += " · stopped: no files were written";
+      break;
+    case "meta":
+      state.meta.set(m.variant, m);
+      state.variant = m.variant;
+      if (state.charts !== null) state.charts.finalize();
+      state.charts = new RunCharts($("#charts"), m);
+      $("#charts-title").textContent = state.job.kind === "compare" ? `Live charts: ${m.label}` : "Live charts";
+      if (state.job.kind === "compare") renderVariants();
+      break;
+    case "samples":
+      if (m.variant === state.variant) state.charts.addRows(m.rows);
+      scheduleDraw();
+      break;
+    case "events":
+      if (m.variant === state.variant) state.charts.addEvents(m.events);
+      scheduleDraw();
+      break;
+    case "progress":
+      showProgress(m);
+      if (m.variant === state.variant) state.charts.setNow(m.nowNs);
+      scheduleDraw();
+      break;
+    case "variant-done":
+      state.summaries[m.variant] = m.summary;
+      state.causes[m.variant] = m.causes;
+      showProgress({ variant: m.variant, nowNs: m.summary.simulatedNs, events: m.summary.events, wallMs: state.lastProgress?.wallMs });
+      if (state.job.kind === "compare") renderVariants();
+      break;
+    case "done":
+      state.rows = m.rows ?? null;
+      break;
+    case "error":
+      $("#error").hidden = false;
+      $("#error").textContent = m.message;
+      break;
+  }
+}
+
+async function finish() {
+  scheduleDraw();
+  const section = $("#result");
+  section.hidden = false;
+  await showResult(section, state.dir, { summaries: state.summaries, causes: state.causes, rows: state.rows, labels: [...state.meta.values()].map((m) => m.label) });
+  document.body.dataset.finished = "yes";
+}
+
+async function watchJob(id) {
+  state.job = await api("GET", `/api/jobs/${encodeURIComponent(id)}`);
+  $("#title").textContent = `${state.job.kind === "compare" ? "Compare" : "Run"} #${state.job.id}: ${state.job.label}`;
+  document.title = `epcsim: ${state.job.label}`;
+  if (state.job.kind === "compare") $("#variants-section").hidden = false;
+  const es = new EventSource(`/api/jobs/${encodeURIComponent(id)}/stream`);
+  const types = ["status", "meta", "samples", "events", "progress", "variant-done", "done", "error"];
+  for (const t of types) {
+    es.addEventListener(t, (e) => {
+      const m = JSON.parse(e.data);
+      onMessage(m);
+      // the job's last message: nothing more will come, and a reconnect would only ask again
+      if (t === "status" && ["done", "failed", "stopped"].includes(m.status)) es.close();
+    });
+  }
+  es.addEventListener("error", () => {
+    if (es.readyState === EventSource.CONNECTING) $("#status").textContent = `${state.status} (reconnecting…)`;
+  });
+  $("#stop").addEventListener("click", () => api("POST", `/api/jobs/${encodeURIComponent(id)}/stop`).catch((e) => console.error(e)));
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  nav("");
+  const q = new URLSearchParams(location.search);
+  if (q.has("job")) {
+    watchJob(q.get("job")).catch((e) => {
+      $("#error").hidden = false;
+      $("#error").textContent = e.message;
+    });
+  } else if (q.has("dir")) {
+    $("#live").hidden = true;
+    $("#title").textContent = `Result: ${q.get("dir")}`;
+    setStatus("done");
+    const section = $("#result");
+    section.hidden = false;
+    showResult(section, q.get("dir"), null).then(
+      () => (document.body.dataset.finished = "yes"),
+      (e) => {
+        $("#error").hidden = false;
+        $("#error").textContent = e.message;
+      },
+    );
+  }
+});
