@@ -103,29 +103,27 @@ export class JobQueue {
     return { id: j.id, kind: j.request.kind, label: j.label, status: j.status, dir: j.dir, position: pos < 0 ? null : pos, error: j.error };
   }
 
-  /** stops a running job (its worker is terminated, its unfinished folder removed) or takes a queued one off the queue */
-  stop(job: Job): void {
+  /** stops a running job (its worker is terminated) or takes a queued one off the queue; its unfinished folder is removed */
+  async stop(job: Job): Promise<void> {
     if (job.finished) return;
     const pos = this.waiting.indexOf(job);
-    if (pos >= 0) {
-      this.waiting.splice(pos, 1);
-      job.setStatus("stopped");
-      return;
-    }
     const w = job.worker;
     job.worker = null;
     job.setStatus("stopped");
-    if (w !== null) {
-      void w.terminate().then(() => rmSync(job.request.outDir, { recursive: true, force: true }));
+    if (pos >= 0) this.waiting.splice(pos, 1);
+    else {
+      this.running--;
+      this.pump();
     }
-    this.running--;
-    this.pump();
+    // the folder goes once the thread that may be writing into it has ended
+    if (w !== null) await w.terminate();
+    rmSync(job.request.outDir, { recursive: true, force: true });
   }
 
-  /** terminates every worker (the server is closing) */
+  /** terminates every worker (the server is closing): the queued jobs first, so that none starts */
   async close(): Promise<void> {
-    this.waiting.length = 0;
-    await Promise.all([...this.jobs.values()].map((j) => (j.worker === null ? undefined : this.stop(j))));
+    for (const j of [...this.waiting]) await this.stop(j);
+    await Promise.all([...this.jobs.values()].map((j) => this.stop(j)));
   }
 
   private pump(): void {

@@ -56,7 +56,7 @@ function ownFolder(root: string, name: string): string {
   const path = join(root, name);
   mkdirSync(path, { recursive: true });
   const real = resolveInside(root, name);
-  if (real === null) throw new Error(`${path}: expected a folder inside --dir, and it leads outside it (a symbolic link?); the dashboard writes only inside --dir.`);
+  if (real === null) throw Object.assign(new Error(`${path}: expected a folder inside --dir, and it leads outside it (a symbolic link?); the dashboard writes only inside --dir.`), { statusCode: 403 });
   return real;
 }
 
@@ -101,6 +101,8 @@ export async function buildServer(options: ServerOptions): Promise<{ app: Fastif
   const queue = new JobQueue(options.jobs, options.workerUrl, (label) => {
     resultsDir ??= ownFolder(root, RESULTS);
     const name = resultName(resultsDir, label);
+    // made now, so that the next job's name differs even within the same second
+    mkdirSync(join(resultsDir, name));
     return { abs: join(resultsDir, name), rel: `${relativeTo(root, resultsDir)}/${name}` };
   });
   app.addHook("onClose", async () => queue.close());
@@ -204,10 +206,10 @@ export async function buildServer(options: ServerOptions): Promise<{ app: Fastif
     const job = queue.get(request.params.id);
     return job === undefined ? notFound(reply) : queue.info(job);
   });
-  app.post<{ Params: { id: string } }>("/api/jobs/:id/stop", (request, reply) => {
+  app.post<{ Params: { id: string } }>("/api/jobs/:id/stop", async (request, reply) => {
     const job = queue.get(request.params.id);
     if (job === undefined) return notFound(reply);
-    queue.stop(job);
+    await queue.stop(job);
     return queue.info(job);
   });
   app.get<{ Params: { id: string } }>("/api/jobs/:id/stream", (request, reply) => {
