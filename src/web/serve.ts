@@ -18,10 +18,11 @@ export async function serve(opts: ServeOptions): Promise<void> {
     process.stderr.write(`epcsim: warning: --host ${opts.host}: the dashboard is reachable from other machines; it has no login, and anyone who reaches it can read the files under --dir and run simulations.\n`);
   }
   const { app } = await buildServer({ dir: opts.dir, jobs: opts.jobs, workerUrl: opts.workerUrl });
-  const address = await app.listen({ port: opts.port, host });
-  const url = new URL(address);
-  if (url.hostname === "[::1]" || url.hostname === "127.0.0.1") url.hostname = host === "localhost" ? "localhost" : url.hostname;
-  process.stdout.write(`epcsim serve: ${url.href} (serving ${opts.dir}; Ctrl-C to stop)\n`);
+  await app.listen({ port: opts.port, host });
+  const addr = app.server.address();
+  const port = addr !== null && typeof addr === "object" ? addr.port : opts.port;
+  const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}/`;
+  process.stdout.write(`epcsim serve: ${url} (serving ${opts.dir}; Ctrl-C to stop)\n`);
   await new Promise<void>((resolve) => {
     const stop = (): void => {
       void app.close().then(() => resolve());

@@ -4,7 +4,7 @@
 // finished result instead.
 "use strict";
 
-const state = { job: null, meta: new Map(), charts: null, variant: -1, summaries: [], causes: [], lastProgress: null, status: "connecting", dir: null, rows: null };
+var state = { job: null, meta: new Map(), charts: null, variant: -1, summaries: [], causes: [], lastProgress: null, status: "connecting", dir: null, rows: null };
 
 function setStatus(s) {
   state.status = s;
