@@ -85,12 +85,13 @@ function load(root: string, file: string, overrides: { seed?: number; set?: Reco
   }
 }
 
-function simulate(v: VariantToRun, variant: number): { summary: SimSummary; recorder: Recorder } {
+function simulate(v: VariantToRun, variant: number, variants: number): { summary: SimSummary; recorder: Recorder } {
   const s = v.scenario;
   const recorder = new StreamingRecorder(variant);
   post({
     type: "meta",
     variant,
+    variants,
     label: v.label,
     kernel: s.kernel,
     totalPages: s.machine.sections.reduce((n, x) => n + x.size, 0) / 4096,
@@ -122,7 +123,7 @@ function simulate(v: VariantToRun, variant: number): { summary: SimSummary; reco
 async function runJob(req: Extract<JobRequest, { kind: "run" }>): Promise<void> {
   const { scenario, text } = load(req.root, req.file, { ...(req.seed === undefined ? {} : { seed: req.seed }), ...(req.set === undefined ? {} : { set: req.set }) });
   const label = basename(req.file);
-  const { summary, recorder } = simulate({ label, scenario, scenarioText: text }, 0);
+  const { summary, recorder } = simulate({ label, scenario, scenarioText: text }, 0, 1);
   const staging = new OutputStaging(req.outDir);
   try {
     const run = { label, scenario, scenarioText: text, summary, recorder };
@@ -154,7 +155,7 @@ async function compareJob(req: Extract<JobRequest, { kind: "compare" }>): Promis
       plain: () => {
         throw new Error("The dashboard always records its variants.");
       },
-      recorded: (v) => simulate(v, i++),
+      recorded: (v) => simulate(v, i++, variants.length),
     });
     await outputs.writeReports();
     const rows = compareRows(summaries);

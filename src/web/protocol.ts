@@ -18,6 +18,8 @@ export type JobRequest = JobInput & { outDir: string };
 /** a variant's facts known before it runs, for the charts' scales and the progress's ETA */
 export interface VariantMeta {
   variant: number;
+  /** how many variants the job has (1 for a run) */
+  variants: number;
   label: string;
   kernel: string;
   totalPages: number;

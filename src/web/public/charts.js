@@ -29,8 +29,8 @@ function mergeRow(a, b) {
 }
 
 class RunCharts {
-  constructor(container, meta) {
-    this.container = container;
+  constructor(meta) {
+    this.container = null;
     this.meta = meta;
     this.rows = [];
     /** rows merged into each kept row */
@@ -40,7 +40,20 @@ class RunCharts {
     this.nowNs = 0;
     this.views = {};
     this.dirty = false;
+    this.ready = Promise.resolve();
+  }
+
+  /** draws into `container` (a compare page shows one variant at a time) */
+  attach(container) {
+    this.container = container;
+    this.dirty = true;
     this.ready = this.build();
+    return this.ready;
+  }
+
+  detach() {
+    this.finalize();
+    this.container = null;
   }
 
   addRows(rows) {
@@ -142,7 +155,9 @@ class RunCharts {
   seriesKey(u) {
     const usage = [...new Set(this.usageValues(u).map((v) => v.series))];
     const cgroups = [...new Set(this.pagingValues(u).map((v) => v.cgroup))];
-    return { key: `${u.name}\0${usage.join("\0")}\0\0${cgroups.join("\0")}`, usage, cgroups };
+    // one colour per cgroup in both charts: the paging chart's domain extends the usage chart's
+    const paging = [...usage, ...cgroups.filter((c) => !usage.includes(c))];
+    return { key: `${u.name}\0${paging.join("\0")}`, usage, paging, cgroups };
   }
 
   async build() {
@@ -150,12 +165,12 @@ class RunCharts {
     const series = this.seriesKey(u);
     this.builtKey = series.key;
     const x = { field: "t", type: "quantitative", title: `simulated time (${u.name})`, scale: { domainMin: 0 } };
-    const cfg = { view: { stroke: null }, axis: { grid: true, gridColor: "#eee" }, legend: { orient: "bottom", direction: "horizontal" } };
+    const cfg = { view: { stroke: null }, axis: { grid: true, gridColor: "#eee" }, legend: { orient: "bottom", columns: 3 } };
     const low = this.meta.lowPages;
     const high = this.meta.highPages;
     const specs = {
       usage: {
-        title: { text: "EPC per cgroup against its limit", subtitle: this.meta.kernel === "mainline" ? "mainline has no sgx_epc: the EPC epcsim attributes to each cgroup (solid); the whole EPC against its size" : "misc.current of sgx_epc (solid) and misc.max (dashed); the whole EPC against its size" },
+        title: { text: "EPC per cgroup against its limit", subtitle: this.meta.kernel === "mainline" ? "mainline has no sgx_epc: the EPC epcsim attributes per cgroup; the whole EPC against its size" : "misc.current of sgx_epc (solid), misc.max (dashed); the whole EPC against its size" },
         data: { name: "points" },
         mark: { type: "line", interpolate: "step-after" },
         encoding: { x, y: { field: "mib", type: "quantitative", title: "EPC (MiB)" }, color: { field: "series", type: "nominal", title: "cgroup", scale: { domain: series.usage } }, strokeDash: { field: "line", type: "nominal", title: "line", scale: { domain: ["in use", "limit"], range: [[1, 0], [6, 4]] } } },
@@ -169,10 +184,10 @@ class RunCharts {
         ],
       },
       paging: {
-        title: { text: "Paging per cgroup", subtitle: "pages written back (EWB) and loaded back (ELDU) per second of simulated time; a cgroup counts its descendants" },
+        title: { text: "Paging per cgroup", subtitle: "pages/s written back (EWB) and loaded back (ELDU); a cgroup counts its descendants" },
         data: { name: "points" },
         mark: { type: "line", interpolate: "step-after" },
-        encoding: { x, y: { field: "rate", type: "quantitative", title: "pages/s" }, color: { field: "cgroup", type: "nominal", title: "cgroup", scale: { domain: series.cgroups } }, strokeDash: { field: "kind", type: "nominal", title: "paging", scale: { domain: ["written back (EWB)", "loaded back (ELDU)"], range: [[1, 0], [4, 3]] } } },
+        encoding: { x, y: { field: "rate", type: "quantitative", title: "pages/s" }, color: { field: "cgroup", type: "nominal", title: "cgroup", scale: { domain: series.paging } }, strokeDash: { field: "kind", type: "nominal", title: "paging", scale: { domain: ["written back (EWB)", "loaded back (ELDU)"], range: [[1, 0], [4, 3]] } } },
       },
       timeline: {
         title: { text: "Process timeline", subtitle: "from start to exit; how each ended, with its cause" },
@@ -198,7 +213,7 @@ class RunCharts {
   /** redraws the charts whose data changed; returns when they are drawn */
   async render() {
     await this.ready;
-    if (!this.dirty) return;
+    if (!this.dirty || this.container === null) return;
     this.dirty = false;
     if (this.seriesKey(this.unit()).key !== this.builtKey) {
       for (const v of Object.values(this.views)) v.finalize();
@@ -220,5 +235,6 @@ class RunCharts {
 
   finalize() {
     for (const v of Object.values(this.views)) v.finalize();
+    this.views = {};
   }
 }

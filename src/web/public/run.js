@@ -4,7 +4,7 @@
 // finished result instead.
 "use strict";
 
-var state = { job: null, meta: new Map(), charts: null, variant: -1, summaries: [], causes: [], lastProgress: null, status: "connecting", dir: null, rows: null };
+var state = { job: null, meta: new Map(), charts: null, all: [], shown: -1, follow: true, variant: -1, summaries: [], causes: [], lastProgress: null, status: "connecting", dir: null, rows: null };
 
 function setStatus(s) {
   state.status = s;
@@ -38,7 +38,28 @@ function renderVariants() {
       cells: [m.label, m.kernel, s ? "done" : m.variant === state.variant ? "running" : "waiting", s ? formatNs(s.simulatedNs) : "", s ? s.counters.pagesReclaimed : "", s ? s.counters.ELDU : "", s ? `${bad} of ${s.processes.length}` : ""],
     };
   });
-  $("#variants").innerHTML = table(["variant", "kernel", "state", "simulated time", "pages written back", "ELDU", "ended badly"], rows);
+  $("#variants").innerHTML = table(["variant", "kernel", "state", "simulated time", "pages written back", "ELDU", "ended badly", "charts"], rows);
+  // a variant's charts on demand; choosing one stops following the running variant
+  $("#variants").querySelectorAll("tbody tr").forEach((tr, i) => {
+    const cell = document.createElement("td");
+    cell.innerHTML = i === state.shown ? "shown" : `<button class="show">show</button>`;
+    tr.appendChild(cell);
+    cell.querySelector("button")?.addEventListener("click", () => {
+      state.follow = false;
+      show(i);
+      renderVariants();
+    });
+  });
+}
+
+/** draws variant `i`'s charts (the others keep their data, drawn when chosen) */
+function show(i) {
+  if (state.charts !== null) state.charts.detach();
+  state.shown = i;
+  state.charts = state.all[i];
+  state.charts.attach($("#charts")).then(scheduleDraw);
+  const m = state.meta.get(i);
+  $("#charts-title").textContent = state.job.kind === "compare" ? `Live charts: ${m.label}` : "Live charts";
 }
 
 let drawing = false;
@@ -66,23 +87,23 @@ function onMessage(m) {
       break;
     case "meta":
       state.meta.set(m.variant, m);
+      state.total = m.variants;
       state.variant = m.variant;
-      if (state.charts !== null) state.charts.finalize();
-      state.charts = new RunCharts($("#charts"), m);
-      $("#charts-title").textContent = state.job.kind === "compare" ? `Live charts: ${m.label}` : "Live charts";
+      state.all[m.variant] = new RunCharts(m);
+      if (state.follow) show(m.variant);
       if (state.job.kind === "compare") renderVariants();
       break;
     case "samples":
-      if (m.variant === state.variant) state.charts.addRows(m.rows);
+      state.all[m.variant].addRows(m.rows);
       scheduleDraw();
       break;
     case "events":
-      if (m.variant === state.variant) state.charts.addEvents(m.events);
+      state.all[m.variant].addEvents(m.events);
       scheduleDraw();
       break;
     case "progress":
       showProgress(m);
-      if (m.variant === state.variant) state.charts.setNow(m.nowNs);
+      state.all[m.variant].setNow(m.nowNs);
       scheduleDraw();
       break;
     case "variant-done":
