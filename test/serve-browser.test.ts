@@ -2,7 +2,8 @@
 // Chromium (Debian's chromium, driven by playwright-core) opens the scenarios page, checks a broken
 // scenario in the editor (the CLI's message beside its line), runs examples/quickstart.yaml from the
 // list, waits for the live charts to fill and the run to finish, and checks the charts drew every
-// sample, the timeline each process with its cause, the summary tables and the links to the files.
+// sample, the timeline each process with its cause, the summary tables and the links to the files;
+// then opens the result from the results page and finds the same charts, replayed from its files.
 // No console errors, no page errors, no request to anywhere but the server. Screenshots go to
 // test-artifacts/dashboard-*.png. Without Chromium the test is skipped, saying so.
 import { test } from "node:test";
@@ -81,6 +82,19 @@ test("the dashboard in headless Chromium: editor errors at their line, a live ru
     assert.equal(await page.getAttribute('#result a[download="trace.json"]', "href"), `/files/${dirRel.split("/").map(encodeURIComponent).join("/")}/trace.json`);
     await page.screenshot({ path: join(artifacts, "dashboard-run.png"), fullPage: true });
     await (await page.$("#live"))?.screenshot({ path: join(artifacts, "dashboard-charts.png") });
+
+    // the result, opened later from the results page, is replayed from its files into the same charts
+    const liveLines = await page.$$eval("figure.chart svg .mark-line.role-mark path", (ps) => ps.map((p) => p.getAttribute("d")));
+    assert.ok(liveLines.length >= 3);
+    await page.goto(`${base}/results.html`);
+    await page.click(`a[href="/run.html?dir=${encodeURIComponent(dirRel)}"]`);
+    await page.waitForSelector("body[data-finished=yes]", { timeout: 60_000 });
+    await page.waitForFunction("!state.charts.dirty");
+    await page.waitForTimeout(400);
+    const replayed = await page.$$eval("figure.chart", (fs) => Object.fromEntries(fs.map((f) => [f.getAttribute("data-chart"), Number(f.getAttribute("data-points"))])));
+    assert.deepEqual(replayed, points);
+    assert.deepEqual(await page.$$eval("figure.chart svg .mark-line.role-mark path", (ps) => ps.map((p) => p.getAttribute("d"))), liveLines, "the same lines drawn");
+    await page.screenshot({ path: join(artifacts, "dashboard-result.png"), fullPage: true });
 
     assert.deepEqual(problems, [], "no console errors, page errors or failed requests");
     assert.deepEqual(elsewhere, [], "no request but to the dashboard's server");

@@ -271,6 +271,22 @@ test("a run streams the rows and events its --out files hold; a reconnect resume
       resumed.map((m) => m.id),
       all.slice(3).map((m) => m.id),
     );
+    // the result replayed from its files: the same rows, and the events in events.jsonl's order
+    const replay = parseSse((await app.inject({ url: `/api/results/stream?dir=${encodeURIComponent(job.dir)}` })).body);
+    assert.deepEqual(
+      replay.flatMap((m) => (m.data.type === "samples" ? m.data.rows : [])),
+      rows,
+    );
+    const byTime = events.map((e, i) => ({ e, i })).sort((a, b) => a.e.atNs - b.e.atNs || a.i - b.i).map((x) => x.e);
+    assert.deepEqual(
+      replay.flatMap((m) => (m.data.type === "events" ? m.data.events : [])),
+      byTime,
+    );
+    assert.deepEqual(
+      replay.map((m) => m.event),
+      ["status", "meta", "samples", "events", "progress", "variant-done", "done", "status"],
+    );
+    assert.equal((await app.inject({ url: "/api/results/stream?dir=../dir" })).statusCode, 404);
     const results = (await app.inject({ url: "/api/results" })).json();
     assert.deepEqual(results.map((x: { dir: string }) => x.dir), [job.dir]);
     assert.deepEqual(results[0].files, ["report.html", "summary.json", "timeseries.csv", "events.jsonl", "trace.json"]);
@@ -331,6 +347,14 @@ test("a compare job runs its variants as compare --out does and streams each one
     const results = (await app.inject({ url: "/api/results" })).json();
     assert.equal(results[0].kind, "compare");
     assert.deepEqual(results[0].parts, [`${job.dir}/mainline`, `${job.dir}/v17`]);
+    // replayed from the files: each variant's rows as its job streamed them
+    const replay = parseSse((await app.inject({ url: `/api/results/stream?dir=${encodeURIComponent(job.dir)}` })).body).map((m) => m.data);
+    const rowsOf = (ms: readonly StreamMessage[], v: number): unknown[] => ms.flatMap((m) => (m.type === "samples" && m.variant === v ? m.rows : []));
+    for (const v of [0, 1]) assert.deepEqual(rowsOf(replay, v), rowsOf(job.messages, v));
+    assert.deepEqual(
+      replay.filter((m) => m.type === "meta").map((m) => (m as { label: string }).label),
+      ["mainline", "v17"],
+    );
     // bad input: one line, as the CLI says it
     const bad = await app.inject({ method: "POST", url: "/api/compare", payload: { files: ["tiny.yaml"], kernels: ["v9"] } });
     assert.equal(bad.statusCode, 400);

@@ -12,7 +12,8 @@ import { causeLabel } from "../engine/cause.js";
 import { JobQueue } from "./jobs.js";
 import { fileInside, isInside, realRoot, relativeTo, resolveInside, walk } from "./paths.js";
 import { listResults } from "./results.js";
-import { streamJob } from "./sse.js";
+import { replayResult } from "./replay.js";
+import { sendMessages, streamJob } from "./sse.js";
 import { validateScenario } from "./validate.js";
 
 /** the largest scenario the editor takes, pasted or uploaded */
@@ -220,6 +221,11 @@ export async function buildServer(options: ServerOptions): Promise<{ app: Fastif
   // the output folders, and (issue 14, left for its integration) the sweeps among them
   app.get("/api/results", () => listResults(root));
   app.get("/api/sweeps", () => listResults(root, ["sweep"]));
+  // a past run or comparison as the stream its job sent, rebuilt from its files
+  app.get<{ Querystring: { dir?: string } }>("/api/results/stream", (request, reply) => {
+    const messages = replayResult(root, request.query.dir ?? "");
+    return messages === null ? notFound(reply) : sendMessages(messages, request, reply);
+  });
 
   // any file under --dir, by its relative path: the output files, trace.json for Perfetto
   app.get<{ Params: { "*": string } }>("/files/*", (request, reply) => {

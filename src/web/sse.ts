@@ -6,6 +6,7 @@
 import { PassThrough } from "node:stream";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Job } from "./jobs.js";
+import type { StreamMessage } from "./protocol.js";
 
 const KEEPALIVE_MS = 15_000;
 
@@ -19,6 +20,18 @@ export function lastEventId(request: FastifyRequest): number {
 
 export function formatEvent(id: number, type: string, data: unknown): string {
   return `id: ${id}\nevent: ${type}\ndata: ${JSON.stringify(data)}\n\n`;
+}
+
+const sseHeaders = (reply: FastifyReply): FastifyReply =>
+  reply.header("content-type", "text/event-stream; charset=utf-8").header("cache-control", "no-cache, no-transform").header("x-accel-buffering", "no");
+
+/** a stream that is complete already (a past result's): every message after Last-Event-ID, then the end */
+export function sendMessages(messages: readonly StreamMessage[], request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const from = Math.min(lastEventId(request), messages.length);
+  return sseHeaders(reply).send(`retry: 1000\n\n${messages
+    .slice(from)
+    .map((m, i) => formatEvent(from + i + 1, m.type, m))
+    .join("")}`);
 }
 
 export function streamJob(job: Job, request: FastifyRequest, reply: FastifyReply): FastifyReply {
@@ -41,9 +54,5 @@ export function streamJob(job: Job, request: FastifyRequest, reply: FastifyReply
     keepalive = setInterval(() => out.write(": keepalive\n\n"), KEEPALIVE_MS);
     request.raw.on("close", close);
   }
-  return reply
-    .header("content-type", "text/event-stream; charset=utf-8")
-    .header("cache-control", "no-cache, no-transform")
-    .header("x-accel-buffering", "no")
-    .send(out);
+  return sseHeaders(reply).send(out);
 }

@@ -8,6 +8,8 @@
 
 const MAX_ROWS = 1200;
 const WIDTH = 470;
+/** vega's tableau10 */
+const PALETTE = ["#4c78a8", "#f58518", "#e45756", "#72b7b2", "#54a24b", "#eeca3b", "#b279a2", "#ff9da6", "#9d755d", "#bab0ac"];
 
 /** merges b (the later row) into a copy of a */
 function mergeRow(a, b) {
@@ -155,9 +157,10 @@ class RunCharts {
   seriesKey(u) {
     const usage = [...new Set(this.usageValues(u).map((v) => v.series))];
     const cgroups = [...new Set(this.pagingValues(u).map((v) => v.cgroup))];
-    // one colour per cgroup in both charts: the paging chart's domain extends the usage chart's
-    const paging = [...usage, ...cgroups.filter((c) => !usage.includes(c))];
-    return { key: `${u.name}\0${paging.join("\0")}`, usage, paging, cgroups };
+    // one colour per cgroup in both charts, by order of first appearance in either
+    const all = [...usage, ...cgroups.filter((c) => !usage.includes(c))];
+    const colour = (name) => PALETTE[all.indexOf(name) % PALETTE.length];
+    return { key: `${u.name}\0${all.join("\0")}`, usage: { domain: usage, range: usage.map(colour) }, paging: { domain: cgroups, range: cgroups.map(colour) } };
   }
 
   async build() {
@@ -173,7 +176,7 @@ class RunCharts {
         title: { text: "EPC per cgroup against its limit", subtitle: this.meta.kernel === "mainline" ? "mainline has no sgx_epc: the EPC epcsim attributes per cgroup; the whole EPC against its size" : "misc.current of sgx_epc (solid), misc.max (dashed); the whole EPC against its size" },
         data: { name: "points" },
         mark: { type: "line", interpolate: "step-after" },
-        encoding: { x, y: { field: "mib", type: "quantitative", title: "EPC (MiB)" }, color: { field: "series", type: "nominal", title: "cgroup", scale: { domain: series.usage } }, strokeDash: { field: "line", type: "nominal", title: "line", scale: { domain: ["in use", "limit"], range: [[1, 0], [6, 4]] } } },
+        encoding: { x, y: { field: "mib", type: "quantitative", title: "EPC (MiB)" }, color: { field: "series", type: "nominal", title: "cgroup", scale: series.usage }, strokeDash: { field: "line", type: "nominal", title: "line", scale: { domain: ["in use", "limit"], range: [[1, 0], [6, 4]] } } },
       },
       free: {
         title: { text: "Free EPC pages against ksgxd's watermarks", subtitle: "sgx_nr_free_pages (lowest within each point), symmetric-log scale" },
@@ -187,7 +190,7 @@ class RunCharts {
         title: { text: "Paging per cgroup", subtitle: "pages/s written back (EWB) and loaded back (ELDU); a cgroup counts its descendants" },
         data: { name: "points" },
         mark: { type: "line", interpolate: "step-after" },
-        encoding: { x, y: { field: "rate", type: "quantitative", title: "pages/s" }, color: { field: "cgroup", type: "nominal", title: "cgroup", scale: { domain: series.paging } }, strokeDash: { field: "kind", type: "nominal", title: "paging", scale: { domain: ["written back (EWB)", "loaded back (ELDU)"], range: [[1, 0], [4, 3]] } } },
+        encoding: { x, y: { field: "rate", type: "quantitative", title: "pages/s" }, color: { field: "cgroup", type: "nominal", title: "cgroup", scale: series.paging }, strokeDash: { field: "kind", type: "nominal", title: "paging", scale: { domain: ["written back (EWB)", "loaded back (ELDU)"], range: [[1, 0], [4, 3]] } } },
       },
       timeline: {
         title: { text: "Process timeline", subtitle: "from start to exit; how each ended, with its cause" },

@@ -59,7 +59,8 @@ function show(i) {
   state.charts = state.all[i];
   state.charts.attach($("#charts")).then(scheduleDraw);
   const m = state.meta.get(i);
-  $("#charts-title").textContent = state.job.kind === "compare" ? `Live charts: ${m.label}` : "Live charts";
+  const what = state.replay ? "Charts" : "Live charts";
+  $("#charts-title").textContent = state.job.kind === "compare" ? `${what}: ${m.label}` : what;
 }
 
 let drawing = false;
@@ -130,16 +131,19 @@ async function finish() {
   document.body.dataset.finished = "yes";
 }
 
-async function watchJob(id) {
-  state.job = await api("GET", `/api/jobs/${encodeURIComponent(id)}`);
-  $("#title").textContent = `${state.job.kind === "compare" ? "Compare" : "Run"} #${state.job.id}: ${state.job.label}`;
-  document.title = `epcsim: ${state.job.label}`;
-  if (state.job.kind === "compare") $("#variants-section").hidden = false;
-  const es = new EventSource(`/api/jobs/${encodeURIComponent(id)}/stream`);
+/** follows a stream: a job's, live, or a past result's, rebuilt from its files */
+function follow(url) {
+  const es = new EventSource(url);
   const types = ["status", "meta", "samples", "events", "progress", "variant-done", "done", "error"];
   for (const t of types) {
     es.addEventListener(t, (e) => {
       const m = JSON.parse(e.data);
+      // a replayed stream opens with the final status: it ends at the last one
+      if (t === "status" && state.replay && !state.replayStarted) {
+        state.replayStarted = true;
+        state.dir = m.dir;
+        return;
+      }
       onMessage(m);
       // the job's last message: nothing more will come, and a reconnect would only ask again
       if (t === "status" && ["done", "failed", "stopped"].includes(m.status)) es.close();
@@ -148,7 +152,37 @@ async function watchJob(id) {
   es.addEventListener("error", () => {
     if (es.readyState === EventSource.CONNECTING) $("#status").textContent = `${state.status} (reconnecting…)`;
   });
+}
+
+async function watchJob(id) {
+  state.job = await api("GET", `/api/jobs/${encodeURIComponent(id)}`);
+  $("#title").textContent = `${state.job.kind === "compare" ? "Compare" : "Run"} #${state.job.id}: ${state.job.label}`;
+  document.title = `epcsim: ${state.job.label}`;
+  if (state.job.kind === "compare") $("#variants-section").hidden = false;
+  follow(`/api/jobs/${encodeURIComponent(id)}/stream`);
   $("#stop").addEventListener("click", () => api("POST", `/api/jobs/${encodeURIComponent(id)}/stop`).catch((e) => console.error(e)));
+}
+
+/** a past result: runs and comparisons are replayed from their files into the same charts */
+async function openResult(dir) {
+  $("#title").textContent = `Result: ${dir}`;
+  document.title = `epcsim: ${dir}`;
+  const r = (await api("GET", "/api/results")).find((x) => x.dir === dir);
+  if (r === undefined) throw new Error(`${dir}: no result folder there.`);
+  if (r.kind === "run" || r.kind === "compare") {
+    state.job = { kind: r.kind };
+    state.replay = true;
+    if (r.kind === "compare") $("#variants-section").hidden = false;
+    $("#charts-title").textContent = "Charts";
+    follow(`/api/results/stream?dir=${encodeURIComponent(dir)}`);
+    return;
+  }
+  $("#live").hidden = true;
+  setStatus("done");
+  const section = $("#result");
+  section.hidden = false;
+  await showResult(section, dir, null);
+  document.body.dataset.finished = "yes";
 }
 
 document.addEventListener("DOMContentLoaded", () => {
@@ -160,17 +194,9 @@ document.addEventListener("DOMContentLoaded", () => {
       $("#error").textContent = e.message;
     });
   } else if (q.has("dir")) {
-    $("#live").hidden = true;
-    $("#title").textContent = `Result: ${q.get("dir")}`;
-    setStatus("done");
-    const section = $("#result");
-    section.hidden = false;
-    showResult(section, q.get("dir"), null).then(
-      () => (document.body.dataset.finished = "yes"),
-      (e) => {
-        $("#error").hidden = false;
-        $("#error").textContent = e.message;
-      },
-    );
+    openResult(q.get("dir")).catch((e) => {
+      $("#error").hidden = false;
+      $("#error").textContent = e.message;
+    });
   }
 });
