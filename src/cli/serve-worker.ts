@@ -21,7 +21,7 @@ import { TraceError } from "../trace/error.js";
 import { createSimulator } from "../programs/run.js";
 import type { Simulator } from "../engine/sim.js";
 import { traceOutsideRoot } from "../web/confine.js";
-import type { JobRequest, WorkerMessage } from "../web/protocol.js";
+import { TOO_FEW_VARIANTS, type JobRequest, type WorkerMessage } from "../web/protocol.js";
 import { compareRows, expandVariants } from "./compare.js";
 import { runVariants, VariantOutputs, type VariantToRun } from "./variants.js";
 
@@ -142,7 +142,7 @@ async function compareJob(req: Extract<JobRequest, { kind: "compare" }>): Promis
     req.kernels,
     req.set,
   );
-  if (specs.length < 2) throw new InputError("compare: expected at least two variants (several files, two or more kernels, or a --set key with values value1,value2).");
+  if (specs.length < 2) throw new InputError(TOO_FEW_VARIANTS);
   const variants = specs.map((v) => {
     const { scenario, text } = load(req.root, `${req.root}${sep}${v.file}`, { ...(req.seed === undefined ? {} : { seed: req.seed }), set: v.set });
     return { label: v.label, scenario, scenarioText: text, set: v.set };

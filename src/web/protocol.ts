@@ -57,4 +57,7 @@ export type StreamMessage =
   /** progress with the wall-clock time since the job started, for events/s and the ETA */
   | { type: "progress"; variant: number; nowNs: number; events: number; wallMs?: number };
 
+/** compare's line for fewer than two variants (the CLI's words), from the server or the worker */
+export const TOO_FEW_VARIANTS = "compare: expected at least two variants (several files, --kernel a,b or --set key=value1,value2).";
+
 export type JobStatus = "queued" | "running" | "done" | "failed" | "stopped";

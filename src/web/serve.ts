@@ -14,10 +14,11 @@ const LOOPBACK = "127.0.0.1";
 
 export async function serve(opts: ServeOptions): Promise<void> {
   const host = opts.host ?? LOOPBACK;
-  if (opts.host !== undefined && !["127.0.0.1", "::1", "localhost"].includes(opts.host)) {
+  const loopbackOnly = opts.host === undefined || ["127.0.0.1", "::1", "localhost"].includes(opts.host);
+  if (!loopbackOnly) {
     process.stderr.write(`epcsim: warning: --host ${opts.host}: the dashboard is reachable from other machines; it has no login, and anyone who reaches it can read the files under --dir and run simulations.\n`);
   }
-  const { app } = await buildServer({ dir: opts.dir, jobs: opts.jobs, workerUrl: opts.workerUrl });
+  const { app } = await buildServer({ dir: opts.dir, jobs: opts.jobs, workerUrl: opts.workerUrl, loopbackOnly });
   await app.listen({ port: opts.port, host });
   const addr = app.server.address();
   const port = addr !== null && typeof addr === "object" ? addr.port : opts.port;

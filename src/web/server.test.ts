@@ -111,6 +111,24 @@ test("the pages, their scripts and vega are served from this server, with a poli
   }
 });
 
+test("other sites get nothing: a Host that is not a loopback name (DNS rebinding) and changes from another origin (CSRF) are 403", async () => {
+  const { app, dir } = await server();
+  try {
+    assert.equal((await app.inject({ url: "/api/scenarios", headers: { host: "127.0.0.1:8080" } })).statusCode, 200);
+    assert.equal((await app.inject({ url: "/api/scenarios", headers: { host: "localhost" } })).statusCode, 200);
+    const rebound = await app.inject({ url: "/files/tiny.yaml", headers: { host: "attacker.example:8080" } });
+    assert.equal(rebound.statusCode, 403);
+    assert.doesNotMatch(rebound.body, /kernel/);
+    const csrf = await app.inject({ method: "PUT", url: "/api/uploads/x.yaml", headers: { host: "127.0.0.1:8080", origin: "https://attacker.example", "content-type": "text/plain" }, payload: TINY });
+    assert.equal(csrf.statusCode, 403);
+    assert.equal(existsSync(join(dir, "uploads", "x.yaml")), false);
+    const own = await app.inject({ method: "PUT", url: "/api/uploads/x.yaml", headers: { host: "127.0.0.1:8080", origin: "http://127.0.0.1:8080", "content-type": "text/plain" }, payload: TINY });
+    assert.equal(own.statusCode, 200);
+  } finally {
+    await app.close();
+  }
+});
+
 test("the scenarios under --dir are listed, nothing through a link out, and read back for the editor", async () => {
   const { app } = await server();
   try {
@@ -356,6 +374,9 @@ test("a compare job runs its variants as compare --out does and streams each one
       ["mainline", "v17"],
     );
     // bad input: one line, as the CLI says it
+    const one = await app.inject({ method: "POST", url: "/api/compare", payload: { files: ["tiny.yaml"], kernels: ["v17"], set: ["seed=1"] } });
+    assert.equal(one.statusCode, 400);
+    assert.equal(one.json().error, "compare: expected at least two variants (several files, --kernel a,b or --set key=value1,value2).");
     const bad = await app.inject({ method: "POST", url: "/api/compare", payload: { files: ["tiny.yaml"], kernels: ["v9"] } });
     assert.equal(bad.statusCode, 400);
     assert.match(bad.json().error, /^--kernel: expected a comma-separated list of mainline, v17 and v5/);

@@ -12,6 +12,7 @@ import { causeLabel } from "../engine/cause.js";
 import { JobQueue } from "./jobs.js";
 import { fileInside, isInside, realRoot, relativeTo, resolveInside, walk } from "./paths.js";
 import { listResults } from "./results.js";
+import { TOO_FEW_VARIANTS } from "./protocol.js";
 import { replayResult } from "./replay.js";
 import { sendMessages, streamJob } from "./sse.js";
 import { validateScenario } from "./validate.js";
@@ -29,7 +30,18 @@ export interface ServerOptions {
   jobs: number;
   /** the worker module that simulates a job (cli/serve-worker.js) */
   workerUrl: URL;
+  /**
+   * false when --host makes the server reachable by other names: then any Host header is taken.
+   * Otherwise (the default) only loopback names are, so that a web page whose name comes to resolve
+   * to 127.0.0.1 (DNS rebinding) cannot read the dashboard
+   */
+  loopbackOnly?: boolean;
 }
+
+const LOOPBACK_NAMES = new Set(["127.0.0.1", "localhost", "[::1]"]);
+
+/** the host name of a Host header or an origin's authority, without the port */
+const hostName = (authority: string): string => authority.replace(/:\d+$/, "").toLowerCase();
 
 const PUBLIC = fileURLToPath(new URL("../../../src/web/public/", import.meta.url));
 const require = createRequire(import.meta.url);
@@ -107,6 +119,17 @@ export async function buildServer(options: ServerOptions): Promise<{ app: Fastif
     return { abs: join(resultsDir, name), rel: `${relativeTo(root, resultsDir)}/${name}` };
   });
   app.addHook("onClose", async () => queue.close());
+  // requests from other sites: no Host but a loopback name (DNS rebinding), and nothing but reads from another origin (CSRF)
+  const loopbackOnly = options.loopbackOnly ?? true;
+  app.addHook("onRequest", async (request, reply) => {
+    const host = request.headers.host ?? "";
+    if (loopbackOnly && !LOOPBACK_NAMES.has(hostName(host))) return reply.code(403).send({ error: `Host ${JSON.stringify(host)}: the dashboard answers only to 127.0.0.1, localhost or [::1] (start it with --host to serve other names).` });
+    const origin = request.headers.origin;
+    if (request.method !== "GET" && request.method !== "HEAD" && origin !== undefined && origin !== "null" && hostName(origin.replace(/^[a-z]+:\/\//, "")) !== hostName(host)) {
+      return reply.code(403).send({ error: `Origin ${JSON.stringify(origin)}: the dashboard takes changes only from its own pages.` });
+    }
+    return undefined;
+  });
   app.addHook("onSend", async (_request, reply) => {
     reply.header("content-security-policy", CSP);
     reply.header("x-content-type-options", "nosniff");
@@ -198,6 +221,9 @@ export async function buildServer(options: ServerOptions): Promise<{ app: Fastif
     if (typeof seed === "string") return badRequest(reply, seed);
     const set = parseSets(body.set);
     if (typeof set === "string") return badRequest(reply, set);
+    // as many variants as compare would run: every file × kernel × combination of --set values
+    const count = paths.length * Math.max(1, kernels.length) * Object.values(set).reduce((n, v) => n * v.split(",").length, 1);
+    if (count < 2) return badRequest(reply, TOO_FEW_VARIANTS);
     const label = `compare ${files.map((f) => basename(String(f))).join(" ")}`;
     const job = queue.add(label, { kind: "compare", root, files: paths, kernels: kernels as string[], set, ...(seed === undefined ? {} : { seed }) });
     return reply.code(202).send(queue.info(job));
