@@ -143,4 +143,8 @@ document.addEventListener("DOMContentLoaded", () => {
   renderGutter();
   loadScenarios().catch((e) => fail(e.message));
   loadJobs().catch(() => undefined);
+  // the jobs list follows the queue while the page is open
+  setInterval(() => {
+    if (document.visibilityState === "visible") loadJobs().catch(() => undefined);
+  }, 2000);
 });
