@@ -71,8 +71,25 @@ async function save() {
 }
 
 async function startRun(file) {
-  const job = await api("POST", "/api/runs", { file });
-  location.href = `/run.html?job=${encodeURIComponent(job.id)}`;
+  const set = $("#sets").value.split("\n").filter((l) => l.trim() !== "");
+  try {
+    const job = await api("POST", "/api/runs", { file, seed: $("#seed").value.trim(), set });
+    location.href = `/run.html?job=${encodeURIComponent(job.id)}`;
+  } catch (e) {
+    $("#run-error").hidden = false;
+    $("#run-error").textContent = e.message;
+  }
+}
+
+/** opens a file in the editor and checks it (a failed run's page links here with ?edit=FILE) */
+async function edit(file) {
+  const r = await fetch(`/api/scenarios/${file.split("/").map(encodeURIComponent).join("/")}`);
+  if (!r.ok) throw new Error(`${file}: not a scenario under --dir.`);
+  $("#text").value = await r.text();
+  $("#name").value = file.split("/").pop();
+  problems = [];
+  $("#problems").innerHTML = "";
+  renderGutter();
 }
 
 async function loadScenarios() {
@@ -85,16 +102,7 @@ async function loadScenarios() {
   }
   ul.innerHTML = r.files.map((f) => `<li><button class="run" data-file="${esc(f)}">Run</button> <button class="edit" data-file="${esc(f)}">Edit</button> <code>${esc(f)}</code></li>`).join("");
   for (const b of ul.querySelectorAll("button.run")) b.addEventListener("click", () => startRun(b.dataset.file).catch((e) => fail(e.message)));
-  for (const b of ul.querySelectorAll("button.edit")) {
-    b.addEventListener("click", async () => {
-      const text = await fetch(`/api/scenarios/${b.dataset.file.split("/").map(encodeURIComponent).join("/")}`).then((x) => x.text());
-      $("#text").value = text;
-      $("#name").value = b.dataset.file.split("/").pop();
-      problems = [];
-      $("#problems").innerHTML = "";
-      renderGutter();
-    });
-  }
+  for (const b of ul.querySelectorAll("button.edit")) b.addEventListener("click", () => edit(b.dataset.file).catch((e) => fail(e.message)));
 }
 
 async function loadJobs() {
@@ -142,6 +150,8 @@ document.addEventListener("DOMContentLoaded", () => {
   });
   renderGutter();
   loadScenarios().catch((e) => fail(e.message));
+  const q = new URLSearchParams(location.search);
+  if (q.has("edit")) edit(q.get("edit")).then(check, (e) => fail(e.message));
   loadJobs().catch(() => undefined);
   // the jobs list follows the queue while the page is open
   setInterval(() => {

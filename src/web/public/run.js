@@ -116,10 +116,20 @@ function onMessage(m) {
     case "done":
       state.rows = m.rows ?? null;
       break;
-    case "error":
+    case "error": {
       $("#error").hidden = false;
       $("#error").textContent = m.message;
+      // bad input in a file under --dir: open it in the editor, where the message sits beside its line
+      const at = m.input ? /^([^:]+\.(?:ya?ml|json)):\d+:\d+: /.exec(m.message) : null;
+      if (at !== null) {
+        const a = document.createElement("a");
+        a.href = `/?edit=${encodeURIComponent(at[1])}`;
+        a.textContent = `Open ${at[1]} in the editor`;
+        a.className = "button";
+        $("#error").after(a);
+      }
       break;
+    }
   }
 }
 
