@@ -6,29 +6,17 @@
 // are skipped, saying so.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { loadScenarioFile } from "../src/scenario/load.js";
 import { simulateRecorded, writeRunOutputs } from "../src/report/outputs.js";
+import { launchChromium, skipWithoutChromium } from "../src/testing/chromium.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 
-/** CHROMIUM_PATH when set (and then only it), else Debian's /usr/bin/chromium */
-function findChromium(): string | null {
-  const fromEnv = process.env.CHROMIUM_PATH;
-  if (fromEnv !== undefined && fromEnv !== "") return existsSync(fromEnv) ? fromEnv : null;
-  return existsSync("/usr/bin/chromium") ? "/usr/bin/chromium" : null;
-}
-
-const chromiumPath = findChromium();
-const skip =
-  chromiumPath !== null
-    ? false
-    : process.env.CHROMIUM_PATH
-      ? `browser test skipped because Chromium is not installed at CHROMIUM_PATH=${process.env.CHROMIUM_PATH}`
-      : "browser test skipped because Chromium is not installed (no /usr/bin/chromium; .ci/run installs it, or set CHROMIUM_PATH)";
+const skip = skipWithoutChromium;
 
 /** runs examples/NAME with recording and writes its outputs (report.html among them) to a new directory */
 async function recordExample(name: string): Promise<{ dir: string; summary: ReturnType<typeof simulateRecorded>["summary"] }> {
@@ -40,14 +28,7 @@ async function recordExample(name: string): Promise<{ dir: string; summary: Retu
   return { dir, summary };
 }
 
-/** headless Chromium with a fresh profile and no background network */
-async function launch(): Promise<{ context: import("playwright-core").BrowserContext; userDataDir: string }> {
-  const { chromium } = await import("playwright-core");
-  const userDataDir = mkdtempSync(join(tmpdir(), "epcsim-chromium-"));
-  const args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
-  const context = await chromium.launchPersistentContext(userDataDir, { executablePath: chromiumPath as string, args, viewport: { width: 1200, height: 900 } });
-  return { context, userDataDir };
-}
+const launch = launchChromium;
 
 interface ChartCheck {
   name: string | null;

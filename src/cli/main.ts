@@ -30,6 +30,7 @@ import { runNode, settledNodeScenario } from "../k8s/node-scenario.js";
 import { ManifestError } from "../k8s/manifest.js";
 import { Recorder } from "../report/recorder.js";
 import { formatNodeResult, writeNodeFiles } from "./node.js";
+import { serveCommand } from "./serve.js";
 
 /** the version in package.json (dist/src/cli -> the package root) */
 function packageVersion(): string {
@@ -502,6 +503,14 @@ export async function main(argv: string[]): Promise<number> {
       if (profileName(name) === undefined) throw new UsageError(`Unknown profile "${name}"; expected one of ${costProfileNames.join(", ")}.`);
       process.stdout.write(`${describeProfile(name)}\n`);
     });
+  program
+    .command("serve")
+    .description("a live dashboard in the browser: pick or paste a scenario, run or compare it and watch its charts; the results and every --out file under --dir")
+    .option("--port <n>", "TCP port (0: any free one)", "8080")
+    .option("--host <address>", "listen on this address instead of 127.0.0.1 (reachable from other machines: a warning says so)")
+    .option("--dir <dir>", "the folder whose scenarios are listed and under which uploads/ and results/ are written; nothing outside it is read or served", ".")
+    .option("--jobs <n>", "simulations at once; the rest queue", "1")
+    .action((opts: { port: string; host?: string; dir: string; jobs: string }) => serveCommand(opts, (m) => new UsageError(m)));
   try {
     process.exitCode = 0;
     await program.parseAsync(argv, { from: "user" });
