@@ -13,8 +13,9 @@
 //   engine     the simulator: loop, CPUs, kernel threads, tasks, observer, invariants, summary
 //   programs   what simulated processes run: steps, access phases, SGX2, guests
 //   scenario   parse, validate, lower the YAML/JSON surface;   report: the --out files and charts
+//   sweep      grids of variants, the worker pool, the queue, the results files, the limit advisor
 //   cli        the commands (and later web/)
-const LAYERS = ["lib", ["hw", "cgroup", "trace"], "kernel", "engine", "programs", ["scenario", "report"], "cli"];
+const LAYERS = ["lib", ["hw", "cgroup", "trace"], "kernel", "engine", "programs", ["scenario", "report"], "sweep", "cli"];
 const ranks = LAYERS.map((l) => (Array.isArray(l) ? l : [l]));
 const all = ranks.flat();
 

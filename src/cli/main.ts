@@ -26,6 +26,8 @@ import { formatConformanceTable, loadConformanceCases, runConformanceCase } from
 import { parseSize, parseTime } from "../scenario/units.js";
 import { TraceError } from "../trace/error.js";
 import { replayScenario, ReplayUsageError, type ReplayOptions } from "./replay.js";
+import { addSweepCommands } from "./sweep-commands.js";
+import { GridError } from "../sweep/errors.js";
 
 /** the version in package.json (dist/src/cli -> the package root) */
 function packageVersion(): string {
@@ -433,6 +435,7 @@ export async function main(argv: string[]): Promise<number> {
       if (profileName(name) === undefined) throw new UsageError(`Unknown profile "${name}"; expected one of ${costProfileNames.join(", ")}.`);
       process.stdout.write(`${describeProfile(name)}\n`);
     });
+  addSweepCommands(program);
   try {
     process.exitCode = 0;
     await program.parseAsync(argv, { from: "user" });
@@ -442,7 +445,7 @@ export async function main(argv: string[]): Promise<number> {
       if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.exitCode === 0) return 0;
       return 2;
     }
-    if (err instanceof ScenarioError || err instanceof UsageError || err instanceof ScenarioSetupError || err instanceof TraceError || err instanceof ReplayUsageError) {
+    if (err instanceof ScenarioError || err instanceof UsageError || err instanceof ScenarioSetupError || err instanceof TraceError || err instanceof ReplayUsageError || err instanceof GridError) {
       // the message may quote input: control characters never reach the terminal raw
       process.stderr.write(`epcsim: ${escapeControls(err.message)}\n`);
       return 2;
