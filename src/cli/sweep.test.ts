@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -45,4 +45,30 @@ test("sweep --out runs the variants and says where the results are", () => {
   assert.equal(r.stdout, `sweep ${join(d, "grid.yaml")}: 2 variants (2 run now, 0 done before); results in ${join(d, "o")}/sweep.csv, sweep.parquet and sweep.html\n`);
   const again = run(["sweep", join(d, "grid.yaml"), "--out", join(d, "o"), "--quiet"]);
   assert.match(String(again.stdout), /\(0 run now, 2 done before\)/);
+});
+
+test("shards run as separate processes (--shard I/N) and merged (--merge) give the local sweep's files, byte for byte", async () => {
+  const d = dir("base: base.yaml\naxes:\n  - path: kernel\n    values: [v17, v5]\n  - seeds: 3\n");
+  const grid = join(d, "grid.yaml");
+  const shards = [0, 1, 2].map((i) => join(d, `shard-${i}`));
+  await Promise.all(
+    shards.map(
+      (out, i) =>
+        new Promise<void>((resolve, reject) => {
+          const p = spawn(process.execPath, [cli, "sweep", grid, "--shard", `${i}/3`, "--out", out, "--quiet", "--jobs", "1"], { stdio: "ignore" });
+          p.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`shard ${i} exited ${code}`))));
+        }),
+    ),
+  );
+  const merged = run(["sweep", "--merge", ...shards, "--out", join(d, "merged")]);
+  assert.equal(merged.status, 0, String(merged.stderr));
+  assert.match(String(merged.stdout), /^merged 3 shards: 6 variants/);
+  const local = run(["sweep", grid, "--out", join(d, "local"), "--quiet"]);
+  assert.equal(local.status, 0, String(local.stderr));
+  for (const f of ["sweep.csv", "sweep.parquet", "sweep.html"]) assert.ok(readFileSync(join(d, "merged", f)).equals(readFileSync(join(d, "local", f))), `${f} differs`);
+  const other = dir("base: base.yaml\naxes:\n  - path: kernel\n    values: [v17, mainline]\n");
+  assert.equal(run(["sweep", join(other, "grid.yaml"), "--out", join(other, "o"), "--quiet"]).status, 0);
+  const mixed = run(["sweep", "--merge", shards[0] as string, join(other, "o"), "--out", join(d, "mixed")]);
+  assert.equal(mixed.status, 2);
+  assert.match(String(mixed.stderr), /^epcsim: --merge .*: expected the shards of one grid/);
 });

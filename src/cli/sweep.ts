@@ -8,6 +8,7 @@ import { defaultJobs, VariantPool } from "../sweep/pool.js";
 import { mergeSweeps, runSweep, type Runner, type SweepOutcome } from "../sweep/sweep.js";
 import { GridError } from "../sweep/errors.js";
 import { table } from "./format.js";
+import { k8sJobManifest } from "../sweep/k8s-job.js";
 
 export function parseJobs(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 1024) throw new InvalidArgumentError("expected a whole number of jobs from 1 to 1024.");
@@ -51,6 +52,9 @@ function outcomeLine(what: string, o: SweepOutcome, dir: string): string {
 
 export interface SweepCliOptions {
   emitK8sJob?: boolean;
+  shards?: number;
+  image?: string;
+  claim?: string;
   queue?: string;
   dryRun?: boolean;
   out?: string;
@@ -72,6 +76,10 @@ async function sweepCommand(gridFile: string | undefined, opts: SweepCliOptions,
   const variants = expandGrid(grid);
   if (opts.dryRun === true) {
     process.stdout.write(formatVariants(variants));
+    return;
+  }
+  if (opts.emitK8sJob === true) {
+    process.stdout.write(k8sJobManifest(grid, { shards: opts.shards ?? 4, image: opts.image ?? "epcsim:latest", out: opts.out ?? "/results", claim: opts.claim ?? "epcsim-results" }));
     return;
   }
   if (extra.before !== undefined && (await extra.before(gridFile, grid, variants, opts))) return;
@@ -104,5 +112,9 @@ export function addSweepCommand(program: Command, extra: SweepExtensions = {}): 
     .option("--quiet", "no progress bar on stderr")
     .option("--shard <i/n>", "run only shard I of N (every N-th variant from the I-th)", parseShard)
     .option("--merge <dirs...>", "join the results directories of a grid's shards into --out")
+    .option("--emit-k8s-job", "print a Kubernetes Indexed Job (and a ConfigMap with the grid) whose pods run the shards; nothing runs here")
+    .option("--shards <n>", "with --emit-k8s-job: the number of shards, the Job's completions (default 4)", parseJobs)
+    .option("--image <image>", "with --emit-k8s-job: a container image with epcsim on its PATH (default epcsim:latest)")
+    .option("--claim <name>", "with --emit-k8s-job: the PersistentVolumeClaim mounted at --out (default epcsim-results; --out defaults to /results)")
     .action((grid: string | undefined, opts: SweepCliOptions) => sweepCommand(grid, opts, extra));
 }

@@ -22,8 +22,9 @@ export interface AxisField {
 export type Axis = { kind: "fields"; fields: AxisField[] } | { kind: "seeds"; seeds: number[] };
 
 export interface Grid {
-  /** the grid file as given */
+  /** the grid file as given, and its text */
   file: string;
+  text: string;
   /** the base scenario as the grid file writes it, its absolute path and its text */
   base: string;
   basePath: string;
@@ -151,7 +152,7 @@ export function parseGrid(text: string, file: string, readBase: (path: string) =
     const err = e as NodeJS.ErrnoException;
     fail(file, "base", `cannot read ${doc.base} (${err.code === "ENOENT" ? "no such file" : err.message})`);
   }
-  return { file, base: doc.base, basePath, baseText, axes };
+  return { file, text, base: doc.base, basePath, baseText, axes };
 }
 
 export function loadGrid(file: string): Grid {
