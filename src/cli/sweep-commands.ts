@@ -2,8 +2,10 @@
 import type { Command } from "commander";
 import { addSweepCommand } from "./sweep.js";
 import { addAdviseCommand } from "./advise.js";
+import { addWorkerCommand } from "./worker.js";
 
 export function addSweepCommands(program: Command): void {
   addSweepCommand(program);
   addAdviseCommand(program);
+  addWorkerCommand(program);
 }

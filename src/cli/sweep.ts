@@ -9,6 +9,7 @@ import { mergeSweeps, runSweep, type Runner, type SweepOutcome } from "../sweep/
 import { GridError } from "../sweep/errors.js";
 import { table } from "./format.js";
 import { k8sJobManifest } from "../sweep/k8s-job.js";
+import { QueueRunner } from "../sweep/queue.js";
 
 export function parseJobs(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 1024) throw new InvalidArgumentError("expected a whole number of jobs from 1 to 1024.");
@@ -64,7 +65,11 @@ export interface SweepCliOptions {
   merge?: string[];
 }
 
-async function sweepCommand(gridFile: string | undefined, opts: SweepCliOptions, extra: SweepExtensions): Promise<void> {
+const warn = (message: string): void => {
+  process.stderr.write(`epcsim: warning: ${message}\n`);
+};
+
+async function sweepCommand(gridFile: string | undefined, opts: SweepCliOptions): Promise<void> {
   if (opts.merge !== undefined) {
     if (opts.out === undefined) throw new GridError("--merge: expected --out DIR, where the joined results go.");
     const o = await mergeSweeps(opts.merge, opts.out);
@@ -82,9 +87,9 @@ async function sweepCommand(gridFile: string | undefined, opts: SweepCliOptions,
     process.stdout.write(k8sJobManifest(grid, { shards: opts.shards ?? 4, image: opts.image ?? "epcsim:latest", out: opts.out ?? "/results", claim: opts.claim ?? "epcsim-results" }));
     return;
   }
-  if (extra.before !== undefined && (await extra.before(gridFile, grid, variants, opts))) return;
   if (opts.out === undefined) throw new GridError("sweep: expected --out DIR, where the results go (or --dry-run to list the variants).");
-  const runner: Runner = extra.runner?.(opts) ?? new VariantPool(opts.jobs ?? defaultJobs());
+  if (opts.queue !== undefined && opts.shard !== undefined) throw new GridError("sweep: expected --queue or --shard, not both (the queue's workers share the variants out).");
+  const runner: Runner = opts.queue !== undefined ? await QueueRunner.open(opts.queue, warn) : new VariantPool(opts.jobs ?? defaultJobs());
   const progress = variantProgress("sweep", opts.quiet !== true);
   let o: SweepOutcome;
   try {
@@ -95,13 +100,7 @@ async function sweepCommand(gridFile: string | undefined, opts: SweepCliOptions,
   process.stdout.write(outcomeLine(`sweep ${gridFile}${opts.shard === undefined ? "" : ` shard ${opts.shard.index}/${opts.shard.count}`}`, o, opts.out));
 }
 
-/** what later parts hook into the sweep command: a step before running (--emit-k8s-job), another runner (--queue) */
-export interface SweepExtensions {
-  before?: (gridFile: string, grid: ReturnType<typeof loadGrid>, variants: Variant[], opts: SweepCliOptions) => Promise<boolean>;
-  runner?: (opts: SweepCliOptions) => Runner | undefined;
-}
-
-export function addSweepCommand(program: Command, extra: SweepExtensions = {}): Command {
+export function addSweepCommand(program: Command): Command {
   return program
     .command("sweep")
     .description("run every variant of a grid file (a base scenario and axes of field values, ranges and seeds) on worker threads; sweep.csv, sweep.parquet and sweep.html into --out")
@@ -116,5 +115,6 @@ export function addSweepCommand(program: Command, extra: SweepExtensions = {}): 
     .option("--shards <n>", "with --emit-k8s-job: the number of shards, the Job's completions (default 4)", parseJobs)
     .option("--image <image>", "with --emit-k8s-job: a container image with epcsim on its PATH (default epcsim:latest)")
     .option("--claim <name>", "with --emit-k8s-job: the PersistentVolumeClaim mounted at --out (default epcsim-results; --out defaults to /results)")
-    .action((grid: string | undefined, opts: SweepCliOptions) => sweepCommand(grid, opts, extra));
+    .option("--queue <url>", "enqueue the variants on BullMQ in Redis (redis://HOST:PORT) for epcsim worker processes to run, and collect their results")
+    .action((grid: string | undefined, opts: SweepCliOptions) => sweepCommand(grid, opts));
 }

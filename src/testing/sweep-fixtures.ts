@@ -33,3 +33,6 @@ export function inlineRunner(): Runner & { ran: string[] } {
     close: () => Promise.resolve(),
   };
 }
+
+/** SMALL_BASE with 50 times the accesses: a run lasts long enough (about half a second) to be killed in the middle */
+export const SLOWER_BASE = inA("v17", 3, 1, "4MiB", "1MiB", 20000);
