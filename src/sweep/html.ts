@@ -19,19 +19,24 @@ const METRICS: { column: string; title: string; scale: number }[] = [
   { column: "epc_oom_kills", title: "EPC OOM kills", scale: 1 },
 ];
 
-/** an axis value as a number, when every value of the axis is one: 3, "2.5", "sgx_epc 2097152" */
+/** an axis value as a number, when every value of the axis is one: 3, "2.5", or a limit "sgx_epc 2097152" (in MiB) */
 function numeric(values: readonly string[]): number[] | null {
   const out: number[] = [];
   for (const v of values) {
-    const m = /^(?:sgx_epc )?(-?\d+(?:\.\d+)?)$/.exec(v);
+    const m = /^(sgx_epc )?(-?\d+(?:\.\d+)?)$/.exec(v);
     if (m === null) return null;
-    out.push(Number(m[1]));
+    out.push(m[1] === undefined ? Number(m[2]) : Number(m[2]) / 1048576);
   }
   return out;
 }
 
+/** the x axis's title: a limit axis is drawn in MiB */
+const axisTitle = (axis: string, data: readonly Point[]): string => (data.some((p) => p.x.startsWith("sgx_epc ")) && data.every((p) => p.xn !== null) ? `${axis} (MiB)` : axis);
+
 interface Point {
   x: string;
+  /** x as the heatmap labels it: a limit in MiB */
+  xl: string;
   xn: number | null;
   series: string;
   y: number;
@@ -61,6 +66,7 @@ function points(t: Table, xAxis: string, seriesAxis: string | null, metric: (typ
   const xn = numeric(xs);
   return [...groups.values()].map((g) => ({
     x: g.x,
+    xl: g.x.startsWith("sgx_epc ") && xn !== null ? `${xn[xs.indexOf(g.x)] as number} MiB` : g.x,
     xn: xn === null ? null : (xn[xs.indexOf(g.x)] as number),
     series: g.series,
     y: g.ys.reduce((a, b) => a + b, 0) / g.ys.length,
@@ -72,7 +78,7 @@ function points(t: Table, xAxis: string, seriesAxis: string | null, metric: (typ
 
 function lineSpec(data: Point[], xAxis: string, seriesAxis: string | null, title: string, band: boolean): TopLevelSpec {
   const quantitative = data.every((p) => p.xn !== null);
-  const x = quantitative ? { field: "xn", type: "quantitative", title: xAxis, scale: { zero: false } } : { field: "x", type: "ordinal", title: xAxis, sort: null };
+  const x = quantitative ? { field: "xn", type: "quantitative", title: axisTitle(xAxis, data), scale: { zero: false } } : { field: "x", type: "ordinal", title: xAxis, sort: null };
   const color = { field: "series", type: "nominal", title: seriesAxis ?? "", sort: null, legend: seriesAxis === null ? null : {} };
   const layer: object[] = [];
   if (band) layer.push({ mark: { type: "area", opacity: 0.18 }, encoding: { x, y: { field: "lo", type: "quantitative" }, y2: { field: "hi" }, color } });
@@ -80,7 +86,8 @@ function lineSpec(data: Point[], xAxis: string, seriesAxis: string | null, title
     mark: { type: "line", point: true },
     encoding: {
       x,
-      y: { field: "y", type: "quantitative", title: band ? `${title} (mean; band: min to max over the seeds)` : title },
+      // an all-zero metric (no OOM kill anywhere) still gets an axis from 0 to 1
+      y: { field: "y", type: "quantitative", title: band ? `${title}, mean` : title, axis: { format: "~s" }, ...(data.every((p) => p.hi === 0) ? { scale: { domain: [0, 1] } } : {}) },
       color,
       tooltip: [{ field: "x", title: xAxis }, { field: "series", title: seriesAxis ?? "series" }, { field: "y", title, format: ".4~g" }, { field: "n", title: "runs" }],
     },
@@ -94,7 +101,7 @@ function heatmapSpec(data: Point[], xAxis: string, yAxis: string, title: string)
     width: WIDTH - 200,
     height: { step: 28 },
     title: { text: `${title}: ${xAxis} × ${yAxis} (mean over the seeds)` },
-    encoding: { x: { field: "x", type: "ordinal", title: xAxis, sort: null }, y: { field: "series", type: "ordinal", title: yAxis, sort: null } },
+    encoding: { x: { field: "xl", type: "ordinal", title: xAxis, sort: null, axis: { labelAngle: 0 } }, y: { field: "series", type: "ordinal", title: yAxis, sort: null } },
     layer: [
       { mark: "rect", encoding: { color: { field: "y", type: "quantitative", title, scale: { scheme: "viridis" } }, tooltip: [{ field: "y", title, format: ".4~g" }] } },
       { mark: { type: "text", fontSize: 10, color: "#fff" }, encoding: { text: { field: "y", type: "quantitative", format: ".3~g" } } },
@@ -113,7 +120,8 @@ async function charts(t: Table): Promise<string[]> {
   for (const [i, m] of METRICS.entries()) {
     const data = points(t, xAxis, seriesAxis, m);
     const svg = await renderSpec(lineSpec(data, xAxis, seriesAxis, m.title, seeds && xAxis !== "seed"), `sweep-line-${i}`);
-    out.push(`<figure class="chart" data-chart="line-${m.column}">\n${svg}\n</figure>`);
+    const caption = `${m.title} against ${xAxis}${seriesAxis === null ? "" : `, one line per ${seriesAxis}`}${seeds && xAxis !== "seed" ? "; each point is the mean over the seeds, the band their min to max" : ""}${axes.length > 2 ? `; averaged over ${axes.slice(2).join(", ")}` : ""}.`;
+    out.push(`<figure class="chart" data-chart="line-${m.column}">\n${svg}\n<figcaption>${escapeHtml(caption)}</figcaption>\n</figure>`);
   }
   if (seriesAxis !== null) {
     const m = METRICS[0] as (typeof METRICS)[number];
@@ -139,6 +147,7 @@ h2 { font-size: 18px; margin: 28px 0 8px; border-bottom: 1px solid #d8dbe0; padd
 p.sub, p.note { color: #555; }
 figure.chart { background: #fff; border: 1px solid #d8dbe0; border-radius: 6px; margin: 16px 0; padding: 12px; }
 figure.chart svg { max-width: 100%; height: auto; display: block; }
+figcaption { font-size: 13px; margin-top: 6px; color: #555; }
 div.wide { overflow-x: auto; }
 table { border-collapse: collapse; background: #fff; margin: 8px 0; font-size: 12px; }
 th, td { border: 1px solid #d8dbe0; padding: 2px 6px; text-align: left; white-space: nowrap; }

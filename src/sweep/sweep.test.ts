@@ -146,5 +146,5 @@ test("sweep.html: charts drawn inline, no script, a heatmap for two axes and the
   assert.ok(!/<script/i.test(html));
   assert.ok(!/https?:\/\//.test(html), "nothing links outside the page");
   for (const c of ["line-simulated_ns", "line-faults", "line-pages_written_back", "heatmap"]) assert.match(html, new RegExp(`data-chart="${c}"[^>]*>\\s*<svg`));
-  assert.match(html, /band: min to max over the seeds/);
+  assert.match(html, /the mean over the seeds, the band their min to max/);
 });
