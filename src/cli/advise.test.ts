@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -48,4 +48,14 @@ test("advise: bad flags exit 2 with one line", () => {
   const cg = run(["advise", f, "--cgroup", "/nope"]);
   assert.equal(cg.status, 2);
   assert.equal(cg.stderr, `epcsim: --cgroup /nope: expected a cgroup of ${f}'s cgroups section (/a).\n`);
+});
+
+test("README: the worked example's first advise output is what advise prints", () => {
+  const root = fileURLToPath(new URL("../../../", import.meta.url));
+  const readme = readFileSync(join(root, "README.md"), "utf8");
+  const m = /```\n\$ npx epcsim (advise examples\/small-node\.yaml --cgroup \/kubepods\/web,\/kubepods\/batch[^\n]*)\n([\s\S]*?)```/.exec(readme);
+  assert.ok(m !== null, "the example is in the README");
+  const r = spawnSync(process.execPath, [cli, ...(m[1] ?? "").split(" ")], { cwd: root, encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, m[2]);
 });
