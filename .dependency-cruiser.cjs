@@ -15,10 +15,12 @@
 //   scenario   parse, validate, lower the YAML/JSON surface;   report: the --out files and charts
 //   k8s        Kubernetes manifests (a node, pods) lowered into a scenario: admission, scheduling, the
 //              kubelet's cgroups, restarts; file I/O, above scenario and report
+//   sweep      grids of variants, the worker pool, the queue, the results files, the limit advisor
+//              (a node file is a sweep's base too, so sweep is above k8s)
 //   web        the dashboard's server (`epcsim serve`): routes, jobs, streams; its worker thread is
-//              a command, in cli, which hands web its URL (k8s and web are siblings)
+//              a command, in cli, which hands web its URL
 //   cli        the commands
-const LAYERS = ["lib", ["hw", "cgroup", "trace"], "kernel", "engine", "programs", ["scenario", "report"], ["k8s", "web"], "cli"];
+const LAYERS = ["lib", ["hw", "cgroup", "trace"], "kernel", "engine", "programs", ["scenario", "report"], "k8s", "sweep", "web", "cli"];
 const ranks = LAYERS.map((l) => (Array.isArray(l) ? l : [l]));
 const all = ranks.flat();
 

@@ -11,6 +11,7 @@ import { compareWithGraphene, formatCalibration } from "../src/report/calibratio
 import { parseBenchArgs, replayBench, type BenchArgs } from "./replay.js";
 import { populateInChild } from "./populate.js";
 import { scenario } from "./scenario.js";
+import { formatSweepBench, sweepBench } from "./sweep.js";
 
 // `npm run bench -- --cachesim PATH`: checked before the long runs below
 let benchArgs: BenchArgs;
@@ -153,6 +154,8 @@ console.log(`  setup of a 64 GiB EPC          ${ms("setup: 64 GiB EPC").toFixed(
     `  populate ${benchArgs.tib ? "1 TiB" : "1/64 TiB"} EPC (${p.enclaves} enclaves of 4 GiB, ${fmt(p.pagesAdded)} pages added)   ${p.seconds.toFixed(1)} s, peak RSS ${(p.maxRssBytes / GiB).toFixed(2)} GiB (${(p.maxRssBytes / p.pagesAdded).toFixed(0)} bytes a page)   (target at 1 TiB <= 12 GiB${benchArgs.tib ? "" : "; npm run bench -- --tib populates the whole TiB, in about 4 minutes"})`,
   );
 }
+// issue 14: the same sweep on one worker thread and on two
+console.log(formatSweepBench(await sweepBench()));
 
 // Fidelity figures: simulated results, deterministic, printed against what the kernel's semantics
 // give (issue 10). They change only when the model does.

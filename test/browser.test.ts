@@ -2,8 +2,8 @@
 // headless Chromium (Debian's chromium package, driven by playwright-core). No console errors, no
 // page errors, no network request but the file itself, every chart drawn; a full-page screenshot is
 // saved as test-artifacts/report.png. A second test opens examples/three-pods.yaml's report and
-// saves its per-cgroup paging chart as test-artifacts/cgroup-paging.png. Without Chromium the tests
-// are skipped, saying so.
+// saves its per-cgroup paging chart as test-artifacts/cgroup-paging.png; a third opens the sweep.html of
+// examples/sweeps/node-limits.yaml (test-artifacts/sweep.png). Without Chromium the tests are skipped, saying so.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -133,6 +133,43 @@ test("a three-cgroup report in Chromium: the per-cgroup paging chart draws each 
     await figure.screenshot({ path: join(artifacts, "cgroup-paging.png") });
     await page.screenshot({ path: join(artifacts, "report-three-pods.png"), fullPage: true });
     assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+    rmSync(userDataDir, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("sweep.html in Chromium: no errors, no request but the page, every chart drawn; screenshot saved", { skip, timeout: 180_000 }, async () => {
+  const { loadGrid } = await import("../src/sweep/grid.js");
+  const { expandGrid } = await import("../src/sweep/variants.js");
+  const { runSweep } = await import("../src/sweep/sweep.js");
+  const { inlineRunner } = await import("../src/testing/sweep-fixtures.js");
+  const dir = mkdtempSync(join(tmpdir(), "epcsim-browser-sweep-"));
+  const grid = loadGrid(join(root, "examples", "sweeps", "node-limits.yaml"));
+  await runSweep(grid, expandGrid(grid), inlineRunner(), { dir, shard: null });
+  const url = pathToFileURL(join(dir, "sweep.html")).href;
+  const { context, userDataDir } = await launch();
+  try {
+    const page = await context.newPage();
+    const problems: string[] = [];
+    const requests: string[] = [];
+    page.on("console", (m) => void (m.type() === "error" && problems.push(m.text())));
+    page.on("pageerror", (e) => problems.push(e.message));
+    context.on("request", (r) => requests.push(r.url()));
+    await page.goto(url, { waitUntil: "load" });
+    const drawn = await page.$$eval("figure.chart", (figures) =>
+      figures.map((f) => [f.getAttribute("data-chart"), [...f.querySelectorAll("svg .role-mark path, svg .role-mark rect")].filter((el) => el.getBoundingClientRect().width > 0).length] as const),
+    );
+    assert.deepEqual(
+      drawn.map(([name]) => name),
+      ["line-simulated_ns", "line-faults", "line-pages_written_back", "line-epc_oom_kills", "heatmap"],
+    );
+    for (const [name, marks] of drawn) assert.ok(marks > 0, `${name ?? ""}: drawn marks`);
+    mkdirSync(join(root, "test-artifacts"), { recursive: true });
+    await page.screenshot({ path: join(root, "test-artifacts", "sweep.png"), fullPage: true });
+    assert.deepEqual(problems, []);
+    assert.deepEqual(requests, [url]);
   } finally {
     await context.close();
     rmSync(userDataDir, { recursive: true, force: true });

@@ -31,6 +31,8 @@ import { ManifestError } from "../k8s/manifest.js";
 import { Recorder } from "../report/recorder.js";
 import { formatNodeResult, writeNodeFiles } from "./node.js";
 import { serveCommand } from "./serve.js";
+import { addSweepCommands } from "./sweep-commands.js";
+import { GridError } from "../sweep/errors.js";
 
 /** the version in package.json (dist/src/cli -> the package root) */
 function packageVersion(): string {
@@ -511,6 +513,7 @@ export async function main(argv: string[]): Promise<number> {
     .option("--dir <dir>", "the folder whose scenarios are listed and under which uploads/ and results/ are written; nothing outside it is read or served", ".")
     .option("--jobs <n>", "simulations at once; the rest queue", "1")
     .action((opts: { port: string; host?: string; dir: string; jobs: string }) => serveCommand(opts, (m) => new UsageError(m)));
+  addSweepCommands(program);
   try {
     process.exitCode = 0;
     await program.parseAsync(argv, { from: "user" });
@@ -520,7 +523,7 @@ export async function main(argv: string[]): Promise<number> {
       if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.exitCode === 0) return 0;
       return 2;
     }
-    if (err instanceof ScenarioError || err instanceof UsageError || err instanceof ScenarioSetupError || err instanceof TraceError || err instanceof ReplayUsageError || err instanceof ManifestError) {
+    if (err instanceof ScenarioError || err instanceof UsageError || err instanceof ScenarioSetupError || err instanceof TraceError || err instanceof ReplayUsageError || err instanceof ManifestError || err instanceof GridError) {
       // the message may quote input: control characters never reach the terminal raw
       process.stderr.write(`epcsim: ${escapeControls(err.message)}\n`);
       return 2;

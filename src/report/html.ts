@@ -14,7 +14,7 @@ export interface ReportInput {
   variants: RunRecording[];
 }
 
-const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+export const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 const MIB = 1024 * 1024;
 /** at most this many rows in each per-variant list of kills and file operations */
@@ -256,18 +256,23 @@ export async function renderReportHtml(input: ReportInput): Promise<string> {
     `<h3>Driver warnings</h3>\n${perVariant(runs, warningsList)}`,
     `<h2 id="scenario">Scenario</h2>\n${scenarioSection(runs)}`,
   ];
+  return offlinePage(input.title, CSS, sections.join("\n\n"));
+}
+
+/** the page around `body`: no scripts, and a Content-Security-Policy that lets the browser fetch nothing */
+export function offlinePage(title: string, css: string, body: string): string {
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
-<title>${escapeHtml(input.title)}</title>
-<style>${CSS}</style>
+<title>${escapeHtml(title)}</title>
+<style>${css}</style>
 </head>
 <body>
 <main>
-${sections.join("\n\n")}
+${body}
 </main>
 </body>
 </html>

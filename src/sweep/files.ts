@@ -1,0 +1,31 @@
+// The sweep's result files, written whole at the end from the table: sweep.csv, sweep.parquet and
+// sweep.html. Each depends on the table alone, so the same grid and seeds give the same bytes.
+import { join } from "node:path";
+import { stringify } from "csv-stringify/sync";
+import { parquetWriteBuffer } from "hyparquet-writer";
+import { writeAtomic } from "./store.js";
+import type { Table } from "./table.js";
+import { renderSweepHtml } from "./html.js";
+
+export function sweepCsv(t: Table): string {
+  return stringify([t.columns.map((c) => c.name), ...t.rows.map((r) => r.map((c) => (c === null ? "" : c)))]);
+}
+
+export function sweepParquet(t: Table): Uint8Array {
+  const columnData = t.columns.map((c, i) => ({
+    name: c.name,
+    data: t.rows.map((r) => {
+      const v = r[i] ?? null;
+      return c.type === "int" && typeof v === "number" ? BigInt(v) : v;
+    }),
+    type: c.type === "int" ? ("INT64" as const) : ("STRING" as const),
+    nullable: true,
+  }));
+  return new Uint8Array(parquetWriteBuffer({ columnData, createdBy: "epcsim" }));
+}
+
+export async function writeSweepFiles(dir: string, t: Table, title: string): Promise<void> {
+  writeAtomic(join(dir, "sweep.csv"), sweepCsv(t));
+  writeAtomic(join(dir, "sweep.parquet"), sweepParquet(t));
+  writeAtomic(join(dir, "sweep.html"), await renderSweepHtml(t, title));
+}
