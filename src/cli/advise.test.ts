@@ -59,3 +59,18 @@ test("README: the worked example's first advise output is what advise prints", (
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout, m[2]);
 });
+
+test("advise --node: the pods file on the node, a container scope's limit advised (examples/k8s: batch works on 48 MiB)", () => {
+  const k8s = fileURLToPath(new URL("../../../examples/k8s/", import.meta.url));
+  const node = spawnSync(process.execPath, [cli, "node", join(k8s, "node.yaml"), join(k8s, "pods.yaml"), "--kernel", "v17", "--json"], { encoding: "utf8" });
+  assert.equal(node.status, 0, node.stderr);
+  const pods = (JSON.parse(node.stdout) as { pods: { name: string; containers: { instances: { cgroup: string }[] }[] }[] }).pods;
+  const scope = pods.find((p) => p.name === "batch")?.containers[0]?.instances[0]?.cgroup ?? "";
+  assert.match(scope, /cri-containerd-[0-9a-f]+\.scope$/);
+  const r = run(["advise", join(k8s, "pods.yaml"), "--node", join(k8s, "node.yaml"), "--kernel", "v17", "--cgroup", scope, "--step", "4MiB", "--json", "--jobs", "2"]);
+  assert.equal(r.status, 0, String(r.stderr));
+  const recs = (JSON.parse(String(r.stdout)) as { recommendations: { cgroup: string; miscMax: number | null }[] }).recommendations;
+  assert.equal(recs[0]?.cgroup, scope);
+  // its working set is 48 MiB: a limit well below pages too much, the unlimited run needs no more
+  assert.ok(recs[0]?.miscMax !== null && (recs[0]?.miscMax ?? 0) > 32 * 1048576 && (recs[0]?.miscMax ?? 0) <= 52 * 1048576, JSON.stringify(recs));
+});

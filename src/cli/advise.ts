@@ -7,6 +7,7 @@ import { Advisor, type Budget, type LimitOutcome, type Recommendation } from "..
 import { defaultJobs, VariantPool } from "../sweep/pool.js";
 import { GridError } from "../sweep/errors.js";
 import { parseSize } from "../scenario/units.js";
+import { settledNodeScenario } from "../k8s/node-scenario.js";
 import { ScenarioError } from "../scenario/load.js";
 import { table } from "./format.js";
 import { parseJobs } from "./sweep.js";
@@ -20,6 +21,7 @@ interface AdviseCliOptions {
   kernel?: string;
   json?: boolean;
   jobs?: number;
+  node?: string;
 }
 
 const positive = (what: string) => (v: string): number => {
@@ -57,10 +59,15 @@ async function adviseCommand(file: string, opts: AdviseCliOptions): Promise<void
   if (typeof step === "string" || step < 4096 || step % 4096 !== 0) throw new GridError(`--step ${opts.step ?? ""}: expected a positive multiple of a page (4096 bytes), such as 64KiB or 1MiB${typeof step === "string" ? ` (${step})` : ""}.`);
   if (opts.kernel !== undefined && !["v17", "v5"].includes(opts.kernel)) throw new GridError(`--kernel: expected v17 or v5, got "${opts.kernel}".`);
   let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (e) {
-    throw new ScenarioError(`${file}: cannot read the scenario file: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}.`);
+  if (opts.node !== undefined) {
+    // a pods file on a node: the scenario epcsim node runs (its restarts settled), limits varied on it
+    text = settledNodeScenario({ node: opts.node, pods: file, ...(opts.kernel === undefined ? {} : { kernel: opts.kernel }), onWarning: (m) => process.stderr.write(`epcsim: warning: ${m}\n`) }).text;
+  } else {
+    try {
+      text = readFileSync(file, "utf8");
+    } catch (e) {
+      throw new ScenarioError(`${file}: cannot read the scenario file: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}.`);
+    }
   }
   const cgroups = opts.cgroup.split(",").filter((c) => c !== "");
   const advisor = new Advisor(
@@ -78,7 +85,7 @@ export function addAdviseCommand(program: Command): void {
   program
     .command("advise")
     .description("find, per cgroup, the smallest misc.max at which its processes exit as they do unlimited and its paging stays within a budget (bisection over runs, every seed)")
-    .argument("<scenario>", "scenario file")
+    .argument("<scenario>", "scenario file (with --node: the pods file)")
     .requiredOption("--cgroup <paths>", "comma-separated cgroups of the scenario, e.g. /a,/b")
     .option("--step <size>", "the limit's granularity (default a page, 4096 bytes)")
     .option("--max-slowdown <ratio>", "simulated time at most this many times the unlimited run's (default 1.2)", positive("a ratio such as 1.2"))
@@ -87,5 +94,6 @@ export function addAdviseCommand(program: Command): void {
     .option("--kernel <generation>", "v17 or v5 instead of the scenario's kernel")
     .option("--json", 'print {"recommendations": [...]} as JSON')
     .option("--jobs <n>", "worker threads (default: one per core)", parseJobs)
+    .option("--node <node>", "SCENARIO is a pods file run on this node (a Node manifest or a profile name), as epcsim node runs it; --cgroup names its container scopes or pod slices")
     .action((file: string, opts: AdviseCliOptions) => adviseCommand(file, opts));
 }

@@ -1,7 +1,7 @@
 // A sweep's grid file (`epcsim sweep GRID.yaml`): a base scenario (relative to the grid file) and
 // axes, each a field path in the --set syntax with values, a range or a number of seeds; a zip axis
 // varies several fields together. The product of the axes is the set of variants (variants.ts).
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { parseSetArgument } from "../scenario/set-path.js";
@@ -29,6 +29,12 @@ export interface Grid {
   base: string;
   basePath: string;
   baseText: string;
+  /**
+   * a node and pods instead of a base scenario (`node:` and `pods:`): each variant is the scenario
+   * `epcsim node` runs (restarts settled), with the node's kernel and seed from the axes; `base`,
+   * `basePath` and `baseText` are then the pods file's
+   */
+  node: { node: string; pods: string } | null;
   axes: Axis[];
 }
 
@@ -134,7 +140,16 @@ export function parseGrid(text: string, file: string, readBase: (path: string) =
     fail(file, "(top level)", `the file is not valid YAML: ${(e as Error).message.split("\n")[0] ?? ""}`);
   }
   if (!isRecord(doc)) fail(file, "(top level)", `expected a mapping with base and axes, got ${quote(doc)}`);
-  for (const k of Object.keys(doc)) if (!["base", "axes"].includes(k)) fail(file, k, "unknown key; expected base or axes");
+  for (const k of Object.keys(doc)) if (!["base", "node", "pods", "axes"].includes(k)) fail(file, k, "unknown key; expected base (or node and pods) and axes");
+  let node: { node: string; pods: string } | null = null;
+  if (doc.node !== undefined || doc.pods !== undefined) {
+    if (doc.base !== undefined) fail(file, "base", "expected either base or node and pods, not both");
+    if (typeof doc.node !== "string" || doc.node === "") fail(file, "node", `expected a Node manifest (relative to the grid file) or a profile name, got ${quote(doc.node)}`);
+    if (typeof doc.pods !== "string" || doc.pods === "") fail(file, "pods", `expected the pods file's name, relative to the grid file, got ${quote(doc.pods)}`);
+    const nodeFile = resolve(dirname(file), doc.node);
+    node = { node: existsSync(nodeFile) ? nodeFile : doc.node, pods: resolve(dirname(file), doc.pods) };
+    doc.base = doc.pods;
+  }
   if (typeof doc.base !== "string" || doc.base === "") fail(file, "base", `expected the base scenario's file name, relative to the grid file, got ${quote(doc.base)}`);
   if (!Array.isArray(doc.axes)) fail(file, "axes", `expected a list of axes, got ${quote(doc.axes)}`);
   const axes = doc.axes.map((a, i) => axis(file, `axes[${i}]`, a));
@@ -150,9 +165,9 @@ export function parseGrid(text: string, file: string, readBase: (path: string) =
     baseText = readBase(basePath);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    fail(file, "base", `cannot read ${doc.base} (${err.code === "ENOENT" ? "no such file" : err.message})`);
+    fail(file, node === null ? "base" : "pods", `cannot read ${doc.base} (${err.code === "ENOENT" ? "no such file" : err.message})`);
   }
-  return { file, text, base: doc.base, basePath, baseText, axes };
+  return { file, text, base: doc.base, basePath, baseText, node, axes };
 }
 
 export function loadGrid(file: string): Grid {

@@ -2,6 +2,7 @@
 // per completion index, with no broker: shard i of N is a pure function of the grid (variants.ts).
 // A ConfigMap beside it carries the grid and its base scenario, so the manifest is all a cluster needs
 // besides an image with epcsim in it and a volume for the results.
+import { GridError } from "./errors.js";
 import { createHash } from "node:crypto";
 import { basename } from "node:path";
 import { parseDocument, stringify } from "yaml";
@@ -24,6 +25,7 @@ function gridText(text: string, baseKey: string): string {
 }
 
 export function k8sJobManifest(grid: Grid, options: K8sJobOptions): string {
+  if (grid.node !== null) throw new GridError(`${grid.file}: node: --emit-k8s-job carries the grid and a base scenario in its ConfigMap, not a node and a pods file; expected a grid with base (write the node's scenario with epcsim node --out, or sweep it with --queue).`);
   const text = grid.text;
   const hash = createHash("sha256").update(text).update("\0").update(grid.baseText).digest("hex").slice(0, 10);
   const name = `epcsim-sweep-${hash}`;

@@ -7,6 +7,8 @@ import { parse as parseYaml, stringify } from "yaml";
 import { applySets } from "../scenario/parse.js";
 import { parseScenarioText, ScenarioError } from "../scenario/load.js";
 import { GridError } from "./errors.js";
+import { settledNodeScenario } from "../k8s/node-scenario.js";
+import { ManifestError } from "../k8s/manifest.js";
 import type { Grid } from "./grid.js";
 
 export interface Variant {
@@ -36,6 +38,18 @@ export function variantText(baseText: string, source: string, sets: Record<strin
   const doc = applySets({ source, addSet: () => undefined }, data, sets) as Record<string, unknown>;
   if (seed !== null) doc.seed = seed;
   return stringify(doc, { lineWidth: 0 });
+}
+
+/**
+ * a node grid's variant: the scenario epcsim node runs for the pods on the node (restarts settled),
+ * its kernel and seed from the axes, the other fields set on it
+ */
+function nodeVariantText(node: { node: string; pods: string }, sets: Record<string, string>, seed: number | null): string {
+  const { kernel, ...rest } = sets;
+  const generation = kernel === undefined ? undefined : String(parseYaml(kernel));
+  const settled = settledNodeScenario({ node: node.node, pods: node.pods, ...(generation === undefined ? {} : { kernel: generation }), ...(seed === null ? {} : { seed }) }, rest);
+  // the fields set into the text itself, so that a worker anywhere runs the variant from it alone
+  return variantText(settled.text, node.pods, rest, null);
 }
 
 /** the column names of the axes, in order (a zip gives one per field) */
@@ -73,10 +87,13 @@ export function expandGrid(grid: Grid, options: { validate?: boolean } = {}): Va
     const where = (): string => Object.entries(c.axes).map(([k, v]) => `${k}=${v}`).join(" ") || "the base";
     let text: string;
     try {
-      if (options.validate !== false) parseScenarioText(grid.baseText, grid.base, { set: c.sets, baseDir, ...(c.seed === null ? {} : { seed: c.seed }) });
-      text = variantText(grid.baseText, grid.base, c.sets, c.seed);
+      if (grid.node !== null) text = nodeVariantText(grid.node, c.sets, c.seed);
+      else {
+        if (options.validate !== false) parseScenarioText(grid.baseText, grid.base, { set: c.sets, baseDir, ...(c.seed === null ? {} : { seed: c.seed }) });
+        text = variantText(grid.baseText, grid.base, c.sets, c.seed);
+      }
     } catch (e) {
-      if (!(e instanceof ScenarioError)) throw e;
+      if (!(e instanceof ScenarioError) && !(e instanceof ManifestError)) throw e;
       throw new GridError(`${grid.file}: variant ${index} (${where()}): ${e.message}`);
     }
     const id = variantId(text);
