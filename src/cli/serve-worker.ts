@@ -1,4 +1,4 @@
-// The worker thread of `epcsim serve`: simulates one job (a run or a compare) as the run and compare
+// The worker thread of `epcsim serve`: simulates one job (a run, a compare or a sweep) as the run and compare
 // commands do with --out, into the job's output folder, and streams the recording to the server
 // while it grows: the Recorder's new time-series rows and events, at most every STREAM_EVERY_MS of
 // wall-clock time (read here, never in the engine), then the summaries. It is a command run in a
@@ -20,10 +20,15 @@ import type { Scenario } from "../scenario/types.js";
 import { TraceError } from "../trace/error.js";
 import { createSimulator } from "../programs/run.js";
 import type { Simulator } from "../engine/sim.js";
-import { traceOutsideRoot } from "../web/confine.js";
+import { gridFileOutsideRoot, traceOutsideRoot } from "../web/confine.js";
 import { TOO_FEW_VARIANTS, type JobRequest, type WorkerMessage } from "../web/protocol.js";
 import { compareRows, expandVariants } from "./compare.js";
 import { runVariants, VariantOutputs, type VariantToRun } from "./variants.js";
+import { loadGrid } from "../sweep/grid.js";
+import { axisColumns, expandGrid } from "../sweep/variants.js";
+import { runSweep } from "../sweep/sweep.js";
+import { defaultJobs, VariantPool } from "../sweep/pool.js";
+import { GridError } from "../sweep/errors.js";
 
 const STREAM_EVERY_MS = 100;
 
@@ -170,11 +175,43 @@ async function compareJob(req: Extract<JobRequest, { kind: "compare" }>): Promis
   }
 }
 
+/** a sweep grid under --dir, its variants on the sweep's own pool of worker threads, as `epcsim sweep --out` runs it */
+async function sweepJob(req: Extract<JobRequest, { kind: "sweep" }>): Promise<void> {
+  let grid;
+  let variants;
+  const outside = gridFileOutsideRoot(readFileSync(req.file, "utf8"), shown(req.root, req.file), req.file, req.root);
+  if (outside !== null) throw new InputError(outside);
+  try {
+    grid = loadGrid(req.file);
+    // the base scenario's trace files too
+    const traces = grid.node === null ? traceOutsideRoot(grid.baseText, shown(req.root, grid.basePath), grid.basePath, req.root) : null;
+    if (traces !== null) throw new InputError(traces);
+    variants = expandGrid(grid);
+  } catch (e) {
+    if (e instanceof GridError) throw new InputError(e.message.split(req.root + sep).join(""));
+    throw e;
+  }
+  post({ type: "sweep-variants", columns: axisColumns(grid), variants: variants.map((v) => ({ index: v.index, id: v.id, axes: v.axes })) });
+  let done = 0;
+  await runSweep(grid, variants, new VariantPool(defaultJobs()), {
+    dir: req.outDir,
+    shard: null,
+    onProgress: (d) => {
+      done = d;
+    },
+    onResult: (v, r) => {
+      const exits = r.processes.map((p) => `${p.name}: ${p.exit}`).join(", ");
+      post({ type: "sweep-result", index: v.index, done: done + 1, total: variants.length, simulatedNs: r.simulatedNs, exits, ewb: r.counters.EWB, eldu: r.counters.ELDU, error: r.error });
+    },
+  });
+  post({ type: "done" });
+}
+
 const req = workerData as JobRequest;
 try {
-  await (req.kind === "run" ? runJob(req) : compareJob(req));
+  await (req.kind === "run" ? runJob(req) : req.kind === "compare" ? compareJob(req) : sweepJob(req));
 } catch (e) {
-  const input = e instanceof InputError || e instanceof ScenarioError || e instanceof TraceError;
+  const input = e instanceof InputError || e instanceof ScenarioError || e instanceof TraceError || e instanceof GridError;
   const message = e instanceof Error ? e.message : String(e);
   post({ type: "error", message: input ? message : `internal error: ${message}`, input });
 }

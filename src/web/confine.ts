@@ -38,3 +38,27 @@ export function traceOutsideRoot(text: string, source: string, scenarioPath: str
   });
   return found;
 }
+
+/**
+ * the message for the first file a sweep grid names (`base`, `pods`, and `node` when it is a file
+ * rather than a profile name) that lies outside `root`, or null: checked before the grid is loaded,
+ * which reads them
+ */
+export function gridFileOutsideRoot(text: string, source: string, gridPath: string, root: string): string | null {
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: false });
+  if (doc.errors.length > 0 || !isMap(doc.contents)) return null;
+  for (const key of ["base", "pods", "node"]) {
+    const name = doc.get(key);
+    if (typeof name !== "string") continue;
+    const full = isAbsolute(name) ? name : resolve(dirname(gridPath), name);
+    let real = full;
+    try {
+      real = realpathSync(full);
+    } catch {
+      // not a file: a profile name for `node`, or a base the loader will say is missing
+      if (key === "node") continue;
+    }
+    if (!isInside(root, full) || !isInside(root, real)) return `${source}: ${key}: ${name} is outside the dashboard's folder; expected a file under it (the dashboard reads nothing outside it).`;
+  }
+  return null;
+}

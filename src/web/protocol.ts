@@ -10,7 +10,8 @@ import type { TimeSeriesRow } from "../report/recorder.js";
 /** what a job is to do; paths are absolute, `root` is --dir's real path */
 export type JobInput =
   | { kind: "run"; root: string; file: string; seed?: number; set?: Record<string, string> }
-  | { kind: "compare"; root: string; files: string[]; kernels: string[]; set: Record<string, string>; seed?: number };
+  | { kind: "compare"; root: string; files: string[]; kernels: string[]; set: Record<string, string>; seed?: number }
+  | { kind: "sweep"; root: string; file: string };
 
 /** a worker's workerData: the job and its output folder */
 export type JobRequest = JobInput & { outDir: string };
@@ -44,6 +45,10 @@ export type WorkerMessage =
   | { type: "progress"; variant: number; nowNs: number; events: number }
   /** a variant has ended; `causes` explains each process's cause in words (explainCause()) */
   | { type: "variant-done"; variant: number; summary: SimSummary; causes: Record<string, string> }
+  /** a sweep's variants, before any runs: index, id and axis values, in the grid's order */
+  | { type: "sweep-variants"; columns: string[]; variants: { index: number; id: string; axes: Record<string, string> }[] }
+  /** a sweep's variant has a result: the outcome per process, paging, simulated time (sweep.csv's facts) */
+  | { type: "sweep-result"; index: number; done: number; total: number; simulatedNs: number; exits: string; ewb: number; eldu: number; error: string | null }
   /** the job's files are written; `rows` is the comparison (compare jobs) */
   | { type: "done"; rows?: ComparisonRowMessage[] }
   /** bad input (one line, as the CLI prints it) or an internal error */

@@ -397,3 +397,34 @@ test("a scenario the loader refuses fails its job with the CLI's line", async ()
     await app.close();
   }
 });
+
+test("a sweep job runs a grid as sweep --out does, streams its variants and each result, and its folder is listed as a sweep", async () => {
+  const { app, queue, dir } = await server();
+  try {
+    writeFileSync(join(dir, "grid.yaml"), "base: tiny.yaml\naxes:\n  - path: kernel\n    values: [mainline, v17]\n");
+    const r = await app.inject({ method: "POST", url: "/api/sweeps", payload: { file: "grid.yaml" } });
+    assert.equal(r.statusCode, 202);
+    const job = queue.get(r.json().id) as Job;
+    await finished(job);
+    assert.equal(job.status, "done", String(job.error));
+    const listed = job.messages.find((m) => m.type === "sweep-variants") as { columns: string[]; variants: { axes: Record<string, string> }[] };
+    assert.deepEqual(listed.columns, ["kernel"]);
+    assert.deepEqual(listed.variants.map((v) => v.axes.kernel), ["mainline", "v17"]);
+    const results = job.messages.filter((m) => m.type === "sweep-result") as { index: number; done: number; total: number; exits: string }[];
+    assert.deepEqual(results.map((x) => x.index).sort(), [0, 1]);
+    assert.deepEqual(results.map((x) => x.done), [1, 2]);
+    assert.ok(results.every((x) => x.total === 2 && x.exits === "p: 0, q: 0"), JSON.stringify(results));
+    for (const f of ["sweep.csv", "sweep.parquet", "sweep.html"]) assert.equal(existsSync(join(dir, job.dir, f)), true, f);
+    const sweeps = (await app.inject({ url: "/api/sweeps" })).json() as { dir: string }[];
+    assert.ok(sweeps.some((s) => s.dir === job.dir), JSON.stringify(sweeps));
+    // a grid whose base lies outside --dir is refused with one line; a path outside is a 404
+    writeFileSync(join(dir, "out-grid.yaml"), "base: ../secret.yaml\naxes:\n  - seeds: 2\n");
+    const out = queue.get((await app.inject({ method: "POST", url: "/api/sweeps", payload: { file: "out-grid.yaml" } })).json().id) as Job;
+    await finished(out);
+    assert.equal(out.status, "failed");
+    assert.match(String(out.error), /^out-grid\.yaml: base: \.\.\/secret\.yaml is outside the dashboard.s folder/);
+    assert.equal((await app.inject({ method: "POST", url: "/api/sweeps", payload: { file: "../secret.yaml" } })).statusCode, 404);
+  } finally {
+    await app.close();
+  }
+});

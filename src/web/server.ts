@@ -228,6 +228,13 @@ export async function buildServer(options: ServerOptions): Promise<{ app: Fastif
     const job = queue.add(label, { kind: "compare", root, files: paths, kernels: kernels as string[], set, ...(seed === undefined ? {} : { seed }) });
     return reply.code(202).send(queue.info(job));
   });
+  app.post<{ Body: { file?: unknown } }>("/api/sweeps", (request, reply) => {
+    const rel = (request.body ?? {}).file;
+    const f = typeof rel === "string" && isScenarioFile(rel) ? fileInside(root, rel) : null;
+    if (f === null) return notFound(reply);
+    const job = queue.add(`sweep ${basename(String(rel))}`, { kind: "sweep", root, file: f.path });
+    return reply.code(202).send(queue.info(job));
+  });
   app.get("/api/jobs", () => queue.list());
   app.get<{ Params: { id: string } }>("/api/jobs/:id", (request, reply) => {
     const job = queue.get(request.params.id);

@@ -1,4 +1,5 @@
-// The compare form: files, kernels, --set values and a seed, sent as `epcsim compare` takes them.
+// The compare form: files, kernels, --set values and a seed, sent as `epcsim compare` takes them;
+// and the sweep form: a grid file, run as `epcsim sweep` runs it.
 "use strict";
 
 document.addEventListener("DOMContentLoaded", async () => {
@@ -15,6 +16,17 @@ document.addEventListener("DOMContentLoaded", async () => {
     } catch (err) {
       $("#error").hidden = false;
       $("#error").textContent = err.message;
+    }
+  });
+  $("#grid").innerHTML = r.files.map((f) => `<option value="${esc(f)}"${/(^|\/)sweeps?\/|grid/.test(f) ? " selected" : ""}>${esc(f)}</option>`).join("");
+  $("#sweep-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    try {
+      const job = await api("POST", "/api/sweeps", { file: $("#grid").value });
+      location.href = `/run.html?job=${encodeURIComponent(job.id)}`;
+    } catch (err) {
+      $("#sweep-error").hidden = false;
+      $("#sweep-error").textContent = err.message;
     }
   });
 });

@@ -116,6 +116,16 @@ function onMessage(m) {
     case "done":
       state.rows = m.rows ?? null;
       break;
+    case "sweep-variants":
+      state.sweep = { columns: m.columns, variants: m.variants, results: [] };
+      $("#progress").textContent = `0 of ${m.variants.length} variants`;
+      renderSweep();
+      break;
+    case "sweep-result":
+      state.sweep.results[m.index] = m;
+      $("#progress").textContent = `${m.done} of ${m.total} variants`;
+      renderSweep();
+      break;
     case "error": {
       $("#error").hidden = false;
       $("#error").textContent = m.message;
@@ -133,8 +143,29 @@ function onMessage(m) {
   }
 }
 
+/** a sweep's variants filling in: axis values, then each result as it arrives */
+function renderSweep() {
+  const sw = state.sweep;
+  const rows = sw.variants.map((v) => {
+    const r = sw.results[v.index];
+    const bad = r !== undefined && (r.error !== null || r.exits.split(", ").some((e) => !e.endsWith(": 0")));
+    return {
+      bad,
+      cells: [v.index, ...sw.columns.map((c) => v.axes[c] ?? ""), r === undefined ? "waiting" : "done", r ? formatNs(r.simulatedNs) : "", r ? r.ewb : "", r ? r.eldu : "", r ? (r.error ?? r.exits) : ""],
+    };
+  });
+  $("#variants").innerHTML = table(["#", ...sw.columns, "state", "simulated time", "EWB", "ELDU", "exits"], rows, "sweep");
+}
+
 async function finish() {
   scheduleDraw();
+  if (state.sweep) {
+    const section = $("#result");
+    section.hidden = false;
+    section.innerHTML = `<h2>Result</h2>${fileLinks(state.dir, ["sweep.html", "sweep.csv", "sweep.parquet", "variants.json", "results.jsonl"])}`;
+    document.body.dataset.finished = "yes";
+    return;
+  }
   const section = $("#result");
   section.hidden = false;
   await showResult(section, state.dir, { summaries: state.summaries, causes: state.causes, rows: state.rows, labels: [...state.meta.values()].map((m) => m.label) });
@@ -144,7 +175,7 @@ async function finish() {
 /** follows a stream: a job's, live, or a past result's, rebuilt from its files */
 function follow(url) {
   const es = new EventSource(url);
-  const types = ["status", "meta", "samples", "events", "progress", "variant-done", "done", "error"];
+  const types = ["status", "meta", "samples", "events", "progress", "variant-done", "done", "error", "sweep-variants", "sweep-result"];
   for (const t of types) {
     es.addEventListener(t, (e) => {
       const m = JSON.parse(e.data);
@@ -166,9 +197,11 @@ function follow(url) {
 
 async function watchJob(id) {
   state.job = await api("GET", `/api/jobs/${encodeURIComponent(id)}`);
-  $("#title").textContent = `${state.job.kind === "compare" ? "Compare" : "Run"} #${state.job.id}: ${state.job.label}`;
+  $("#title").textContent = `${state.job.kind === "compare" ? "Compare" : state.job.kind === "sweep" ? "Sweep" : "Run"} #${state.job.id}: ${state.job.label}`;
   document.title = `epcsim: ${state.job.label}`;
-  if (state.job.kind === "compare") $("#variants-section").hidden = false;
+  if (state.job.kind === "compare" || state.job.kind === "sweep") $("#variants-section").hidden = false;
+  // a sweep's variants run on the sweep's own threads; the page shows their results, not their charts
+  if (state.job.kind === "sweep") $("#live").hidden = true;
   follow(`/api/jobs/${encodeURIComponent(id)}/stream`);
   $("#stop").addEventListener("click", () => api("POST", `/api/jobs/${encodeURIComponent(id)}/stop`).catch((e) => console.error(e)));
 }
