@@ -8,7 +8,7 @@
 // test-artifacts/dashboard-*.png. Without Chromium the test is skipped, saying so.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, writeFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -21,6 +21,7 @@ const workerUrl = new URL("../src/cli/serve-worker.js", import.meta.url);
 test("the dashboard in headless Chromium: editor errors at their line, a live run's charts fill and the run finishes, no console errors, screenshots saved", { skip: skipWithoutChromium, timeout: 240_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), "epcsim-dashboard-"));
   copyFileSync(join(root, "examples", "quickstart.yaml"), join(dir, "quickstart.yaml"));
+  writeFileSync(join(dir, "grid.yaml"), "base: quickstart.yaml\naxes:\n  - path: kernel\n    values: [mainline, v17]\n");
   const { app } = await buildServer({ dir, jobs: 1, workerUrl });
   const base = await app.listen({ port: 0, host: "127.0.0.1" });
   const { context, userDataDir } = await launchChromium();
@@ -95,6 +96,18 @@ test("the dashboard in headless Chromium: editor errors at their line, a live ru
     assert.deepEqual(replayed, points);
     assert.deepEqual(await page.$$eval("figure.chart svg .mark-line.role-mark path", (ps) => ps.map((p) => p.getAttribute("d"))), liveLines, "the same lines drawn");
     await page.screenshot({ path: join(artifacts, "dashboard-result.png"), fullPage: true });
+
+    // a sweep started from the Compare and sweep page fills a row per variant and links its files
+    await page.goto(`${base}/compare.html`);
+    await page.waitForSelector('#grid option[value="grid.yaml"]', { state: "attached" });
+    await page.selectOption("#grid", "grid.yaml");
+    await page.click("#sweep-form button[type=submit]");
+    await page.waitForURL(/\/run\.html\?job=/);
+    await page.waitForSelector("body[data-finished=yes]", { timeout: 120_000 });
+    const sweepRows = await page.$$eval("#variants table.sweep tbody tr", (trs) => trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent)));
+    assert.deepEqual(sweepRows.map((r) => [r[1], r[2]]), [["mainline", "done"], ["v17", "done"]]);
+    assert.ok(await page.$('#result a[href$="/sweep.html"]'), "a link to sweep.html");
+    await page.screenshot({ path: join(artifacts, "dashboard-sweep.png"), fullPage: true });
 
     assert.deepEqual(problems, [], "no console errors, page errors or failed requests");
     assert.deepEqual(elsewhere, [], "no request but to the dashboard's server");
