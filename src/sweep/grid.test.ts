@@ -76,7 +76,7 @@ test("bad grid files: one line naming the file and the field", () => {
   assert.equal(problem("base: b.yaml\naxes:\n  - path: x\n    range: { from: 1MiB, to: 1KiB, factor: 2 }\n"), "dir/g.yaml: axes[0].range.to: expected a value at least from (1048576), got 1024.");
   assert.equal(problem("base: b.yaml\naxes:\n  - path: x\n    range: { from: 1, to: 3, step: 1, factor: 2 }\n"), "dir/g.yaml: axes[0].range: expected either step or factor (for sizes), not both or neither.");
   assert.equal(problem("base: b.yaml\naxes:\n  - zip:\n      - { path: kernel, values: [v17, v5] }\n      - { path: seed, values: [1] }\n"), "dir/g.yaml: axes[0].zip[1]: expected 2 values, as many as zip[0] has, got 1.");
-  assert.equal(problem("bse: b.yaml\n"), "dir/g.yaml: bse: unknown key; expected base or axes.");
+  assert.equal(problem("bse: b.yaml\n"), "dir/g.yaml: bse: unknown key; expected base (or node and pods) and axes.");
   assert.equal(problem("axes: []\n"), "dir/g.yaml: base: expected the base scenario's file name, relative to the grid file, got nothing.");
   // a value the scenario refuses names the grid file, the variant and the field
   assert.equal(
