@@ -192,16 +192,12 @@ async function sweepJob(req: Extract<JobRequest, { kind: "sweep" }>): Promise<vo
     throw e;
   }
   post({ type: "sweep-variants", columns: axisColumns(grid), variants: variants.map((v) => ({ index: v.index, id: v.id, axes: v.axes })) });
-  let done = 0;
   await runSweep(grid, variants, new VariantPool(defaultJobs()), {
     dir: req.outDir,
     shard: null,
-    onProgress: (d) => {
-      done = d;
-    },
-    onResult: (v, r) => {
+    onResult: (v, r, done, total) => {
       const exits = r.processes.map((p) => `${p.name}: ${p.exit}`).join(", ");
-      post({ type: "sweep-result", index: v.index, done: done + 1, total: variants.length, simulatedNs: r.simulatedNs, exits, ewb: r.counters.EWB, eldu: r.counters.ELDU, error: r.error });
+      post({ type: "sweep-result", index: v.index, done, total, simulatedNs: r.simulatedNs, exits, ewb: r.counters.EWB, eldu: r.counters.ELDU, error: r.error });
     },
   });
   post({ type: "done" });

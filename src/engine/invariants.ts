@@ -24,7 +24,7 @@ function checkList(pages: EpcPages, name: string, head: number, size: number, ta
   let n = 0;
   let prev = -1;
   for (let f = head; f >= 0; f = pages.next[f] as number) {
-    if (pages.list(f) !== tag) out.push(`Frame ${f} is linked on the ${name} but tagged ${LIST_NAMES[pages.list(f) as number]}.`);
+    if (pages.list(f) !== tag) out.push(`Frame ${f} is linked on the ${name} but tagged ${LIST_NAMES[pages.list(f)]}.`);
     if (pages.prev[f] !== prev) out.push(`Frame ${f} on the ${name} has a broken prev link.`);
     prev = f;
     if (++n > size) {
@@ -50,7 +50,7 @@ export function checkInvariants(sgx: Sgx): string[] {
     lruTotal += lru.size;
     if (sgx.epcCgroups) {
       for (let f = lru.head; f >= 0; f = pages.next[f] as number) {
-        if (pages.cg(f) !== id + 1) out.push(`Frame ${f} is on the ${name} but charged to cgroup id ${(pages.cg(f) as number) - 1}.`);
+        if (pages.cg(f) !== id + 1) out.push(`Frame ${f} is on the ${name} but charged to cgroup id ${pages.cg(f) - 1}.`);
       }
     }
   });
@@ -68,7 +68,7 @@ export function checkInvariants(sgx: Sgx): string[] {
   // every frame is in exactly one state; count by state
   const byList = new Array<number>(LIST_NAMES.length).fill(0);
   for (let f = 0; f < sgx.totalPages; f++) {
-    const tag = pages.list(f) as number;
+    const tag = pages.list(f);
     byList[tag] = (byList[tag] as number) + 1;
     const tracked = pages.isTracked(f);
     if (tag === ON_LRU && !tracked) out.push(`Frame ${f} is on the LRU without RECLAIMER_TRACKED.`);
@@ -104,7 +104,7 @@ export function checkInvariants(sgx: Sgx): string[] {
       const kind = pages.ownerKind(f);
       const isSecs = kind === OWNER_ENCL_PAGE && ep.type[pages.owner[f] as number] === SGX_PAGE_TYPE_SECS;
       if (kind !== OWNER_VA && !isSecs) out.push(`Frame ${f} is UNRECLAIMABLE but neither a SECS nor a VA page.`);
-      if (Math.max((pages.cg(f) as number) - 1, 0) !== id) out.push(`Frame ${f} is on the unreclaimable list of another cgroup than its charge.`);
+      if (Math.max(pages.cg(f) - 1, 0) !== id) out.push(`Frame ${f} is on the unreclaimable list of another cgroup than its charge.`);
     }
   });
   if (byList[ON_UNRECLAIMABLE] !== unreclaimableTotal)
@@ -175,7 +175,7 @@ export function checkInvariants(sgx: Sgx): string[] {
 
   // owners of allocated frames
   for (let f = 0; f < sgx.totalPages; f++) {
-    const tag = pages.list(f) as number;
+    const tag = pages.list(f);
     if (tag !== ON_NONE && tag !== ON_UNRECLAIMABLE) continue;
     const kind = pages.ownerKind(f);
     if (kind === OWNER_ENCL_PAGE) {
@@ -199,7 +199,7 @@ function checkCharges(sgx: Sgx, out: string[]): void {
   const tree = sgx.cgroups;
   const own = new Array<number>(tree.all.length).fill(0);
   for (let f = 0; f < sgx.totalPages; f++) {
-    const id = sgx.pages.cg(f) as number;
+    const id = sgx.pages.cg(f);
     if (id !== 0) own[id - 1] = (own[id - 1] as number) + 1;
     // the simulator's attribution (summary `attributed`, `paging`) follows the charge
     if (id !== 0 && sgx.paging.frameCgroupId(f) !== id) out.push(`Frame ${f} is charged to cgroup id ${id - 1} but attributed to cgroup id ${sgx.paging.frameCgroupId(f) - 1}.`);

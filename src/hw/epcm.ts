@@ -2,6 +2,7 @@
 // the driver executes, with their architectural preconditions (Intel SDM vol. 3D, ch. 38/40) and the
 // SGX error codes the driver reacts to. Every leaf counts itself and charges its cost.
 import { SmallSet } from "../lib/small-set.js";
+import { widenedFor } from "../lib/grown.js";
 import type { Costs } from "./costs.js";
 import {
   SGX_BLKSTATE,
@@ -153,7 +154,7 @@ export class Epcm {
   private set(frame: number, type: number, bits: number, owner: SecsState | null, perm = 0): void {
     this.state[frame] = (type << TYPE_SHIFT) | bits | EPCM_VALID;
     const v = owner === null ? 0 : owner.id + 1;
-    if (v > 0xffff && this.ownerPlusOne instanceof Uint16Array) this.ownerPlusOne = Int32Array.from(this.ownerPlusOne);
+    this.ownerPlusOne = widenedFor(this.ownerPlusOne, v);
     this.ownerPlusOne[frame] = v;
     this.perm[frame] = perm;
   }

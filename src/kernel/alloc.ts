@@ -220,7 +220,7 @@ export function sgxFreeEpcPage(sgx: Sgx, frame: number): void {
   p.setOwnerKind(frame, OWNER_NONE);
   p.owner[frame] = 0;
   sgx.paging.freed(frame, sgx.cgroups.all);
-  const cgId = p.cg(frame) as number;
+  const cgId = p.cg(frame);
   if (cgId !== 0) {
     p.setCg(frame, 0);
     sgxCgroupUncharge(sgx, sgx.cgroups.all[cgId - 1] as Cgroup);
@@ -235,7 +235,7 @@ export function sgxFreeEpcPage(sgx: Sgx, frame: number): void {
 
 /** mirrors sgx_mark_page_reclaimable(): the page becomes the youngest on the LRU */
 export function sgxMarkPageReclaimable(sgx: Sgx, frame: number): void {
-  sgx.pages.setFlags(frame, (sgx.pages.flags(frame) as number) | SGX_EPC_PAGE_RECLAIMER_TRACKED);
+  sgx.pages.setFlags(frame, sgx.pages.flags(frame) | SGX_EPC_PAGE_RECLAIMER_TRACKED);
   sgx.lruOf(frame).addTail(frame);
 }
 
@@ -245,7 +245,7 @@ export function sgxUnmarkPageReclaimable(sgx: Sgx, frame: number): number {
   if (p.isTracked(frame)) {
     if (p.list(frame) !== ON_LRU) return -EBUSY;
     sgx.lruOf(frame).remove(frame);
-    p.setFlags(frame, (p.flags(frame) as number) & ~SGX_EPC_PAGE_RECLAIMER_TRACKED);
+    p.setFlags(frame, p.flags(frame) & ~SGX_EPC_PAGE_RECLAIMER_TRACKED);
   }
   return 0;
 }

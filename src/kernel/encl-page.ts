@@ -2,6 +2,7 @@
 // `desc` keeps only bits 11:0 of the kernel's desc: the VA slot offset while evicted, and
 // SGX_ENCL_PAGE_BEING_RECLAIMED (bit 3, the same bit) while resident — quirk Q14.
 import { IdPool } from "../lib/intrusive-list.js";
+import { grown, widenedFor } from "../lib/grown.js";
 
 /** the page was lost by a failed EWB or ELDU (quirks Q3/Q4); its next load fails */
 export const EP_LOST = 1;
@@ -59,22 +60,16 @@ export class EnclPages {
   }
 
   private grow(capacity: number): void {
-    const copy = <T extends Int32Array | Uint16Array | Uint8Array>(old: T, make: (n: number) => T): T => {
-      const a = make(capacity);
-      a.set(old);
-      return a;
-    };
-    this.frame = copy(this.frame, (n) => new Int32Array(n));
-    const owners = this.enclPlusOne;
-    this.enclPlusOne = owners instanceof Uint16Array ? copy(owners, (n) => new Uint16Array(n)) : copy(owners, (n) => new Int32Array(n));
-    this.index = copy(this.index, (n) => new Int32Array(n));
-    this.vaPage = copy(this.vaPage, (n) => new Int32Array(n));
-    this.desc = copy(this.desc, (n) => new Uint16Array(n));
-    this.type = copy(this.type, (n) => new Uint8Array(n));
-    this.maxProt = copy(this.maxProt, (n) => new Uint8Array(n));
-    this.pte = copy(this.pte, (n) => new Uint16Array(n));
-    for (let i = 0; i < this.morePte.length; i++) this.morePte[i] = copy(this.morePte[i] as Uint16Array, (n) => new Uint16Array(n));
-    this.flags = copy(this.flags, (n) => new Uint8Array(n));
+    this.frame = grown(this.frame, capacity);
+    this.enclPlusOne = grown(this.enclPlusOne, capacity);
+    this.index = grown(this.index, capacity);
+    this.vaPage = grown(this.vaPage, capacity);
+    this.desc = grown(this.desc, capacity);
+    this.type = grown(this.type, capacity);
+    this.maxProt = grown(this.maxProt, capacity);
+    this.pte = grown(this.pte, capacity);
+    for (let i = 0; i < this.morePte.length; i++) this.morePte[i] = grown(this.morePte[i] as Uint16Array, capacity);
+    this.flags = grown(this.flags, capacity);
     this.capacity = capacity;
   }
 
@@ -82,7 +77,7 @@ export class EnclPages {
   alloc(encl: number, index: number, type: number, maxProt: number): number {
     const id = this.ids.take();
     this.frame[id] = -1;
-    if (encl >= 0xffff && this.enclPlusOne instanceof Uint16Array) this.enclPlusOne = Int32Array.from(this.enclPlusOne);
+    this.enclPlusOne = widenedFor(this.enclPlusOne, encl + 1);
     this.enclPlusOne[id] = encl + 1;
     this.index[id] = index;
     this.vaPage[id] = -1;

@@ -55,7 +55,7 @@ function candidates(sgx: Sgx, root: Cgroup): Map<Encl, number> {
   const counts = new Map<Encl, number>();
   const pages = sgx.pages;
   for (let f = 0; f < sgx.totalPages; f++) {
-    if (!inTree.has(pages.cg(f) as number)) continue;
+    if (!inTree.has(pages.cg(f))) continue;
     const kind = pages.ownerKind(f);
     const owner = pages.owner[f] as number;
     const id = kind === OWNER_VA ? sgx.vaPages.encl[owner] : kind === OWNER_ENCL_PAGE ? sgx.enclPages.enclOf(owner as number) : -1;

@@ -143,7 +143,7 @@ function isolateFrom(sgx: Sgx, lru: FrameList, max: number, chunk: IsolatedPages
       chunk.push(frame, ep);
     } else {
       // the enclave is being released: let release free it
-      pages.setFlags(frame, (pages.flags(frame) as number) & ~SGX_EPC_PAGE_RECLAIMER_TRACKED);
+      pages.setFlags(frame, pages.flags(frame) & ~SGX_EPC_PAGE_RECLAIMER_TRACKED);
     }
   }
   return scanned;
@@ -203,7 +203,7 @@ function* reclaimIsolated(sgx: Sgx, chunk: IsolatedPages, ignoreAge: boolean, ma
     if (sgxReclaimerWrite(sgx, encl, ep, frame)) yield* sgxReclaimerWriteSecs(sgx, encl);
     sgxEnclUnlock(sgx, encl);
     sgxEnclPut(sgx, encl);
-    pages.setFlags(frame, (pages.flags(frame) as number) & ~SGX_EPC_PAGE_RECLAIMER_TRACKED);
+    pages.setFlags(frame, pages.flags(frame) & ~SGX_EPC_PAGE_RECLAIMER_TRACKED);
     sgxFreeEpcPage(sgx, frame);
   }
   giveChunk(sgx, chunk);

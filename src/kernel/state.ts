@@ -319,7 +319,7 @@ export class Sgx {
 
   /** v5: the unreclaimable list of the cgroup a page is charged to */
   unreclaimableOf(frame: number): FrameList {
-    const id = Math.max((this.pages.cg(frame) as number) - 1, 0);
+    const id = Math.max(this.pages.cg(frame) - 1, 0);
     let l = this.unreclaimables[id];
     if (l === undefined) {
       l = new FrameList(this.pages, ON_UNRECLAIMABLE);
@@ -330,7 +330,7 @@ export class Sgx {
 
   /** sgx_epc_page_lru(): the LRU of the cgroup a page is charged to (the global LRU in mainline) */
   lruOf(frame: number): FrameList {
-    const id = this.pages.cg(frame) as number;
+    const id = this.pages.cg(frame);
     if (id === 0) return this.lru;
     return this.lrus[id - 1] ?? this.lruOfCgroup(this.cgroups.all[id - 1] as Cgroup);
   }

@@ -148,6 +148,7 @@ export function parseGrid(text: string, file: string, readBase: (path: string) =
     if (typeof doc.pods !== "string" || doc.pods === "") fail(file, "pods", `expected the pods file's name, relative to the grid file, got ${quote(doc.pods)}`);
     const nodeFile = resolve(dirname(file), doc.node);
     node = { node: existsSync(nodeFile) ? nodeFile : doc.node, pods: resolve(dirname(file), doc.pods) };
+    // the pods file stands where a base would: its folder resolves the workloads, its name the results
     doc.base = doc.pods;
   }
   if (typeof doc.base !== "string" || doc.base === "") fail(file, "base", `expected the base scenario's file name, relative to the grid file, got ${quote(doc.base)}`);

@@ -2,10 +2,10 @@
 // per completion index, with no broker: shard i of N is a pure function of the grid (variants.ts).
 // A ConfigMap beside it carries the grid and its base scenario, so the manifest is all a cluster needs
 // besides an image with epcsim in it and a volume for the results.
-import { GridError } from "./errors.js";
 import { createHash } from "node:crypto";
 import { basename } from "node:path";
 import { parseDocument, stringify } from "yaml";
+import { GridError } from "./errors.js";
 import type { Grid } from "./grid.js";
 
 export interface K8sJobOptions {

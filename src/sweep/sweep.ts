@@ -23,8 +23,8 @@ export interface SweepOptions {
   shard: { index: number; count: number } | null;
   /** called once before any variant runs (how many there are, how many were done already), then after each */
   onProgress?: (done: number, total: number) => void;
-  /** called with each variant's result as it is journaled (the dashboard's rows) */
-  onResult?: (variant: Variant, result: VariantResult) => void;
+  /** called with each variant's result as it is journaled (the dashboard's rows), and the count done with it */
+  onResult?: (variant: Variant, result: VariantResult, done: number, total: number) => void;
 }
 
 export interface SweepOutcome {
@@ -54,8 +54,9 @@ export async function runSweep(grid: Grid, variants: readonly Variant[], runner:
         const result = await runner.run(taskOf(v));
         store.append(v.id, result);
         done.set(v.id, result);
-        options.onResult?.(v, result);
-        options.onProgress?.(++finished, mine.length);
+        finished++;
+        options.onResult?.(v, result, finished, mine.length);
+        options.onProgress?.(finished, mine.length);
       }),
     );
     const failed = settled.find((s) => s.status === "rejected");
