@@ -75,7 +75,7 @@ export function checkInvariants(sgx: Sgx): string[] {
     if (tracked && tag !== ON_LRU && tag !== ON_NONE) out.push(`Frame ${f} is RECLAIMER_TRACKED but ${LIST_NAMES[tag]}.`);
     if (tag === ON_LRU) {
       const e = pages.owner[f] as number;
-      if (pages.ownerKind(f) !== OWNER_ENCL_PAGE || ep.frame[e] !== f || ep.type[e] === SGX_PAGE_TYPE_SECS)
+      if (pages.ownerKind(f) !== OWNER_ENCL_PAGE || ep.frame[e] !== f || ep.type(e) === SGX_PAGE_TYPE_SECS)
         out.push(`Frame ${f} is on the LRU but is not the resident frame of a child page.`);
     }
     if ((tag === ON_FREE || tag === ON_UNTOUCHED) && sgx.epcm.isValid(f) && !sgx.ewbLostFrames.has(f)) out.push(`Free frame ${f} is still valid in the EPCM.`);
@@ -102,7 +102,7 @@ export function checkInvariants(sgx: Sgx): string[] {
     unreclaimableTotal += list.size;
     for (let f = list.head; f >= 0; f = pages.next[f] as number) {
       const kind = pages.ownerKind(f);
-      const isSecs = kind === OWNER_ENCL_PAGE && ep.type[pages.owner[f] as number] === SGX_PAGE_TYPE_SECS;
+      const isSecs = kind === OWNER_ENCL_PAGE && ep.type(pages.owner[f] as number) === SGX_PAGE_TYPE_SECS;
       if (kind !== OWNER_VA && !isSecs) out.push(`Frame ${f} is UNRECLAIMABLE but neither a SECS nor a VA page.`);
       if (Math.max(pages.cg(f) - 1, 0) !== id) out.push(`Frame ${f} is on the unreclaimable list of another cgroup than its charge.`);
     }
@@ -184,7 +184,7 @@ export function checkInvariants(sgx: Sgx): string[] {
         // a frame between allocation and install (ioctl in progress) or leaked by EREMOVE
         continue;
       }
-      if (pages.isTracked(f) && ep.type[e] === SGX_PAGE_TYPE_SECS) out.push(`Frame ${f}: a SECS page is RECLAIMER_TRACKED.`);
+      if (pages.isTracked(f) && ep.type(e) === SGX_PAGE_TYPE_SECS) out.push(`Frame ${f}: a SECS page is RECLAIMER_TRACKED.`);
     } else if (kind === OWNER_VEPC) {
       const v = sgx.vepcs[pages.owner[f] as number];
       if (v === undefined || v.released) out.push(`Frame ${f} belongs to a released vEPC.`);

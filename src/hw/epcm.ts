@@ -112,7 +112,7 @@ export class Epcm {
    * what EWB put in the PCMD of an evicted page and ELDU restores (SDM EWB/ELDU: the EPCM
    * permissions, PENDING, MODIFIED and PR travel with the page), indexed by the caller's dense page id
    */
-  private pcmd = new Uint16Array(0);
+  private pcmd = new Uint8Array(0);
   /** SECS states by enclave id, registered by ECREATE */
   private readonly secsById: (SecsState | undefined)[] = [];
   readonly leaves = newLeafCounters();
@@ -271,11 +271,12 @@ export class Epcm {
     }
     if (pcmdKey >= 0) {
       if (pcmdKey >= this.pcmd.length) {
-        const grown = new Uint16Array(Math.max(1024, 2 * (pcmdKey + 1)));
+        const grown = new Uint8Array(Math.max(1024, 2 * (pcmdKey + 1)));
         grown.set(this.pcmd);
         this.pcmd = grown;
       }
-      this.pcmd[pcmdKey] = ((s & (EPCM_PENDING | EPCM_MODIFIED)) << 8) | (this.perm[frame] as number);
+      // one byte: EPCM.R/W/X/PR in bits 0-3, PENDING and MODIFIED (state bits 2-3) in bits 4-5
+      this.pcmd[pcmdKey] = ((s & (EPCM_PENDING | EPCM_MODIFIED)) << 2) | (this.perm[frame] as number);
     }
     this.invalidate(frame);
     return 0;
@@ -289,7 +290,7 @@ export class Epcm {
     if (secs !== null && (secsFrame < 0 || !this.isValid(secsFrame))) return ENCLS_PF;
     if (!intact || this.injected("ELDU")) return SGX_MAC_COMPARE_FAIL;
     const saved = pcmdKey >= 0 && pcmdKey < this.pcmd.length ? (this.pcmd[pcmdKey] as number) : 0;
-    this.set(frame, type, saved >> 8, secs ?? owner, saved & 0xff);
+    this.set(frame, type, (saved >> 2) & (EPCM_PENDING | EPCM_MODIFIED), secs ?? owner, saved & 0x0f);
     if (secs !== null) secs.children++;
     return 0;
   }

@@ -57,7 +57,7 @@ export function sgxEnclMayMap(sgx: Sgx, encl: Encl, prot: number, start = 0, end
   let allowed = true;
   const pages = sgx.enclPages;
   encl.pageArray.forEach(start, end, (_i, ep) => {
-    if ((prot & ~(pages.maxProt[ep] as number) & 7) !== 0) allowed = false;
+    if ((prot & ~pages.maxProt(ep) & 7) !== 0) allowed = false;
   });
   return allowed;
 }

@@ -1,35 +1,63 @@
-// struct sgx_encl_page (encl.h) as a growable struct of arrays. Ids are recycled through a free stack.
+// struct sgx_encl_page (encl.h) as a growable struct of arrays, and encl->page_array (the xarray of
+// an enclave's pages by index) over it.
+//
+// Descriptors live in extents: an extent is 512 consecutive descriptor ids that hold the pages of one
+// 2 MiB stretch of one enclave's ELRANGE, so a page's id is its extent's first id plus its offset in
+// the stretch. The owning enclave and the page index then come from the extent (a small table), and
+// an enclave's page map is a directory of extents plus a MAPPED bit per page: no per-page enclave id,
+// index or map entry. The rare descriptor whose slot is taken (a second thread allocating the same
+// index before either inserts it, or the SECS, which is not in the map) is "detached": it comes from
+// a shared extent and keeps its enclave and index in side tables.
+//
 // `desc` keeps only bits 11:0 of the kernel's desc: the VA slot offset while evicted, and
-// SGX_ENCL_PAGE_BEING_RECLAIMED (bit 3, the same bit) while resident — quirk Q14.
+// SGX_ENCL_PAGE_BEING_RECLAIMED (bit 3, the same bit) while resident — quirk Q14. The offset is a
+// multiple of 8, so bits 0-2 are free, and with bits 12-15 they hold our own EP_* flags: `desc` and
+// `flags` are one Uint16Array under two names.
 import { IdPool } from "../lib/intrusive-list.js";
-import { grown, widenedFor } from "../lib/grown.js";
+import { grown } from "../lib/grown.js";
+import { SparseInt32Array } from "../lib/sparse-array.js";
 
 /** the page was lost by a failed EWB or ELDU (quirks Q3/Q4); its next load fails */
-export const EP_LOST = 1;
+export const EP_LOST = 1 << 0;
 /** the enclave EACCEPTed a TRIM of this page, so the EMODPR probe of REMOVE_PAGES faults */
-export const EP_TRIM_ACCEPTED = 2;
+export const EP_TRIM_ACCEPTED = 1 << 1;
 /** EAUG'd and not yet EACCEPTed (EPCM pending) */
-export const EP_PENDING = 4;
+export const EP_PENDING = 1 << 2;
+// (bits 3-11: desc)
 /** the page owns a VA slot: set by a successful EWB, cleared when ELDU frees the slot */
-export const EP_HOLDS_SLOT = 8;
+export const EP_HOLDS_SLOT = 1 << 12;
 /** the page's PCMD entry holds data: written by a successful EWB, zeroed by the next ELDU */
-export const EP_PCMD_LIVE = 16;
+export const EP_PCMD_LIVE = 1 << 13;
+/** the descriptor is allocated: from sgx_encl_page_alloc() to kfree() */
+export const EP_ALLOCATED = 1 << 14;
+/** the descriptor is in its enclave's page map at its own slot: from xa_insert() to xa_erase() */
+export const EP_MAPPED = 1 << 15;
 
 /** mm slots per PTE plane: two bits each in a Uint16Array */
 export const PTE_SLOTS_PER_PLANE = 8;
 
+export const EXTENT_SHIFT = 9;
+/** descriptors per extent: 2 MiB of ELRANGE */
+export const EXTENT_PAGES = 1 << EXTENT_SHIFT;
+const EXTENT_MASK = EXTENT_PAGES - 1;
+/** extentEncl of a free extent */
+const EXTENT_FREE = -1;
+/** extentEncl of an extent of detached descriptors */
+const EXTENT_DETACHED = -2;
+
+// the page type (SGX_PAGE_TYPE_*, 0-4) and vm_max_prot_bits (PROT_R/W/X) share a byte
+const TYPE_MASK = 0b0000_0111;
+const PROT_SHIFT = 3;
+const PROT_MASK = 0b0011_1000;
+
 export class EnclPages {
   capacity = 0;
   frame = new Int32Array(0);
-  /** the owning enclave's id + 1 (0: released), 2 bytes a page until an enclave id passes 65,534, then 4 */
-  private enclPlusOne: Uint16Array | Int32Array = new Uint16Array(0);
-  /** page index within ELRANGE: (addr - base) >> 12; the SECS uses size >> 12 */
-  index = new Int32Array(0);
   vaPage = new Int32Array(0);
+  /** desc bits 3-11 (the rest of the word is `flags`) */
   desc = new Uint16Array(0);
-  type = new Uint8Array(0);
-  /** vm_max_prot_bits */
-  maxProt = new Uint8Array(0);
+  /** the page type in bits 0-2, vm_max_prot_bits in bits 3-5 (type(), maxProt()) */
+  private typeProt = new Uint8Array(0);
   /**
    * present (bit 2k) and accessed (bit 2k+1) PTE bits for the enclave's mm slots 0-7; slots 8 and up
    * live in further planes of the same layout (ptePlane()), so an enclave can be mapped into any
@@ -38,60 +66,144 @@ export class EnclPages {
   pte = new Uint16Array(0);
   /** the planes for mm slots 8-15, 16-23, ... (made when a slot there is first used) */
   private readonly morePte: Uint16Array[] = [];
-  flags = new Uint8Array(0);
-  private readonly ids: IdPool;
+  /** EP_* bits: the same array as `desc` */
+  flags = this.desc;
+  /** per extent: the owning enclave's id, EXTENT_FREE or EXTENT_DETACHED */
+  private extentEncl = new Int32Array(0);
+  /** per extent: its stretch of ELRANGE (page index >> EXTENT_SHIFT), -1 when detached or free */
+  private extentStretch = new Int32Array(0);
+  private readonly extents: IdPool;
+  /** free detached descriptors, lowest id on top */
+  private readonly detachedFree: number[] = [];
+  private readonly detachedEncl = new Map<number, number>();
+  private readonly detachedIndex = new Map<number, number>();
+  /** allocated descriptors */
+  live = 0;
 
   /**
-   * room for `reserve` pages from the start (one per EPC frame: a fully populated EPC never grows
-   * the arrays, so a terabyte's worth is never copied, old and new held at once); the arrays are
-   * zero-filled, so the OS commits only what is touched
+   * room for `reserve` pages from the start (one per EPC frame, and a few extents for partly used
+   * stretches: a fully populated EPC never grows the arrays, so a terabyte's worth is never copied,
+   * old and new held at once); the arrays are zero-filled, so the OS commits only what is touched
    */
   constructor(reserve = 0) {
-    this.ids = new IdPool(Math.max(1024, reserve), (n) => this.grow(n));
+    const extents = Math.max(2, Math.ceil(reserve / EXTENT_PAGES) + 64);
+    this.extents = new IdPool(extents, (n) => this.grow(n));
   }
 
-  get live(): number {
-    return this.ids.live;
-  }
-
-  /** bytes of the per-page arrays (the first PTE plane included) */
+  /** bytes of the per-page arrays (the first PTE plane included), and the per-extent tables' share */
   bytesPerPage(): number {
-    return [this.frame, this.enclPlusOne, this.index, this.vaPage, this.desc, this.type, this.maxProt, this.pte, this.flags].reduce((n, a) => n + a.BYTES_PER_ELEMENT, 0);
+    const perPage = [this.frame, this.vaPage, this.desc, this.typeProt, this.pte].reduce((n, a) => n + a.BYTES_PER_ELEMENT, 0);
+    // each extent: its two table entries and its entry in an enclave's directory
+    return perPage + (4 + 4 + 4) / EXTENT_PAGES;
   }
 
-  private grow(capacity: number): void {
+  private grow(extents: number): void {
+    const capacity = extents * EXTENT_PAGES;
     this.frame = grown(this.frame, capacity);
-    this.enclPlusOne = grown(this.enclPlusOne, capacity);
-    this.index = grown(this.index, capacity);
     this.vaPage = grown(this.vaPage, capacity);
     this.desc = grown(this.desc, capacity);
-    this.type = grown(this.type, capacity);
-    this.maxProt = grown(this.maxProt, capacity);
+    this.flags = this.desc;
+    this.typeProt = grown(this.typeProt, capacity);
     this.pte = grown(this.pte, capacity);
     for (let i = 0; i < this.morePte.length; i++) this.morePte[i] = grown(this.morePte[i] as Uint16Array, capacity);
-    this.flags = grown(this.flags, capacity);
+    const old = this.extentEncl.length;
+    this.extentEncl = grown(this.extentEncl, extents);
+    this.extentEncl.fill(EXTENT_FREE, old);
+    this.extentStretch = grown(this.extentStretch, extents);
+    this.extentStretch.fill(-1, old);
     this.capacity = capacity;
   }
 
-  /** sgx_encl_page_alloc: a zeroed descriptor */
-  alloc(encl: number, index: number, type: number, maxProt: number): number {
-    const id = this.ids.take();
-    this.frame[id] = -1;
-    this.enclPlusOne = widenedFor(this.enclPlusOne, encl + 1);
-    this.enclPlusOne[id] = encl + 1;
-    this.index[id] = index;
-    this.vaPage[id] = -1;
-    this.desc[id] = 0;
-    this.type[id] = type;
-    this.maxProt[id] = maxProt;
-    this.clearPtes(id);
-    this.flags[id] = 0;
+  /** sgx_encl_page_alloc: a zeroed descriptor for page `index` of the enclave whose map is `map` */
+  alloc(map: EnclPageMap, index: number, type: number, maxProt: number): number {
+    const stretch = index >>> EXTENT_SHIFT;
+    let x = map.dir.get(stretch);
+    if (x < 0) {
+      x = this.takeExtent(map.encl, stretch);
+      map.dir.set(stretch, x);
+    }
+    let id = x * EXTENT_PAGES + (index & EXTENT_MASK);
+    if (((this.flags[id] as number) & EP_ALLOCATED) !== 0) id = this.takeDetached(map.encl, index);
+    this.init(id, type, maxProt);
     return id;
   }
 
-  /** the id of the enclave page `id` belongs to, -1 once released */
+  /** a descriptor outside the page map (the SECS): its enclave and index are kept beside it */
+  allocDetached(encl: number, index: number, type: number, maxProt: number): number {
+    const id = this.takeDetached(encl, index);
+    this.init(id, type, maxProt);
+    return id;
+  }
+
+  private init(id: number, type: number, maxProt: number): void {
+    this.live++;
+    this.frame[id] = -1;
+    this.vaPage[id] = -1;
+    this.typeProt[id] = type | (maxProt << PROT_SHIFT);
+    this.clearPtes(id);
+    this.flags[id] = EP_ALLOCATED;
+  }
+
+  private takeExtent(encl: number, stretch: number): number {
+    const x = this.extents.take();
+    this.extentEncl[x] = encl;
+    this.extentStretch[x] = stretch;
+    return x;
+  }
+
+  /** the extent's descriptors are all released (its enclave is) */
+  freeExtent(x: number): void {
+    this.extentEncl[x] = EXTENT_FREE;
+    this.extentStretch[x] = -1;
+    this.flags.fill(0, x * EXTENT_PAGES, (x + 1) * EXTENT_PAGES);
+    this.extents.give(x);
+  }
+
+  private takeDetached(encl: number, index: number): number {
+    if (this.detachedFree.length === 0) {
+      const x = this.extents.take();
+      this.extentEncl[x] = EXTENT_DETACHED;
+      for (let i = EXTENT_PAGES - 1; i >= 0; i--) this.detachedFree.push(x * EXTENT_PAGES + i);
+    }
+    const id = this.detachedFree.pop() as number;
+    this.detachedEncl.set(id, encl);
+    this.detachedIndex.set(id, index);
+    return id;
+  }
+
+  /** the id of the enclave page `id` belongs to, -1 for a free extent or a released detached one */
   enclOf(id: number): number {
-    return (this.enclPlusOne[id] as number) - 1;
+    const e = this.extentEncl[id >>> EXTENT_SHIFT] as number;
+    return e !== EXTENT_DETACHED ? e : (this.detachedEncl.get(id) ?? -1);
+  }
+
+  /** page index within ELRANGE: (addr - base) >> 12; the SECS uses size >> 12 */
+  index(id: number): number {
+    const s = this.extentStretch[id >>> EXTENT_SHIFT] as number;
+    return s >= 0 ? s * EXTENT_PAGES + (id & EXTENT_MASK) : (this.detachedIndex.get(id) ?? -1);
+  }
+
+  /** a detached descriptor's index (ECREATE sets the SECS's once the size is known) */
+  setDetachedIndex(id: number, index: number): void {
+    this.detachedIndex.set(id, index);
+  }
+
+  /** SGX_PAGE_TYPE_* */
+  type(id: number): number {
+    return (this.typeProt[id] as number) & TYPE_MASK;
+  }
+
+  setType(id: number, type: number): void {
+    this.typeProt[id] = ((this.typeProt[id] as number) & ~TYPE_MASK) | type;
+  }
+
+  /** vm_max_prot_bits */
+  maxProt(id: number): number {
+    return ((this.typeProt[id] as number) & PROT_MASK) >> PROT_SHIFT;
+  }
+
+  setMaxProt(id: number, prot: number): void {
+    this.typeProt[id] = ((this.typeProt[id] as number) & ~PROT_MASK) | (prot << PROT_SHIFT);
   }
 
   /** the PTE-bit array that holds mm slot `slot` (ptePresentBit()/pteAccessedBit() give the bits in it) */
@@ -110,9 +222,103 @@ export class EnclPages {
 
   /** kfree */
   release(id: number): void {
-    this.enclPlusOne[id] = 0;
+    this.live--;
     this.frame[id] = -1;
-    this.ids.give(id);
+    this.flags[id] = 0;
+    this.clearPtes(id);
+    if (this.extentEncl[id >>> EXTENT_SHIFT] === EXTENT_DETACHED) {
+      this.detachedEncl.delete(id);
+      this.detachedIndex.delete(id);
+      this.detachedFree.push(id);
+    }
+  }
+}
+
+/**
+ * encl->page_array: the enclave's pages by index within ELRANGE. A page sits at its extent slot
+ * with EP_MAPPED set; a detached page inserted at an index (the slot was another descriptor's) is
+ * kept in `overrides`.
+ */
+export class EnclPageMap {
+  /** extent id per 2 MiB stretch of ELRANGE (index >> EXTENT_SHIFT), -1 for none */
+  readonly dir = new SparseInt32Array();
+  private overrides: Map<number, number> | null = null;
+  /** entries in the map */
+  count = 0;
+
+  constructor(
+    private readonly pages: EnclPages,
+    /** the enclave's id */
+    readonly encl: number,
+  ) {}
+
+  /** xa_load(): the page at `index`, or -1 */
+  get(index: number): number {
+    const x = this.dir.get(index >>> EXTENT_SHIFT);
+    if (x >= 0) {
+      const ep = x * EXTENT_PAGES + (index & EXTENT_MASK);
+      if (((this.pages.flags[ep] as number) & EP_MAPPED) !== 0) return ep;
+    }
+    return this.overrides === null ? -1 : (this.overrides.get(index) ?? -1);
   }
 
+  /** the descriptor id of `index`'s slot, -1 when its stretch has no extent (mapped or not: the hot loop checks the PTE) */
+  slot(index: number): number {
+    const x = this.dir.get(index >>> EXTENT_SHIFT);
+    return x < 0 ? -1 : x * EXTENT_PAGES + (index & EXTENT_MASK);
+  }
+
+  /** xa_insert() at an empty index (ep >= 0), or xa_erase() (ep = -1) */
+  set(index: number, ep: number): void {
+    const old = this.get(index);
+    if (ep < 0) {
+      if (old < 0) return;
+      if (this.overrides?.delete(index) !== true) this.pages.flags[old] = (this.pages.flags[old] as number) & ~EP_MAPPED;
+      this.count--;
+      return;
+    }
+    if (old >= 0) throw new Error(`Internal error: page index ${index} of enclave ${this.encl} is already mapped.`);
+    if (ep === this.slot(index)) this.pages.flags[ep] = (this.pages.flags[ep] as number) | EP_MAPPED;
+    else (this.overrides ??= new Map()).set(index, ep);
+    this.count++;
+  }
+
+  /** visits the pages with index in [from, to) in ascending index order */
+  forEach(from: number, to: number, fn: (index: number, ep: number) => void): void {
+    if (to <= from) return;
+    const flags = this.pages.flags;
+    const extra = this.overrides === null ? [] : [...this.overrides].filter(([i]) => i >= from && i < to).sort((a, b) => a[0] - b[0]);
+    let k = 0;
+    this.dir.forEach(Math.floor(from / EXTENT_PAGES), Math.floor((to - 1) / EXTENT_PAGES) + 1, (stretch, x) => {
+      const base = stretch * EXTENT_PAGES;
+      const lo = Math.max(from - base, 0);
+      const hi = Math.min(to - base, EXTENT_PAGES);
+      for (let i = lo; i < hi; i++) {
+        const index = base + i;
+        while (k < extra.length && (extra[k] as [number, number])[0] < index) {
+          const [oi, oep] = extra[k++] as [number, number];
+          fn(oi, oep);
+        }
+        const ep = x * EXTENT_PAGES + i;
+        if (((flags[ep] as number) & EP_MAPPED) !== 0) fn(index, ep);
+      }
+    });
+    while (k < extra.length) {
+      const [oi, oep] = extra[k++] as [number, number];
+      fn(oi, oep);
+    }
+  }
+
+  /** the enclave is released: its pages were, and its extents go back */
+  clear(): void {
+    this.dir.forEach(0, Infinity, (_stretch, x) => this.pages.freeExtent(x));
+    this.dir.clear();
+    this.overrides = null;
+    this.count = 0;
+  }
+
+  /** bytes of the directory */
+  byteSize(): number {
+    return this.dir.byteSize();
+  }
 }

@@ -44,7 +44,7 @@ test("a fault with a VMA protection beyond the page's gets SIGBUS; an unknown pa
   const { sgx } = kernel(64);
   const encl = enclave(sgx, 1024 * 1024, 4);
   mapInto(encl, new Mm(1));
-  sgx.enclPages.maxProt[encl.pageArray.get(0)] = PROT_R;
+  sgx.enclPages.setMaxProt(encl.pageArray.get(0), PROT_R);
   assert.equal(sgxVmaFault(sgx, encl, 0, 0, PROT_R | PROT_W), VM_FAULT_SIGBUS);
   (sgx.machine as { sgx2: boolean }).sgx2 = false;
   assert.equal(sgxVmaFault(sgx, encl, 0, 50, PROT_R), VM_FAULT_SIGBUS);

@@ -13,7 +13,7 @@ import {
 import { EBUSY, EFAULT, ENOMEM } from "../lib/errno.js";
 import type { Cgroup } from "../cgroup/misc.js";
 import { memcgFits, memcgTryCharge, memcgUncharge } from "../cgroup/memory.js";
-import { EP_HOLDS_SLOT, EP_LOST, EP_PCMD_LIVE, EP_PENDING, PTE_SLOTS_PER_PLANE } from "./encl-page.js";
+import { EnclPageMap, EP_HOLDS_SLOT, EP_LOST, EP_PCMD_LIVE, EP_PENDING, PTE_SLOTS_PER_PLANE } from "./encl-page.js";
 import { OWNER_ENCL_PAGE, OWNER_VA } from "./epc-page.js";
 import { IntrusiveList } from "../lib/intrusive-list.js";
 import { SparseInt32Array } from "../lib/sparse-array.js";
@@ -69,7 +69,7 @@ export class Encl {
   /** encl->secs: an EnclPages entry of type SECS */
   readonly secsPage: number;
   /** xarray of enclave pages keyed by page index within ELRANGE */
-  readonly pageArray = new SparseInt32Array();
+  readonly pageArray: EnclPageMap;
   /** encl->va_pages: pages with free slots first, full ones moved to the tail */
   readonly vaPages: IntrusiveList;
   /** newest first, as list_add_rcu() builds it */
@@ -94,7 +94,8 @@ export class Encl {
     readonly ownerName: string,
     sgx: Sgx,
   ) {
-    this.secsPage = sgx.enclPages.alloc(id, 0, SGX_PAGE_TYPE_SECS, 0);
+    this.pageArray = new EnclPageMap(sgx.enclPages, id);
+    this.secsPage = sgx.enclPages.allocDetached(id, 0, SGX_PAGE_TYPE_SECS, 0);
     this.secs = new SecsState(id);
     this.vaPages = new IntrusiveList(sgx.vaPages);
   }
@@ -375,7 +376,7 @@ export function sgxEnclEwb(sgx: Sgx, encl: Encl, ep: number, frame: number, isSe
     encl.vaPages.remove(va);
     encl.vaPages.addTail(va);
   }
-  const index = isSecs ? encl.secsIndex : (pages.index[ep] as number);
+  const index = isSecs ? encl.secsIndex : pages.index(ep);
   sgx.addCost(sgx.costs.backingCopy);
   let ret = sgx.epcm.ewb(frame, encl.secs, isSecs, ep);
   if (ret === 11 /* SGX_NOT_TRACKED */) {
@@ -410,11 +411,11 @@ export function sgxEnclEwb(sgx: Sgx, encl: Encl, ep: number, frame: number, isSe
 function __sgxEnclEldu(sgx: Sgx, encl: Encl, ep: number, frame: number, secsFrame: number): number {
   const pages = sgx.enclPages;
   const isSecs = ep === encl.secsPage;
-  const index = isSecs ? encl.secsIndex : (pages.index[ep] as number);
+  const index = isSecs ? encl.secsIndex : pages.index(ep);
   const pcmdFirst = index - (index % PCMDS_PER_PAGE);
   sgx.addCost(sgx.costs.backingCopy);
   const intact = ((pages.flags[ep] as number) & EP_LOST) === 0;
-  let ret = sgx.epcm.eldu(frame, pages.type[ep] as number, isSecs ? null : encl.secs, secsFrame, intact, encl.secs, ep);
+  let ret = sgx.epcm.eldu(frame, pages.type(ep), isSecs ? null : encl.secs, secsFrame, intact, encl.secs, ep);
   sgx.accountFrame(PG_ELDU, frame);
   if (ret !== 0) {
     if (enclsFailed(ret)) sgx.warn(`ELDU failed with ${ret} for enclave ${encl.id}; the page is lost`);
@@ -441,7 +442,7 @@ export function sgxEnclEldu(sgx: Sgx, encl: Encl, ep: number, secsFrame: number)
   // none, and __sgx_encl_eldu() dereferences it to compute the ELDU's VA slot. (The kernel gets
   // there after allocating the frame and looking up the backing; the run stops either way.)
   if ((pages.vaPage[ep] as number) < 0) {
-    const what = ep === encl.secsPage ? "the SECS" : `page ${pages.index[ep] as number}`;
+    const what = ep === encl.secsPage ? "the SECS" : `page ${pages.index(ep)}`;
     throw new KernelOops("__sgx_encl_eldu", `NULL dereference of the page's VA page (encl_page->va_page) reloading ${what} of enclave ${encl.id}, whose first EWB failed`);
   }
   const frame = sgxAllocEpcPageNoReclaim(sgx, OWNER_ENCL_PAGE, ep);
@@ -601,7 +602,7 @@ export function sgxVmaFault(sgx: Sgx, encl: Encl, slot: number, index: number, v
   const ep = encl.pageArray.get(index);
   if (sgx.machine.sgx2 && ep < 0) return sgxEnclEaugPage(sgx, encl, slot, index);
   if (ep < 0) return sigbus(sgx);
-  if ((vmProt & ~(pages.maxProt[ep] as number) & (PROT_R | PROT_W | PROT_X)) !== 0) return sigbus(sgx);
+  if ((vmProt & ~pages.maxProt(ep) & (PROT_R | PROT_W | PROT_X)) !== 0) return sigbus(sgx);
   sgxEnclLock(sgx, encl);
   const r = sgxVmaFaultLocked(sgx, encl, slot, index, ep);
   sgxEnclUnlock(sgx, encl);
@@ -645,7 +646,7 @@ export function sgxEnclEaugPage(sgx: Sgx, encl: Encl, slot: number, index: numbe
 function sgxEnclEaugPageLocked(sgx: Sgx, encl: Encl, slot: number, index: number): number {
   const pages = sgx.enclPages;
   if ((encl.flags & SGX_ENCL_INITIALIZED) === 0 || (encl.flags & SGX_ENCL_NO_MEMORY) !== 0) return sigbus(sgx);
-  const ep = pages.alloc(encl.id, index, SGX_PAGE_TYPE_REG, PROT_R | PROT_W | PROT_X);
+  const ep = pages.alloc(encl.pageArray, index, SGX_PAGE_TYPE_REG, PROT_R | PROT_W | PROT_X);
   // -EBUSY from any allocation below is a NOPAGE retry, anything else SIGBUS
   const bail = (err: number): number => {
     pages.release(ep);
@@ -682,7 +683,7 @@ function sgxEnclEaugPageLocked(sgx: Sgx, encl: Encl, slot: number, index: number
     return sigbus(sgx);
   }
   pages.frame[ep] = frame;
-  pages.flags[ep] = EP_PENDING;
+  pages.flags[ep] = (pages.flags[ep] as number) | EP_PENDING;
   encl.secsChildCnt++;
   sgxMarkPageReclaimable(sgx, frame);
   // vmf_insert_pfn() installs a young PTE; unlike sgx_vma_fault(), the EAUG path does not clear

@@ -84,9 +84,9 @@ export function* sgxIocEnclaveCreate(sgx: Sgx, encl: Encl, size: number, debug: 
   encl.attributes = SGX_ATTR_MODE64BIT | (debug ? SGX_ATTR_DEBUG : 0n) | (provisionKey ? SGX_ATTR_PROVISIONKEY : 0n);
   encl.attributesMask = SGX_ATTR_UNPRIV_MASK;
   encl.size = size;
-  sgx.enclPages.index[encl.secsPage] = encl.secsIndex;
+  sgx.enclPages.setDetachedIndex(encl.secsPage, encl.secsIndex);
   sgx.enclPages.frame[encl.secsPage] = frame;
-  sgx.enclPages.type[encl.secsPage] = SGX_PAGE_TYPE_SECS;
+  sgx.enclPages.setType(encl.secsPage, SGX_PAGE_TYPE_SECS);
   sgxRecordUnreclaimable(sgx, frame, false);
   encl.flags |= SGX_ENCL_CREATED;
   return 0;
@@ -113,7 +113,7 @@ function validateSecinfo(type: number, perm: number): boolean {
 function* sgxEnclAddPage(sgx: Sgx, encl: Encl, offset: number, type: number, perm: number, measure: boolean): Generator<number, number> {
   const pages = sgx.enclPages;
   const index = offset / PAGE_SIZE;
-  const ep = pages.alloc(encl.id, index, type, type === SGX_PAGE_TYPE_TCS ? PROT_R | PROT_W : perm);
+  const ep = pages.alloc(encl.pageArray, index, type, type === SGX_PAGE_TYPE_TCS ? PROT_R | PROT_W : perm);
   const frame = yield* sgxAllocEpcPage(sgx, OWNER_ENCL_PAGE, ep);
   if (frame < 0) {
     pages.release(ep);
@@ -283,7 +283,7 @@ export function* sgxIocEnclaveRestrictPermissions(
       ret = ep;
       break;
     }
-    if (sgx.enclPages.type[ep] !== SGX_PAGE_TYPE_REG) {
+    if (sgx.enclPages.type(ep) !== SGX_PAGE_TYPE_REG) {
       ret = -EINVAL;
       break;
     }
@@ -324,7 +324,7 @@ export function* sgxIocEnclaveModifyTypes(
       ret = ep;
       break;
     }
-    const from = pages.type[ep] as number;
+    const from = pages.type(ep);
     const allowed =
       (from === SGX_PAGE_TYPE_REG && (pageType === SGX_PAGE_TYPE_TCS || pageType === SGX_PAGE_TYPE_TRIM)) ||
       (from === SGX_PAGE_TYPE_TCS && pageType === SGX_PAGE_TYPE_TRIM);
@@ -332,16 +332,16 @@ export function* sgxIocEnclaveModifyTypes(
       ret = -EINVAL;
       break;
     }
-    const savedProt = pages.maxProt[ep] as number;
+    const savedProt = pages.maxProt(ep);
     const frame = pages.frame[ep] as number;
     if (pageType === SGX_PAGE_TYPE_TCS) {
       if ((savedProt & (PROT_R | PROT_W)) !== (PROT_R | PROT_W)) {
         ret = -EPERM;
         break;
       }
-      pages.maxProt[ep] = PROT_R | PROT_W;
+      pages.setMaxProt(ep, PROT_R | PROT_W);
       if (sgxUnmarkPageReclaimable(sgx, frame) === -EBUSY) {
-        pages.maxProt[ep] = savedProt;
+        pages.setMaxProt(ep, savedProt);
         ret = -EAGAIN;
         break;
       }
@@ -350,14 +350,14 @@ export function* sgxIocEnclaveModifyTypes(
     }
     const code = sgx.epcm.emodt(frame, pageType);
     if (code !== 0) {
-      pages.maxProt[ep] = savedProt;
+      pages.setMaxProt(ep, savedProt);
       if (!enclsFaulted(code)) result = code;
       ret = -EFAULT;
       break;
     }
     ret = sgxEnclaveEtrack(sgx, encl);
     if (ret !== 0) break;
-    pages.type[ep] = pageType;
+    pages.setType(ep, pageType);
     pages.flags[ep] = (pages.flags[ep] as number) & ~EP_TRIM_ACCEPTED;
     sgxEnclUnlock(sgx, encl);
     yield sgx.takeCost();
@@ -381,7 +381,7 @@ export function* sgxIocEnclaveRemovePages(sgx: Sgx, encl: Encl, offset: number, 
       ret = ep;
       break;
     }
-    if (pages.type[ep] !== SGX_PAGE_TYPE_TRIM) {
+    if (pages.type(ep) !== SGX_PAGE_TYPE_TRIM) {
       ret = -EPERM;
       break;
     }

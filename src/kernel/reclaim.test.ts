@@ -72,10 +72,10 @@ test("a page whose first EWB failed has no VA page: its reload oopses in __sgx_e
   drive(sgxReclaimPages(sgx, sgx.lru));
   assert.equal(sgx.enclPages.vaPage[p0], -1, "the failed EWB left va_page unset");
   assert.ok((sgx.enclPages.vaPage[p1] as number) >= 0, "the next page got one");
-  const idx0 = sgx.enclPages.index[p0] as number;
+  const idx0 = sgx.enclPages.index(p0);
   assert.throws(() => sgxVmaFault(sgx, encl, 0, idx0, PROT_R), (e: unknown) => e instanceof KernelOops && e.fn === "__sgx_encl_eldu");
   assert.equal(sgx.epcm.leaves.ELDU, 0, "the oops comes before ELDU");
-  assert.equal(sgxVmaFault(sgx, encl, 0, sgx.enclPages.index[p1] as number, PROT_R), VM_FAULT_NOPAGE, "an evicted page reloads");
+  assert.equal(sgxVmaFault(sgx, encl, 0, sgx.enclPages.index(p1), PROT_R), VM_FAULT_NOPAGE, "an evicted page reloads");
 });
 
 test("a backing charge over memory.max retries 17 times before the memcg OOM killer and fails when it finds no one", () => {

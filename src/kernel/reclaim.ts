@@ -173,7 +173,7 @@ function* reclaimIsolated(sgx: Sgx, chunk: IsolatedPages, ignoreAge: boolean, ma
     }
     // under encl->lock (the memcg's retries between attempts are not modelled as holding it)
     sgxEnclLock(sgx, encl);
-    const index = encls.index[ep] as number;
+    const index = encls.index(ep);
     let ret = sgxEnclAllocBackingNoWait(sgx, encl, index);
     if (ret === BACKING_MUST_WAIT) ret = yield* sgxEnclAllocBacking(sgx, encl, index);
     if (ret !== 0) {

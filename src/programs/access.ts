@@ -7,7 +7,7 @@ import {
 } from "../kernel/sgx.js";
 import type { AccessPhase, Phase } from "./types.js";
 import { createSampler, type PageSampler } from "./patterns.js";
-import type { SparseInt32Array } from "../lib/sparse-array.js";
+import type { EnclPageMap } from "../kernel/encl-page.js";
 import { Barrier, BLOCK, HANDOFF, PLAIN_DONE, UserThread, type PlainProgram, type ThreadProgram } from "../engine/process.js";
 import { Rng } from "../lib/random.js";
 import { PG_EAUG, PG_ELDU, PG_FAULTS, PG_SIGBUS } from "../kernel/paging-accounts.js";
@@ -40,7 +40,7 @@ interface AccessBurst {
   readonly present: number;
   readonly accessed: number;
   readonly step: number;
-  readonly pageArray: SparseInt32Array;
+  readonly pageArray: EnclPageMap;
   readonly count: number;
   readonly thinkNs: number;
   /** per access, think time after it on top of `thinkNs` (a trace replayed with its timing), or null */
@@ -255,7 +255,9 @@ export function accessBurst(sim: Simulator, b: AccessBurst): number {
       break;
     }
     const index = first + sampler.next(rng);
-    const ep = pageArray.get(index);
+    // a present PTE is on a mapped page at its own slot; anything else asks the page map
+    let ep = pageArray.slot(index);
+    if (ep < 0 || ((pte[ep] as number) & present) === 0) ep = pageArray.get(index);
     if (t.insideSecs === null || ep < 0 || ((pte[ep] as number) & present) === 0) {
       // the fault path, inline while its yields come before anything else
       sim.nowNs = now;

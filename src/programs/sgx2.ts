@@ -37,7 +37,7 @@ export function* eaccept(sim: Simulator, t: UserThread, encl: Encl, first: numbe
       yield sgx.takeCost();
       continue;
     }
-    if (sgx.enclPages.type[ep] === SGX_PAGE_TYPE_TRIM)
+    if (sgx.enclPages.type(ep) === SGX_PAGE_TYPE_TRIM)
       sgx.enclPages.flags[ep] = (sgx.enclPages.flags[ep] as number) | EP_TRIM_ACCEPTED;
     yield sgx.takeCost();
   }
