@@ -2,6 +2,7 @@
 // the driver executes, with their architectural preconditions (Intel SDM vol. 3D, ch. 38/40) and the
 // SGX error codes the driver reacts to. Every leaf counts itself and charges its cost.
 import { SmallSet } from "../lib/small-set.js";
+import { SmallIntMap } from "../lib/small-int-map.js";
 import { widenedFor } from "../lib/grown.js";
 import type { Costs } from "./costs.js";
 import {
@@ -82,7 +83,7 @@ export class SecsState {
   /** tasks currently executing inside the enclave (EENTER/ERESUME until EEXIT/AEX) */
   readonly inside = new SmallSet<object>();
   /** epoch at which each blocked frame was blocked */
-  readonly blockedAt = new Map<number, number>();
+  readonly blockedAt = new SmallIntMap();
 
   /** a logical processor left the enclave (EEXIT or AEX) */
   leave(task: object): void {
