@@ -84,7 +84,7 @@ test("the SECS of an initialized enclave is evicted with its last resident child
   assert.ok(encl !== undefined);
   assert.equal(encl.secsChildCnt, 0, "a's children were all evicted");
   assert.ok(summary.counters.secsEvicted >= 1);
-  assert.equal(sim.sgx.enclPages.frame[encl.secsPage], -1, "a's SECS is evicted");
+  assert.equal(sim.sgx.enclPages.frameOf(encl.secsPage), -1, "a's SECS is evicted");
 });
 
 test("an enclave thread faulting with no free frame retries (NOPAGE) until ksgxd frees one", () => {

@@ -1,6 +1,7 @@
 // The #PF path as a user thread takes it: an access from inside the enclave that finds no present
 // PTE exits the enclave (AEX), runs sgx_vma_fault() (or the EAUG path) and ERESUMEs; a fault the
 // kernel does not fix is a signal, or with the vDSO an exception reported to the caller.
+import { pteIndex } from "../kernel/encl-page.js";
 import { Encl, enclMmSlot, sgxEnclEaugPage, sgxVmaFault, ptePresentBit, pteAccessedBit, VM_FAULT_SIGBUS } from "../kernel/encl.js";
 import { PAGE_SIZE, SGX_ENCL_NO_MEMORY, X86_TRAP_PF } from "../kernel/sgx.js";
 import { leaveEnclave, Process, UserThread, type ReportedException } from "./process.js";
@@ -69,8 +70,8 @@ export function touchStep(sim: Simulator, t: UserThread, s: TouchState): number 
     } else if (at === AT_CHECK) {
       const ep = encl.pageArray.get(index);
       const plane = slot >= 0 ? sgx.enclPages.ptePlane(slot) : null;
-      if (plane !== null && ep >= 0 && ((plane[ep] as number) & ptePresentBit(slot)) !== 0) {
-        plane[ep] = (plane[ep] as number) | pteAccessedBit(slot);
+      if (plane !== null && ep >= 0 && ((plane[pteIndex(ep)] as number) & ptePresentBit(slot)) !== 0) {
+        plane[pteIndex(ep)] = (plane[pteIndex(ep)] as number) | pteAccessedBit(slot);
         t.faultRetriesInARow = 0;
         s.at = AT_HIT;
         return sim.costs.memoryAccess;

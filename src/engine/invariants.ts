@@ -75,7 +75,7 @@ export function checkInvariants(sgx: Sgx): string[] {
     if (tracked && tag !== ON_LRU && tag !== ON_NONE) out.push(`Frame ${f} is RECLAIMER_TRACKED but ${LIST_NAMES[tag]}.`);
     if (tag === ON_LRU) {
       const e = pages.owner[f] as number;
-      if (pages.ownerKind(f) !== OWNER_ENCL_PAGE || ep.frame[e] !== f || ep.type(e) === SGX_PAGE_TYPE_SECS)
+      if (pages.ownerKind(f) !== OWNER_ENCL_PAGE || ep.frameOf(e) !== f || ep.type(e) === SGX_PAGE_TYPE_SECS)
         out.push(`Frame ${f} is on the LRU but is not the resident frame of a child page.`);
     }
     if ((tag === ON_FREE || tag === ON_UNTOUCHED) && sgx.epcm.isValid(f) && !sgx.ewbLostFrames.has(f)) out.push(`Free frame ${f} is still valid in the EPCM.`);
@@ -120,7 +120,7 @@ export function checkInvariants(sgx: Sgx): string[] {
     let slotHolders = 0;
     encl.pageArray.forEach(0, encl.secsIndex, (index, e) => {
       if (ep.enclOf(e) !== encl.id) out.push(`${name}: page index ${index} points at a descriptor of another enclave.`);
-      const frame = ep.frame[e] as number;
+      const frame = ep.frameOf(e);
       if (frame >= 0) {
         resident++;
         if (pages.owner[frame] !== e || pages.ownerKind(frame) !== OWNER_ENCL_PAGE)
@@ -128,11 +128,11 @@ export function checkInvariants(sgx: Sgx): string[] {
         if (!sgx.epcm.isValid(frame)) out.push(`${name}: resident page ${index} has an invalid EPCM entry.`);
         else if (sgx.epcm.owner(frame) !== encl.id) out.push(`${name}: the EPCM says frame ${frame} of page ${index} belongs to enclave ${sgx.epcm.owner(frame)}.`);
       } else {
-        const flags = ep.flags[e] as number;
+        const flags = ep.flagsOf(e);
         if ((flags & EP_HOLDS_SLOT) !== 0) {
           slotHolders++;
-          const v = ep.vaPage[e] as number;
-          const off = (ep.desc[e] as number) & SGX_ENCL_PAGE_VA_OFFSET_MASK;
+          const v = ep.vaPageOf(e);
+          const off = ep.descOf(e) & SGX_ENCL_PAGE_VA_OFFSET_MASK;
           if (v < 0 || va.encl[v] !== encl.id || !va.isSlotUsed(v, off)) out.push(`${name}: evicted page ${index} does not own a VA slot.`);
         }
         if ((flags & EP_LOST) === 0) {
@@ -148,7 +148,7 @@ export function checkInvariants(sgx: Sgx): string[] {
     // ... and the EPCM also counts children whose failed EWB left them valid in a freed frame (Q3)
     if (encl.secs.children !== childCnt + encl.ewbLostChildren)
       out.push(`${name}: the EPCM holds ${encl.secs.children} valid children but secs_child_cnt is ${encl.secsChildCnt}.`);
-    const secsFrame = ep.frame[encl.secsPage] as number;
+    const secsFrame = ep.frameOf(encl.secsPage);
     if (encl.size > 0 && secsFrame < 0) {
       slotHolders++;
       if ((encl.flags & SGX_ENCL_INITIALIZED) === 0 || childCnt !== 0)
@@ -180,7 +180,7 @@ export function checkInvariants(sgx: Sgx): string[] {
     const kind = pages.ownerKind(f);
     if (kind === OWNER_ENCL_PAGE) {
       const e = pages.owner[f] as number;
-      if (ep.frame[e] !== f && !pages.isTracked(f)) {
+      if (ep.frameOf(e) !== f && !pages.isTracked(f)) {
         // a frame between allocation and install (ioctl in progress) or leaked by EREMOVE
         continue;
       }

@@ -30,7 +30,7 @@ test("EnclPageMap behaves like an xarray of descriptors, detached ones included,
           assert.equal(pages.index(id), o.index);
           assert.equal(pages.type(id), 2);
           assert.equal(pages.maxProt(id), 7);
-          assert.equal(pages.frame[id], -1);
+          assert.equal(pages.frameOf(id), -1);
           for (const [t] of tentative) assert.notEqual(t, id, "a tentative descriptor is not handed out twice");
           for (const v of model.values()) assert.notEqual(v, id, "a mapped descriptor is not handed out again");
           tentative.push([id, o.index]);
@@ -92,12 +92,12 @@ test("desc and the EP_* flags share a word without touching each other's bits", 
   const map = new EnclPageMap(pages, 0);
   const id = pages.alloc(map, 5, 2, 7);
   map.set(5, id);
-  pages.flags[id] = (pages.flags[id] as number) | EP_LOST | EP_PENDING;
-  pages.desc[id] = (pages.desc[id] as number) | SGX_ENCL_PAGE_VA_OFFSET_MASK;
-  pages.desc[id] = (pages.desc[id] as number) & ~SGX_ENCL_PAGE_BEING_RECLAIMED;
-  assert.equal((pages.desc[id] as number) & SGX_ENCL_PAGE_VA_OFFSET_MASK, SGX_ENCL_PAGE_VA_OFFSET_MASK & ~SGX_ENCL_PAGE_BEING_RECLAIMED);
-  pages.desc[id] = (pages.desc[id] as number) & ~SGX_ENCL_PAGE_VA_OFFSET_MASK;
-  assert.equal((pages.flags[id] as number) & (EP_LOST | EP_PENDING), EP_LOST | EP_PENDING);
+  pages.setFlags(id, pages.flagsOf(id) | EP_LOST | EP_PENDING);
+  pages.setDesc(id, pages.descOf(id) | SGX_ENCL_PAGE_VA_OFFSET_MASK);
+  pages.setDesc(id, pages.descOf(id) & ~SGX_ENCL_PAGE_BEING_RECLAIMED);
+  assert.equal(pages.descOf(id) & SGX_ENCL_PAGE_VA_OFFSET_MASK, SGX_ENCL_PAGE_VA_OFFSET_MASK & ~SGX_ENCL_PAGE_BEING_RECLAIMED);
+  pages.setDesc(id, pages.descOf(id) & ~SGX_ENCL_PAGE_VA_OFFSET_MASK);
+  assert.equal(pages.flagsOf(id) & (EP_LOST | EP_PENDING), EP_LOST | EP_PENDING);
   assert.equal(map.get(5), id, "the MAPPED bit survived");
   pages.setType(id, 4);
   assert.equal(pages.maxProt(id), 7);

@@ -9,10 +9,15 @@
 // index before either inserts it, or the SECS, which is not in the map) is "detached": it comes from
 // a shared extent and keeps its enclave and index in side tables.
 //
+// A page's hot fields are one 12-byte record (three Int32 words): its frame, its VA page, and a word
+// of `desc` and flags in its low half with the PTE bits of mm slots 0-7 in its high half. A fault and
+// a reclaimed page each read and write all of them, so one cache line serves where five arrays took
+// five (a replay over a million pages waits on memory for about half its time).
+//
 // `desc` keeps only bits 11:0 of the kernel's desc: the VA slot offset while evicted, and
 // SGX_ENCL_PAGE_BEING_RECLAIMED (bit 3, the same bit) while resident — quirk Q14. The offset is a
-// multiple of 8, so bits 0-2 are free, and with bits 12-15 they hold our own EP_* flags: `desc` and
-// `flags` are one Uint16Array under two names.
+// multiple of 8, so bits 0-2 are free, and with bits 12-15 they hold our own EP_* flags: descOf()
+// and flagsOf() read the same 16 bits.
 import { IdPool } from "../lib/intrusive-list.js";
 import { grown } from "../lib/grown.js";
 import { SparseInt32Array } from "../lib/sparse-array.js";
@@ -50,24 +55,34 @@ const TYPE_MASK = 0b0000_0111;
 const PROT_SHIFT = 3;
 const PROT_MASK = 0b0011_1000;
 
+/** Int32 words per page record: frame, VA page, desc/flags + PTE bits */
+const REC = 3;
+/** Uint16 index of a record's desc/flags half-word, per page id: REC16 * id + DESC16 */
+const REC16 = 2 * REC;
+const DESC16 = 4;
+const PTE16 = 5;
+
+/**
+ * index of page `id`'s PTE bits in any plane (EnclPages.ptePlane()): present (bit 2k) and accessed
+ * (bit 2k+1) for the plane's mm slots k = 0-7
+ */
+export function pteIndex(id: number): number {
+  return id * REC16 + PTE16;
+}
+
 export class EnclPages {
   capacity = 0;
-  frame = new Int32Array(0);
-  vaPage = new Int32Array(0);
-  /** desc bits 3-11 (the rest of the word is `flags`) */
-  desc = new Uint16Array(0);
+  /** the page records (REC words a page) */
+  private rec = new Int32Array(0);
+  /** the same memory as Uint16: desc/flags and the PTE bits of mm slots 0-7 */
+  private rec16 = new Uint16Array(0);
   /** the page type in bits 0-2, vm_max_prot_bits in bits 3-5 (type(), maxProt()) */
   private typeProt = new Uint8Array(0);
   /**
-   * present (bit 2k) and accessed (bit 2k+1) PTE bits for the enclave's mm slots 0-7; slots 8 and up
-   * live in further planes of the same layout (ptePlane()), so an enclave can be mapped into any
-   * number of mms, as in the kernel
+   * the PTE planes for mm slots 8-15, 16-23, ... (made when a slot there is first used), indexed like
+   * the records (pteIndex()), so an enclave can be mapped into any number of mms, as in the kernel
    */
-  pte = new Uint16Array(0);
-  /** the planes for mm slots 8-15, 16-23, ... (made when a slot there is first used) */
   private readonly morePte: Uint16Array[] = [];
-  /** EP_* bits: the same array as `desc` */
-  flags = this.desc;
   /** per extent: the owning enclave's id, EXTENT_FREE or EXTENT_DETACHED */
   private extentEncl = new Int32Array(0);
   /** per extent: its stretch of ELRANGE (page index >> EXTENT_SHIFT), -1 when detached or free */
@@ -92,20 +107,17 @@ export class EnclPages {
 
   /** bytes of the per-page arrays (the first PTE plane included), and the per-extent tables' share */
   bytesPerPage(): number {
-    const perPage = [this.frame, this.vaPage, this.desc, this.typeProt, this.pte].reduce((n, a) => n + a.BYTES_PER_ELEMENT, 0);
+    const perPage = REC * this.rec.BYTES_PER_ELEMENT + this.typeProt.BYTES_PER_ELEMENT;
     // each extent: its two table entries and its entry in an enclave's directory
     return perPage + (4 + 4 + 4) / EXTENT_PAGES;
   }
 
   private grow(extents: number): void {
     const capacity = extents * EXTENT_PAGES;
-    this.frame = grown(this.frame, capacity);
-    this.vaPage = grown(this.vaPage, capacity);
-    this.desc = grown(this.desc, capacity);
-    this.flags = this.desc;
+    this.rec = grown(this.rec, REC * capacity);
+    this.rec16 = new Uint16Array(this.rec.buffer);
     this.typeProt = grown(this.typeProt, capacity);
-    this.pte = grown(this.pte, capacity);
-    for (let i = 0; i < this.morePte.length; i++) this.morePte[i] = grown(this.morePte[i] as Uint16Array, capacity);
+    for (let i = 0; i < this.morePte.length; i++) this.morePte[i] = grown(this.morePte[i] as Uint16Array, REC16 * capacity);
     const old = this.extentEncl.length;
     this.extentEncl = grown(this.extentEncl, extents);
     this.extentEncl.fill(EXTENT_FREE, old);
@@ -123,7 +135,7 @@ export class EnclPages {
       map.dir.set(stretch, x);
     }
     let id = x * EXTENT_PAGES + (index & EXTENT_MASK);
-    if (((this.flags[id] as number) & EP_ALLOCATED) !== 0) id = this.takeDetached(map.encl, index);
+    if ((this.flagsOf(id) & EP_ALLOCATED) !== 0) id = this.takeDetached(map.encl, index);
     this.init(id, type, maxProt);
     return id;
   }
@@ -137,11 +149,11 @@ export class EnclPages {
 
   private init(id: number, type: number, maxProt: number): void {
     this.live++;
-    this.frame[id] = -1;
-    this.vaPage[id] = -1;
+    this.rec[REC * id] = -1;
+    this.rec[REC * id + 1] = -1;
     this.typeProt[id] = type | (maxProt << PROT_SHIFT);
     this.clearPtes(id);
-    this.flags[id] = EP_ALLOCATED;
+    this.rec16[REC16 * id + DESC16] = EP_ALLOCATED;
   }
 
   private takeExtent(encl: number, stretch: number): number {
@@ -155,7 +167,7 @@ export class EnclPages {
   freeExtent(x: number): void {
     this.extentEncl[x] = EXTENT_FREE;
     this.extentStretch[x] = -1;
-    this.flags.fill(0, x * EXTENT_PAGES, (x + 1) * EXTENT_PAGES);
+    for (let id = x * EXTENT_PAGES; id < (x + 1) * EXTENT_PAGES; id++) this.rec16[REC16 * id + DESC16] = 0;
     this.extents.give(x);
   }
 
@@ -188,6 +200,42 @@ export class EnclPages {
     this.detachedIndex.set(id, index);
   }
 
+  /** encl_page->epc_page: the resident frame, -1 when there is none */
+  frameOf(id: number): number {
+    return this.rec[REC * id] as number;
+  }
+
+  setFrame(id: number, frame: number): void {
+    this.rec[REC * id] = frame;
+  }
+
+  /** encl_page->va_page: the VA page of the slot the last successful EWB used, -1 before one */
+  vaPageOf(id: number): number {
+    return this.rec[REC * id + 1] as number;
+  }
+
+  setVaPage(id: number, va: number): void {
+    this.rec[REC * id + 1] = va;
+  }
+
+  /** desc bits 11:0 (the VA slot offset, SGX_ENCL_PAGE_BEING_RECLAIMED); the other bits are flagsOf()'s */
+  descOf(id: number): number {
+    return this.rec16[REC16 * id + DESC16] as number;
+  }
+
+  setDesc(id: number, desc: number): void {
+    this.rec16[REC16 * id + DESC16] = desc;
+  }
+
+  /** the EP_* bits (the same 16 bits as descOf()) */
+  flagsOf(id: number): number {
+    return this.rec16[REC16 * id + DESC16] as number;
+  }
+
+  setFlags(id: number, flags: number): void {
+    this.rec16[REC16 * id + DESC16] = flags;
+  }
+
   /** SGX_PAGE_TYPE_* */
   type(id: number): number {
     return (this.typeProt[id] as number) & TYPE_MASK;
@@ -208,23 +256,24 @@ export class EnclPages {
 
   /** the PTE-bit array that holds mm slot `slot` (ptePresentBit()/pteAccessedBit() give the bits in it) */
   ptePlane(slot: number): Uint16Array {
-    if (slot < PTE_SLOTS_PER_PLANE) return this.pte;
+    if (slot < PTE_SLOTS_PER_PLANE) return this.rec16;
     const k = Math.floor(slot / PTE_SLOTS_PER_PLANE) - 1;
-    while (this.morePte.length <= k) this.morePte.push(new Uint16Array(this.capacity));
+    while (this.morePte.length <= k) this.morePte.push(new Uint16Array(REC16 * this.capacity));
     return this.morePte[k] as Uint16Array;
   }
 
   /** every mm's PTE for the page gone */
   clearPtes(id: number): void {
-    this.pte[id] = 0;
-    for (const plane of this.morePte) plane[id] = 0;
+    const i = pteIndex(id);
+    this.rec16[i] = 0;
+    for (const plane of this.morePte) plane[i] = 0;
   }
 
   /** kfree */
   release(id: number): void {
     this.live--;
-    this.frame[id] = -1;
-    this.flags[id] = 0;
+    this.rec[REC * id] = -1;
+    this.rec16[REC16 * id + DESC16] = 0;
     this.clearPtes(id);
     if (this.extentEncl[id >>> EXTENT_SHIFT] === EXTENT_DETACHED) {
       this.detachedEncl.delete(id);
@@ -257,7 +306,7 @@ export class EnclPageMap {
     const x = this.dir.get(index >>> EXTENT_SHIFT);
     if (x >= 0) {
       const ep = x * EXTENT_PAGES + (index & EXTENT_MASK);
-      if (((this.pages.flags[ep] as number) & EP_MAPPED) !== 0) return ep;
+      if ((this.pages.flagsOf(ep) & EP_MAPPED) !== 0) return ep;
     }
     return this.overrides === null ? -1 : (this.overrides.get(index) ?? -1);
   }
@@ -273,12 +322,12 @@ export class EnclPageMap {
     const old = this.get(index);
     if (ep < 0) {
       if (old < 0) return;
-      if (this.overrides?.delete(index) !== true) this.pages.flags[old] = (this.pages.flags[old] as number) & ~EP_MAPPED;
+      if (this.overrides?.delete(index) !== true) this.pages.setFlags(old, this.pages.flagsOf(old) & ~EP_MAPPED);
       this.count--;
       return;
     }
     if (old >= 0) throw new Error(`Internal error: page index ${index} of enclave ${this.encl} is already mapped.`);
-    if (ep === this.slot(index)) this.pages.flags[ep] = (this.pages.flags[ep] as number) | EP_MAPPED;
+    if (ep === this.slot(index)) this.pages.setFlags(ep, this.pages.flagsOf(ep) | EP_MAPPED);
     else (this.overrides ??= new Map()).set(index, ep);
     this.count++;
   }
@@ -286,7 +335,7 @@ export class EnclPageMap {
   /** visits the pages with index in [from, to) in ascending index order */
   forEach(from: number, to: number, fn: (index: number, ep: number) => void): void {
     if (to <= from) return;
-    const flags = this.pages.flags;
+    const pages = this.pages;
     const extra = this.overrides === null ? [] : [...this.overrides].filter(([i]) => i >= from && i < to).sort((a, b) => a[0] - b[0]);
     let k = 0;
     this.dir.forEach(Math.floor(from / EXTENT_PAGES), Math.floor((to - 1) / EXTENT_PAGES) + 1, (stretch, x) => {
@@ -300,7 +349,7 @@ export class EnclPageMap {
           fn(oi, oep);
         }
         const ep = x * EXTENT_PAGES + i;
-        if (((flags[ep] as number) & EP_MAPPED) !== 0) fn(index, ep);
+        if ((pages.flagsOf(ep) & EP_MAPPED) !== 0) fn(index, ep);
       }
     });
     while (k < extra.length) {

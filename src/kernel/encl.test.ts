@@ -1,4 +1,5 @@
 import { test } from "node:test";
+import { pteIndex } from "./encl-page.js";
 import assert from "node:assert/strict";
 import { enclMmSlot, enclVaPages, ptePresentBit, pteAccessedBit, sgxEnclMmAdd, sgxEnclMmRemove, sgxReclaimerAge, sgxVmaFault, VM_FAULT_NOPAGE, VM_FAULT_SIGBUS } from "./encl.js";
 import { sgxReclaimPages } from "./reclaim.js";
@@ -29,14 +30,14 @@ test("ELDU frees the slot and moves its VA page to the head; the SECS is reloade
   const mm = new Mm(1);
   mapInto(encl, mm);
   while (encl.secsChildCnt > 0) drive(sgxReclaimPages(sgx, sgx.lru));
-  assert.equal(sgx.enclPages.frame[encl.secsPage], -1, "the SECS went with the last child");
+  assert.equal(sgx.enclPages.frameOf(encl.secsPage), -1, "the SECS went with the last child");
   assert.equal(sgx.counters.secsEvicted, 1);
   const eldu = sgx.epcm.leaves.ELDU;
   assert.equal(sgxVmaFault(sgx, encl, 0, 5, PROT_R | PROT_W), VM_FAULT_NOPAGE);
   assert.equal(sgx.epcm.leaves.ELDU, eldu + 2, "SECS, then the page");
   const ep = encl.pageArray.get(5);
-  assert.ok((sgx.enclPages.frame[ep] as number) >= 0);
-  assert.equal(sgx.enclPages.pte[ep], ptePresentBit(0), "mapped with the A-bit cleared (Q17)");
+  assert.ok(sgx.enclPages.frameOf(ep) >= 0);
+  assert.equal(sgx.enclPages.ptePlane(0)[pteIndex(ep)], ptePresentBit(0), "mapped with the A-bit cleared (Q17)");
   assert.equal(encl.secsChildCnt, 1);
 });
 
@@ -58,9 +59,9 @@ test("aging walks the mms newest first and stops at the first young one (Q8)", (
   mapInto(encl, older); // slot 0
   mapInto(encl, newer); // slot 1, at the head of mm_list
   const ep = encl.pageArray.get(0);
-  sgx.enclPages.pte[ep] = pteAccessedBit(0) | pteAccessedBit(1);
+  sgx.enclPages.ptePlane(0)[pteIndex(ep)] = pteAccessedBit(0) | pteAccessedBit(1);
   assert.equal(sgxReclaimerAge(sgx, encl, ep), false);
-  assert.equal(sgx.enclPages.pte[ep], pteAccessedBit(0), "only the newer mm's bit was cleared");
+  assert.equal(sgx.enclPages.ptePlane(0)[pteIndex(ep)], pteAccessedBit(0), "only the newer mm's bit was cleared");
   assert.equal(sgxReclaimerAge(sgx, encl, ep), false);
   assert.equal(sgxReclaimerAge(sgx, encl, ep), true);
 });
@@ -72,13 +73,13 @@ test("an EAUG'd page is mapped young, a reloaded one old, so only the first surv
   // page 10 has no entry: the SGX2 fault EAUGs it and maps it with the A-bit of the new PTE kept
   assert.equal(sgxVmaFault(sgx, encl, 0, 10, PROT_R | PROT_W), VM_FAULT_NOPAGE);
   const eaugd = encl.pageArray.get(10);
-  assert.equal(sgx.enclPages.pte[eaugd], ptePresentBit(0) | pteAccessedBit(0));
+  assert.equal(sgx.enclPages.ptePlane(0)[pteIndex(eaugd)], ptePresentBit(0) | pteAccessedBit(0));
   assert.equal(sgxReclaimerAge(sgx, encl, eaugd), false, "young: the reclaimer would rotate it");
   // an evicted page reloaded by the fault path is mapped with the A-bit cleared
   while (encl.secsChildCnt > 0) drive(sgxReclaimPages(sgx, sgx.lru));
   assert.equal(sgxVmaFault(sgx, encl, 0, 0, PROT_R | PROT_W), VM_FAULT_NOPAGE);
   const reloaded = encl.pageArray.get(0);
-  assert.equal(sgx.enclPages.pte[reloaded], ptePresentBit(0));
+  assert.equal(sgx.enclPages.ptePlane(0)[pteIndex(reloaded)], ptePresentBit(0));
   assert.equal(sgxReclaimerAge(sgx, encl, reloaded), true, "old: the reclaimer would take it");
 });
 
@@ -92,14 +93,14 @@ test("any number of mms: the 20th gets slot 19 in a further PTE plane, and its b
   const ep = encl.pageArray.get(1);
   assert.equal(sgxVmaFault(sgx, encl, 19, 1, PROT_R), VM_FAULT_NOPAGE);
   const plane = sgx.enclPages.ptePlane(19);
-  assert.notEqual(plane, sgx.enclPages.pte);
-  assert.equal(plane[ep], ptePresentBit(19), "present for slot 19, which is bit pair 3 of its plane");
-  assert.equal(sgx.enclPages.pte[ep], 0, "slots 0-7 untouched");
+  assert.notEqual(plane, sgx.enclPages.ptePlane(0));
+  assert.equal(plane[pteIndex(ep)], ptePresentBit(19), "present for slot 19, which is bit pair 3 of its plane");
+  assert.equal(sgx.enclPages.ptePlane(0)[pteIndex(ep)], 0, "slots 0-7 untouched");
   assert.equal(sgx.enclPages.ptePlane(3)[ep], 0, "slot 3 shares bit positions with slot 19 but not the plane");
-  plane[ep] = (plane[ep] as number) | pteAccessedBit(19);
+  plane[pteIndex(ep)] = (plane[pteIndex(ep)] as number) | pteAccessedBit(19);
   // the newest mm (slot 19) is at the head of mm_list: aging finds it young and clears its bit
   assert.equal(sgxReclaimerAge(sgx, encl, ep), false);
-  assert.equal(plane[ep], ptePresentBit(19));
+  assert.equal(plane[pteIndex(ep)], ptePresentBit(19));
   sgxEnclMmRemove(sgx, encl, mms[19] as Mm);
-  assert.equal(plane[ep], 0, "its PTE went with the mm");
+  assert.equal(plane[pteIndex(ep)], 0, "its PTE went with the mm");
 });

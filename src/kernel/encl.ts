@@ -13,7 +13,7 @@ import {
 import { EBUSY, EFAULT, ENOMEM } from "../lib/errno.js";
 import type { Cgroup } from "../cgroup/misc.js";
 import { memcgFits, memcgTryCharge, memcgUncharge } from "../cgroup/memory.js";
-import { EnclPageMap, EP_HOLDS_SLOT, EP_LOST, EP_PCMD_LIVE, EP_PENDING, PTE_SLOTS_PER_PLANE } from "./encl-page.js";
+import { EnclPageMap, EP_HOLDS_SLOT, EP_LOST, EP_PCMD_LIVE, EP_PENDING, PTE_SLOTS_PER_PLANE, pteIndex } from "./encl-page.js";
 import { OWNER_ENCL_PAGE, OWNER_VA } from "./epc-page.js";
 import { IntrusiveList } from "../lib/intrusive-list.js";
 import { SparseInt32Array } from "../lib/sparse-array.js";
@@ -346,7 +346,7 @@ function dropBacking(sgx: Sgx, encl: Encl): void {
 function pcmdWritten(sgx: Sgx, encl: Encl, ep: number, index: number): void {
   const p = pcmdPageOf(index);
   encl.backingPcmd.set(p, Math.max(encl.backingPcmd.get(p), 0) + 1);
-  sgx.enclPages.flags[ep] = (sgx.enclPages.flags[ep] as number) | EP_PCMD_LIVE;
+  sgx.enclPages.setFlags(ep, sgx.enclPages.flagsOf(ep) | EP_PCMD_LIVE);
 }
 
 /** mirrors reclaimer_writing_to_pcmd(): a sibling sharing the PCMD page is about to be written */
@@ -357,7 +357,7 @@ function reclaimerWritingToPcmd(sgx: Sgx, encl: Encl, firstIndex: number): boole
     const idx = firstIndex + i;
     if (idx >= limit) break;
     const e = encl.pageArray.get(idx);
-    if (e >= 0 && (ep.frame[e] as number) >= 0 && ((ep.desc[e] as number) & SGX_ENCL_PAGE_BEING_RECLAIMED) !== 0)
+    if (e >= 0 && ep.frameOf(e) >= 0 && (ep.descOf(e) & SGX_ENCL_PAGE_BEING_RECLAIMED) !== 0)
       return true;
   }
   return false;
@@ -369,7 +369,7 @@ function reclaimerWritingToPcmd(sgx: Sgx, encl: Encl, firstIndex: number): boole
 export function sgxEnclEwb(sgx: Sgx, encl: Encl, ep: number, frame: number, isSecs: boolean): number {
   const pages = sgx.enclPages;
   const vaPages = sgx.vaPages;
-  pages.desc[ep] = (pages.desc[ep] as number) & ~SGX_ENCL_PAGE_BEING_RECLAIMED;
+  pages.setDesc(ep, pages.descOf(ep) & ~SGX_ENCL_PAGE_BEING_RECLAIMED);
   const va = encl.vaPages.head;
   const vaOffset = vaPages.allocSlot(va);
   if (vaPages.isFull(va)) {
@@ -395,14 +395,14 @@ export function sgxEnclEwb(sgx: Sgx, encl: Encl, ep: number, frame: number, isSe
     sgx.warn(`EWB failed with ${ret} for enclave ${encl.id}; the page is lost`);
     // quirk Q3: the slot is released and desc gets no offset; the page is lost
     vaPages.freeSlot(va, vaOffset);
-    pages.flags[ep] = (pages.flags[ep] as number) | EP_LOST;
+    pages.setFlags(ep, pages.flagsOf(ep) | EP_LOST);
     // the caller frees the frame without EREMOVE: it goes back to the free list still valid
     sgx.ewbLostFrames.add(frame);
     if (!isSecs) encl.ewbLostChildren++;
   } else {
-    pages.desc[ep] = (pages.desc[ep] as number) | vaOffset;
-    pages.vaPage[ep] = va;
-    pages.flags[ep] = (pages.flags[ep] as number) | EP_HOLDS_SLOT;
+    pages.setDesc(ep, pages.descOf(ep) | vaOffset);
+    pages.setVaPage(ep, va);
+    pages.setFlags(ep, pages.flagsOf(ep) | EP_HOLDS_SLOT);
   }
   return ret;
 }
@@ -414,7 +414,7 @@ function __sgxEnclEldu(sgx: Sgx, encl: Encl, ep: number, frame: number, secsFram
   const index = isSecs ? encl.secsIndex : pages.index(ep);
   const pcmdFirst = index - (index % PCMDS_PER_PAGE);
   sgx.addCost(sgx.costs.backingCopy);
-  const intact = ((pages.flags[ep] as number) & EP_LOST) === 0;
+  const intact = (pages.flagsOf(ep) & EP_LOST) === 0;
   let ret = sgx.epcm.eldu(frame, pages.type(ep), isSecs ? null : encl.secs, secsFrame, intact, encl.secs, ep);
   sgx.accountFrame(PG_ELDU, frame);
   if (ret !== 0) {
@@ -424,14 +424,14 @@ function __sgxEnclEldu(sgx: Sgx, encl: Encl, ep: number, frame: number, secsFram
   // whether or not ELDU succeeded: zero the PCMD entry and truncate the contents page (quirk Q4);
   // the PCMD page goes when no entry in it holds data any more (memchr_inv() of the whole page)
   const p = pcmdPageOf(index);
-  const flags = pages.flags[ep] as number;
+  const flags = pages.flagsOf(ep);
   let live = encl.backingPcmd.get(p);
   if (live > 0 && (flags & EP_PCMD_LIVE) !== 0) encl.backingPcmd.set(p, --live);
-  pages.flags[ep] = flags & ~EP_PCMD_LIVE;
+  pages.setFlags(ep, flags & ~EP_PCMD_LIVE);
   truncateContents(sgx, encl, index);
   // (a PCMD page that is not there reads as zeroes: shmem would create it and it is truncated at once)
   if (live === 0 && !reclaimerWritingToPcmd(sgx, encl, pcmdFirst)) truncatePcmd(sgx, encl, p);
-  if (ret !== 0) pages.flags[ep] = (pages.flags[ep] as number) | EP_LOST;
+  if (ret !== 0) pages.setFlags(ep, pages.flagsOf(ep) | EP_LOST);
   return ret;
 }
 
@@ -441,7 +441,7 @@ export function sgxEnclEldu(sgx: Sgx, encl: Encl, ep: number, secsFrame: number)
   // encl_page->va_page is set only by a successful EWB: a page whose first EWB failed (quirk Q3) has
   // none, and __sgx_encl_eldu() dereferences it to compute the ELDU's VA slot. (The kernel gets
   // there after allocating the frame and looking up the backing; the run stops either way.)
-  if ((pages.vaPage[ep] as number) < 0) {
+  if (pages.vaPageOf(ep) < 0) {
     const what = ep === encl.secsPage ? "the SECS" : `page ${pages.index(ep)}`;
     throw new KernelOops("__sgx_encl_eldu", `NULL dereference of the page's VA page (encl_page->va_page) reloading ${what} of enclave ${encl.id}, whose first EWB failed`);
   }
@@ -452,23 +452,23 @@ export function sgxEnclEldu(sgx: Sgx, encl: Encl, ep: number, secsFrame: number)
     sgxEnclFreeEpcPage(sgx, frame);
     return ret;
   }
-  const va = pages.vaPage[ep] as number;
-  const desc = pages.desc[ep] as number;
+  const va = pages.vaPageOf(ep);
+  const desc = pages.descOf(ep);
   sgx.vaPages.freeSlot(va, desc & SGX_ENCL_PAGE_VA_OFFSET_MASK);
   encl.vaPages.remove(va);
   encl.vaPages.addHead(va);
-  pages.desc[ep] = desc & ~SGX_ENCL_PAGE_VA_OFFSET_MASK;
-  pages.flags[ep] = (pages.flags[ep] as number) & ~EP_HOLDS_SLOT;
-  pages.frame[ep] = frame;
+  pages.setDesc(ep, desc & ~SGX_ENCL_PAGE_VA_OFFSET_MASK);
+  pages.setFlags(ep, pages.flagsOf(ep) & ~EP_HOLDS_SLOT);
+  pages.setFrame(ep, frame);
   if (ep === encl.secsPage) sgx.counters.secsReloaded++;
   return 0;
 }
 
 /** mirrors sgx_encl_load_secs() */
 function sgxEnclLoadSecs(sgx: Sgx, encl: Encl): number {
-  if ((sgx.enclPages.frame[encl.secsPage] as number) < 0) {
+  if (sgx.enclPages.frameOf(encl.secsPage) < 0) {
     const ret = sgxEnclEldu(sgx, encl, encl.secsPage, -1);
-    if (ret === 0) sgxRecordUnreclaimable(sgx, sgx.enclPages.frame[encl.secsPage] as number, false);
+    if (ret === 0) sgxRecordUnreclaimable(sgx, sgx.enclPages.frameOf(encl.secsPage), false);
     return ret;
   }
   return 0;
@@ -477,16 +477,16 @@ function sgxEnclLoadSecs(sgx: Sgx, encl: Encl): number {
 /** mirrors __sgx_encl_load_page(): 0 when `ep` is resident afterwards, else -errno */
 export function __sgxEnclLoadPage(sgx: Sgx, encl: Encl, ep: number): number {
   const pages = sgx.enclPages;
-  if ((pages.frame[ep] as number) >= 0) {
-    return ((pages.desc[ep] as number) & SGX_ENCL_PAGE_BEING_RECLAIMED) !== 0 ? -EBUSY : 0;
+  if (pages.frameOf(ep) >= 0) {
+    return (pages.descOf(ep) & SGX_ENCL_PAGE_BEING_RECLAIMED) !== 0 ? -EBUSY : 0;
   }
   let ret = sgxEnclLoadSecs(sgx, encl);
   if (ret !== 0) return ret;
   // quirk Q5: if the child's reload fails below, the SECS stays resident with no resident child
-  ret = sgxEnclEldu(sgx, encl, ep, pages.frame[encl.secsPage] as number);
+  ret = sgxEnclEldu(sgx, encl, ep, pages.frameOf(encl.secsPage));
   if (ret !== 0) return ret;
   encl.secsChildCnt++;
-  sgxMarkPageReclaimable(sgx, pages.frame[ep] as number);
+  sgxMarkPageReclaimable(sgx, pages.frameOf(ep));
   return 0;
 }
 
@@ -518,9 +518,9 @@ export function sgxReclaimerAge(sgx: Sgx, encl: Encl, ep: number): boolean {
     sgx.addCost(sgx.costs.ageScan);
     const a = pteAccessedBit(encl_mm.slot);
     const plane = pages.ptePlane(encl_mm.slot);
-    const pte = plane[ep] as number;
+    const pte = plane[pteIndex(ep)] as number;
     if ((pte & a) !== 0) {
-      plane[ep] = pte & ~a;
+      plane[pteIndex(ep)] = pte & ~a;
       return false;
     }
   }
@@ -622,7 +622,7 @@ function sgxVmaFaultLocked(sgx: Sgx, encl: Encl, slot: number, index: number, ep
   // vmf_insert_pfn(), then the A-bit of the new PTE is cleared (quirk Q17)
   ep = encl.pageArray.get(index);
   const plane = pages.ptePlane(slot);
-  plane[ep] = ((plane[ep] as number) | ptePresentBit(slot)) & ~pteAccessedBit(slot);
+  plane[pteIndex(ep)] = ((plane[pteIndex(ep)] as number) | ptePresentBit(slot)) & ~pteAccessedBit(slot);
   return VM_FAULT_NOPAGE;
 }
 
@@ -682,14 +682,14 @@ function sgxEnclEaugPageLocked(sgx: Sgx, encl: Encl, slot: number, index: number
     pages.release(ep);
     return sigbus(sgx);
   }
-  pages.frame[ep] = frame;
-  pages.flags[ep] = (pages.flags[ep] as number) | EP_PENDING;
+  pages.setFrame(ep, frame);
+  pages.setFlags(ep, pages.flagsOf(ep) | EP_PENDING);
   encl.secsChildCnt++;
   sgxMarkPageReclaimable(sgx, frame);
   // vmf_insert_pfn() installs a young PTE; unlike sgx_vma_fault(), the EAUG path does not clear
   // the A-bit (quirk Q17), so the page looks accessed to the reclaimer before the retried access
   const plane = pages.ptePlane(slot);
-  plane[ep] = (plane[ep] as number) | ptePresentBit(slot) | pteAccessedBit(slot);
+  plane[pteIndex(ep)] = (plane[pteIndex(ep)] as number) | ptePresentBit(slot) | pteAccessedBit(slot);
   return VM_FAULT_NOPAGE;
 }
 
@@ -718,7 +718,7 @@ export function sgxEnclMmRemove(sgx: Sgx, encl: Encl, mm: Mm): void {
   const keep = ~(ptePresentBit(slot) | pteAccessedBit(slot));
   const plane = sgx.enclPages.ptePlane(slot);
   encl.pageArray.forEach(0, encl.secsIndex, (_idx, ep) => {
-    plane[ep] = (plane[ep] as number) & keep;
+    plane[pteIndex(ep)] = (plane[pteIndex(ep)] as number) & keep;
   });
   sgxEnclPut(sgx, encl);
 }
@@ -737,21 +737,21 @@ export function sgxEnclRelease(sgx: Sgx, encl: Encl): void {
   const entries: number[] = [];
   encl.pageArray.forEach(0, encl.secsIndex, (_idx, ep) => entries.push(ep));
   for (const ep of entries) {
-    const frame = pages.frame[ep] as number;
+    const frame = pages.frameOf(ep);
     if (frame >= 0) {
       // a page the reclaimer holds is skipped entirely (cannot happen: it holds an enclave ref)
       if (sgxUnmarkPageReclaimable(sgx, frame) === -EBUSY) continue;
       sgxEnclFreeEpcPage(sgx, frame);
       encl.secsChildCnt--;
-      pages.frame[ep] = -1;
+      pages.setFrame(ep, -1);
     }
     pages.release(ep);
   }
   encl.pageArray.clear();
-  const secsFrame = pages.frame[encl.secsPage] as number;
+  const secsFrame = pages.frameOf(encl.secsPage);
   if (encl.secsChildCnt === 0 && secsFrame >= 0) {
     sgxEnclFreeEpcPage(sgx, secsFrame);
-    pages.frame[encl.secsPage] = -1;
+    pages.setFrame(encl.secsPage, -1);
   }
   while (!encl.vaPages.isEmpty()) {
     const va = encl.vaPages.head;
@@ -759,10 +759,10 @@ export function sgxEnclRelease(sgx: Sgx, encl: Encl): void {
     sgxEnclFreeEpcPage(sgx, sgx.vaPages.frame[va] as number);
     sgx.vaPages.release(va);
   }
-  if (encl.secsChildCnt !== 0 || (pages.frame[encl.secsPage] as number) >= 0) {
+  if (encl.secsChildCnt !== 0 || pages.frameOf(encl.secsPage) >= 0) {
     sgx.warn(`Detect EPC page leak's: enclave ${encl.id} released with secs_child_cnt ${encl.secsChildCnt}`);
     // the SECS frame stays allocated: it is leaked like any frame the kernel can no longer free
-    if ((pages.frame[encl.secsPage] as number) >= 0) sgx.leaked++;
+    if (pages.frameOf(encl.secsPage) >= 0) sgx.leaked++;
   }
   dropBacking(sgx, encl);
   pages.release(encl.secsPage);
@@ -771,6 +771,6 @@ export function sgxEnclRelease(sgx: Sgx, encl: Encl): void {
 
 /** helper for checks: is the enclave page evicted (has an entry, no frame, not lost)? */
 export function isEvicted(sgx: Sgx, ep: number): boolean {
-  return (sgx.enclPages.frame[ep] as number) < 0 && ((sgx.enclPages.flags[ep] as number) & EP_LOST) === 0;
+  return sgx.enclPages.frameOf(ep) < 0 && (sgx.enclPages.flagsOf(ep) & EP_LOST) === 0;
 }
 

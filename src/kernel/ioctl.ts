@@ -85,7 +85,7 @@ export function* sgxIocEnclaveCreate(sgx: Sgx, encl: Encl, size: number, debug: 
   encl.attributesMask = SGX_ATTR_UNPRIV_MASK;
   encl.size = size;
   sgx.enclPages.setDetachedIndex(encl.secsPage, encl.secsIndex);
-  sgx.enclPages.frame[encl.secsPage] = frame;
+  sgx.enclPages.setFrame(encl.secsPage, frame);
   sgx.enclPages.setType(encl.secsPage, SGX_PAGE_TYPE_SECS);
   sgxRecordUnreclaimable(sgx, frame, false);
   encl.flags |= SGX_ENCL_CREATED;
@@ -151,13 +151,13 @@ function sgxEnclAddPageLocked(sgx: Sgx, encl: Encl, index: number, ep: number, f
     pages.release(ep);
     return -EIO;
   }
-  pages.frame[ep] = frame;
+  pages.setFrame(ep, frame);
   encl.secsChildCnt++;
   if (measure && sgx.epcm.eextendPage() !== 0) {
     // quirk Q2: this unwind does not decrement secs_child_cnt
     encl.leakedChildCnt++;
     sgx.warn(`EEXTEND failed for enclave ${encl.id}; secs_child_cnt stays incremented`);
-    pages.frame[ep] = -1;
+    pages.setFrame(ep, -1);
     encl.pageArray.set(index, -1);
     sgxEnclShrink(sgx, encl, va);
     sgxEnclFreeEpcPage(sgx, frame);
@@ -287,7 +287,7 @@ export function* sgxIocEnclaveRestrictPermissions(
       ret = -EINVAL;
       break;
     }
-    const code = sgx.epcm.emodpr(sgx.enclPages.frame[ep] as number, false, perm);
+    const code = sgx.epcm.emodpr(sgx.enclPages.frameOf(ep), false, perm);
     if (code !== 0) {
       // encls_failed() without a fault: the SGX error code goes to params->result
       if (!enclsFaulted(code)) result = code;
@@ -333,7 +333,7 @@ export function* sgxIocEnclaveModifyTypes(
       break;
     }
     const savedProt = pages.maxProt(ep);
-    const frame = pages.frame[ep] as number;
+    const frame = pages.frameOf(ep);
     if (pageType === SGX_PAGE_TYPE_TCS) {
       if ((savedProt & (PROT_R | PROT_W)) !== (PROT_R | PROT_W)) {
         ret = -EPERM;
@@ -358,7 +358,7 @@ export function* sgxIocEnclaveModifyTypes(
     ret = sgxEnclaveEtrack(sgx, encl);
     if (ret !== 0) break;
     pages.setType(ep, pageType);
-    pages.flags[ep] = (pages.flags[ep] as number) & ~EP_TRIM_ACCEPTED;
+    pages.setFlags(ep, pages.flagsOf(ep) & ~EP_TRIM_ACCEPTED);
     sgxEnclUnlock(sgx, encl);
     yield sgx.takeCost();
   }
@@ -385,9 +385,9 @@ export function* sgxIocEnclaveRemovePages(sgx: Sgx, encl: Encl, offset: number, 
       ret = -EPERM;
       break;
     }
-    const frame = pages.frame[ep] as number;
+    const frame = pages.frameOf(ep);
     // the probe must fault: only a trim the enclave EACCEPTed may be removed
-    const probe = sgx.epcm.emodpr(frame, ((pages.flags[ep] as number) & EP_TRIM_ACCEPTED) !== 0);
+    const probe = sgx.epcm.emodpr(frame, (pages.flagsOf(ep) & EP_TRIM_ACCEPTED) !== 0);
     if (!enclsFaulted(probe)) {
       ret = -EPERM;
       break;
@@ -399,7 +399,7 @@ export function* sgxIocEnclaveRemovePages(sgx: Sgx, encl: Encl, offset: number, 
     sgxZapEnclavePtes(sgx, encl, ep);
     sgxEnclFreeEpcPage(sgx, frame);
     encl.secsChildCnt--;
-    pages.frame[ep] = -1;
+    pages.setFrame(ep, -1);
     encl.pageArray.set(index, -1);
     sgxEnclShrink(sgx, encl, VA_NONE);
     pages.release(ep);

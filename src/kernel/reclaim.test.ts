@@ -1,4 +1,5 @@
 import { test } from "node:test";
+import { pteIndex } from "./encl-page.js";
 import assert from "node:assert/strict";
 import { pteAccessedBit, sgxEnclAllocBacking, sgxVmaFault, VM_FAULT_NOPAGE } from "./encl.js";
 import { memcg, memoryMaxWrite } from "../cgroup/memory.js";
@@ -16,7 +17,7 @@ test("a batch isolates 16 pages from the LRU head, rotates young ones to the tai
   mapInto(encl, new Mm(1));
   const head = sgx.lru.toArray().slice(0, 16);
   // pages 0 and 3 were accessed since the last scan
-  for (const i of [0, 3]) sgx.enclPages.pte[encl.pageArray.get(i)] = pteAccessedBit(0);
+  for (const i of [0, 3]) sgx.enclPages.ptePlane(0)[pteIndex(encl.pageArray.get(i))] = pteAccessedBit(0);
   const free = sgx.nrFree;
   assert.equal(drive(sgxReclaimPages(sgx, sgx.lru)), 16);
   assert.equal(sgx.nrFree, free + 14);
@@ -58,7 +59,7 @@ test("pages of an enclave whose refcount hit zero are dropped from the LRU, not 
   drive(sgxReclaimPages(sgx, sgx.lru));
   assert.equal(sgx.epcm.leaves.EWB, 0);
   assert.equal(sgx.lru.size, 0);
-  for (let i = 0; i < 4; i++) assert.ok(!sgx.pages.isTracked(sgx.enclPages.frame[encl.pageArray.get(i)] as number));
+  for (let i = 0; i < 4; i++) assert.ok(!sgx.pages.isTracked(sgx.enclPages.frameOf(encl.pageArray.get(i))));
 });
 
 test("a page whose first EWB failed has no VA page: its reload oopses in __sgx_encl_eldu, one evicted before only fails", () => {
@@ -70,8 +71,8 @@ test("a page whose first EWB failed has no VA page: its reload oopses in __sgx_e
   const p1 = sgx.pages.owner[second as number] as number;
   sgx.epcm.failNext.EWB = 1;
   drive(sgxReclaimPages(sgx, sgx.lru));
-  assert.equal(sgx.enclPages.vaPage[p0], -1, "the failed EWB left va_page unset");
-  assert.ok((sgx.enclPages.vaPage[p1] as number) >= 0, "the next page got one");
+  assert.equal(sgx.enclPages.vaPageOf(p0), -1, "the failed EWB left va_page unset");
+  assert.ok(sgx.enclPages.vaPageOf(p1) >= 0, "the next page got one");
   const idx0 = sgx.enclPages.index(p0);
   assert.throws(() => sgxVmaFault(sgx, encl, 0, idx0, PROT_R), (e: unknown) => e instanceof KernelOops && e.fn === "__sgx_encl_eldu");
   assert.equal(sgx.epcm.leaves.ELDU, 0, "the oops comes before ELDU");

@@ -105,7 +105,7 @@ function sgxReclaimerBlock(sgx: Sgx, encl: Encl, ep: number, frame: number): voi
 function sgxReclaimerWrite(sgx: Sgx, encl: Encl, ep: number, frame: number): boolean {
   const pages = sgx.enclPages;
   sgxEnclEwb(sgx, encl, ep, frame, false);
-  pages.frame[ep] = -1;
+  pages.setFrame(ep, -1);
   encl.secsChildCnt--;
   sgx.counters.pagesReclaimed++;
   sgx.accountFrame(PG_EWB_PAGES, frame);
@@ -116,14 +116,14 @@ function sgxReclaimerWrite(sgx: Sgx, encl: Encl, ep: number, frame: number): boo
 /** the rest of sgx_reclaimer_write(): EWB the SECS after its last resident child */
 function* sgxReclaimerWriteSecs(sgx: Sgx, encl: Encl): Generator<number, void> {
   const pages = sgx.enclPages;
-  const secsFrame = pages.frame[encl.secsPage] as number;
+  const secsFrame = pages.frameOf(encl.secsPage);
   // without backing for it, the SECS stays resident
   if ((yield* sgxEnclAllocBacking(sgx, encl, encl.secsIndex)) === 0) {
     const ret = sgxEnclEwb(sgx, encl, encl.secsPage, secsFrame, true);
     if (ret === 0) sgx.counters.secsEvicted++;
     // EREMOVE after a successful EWB is a no-op on the now invalid frame
     sgxEnclFreeEpcPage(sgx, secsFrame);
-    pages.frame[encl.secsPage] = -1;
+    pages.setFrame(encl.secsPage, -1);
   }
 }
 
@@ -182,7 +182,7 @@ function* reclaimIsolated(sgx: Sgx, chunk: IsolatedPages, ignoreAge: boolean, ma
       putBack(sgx, frame, encl);
       continue;
     }
-    encls.desc[ep] = (encls.desc[ep] as number) | SGX_ENCL_PAGE_BEING_RECLAIMED;
+    encls.setDesc(ep, encls.descOf(ep) | SGX_ENCL_PAGE_BEING_RECLAIMED);
     sgxEnclUnlock(sgx, encl);
     frames[kept] = frame;
     eps[kept] = ep;

@@ -7,7 +7,7 @@ import {
 } from "../kernel/sgx.js";
 import type { AccessPhase, Phase } from "./types.js";
 import { createSampler, type PageSampler } from "./patterns.js";
-import type { EnclPageMap } from "../kernel/encl-page.js";
+import { pteIndex, type EnclPageMap } from "../kernel/encl-page.js";
 import { Barrier, BLOCK, HANDOFF, PLAIN_DONE, UserThread, type PlainProgram, type ThreadProgram } from "../engine/process.js";
 import { Rng } from "../lib/random.js";
 import { PG_EAUG, PG_ELDU, PG_FAULTS, PG_SIGBUS } from "../kernel/paging-accounts.js";
@@ -257,8 +257,8 @@ export function accessBurst(sim: Simulator, b: AccessBurst): number {
     const index = first + sampler.next(rng);
     // a present PTE is on a mapped page at its own slot; anything else asks the page map
     let ep = pageArray.slot(index);
-    if (ep < 0 || ((pte[ep] as number) & present) === 0) ep = pageArray.get(index);
-    if (t.insideSecs === null || ep < 0 || ((pte[ep] as number) & present) === 0) {
+    if (ep < 0 || ((pte[pteIndex(ep)] as number) & present) === 0) ep = pageArray.get(index);
+    if (t.insideSecs === null || ep < 0 || ((pte[pteIndex(ep)] as number) & present) === 0) {
       // the fault path, inline while its yields come before anything else
       sim.nowNs = now;
       const ts = b.touch.begin(b.encl, b.slot, index, false, false);
@@ -288,7 +288,8 @@ export function accessBurst(sim: Simulator, b: AccessBurst): number {
       pte = sim.sgx.enclPages.ptePlane(b.slot);
       continue;
     }
-    pte[ep] = (pte[ep] as number) | accessed;
+    const pi = pteIndex(ep);
+    pte[pi] = (pte[pi] as number) | accessed;
     const stepNs = b.thinks === null ? step : step + (b.thinks[i] as number);
     i++;
     const next = now + stepNs;

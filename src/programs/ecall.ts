@@ -1,5 +1,6 @@
 // ECALLs: code inside the enclave reaching its pages and TCSs through the CPU's checks (the VMA,
 // then the EPCM), EACCEPT and EMODPE from inside, and what the vDSO reports to its caller.
+import { pteIndex } from "../kernel/encl-page.js";
 import { Encl, enclMmSlot, ptePresentBit } from "../kernel/encl.js";
 import {
   PAGE_SIZE,
@@ -44,7 +45,7 @@ export function* enclaveLeafCall(sim: Simulator, t: UserThread, encl: Encl, step
   for (let i = first; i < first + count; i++) {
     if (!(yield* touch(sim, t, encl, i))) return false;
     // a faulting EMODPE (not a REG page, pending or modified) is a #PF the kernel cannot fix: SIGSEGV
-    if (sgx.epcm.emodpe(sgx.enclPages.frame[encl.pageArray.get(i)] as number, step.perm) !== 0) return userFault(sim, t, "SIGSEGV", i, PF_SGX | 1 | 4, false);
+    if (sgx.epcm.emodpe(sgx.enclPages.frameOf(encl.pageArray.get(i)), step.perm) !== 0) return userFault(sim, t, "SIGSEGV", i, PF_SGX | 1 | 4, false);
     sgx.addCost(sim.costs.eaccept);
     yield sgx.takeCost();
   }
@@ -63,11 +64,11 @@ export function* checkedAccess(sim: Simulator, t: UserThread, encl: Encl, index:
   const slot = enclMmSlot(encl, t.proc.mm);
   const prot = vmProt(t.proc, index);
   const ep0 = encl.pageArray.get(index);
-  const present = slot >= 0 && ep0 >= 0 && ((sgx.enclPages.ptePlane(slot)[ep0] as number) & ptePresentBit(slot)) !== 0 ? 1 : 0;
+  const present = slot >= 0 && ep0 >= 0 && ((sgx.enclPages.ptePlane(slot)[pteIndex(ep0)] as number) & ptePresentBit(slot)) !== 0 ? 1 : 0;
   const wr = write ? 2 : 0;
   if (prot >= 0 && (prot & (write ? PROT_W : PROT_R)) === 0) return userFault(sim, t, "SIGSEGV", index, present | wr | 4, vdso);
   if (!(yield* touch(sim, t, encl, index, vdso, write))) return false;
-  const frame = sgx.enclPages.frame[encl.pageArray.get(index)] as number;
+  const frame = sgx.enclPages.frameOf(encl.pageArray.get(index));
   if (!sgx.epcm.allowsAccess(frame, encl.secs, write)) return userFault(sim, t, "SIGSEGV", index, PF_SGX | 1 | wr | 4, vdso);
   return true;
 }
@@ -79,7 +80,7 @@ export function* checkedAccess(sim: Simulator, t: UserThread, encl: Encl, index:
 export function* enterTcs(sim: Simulator, t: UserThread, encl: Encl, index: number, vdso: boolean): Generator<number, boolean, void> {
   t.entering = true;
   let ok = yield* touch(sim, t, encl, index, vdso);
-  if (ok && !sim.sgx.epcm.isEnterableTcs(sim.sgx.enclPages.frame[encl.pageArray.get(index)] as number, encl.secs))
+  if (ok && !sim.sgx.epcm.isEnterableTcs(sim.sgx.enclPages.frameOf(encl.pageArray.get(index)), encl.secs))
     ok = userFault(sim, t, "SIGSEGV", index, PF_SGX | 1 | 4, vdso);
   t.entering = false;
   return ok;

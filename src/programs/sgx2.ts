@@ -27,7 +27,7 @@ export function* eaccept(sim: Simulator, t: UserThread, encl: Encl, first: numbe
   for (let i = first; i < first + count; i++) {
     if (!(yield* touch(sim, t, encl, i))) return false;
     const ep = encl.pageArray.get(i);
-    const frame = ep >= 0 ? (sgx.enclPages.frame[ep] as number) : -1;
+    const frame = ep >= 0 ? sgx.enclPages.frameOf(ep) : -1;
     if (frame < 0) continue;
     const ret = sgx.epcm.eaccept(frame, secinfo);
     sgx.counters.eaccept++;
@@ -38,7 +38,7 @@ export function* eaccept(sim: Simulator, t: UserThread, encl: Encl, first: numbe
       continue;
     }
     if (sgx.enclPages.type(ep) === SGX_PAGE_TYPE_TRIM)
-      sgx.enclPages.flags[ep] = (sgx.enclPages.flags[ep] as number) | EP_TRIM_ACCEPTED;
+      sgx.enclPages.setFlags(ep, sgx.enclPages.flagsOf(ep) | EP_TRIM_ACCEPTED);
     yield sgx.takeCost();
   }
   return true;
