@@ -95,11 +95,12 @@ test("ECREATE #GPs on a SECS.SIZE below 2 pages or not a power of two, and leave
   assert.equal(epcm.leaves.ECREATE, 5, "every attempt counts as an ECREATE");
 });
 
-/** EWB of frame `f` (blocked, tracked) under the page id `key` */
-function writeBack(epcm: Epcm, secs: SecsState, f: number, key: number): void {
+/** EWB of frame `f` (blocked, tracked): the PCMD entry it wrote */
+function writeBack(epcm: Epcm, secs: SecsState, f: number): number {
   assert.equal(epcm.eblock(f, secs), 0);
   assert.equal(epcm.etrack(secs), 0);
-  assert.equal(epcm.ewb(f, secs, false, key), 0);
+  assert.equal(epcm.ewb(f, secs, false), 0);
+  return epcm.pcmdOut;
 }
 
 test("EPCM permissions: EADD sets them, EMODPR restricts them and sets PR, EACCEPT clears PR, EMODPE extends", () => {
@@ -143,14 +144,14 @@ test("EAUG gives a pending RW page that faults until EACCEPTed; EMODT clears the
 test("EWB and ELDU keep the EPCM permissions and PENDING/MODIFIED of a page (model fix: ELDU used to clear them)", () => {
   const { epcm, secs } = setup();
   epcm.eaug(3, secs);
-  writeBack(epcm, secs, 3, 42);
-  assert.equal(epcm.eldu(4, SGX_PAGE_TYPE_REG, secs, 0, true, secs, 42), 0);
+  let pcmd = writeBack(epcm, secs, 3);
+  assert.equal(epcm.eldu(4, SGX_PAGE_TYPE_REG, secs, 0, true, secs, pcmd), 0);
   assert.ok(!epcm.allowsAccess(4, secs, false), "still pending after the reload");
   assert.equal(epcm.emodt(4, SGX_PAGE_TYPE_TRIM), SGX_PAGE_NOT_MODIFIABLE, "EMODT of a pending page fails after a reload too");
   assert.equal(epcm.eaccept(4, { type: SGX_PAGE_TYPE_REG, perm: EPCM_R | EPCM_W, pending: true, modified: false, pr: false }), 0);
   assert.equal(epcm.emodpr(4, false, EPCM_R), 0);
-  writeBack(epcm, secs, 4, 42);
-  assert.equal(epcm.eldu(5, SGX_PAGE_TYPE_REG, secs, 0, true, secs, 42), 0);
+  pcmd = writeBack(epcm, secs, 4);
+  assert.equal(epcm.eldu(5, SGX_PAGE_TYPE_REG, secs, 0, true, secs, pcmd), 0);
   assert.equal(epcm.perm[5], EPCM_R | EPCM_PR, "restricted permissions and the pending PR come back");
 });
 

@@ -110,10 +110,11 @@ export class Epcm {
   /** EPCM.R/W/X and EPCM.PR of each frame */
   readonly perm: Uint8Array;
   /**
-   * what EWB put in the PCMD of an evicted page and ELDU restores (SDM EWB/ELDU: the EPCM
-   * permissions, PENDING, MODIFIED and PR travel with the page), indexed by the caller's dense page id
+   * the PCMD entry the last successful EWB wrote, which the caller keeps (the kernel's backing PCMD
+   * page) and hands back to ELDU: the page's EPCM permissions and PR in bits 0-3, PENDING and
+   * MODIFIED (state bits 2-3) in bits 4-5 (SDM EWB/ELDU: they travel with the page)
    */
-  private pcmd = new Uint8Array(0);
+  pcmdOut = 0;
   /** SECS states by enclave id, registered by ECREATE */
   private readonly secsById: (SecsState | undefined)[] = [];
   readonly leaves = newLeafCounters();
@@ -253,8 +254,8 @@ export class Epcm {
     return 0;
   }
 
-  /** EWB of a child page (must be blocked and tracked) or of a SECS (must have no children); `pcmdKey` names the page for ELDU */
-  ewb(frame: number, secs: SecsState, isSecs: boolean, pcmdKey = -1): number {
+  /** EWB of a child page (must be blocked and tracked) or of a SECS (must have no children); on success the PCMD entry is in `pcmdOut` */
+  ewb(frame: number, secs: SecsState, isSecs: boolean): number {
     this.leaves.EWB++;
     this.cost += this.costs.ewb;
     const s = this.state[frame] as number;
@@ -270,28 +271,19 @@ export class Epcm {
       secs.children--;
       secs.blockedAt.delete(frame);
     }
-    if (pcmdKey >= 0) {
-      if (pcmdKey >= this.pcmd.length) {
-        const grown = new Uint8Array(Math.max(1024, 2 * (pcmdKey + 1)));
-        grown.set(this.pcmd);
-        this.pcmd = grown;
-      }
-      // one byte: EPCM.R/W/X/PR in bits 0-3, PENDING and MODIFIED (state bits 2-3) in bits 4-5
-      this.pcmd[pcmdKey] = ((s & (EPCM_PENDING | EPCM_MODIFIED)) << 2) | (this.perm[frame] as number);
-    }
+    this.pcmdOut = ((s & (EPCM_PENDING | EPCM_MODIFIED)) << 2) | (this.perm[frame] as number);
     this.invalidate(frame);
     return 0;
   }
 
   /** ELDU of a child (secs resident) or of the SECS itself (secs === null); `intact` is false for a lost page */
-  eldu(frame: number, type: number, secs: SecsState | null, secsFrame: number, intact: boolean, owner: SecsState, pcmdKey = -1): number {
+  eldu(frame: number, type: number, secs: SecsState | null, secsFrame: number, intact: boolean, owner: SecsState, pcmd = 0): number {
     this.leaves.ELDU++;
     this.cost += this.costs.eldu;
     if (this.isValid(frame)) return ENCLS_PF;
     if (secs !== null && (secsFrame < 0 || !this.isValid(secsFrame))) return ENCLS_PF;
     if (!intact || this.injected("ELDU")) return SGX_MAC_COMPARE_FAIL;
-    const saved = pcmdKey >= 0 && pcmdKey < this.pcmd.length ? (this.pcmd[pcmdKey] as number) : 0;
-    this.set(frame, type, (saved >> 2) & (EPCM_PENDING | EPCM_MODIFIED), secs ?? owner, saved & 0x0f);
+    this.set(frame, type, (pcmd >> 2) & (EPCM_PENDING | EPCM_MODIFIED), secs ?? owner, pcmd & 0x0f);
     if (secs !== null) secs.children++;
     return 0;
   }

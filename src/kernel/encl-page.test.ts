@@ -104,3 +104,29 @@ test("desc and the EP_* flags share a word without touching each other's bits", 
   pages.setMaxProt(id, 1);
   assert.equal(pages.type(id), 4);
 });
+
+test("a page's one word is its frame while resident and its VA page while evicted; va_page is never NULL again", () => {
+  const pages = new EnclPages(0);
+  const map = new EnclPageMap(pages, 0);
+  const id = pages.alloc(map, 9, 2, 7);
+  assert.equal(pages.frameOf(id), -1);
+  assert.equal(pages.vaPageOf(id), -1);
+  assert.equal(pages.hasVaPage(id), false, "no EWB yet: va_page is NULL");
+  pages.setFrame(id, 0);
+  assert.equal(pages.frameOf(id), 0, "frame 0 is a frame");
+  pages.setEvicted(id, 0);
+  pages.setPcmd(id, 0x2b);
+  assert.equal(pages.frameOf(id), -1);
+  assert.equal(pages.vaPageOf(id), 0, "VA page 0 is a VA page");
+  pages.setFrame(id, -1);
+  assert.equal(pages.vaPageOf(id), 0, "marking an evicted page not resident keeps its VA page");
+  pages.setFrame(id, 77);
+  assert.equal(pages.frameOf(id), 77);
+  assert.equal(pages.vaPageOf(id), -1);
+  assert.equal(pages.hasVaPage(id), true, "va_page stays set after the reload");
+  pages.setFrame(id, -1);
+  assert.equal(pages.vaPageOf(id), -1, "a failed EWB leaves no VA page");
+  assert.equal(pages.pcmdOf(id), 0x2b);
+  assert.equal(pages.type(id), 2);
+  assert.equal(pages.maxProt(id), 7, "EP_HAS_VA_PAGE shares the type byte without touching it");
+});

@@ -9,10 +9,15 @@
 // index before either inserts it, or the SECS, which is not in the map) is "detached": it comes from
 // a shared extent and keeps its enclave and index in side tables.
 //
-// A page's hot fields are one 12-byte record (three Int32 words): its frame, its VA page, and a word
-// of `desc` and flags in its low half with the PTE bits of mm slots 0-7 in its high half. A fault and
-// a reclaimed page each read and write all of them, so one cache line serves where five arrays took
-// five (a replay over a million pages waits on memory for about half its time).
+// A page is one 12-byte record (three Int32 words), since a fault and a reclaimed page each read and
+// write nearly all of it and a replay over a million pages waits on memory for about half its time:
+//   word 0: encl_page->epc_page while resident (>= 0); while evicted, encl_page->va_page as
+//           -(va + 2), or -1 before any successful EWB. The kernel keeps both pointers, but va_page
+//           matters only while the page is out, and once set it is never NULL again (EP_HAS_VA_PAGE
+//           remembers that for the NULL dereference of quirk Q3);
+//   word 1: `desc` and flags (below), then the PTE bits of mm slots 0-7;
+//   word 2: the page type and vm_max_prot_bits, the PCMD entry EWB wrote (EPCM permissions and
+//           PENDING/MODIFIED, kept by the kernel in its backing PCMD page), and two spare bytes.
 //
 // `desc` keeps only bits 11:0 of the kernel's desc: the VA slot offset while evicted, and
 // SGX_ENCL_PAGE_BEING_RECLAIMED (bit 3, the same bit) while resident — quirk Q14. The offset is a
@@ -55,12 +60,17 @@ const TYPE_MASK = 0b0000_0111;
 const PROT_SHIFT = 3;
 const PROT_MASK = 0b0011_1000;
 
-/** Int32 words per page record: frame, VA page, desc/flags + PTE bits */
+/** Int32 words per page record */
 const REC = 3;
-/** Uint16 index of a record's desc/flags half-word, per page id: REC16 * id + DESC16 */
+/** the record in Uint16 and Uint8 units, and where its fields are in them */
 const REC16 = 2 * REC;
-const DESC16 = 4;
-const PTE16 = 5;
+const DESC16 = 2;
+const PTE16 = 3;
+const REC8 = 4 * REC;
+const TYPE8 = 8;
+const PCMD8 = 9;
+/** in the type byte: the page has had a VA page (encl_page->va_page is not NULL) */
+const EP_HAS_VA_PAGE = 0b0100_0000;
 
 /**
  * index of page `id`'s PTE bits in any plane (EnclPages.ptePlane()): present (bit 2k) and accessed
@@ -76,8 +86,8 @@ export class EnclPages {
   private rec = new Int32Array(0);
   /** the same memory as Uint16: desc/flags and the PTE bits of mm slots 0-7 */
   private rec16 = new Uint16Array(0);
-  /** the page type in bits 0-2, vm_max_prot_bits in bits 3-5 (type(), maxProt()) */
-  private typeProt = new Uint8Array(0);
+  /** the same memory as Uint8: the page type in bits 0-2, vm_max_prot_bits in bits 3-5, EP_HAS_VA_PAGE; the PCMD byte */
+  private rec8 = new Uint8Array(0);
   /**
    * the PTE planes for mm slots 8-15, 16-23, ... (made when a slot there is first used), indexed like
    * the records (pteIndex()), so an enclave can be mapped into any number of mms, as in the kernel
@@ -107,7 +117,7 @@ export class EnclPages {
 
   /** bytes of the per-page arrays (the first PTE plane included), and the per-extent tables' share */
   bytesPerPage(): number {
-    const perPage = REC * this.rec.BYTES_PER_ELEMENT + this.typeProt.BYTES_PER_ELEMENT;
+    const perPage = REC * this.rec.BYTES_PER_ELEMENT;
     // each extent: its two table entries and its entry in an enclave's directory
     return perPage + (4 + 4 + 4) / EXTENT_PAGES;
   }
@@ -116,7 +126,7 @@ export class EnclPages {
     const capacity = extents * EXTENT_PAGES;
     this.rec = grown(this.rec, REC * capacity);
     this.rec16 = new Uint16Array(this.rec.buffer);
-    this.typeProt = grown(this.typeProt, capacity);
+    this.rec8 = new Uint8Array(this.rec.buffer);
     for (let i = 0; i < this.morePte.length; i++) this.morePte[i] = grown(this.morePte[i] as Uint16Array, REC16 * capacity);
     const old = this.extentEncl.length;
     this.extentEncl = grown(this.extentEncl, extents);
@@ -150,8 +160,8 @@ export class EnclPages {
   private init(id: number, type: number, maxProt: number): void {
     this.live++;
     this.rec[REC * id] = -1;
-    this.rec[REC * id + 1] = -1;
-    this.typeProt[id] = type | (maxProt << PROT_SHIFT);
+    this.rec[REC * id + 2] = 0;
+    this.rec8[REC8 * id + TYPE8] = type | (maxProt << PROT_SHIFT);
     this.clearPtes(id);
     this.rec16[REC16 * id + DESC16] = EP_ALLOCATED;
   }
@@ -202,20 +212,40 @@ export class EnclPages {
 
   /** encl_page->epc_page: the resident frame, -1 when there is none */
   frameOf(id: number): number {
-    return this.rec[REC * id] as number;
+    const w = this.rec[REC * id] as number;
+    return w >= 0 ? w : -1;
   }
 
+  /** a frame, or -1: the page is not resident (an evicted page keeps its VA page) */
   setFrame(id: number, frame: number): void {
-    this.rec[REC * id] = frame;
+    const i = REC * id;
+    if (frame >= 0 || (this.rec[i] as number) >= 0) this.rec[i] = frame;
   }
 
-  /** encl_page->va_page: the VA page of the slot the last successful EWB used, -1 before one */
+  /** encl_page->va_page while the page is evicted (the slot's VA page), -1 while resident or before any successful EWB */
   vaPageOf(id: number): number {
-    return this.rec[REC * id + 1] as number;
+    const w = this.rec[REC * id] as number;
+    return w <= -2 ? -w - 2 : -1;
   }
 
-  setVaPage(id: number, va: number): void {
-    this.rec[REC * id + 1] = va;
+  /** a successful EWB: the page is out, its slot in VA page `va` */
+  setEvicted(id: number, va: number): void {
+    this.rec[REC * id] = -va - 2;
+    this.rec8[REC8 * id + TYPE8] = (this.rec8[REC8 * id + TYPE8] as number) | EP_HAS_VA_PAGE;
+  }
+
+  /** encl_page->va_page is not NULL: some EWB of the page succeeded */
+  hasVaPage(id: number): boolean {
+    return ((this.rec8[REC8 * id + TYPE8] as number) & EP_HAS_VA_PAGE) !== 0;
+  }
+
+  /** the PCMD entry the page's last successful EWB wrote (Epcm.pcmdOut) */
+  pcmdOf(id: number): number {
+    return this.rec8[REC8 * id + PCMD8] as number;
+  }
+
+  setPcmd(id: number, pcmd: number): void {
+    this.rec8[REC8 * id + PCMD8] = pcmd;
   }
 
   /** desc bits 11:0 (the VA slot offset, SGX_ENCL_PAGE_BEING_RECLAIMED); the other bits are flagsOf()'s */
@@ -238,20 +268,22 @@ export class EnclPages {
 
   /** SGX_PAGE_TYPE_* */
   type(id: number): number {
-    return (this.typeProt[id] as number) & TYPE_MASK;
+    return (this.rec8[REC8 * id + TYPE8] as number) & TYPE_MASK;
   }
 
   setType(id: number, type: number): void {
-    this.typeProt[id] = ((this.typeProt[id] as number) & ~TYPE_MASK) | type;
+    const i = REC8 * id + TYPE8;
+    this.rec8[i] = ((this.rec8[i] as number) & ~TYPE_MASK) | type;
   }
 
   /** vm_max_prot_bits */
   maxProt(id: number): number {
-    return ((this.typeProt[id] as number) & PROT_MASK) >> PROT_SHIFT;
+    return ((this.rec8[REC8 * id + TYPE8] as number) & PROT_MASK) >> PROT_SHIFT;
   }
 
   setMaxProt(id: number, prot: number): void {
-    this.typeProt[id] = ((this.typeProt[id] as number) & ~PROT_MASK) | (prot << PROT_SHIFT);
+    const i = REC8 * id + TYPE8;
+    this.rec8[i] = ((this.rec8[i] as number) & ~PROT_MASK) | (prot << PROT_SHIFT);
   }
 
   /** the PTE-bit array that holds mm slot `slot` (ptePresentBit()/pteAccessedBit() give the bits in it) */

@@ -378,14 +378,14 @@ export function sgxEnclEwb(sgx: Sgx, encl: Encl, ep: number, frame: number, isSe
   }
   const index = isSecs ? encl.secsIndex : pages.index(ep);
   sgx.addCost(sgx.costs.backingCopy);
-  let ret = sgx.epcm.ewb(frame, encl.secs, isSecs, ep);
+  let ret = sgx.epcm.ewb(frame, encl.secs, isSecs);
   if (ret === 11 /* SGX_NOT_TRACKED */) {
     sgx.epcm.etrack(encl.secs);
-    ret = sgx.epcm.ewb(frame, encl.secs, isSecs, ep);
+    ret = sgx.epcm.ewb(frame, encl.secs, isSecs);
     if (ret === 11) {
       // the cpumask is computed after the ETRACK, then every CPU in it is interrupted
       sgxEnclIpi(sgx, encl);
-      ret = sgx.epcm.ewb(frame, encl.secs, isSecs, ep);
+      ret = sgx.epcm.ewb(frame, encl.secs, isSecs);
     }
   }
   // a failed EWB writes no PCMD entry (__sgx_encl_ewb() only dirties the page), so the PCMD page
@@ -401,7 +401,8 @@ export function sgxEnclEwb(sgx: Sgx, encl: Encl, ep: number, frame: number, isSe
     if (!isSecs) encl.ewbLostChildren++;
   } else {
     pages.setDesc(ep, pages.descOf(ep) | vaOffset);
-    pages.setVaPage(ep, va);
+    pages.setEvicted(ep, va);
+    pages.setPcmd(ep, sgx.epcm.pcmdOut);
     pages.setFlags(ep, pages.flagsOf(ep) | EP_HOLDS_SLOT);
   }
   return ret;
@@ -415,7 +416,7 @@ function __sgxEnclEldu(sgx: Sgx, encl: Encl, ep: number, frame: number, secsFram
   const pcmdFirst = index - (index % PCMDS_PER_PAGE);
   sgx.addCost(sgx.costs.backingCopy);
   const intact = (pages.flagsOf(ep) & EP_LOST) === 0;
-  let ret = sgx.epcm.eldu(frame, pages.type(ep), isSecs ? null : encl.secs, secsFrame, intact, encl.secs, ep);
+  let ret = sgx.epcm.eldu(frame, pages.type(ep), isSecs ? null : encl.secs, secsFrame, intact, encl.secs, pages.pcmdOf(ep));
   sgx.accountFrame(PG_ELDU, frame);
   if (ret !== 0) {
     if (enclsFailed(ret)) sgx.warn(`ELDU failed with ${ret} for enclave ${encl.id}; the page is lost`);
@@ -441,7 +442,7 @@ export function sgxEnclEldu(sgx: Sgx, encl: Encl, ep: number, secsFrame: number)
   // encl_page->va_page is set only by a successful EWB: a page whose first EWB failed (quirk Q3) has
   // none, and __sgx_encl_eldu() dereferences it to compute the ELDU's VA slot. (The kernel gets
   // there after allocating the frame and looking up the backing; the run stops either way.)
-  if (pages.vaPageOf(ep) < 0) {
+  if (!pages.hasVaPage(ep)) {
     const what = ep === encl.secsPage ? "the SECS" : `page ${pages.index(ep)}`;
     throw new KernelOops("__sgx_encl_eldu", `NULL dereference of the page's VA page (encl_page->va_page) reloading ${what} of enclave ${encl.id}, whose first EWB failed`);
   }
