@@ -17,7 +17,8 @@
 //           remembers that for the NULL dereference of quirk Q3);
 //   word 1: `desc` and flags (below), then the PTE bits of mm slots 0-7;
 //   word 2: the page type and vm_max_prot_bits, the PCMD entry EWB wrote (EPCM permissions and
-//           PENDING/MODIFIED, kept by the kernel in its backing PCMD page), and two spare bytes.
+//           PENDING/MODIFIED, kept by the kernel in its backing PCMD page), and the memcg id + 1
+//           its backing contents page is charged to (0: no contents page; kernel/backing.ts).
 //
 // `desc` keeps only bits 11:0 of the kernel's desc: the VA slot offset while evicted, and
 // SGX_ENCL_PAGE_BEING_RECLAIMED (bit 3, the same bit) while resident — quirk Q14. The offset is a
@@ -69,6 +70,7 @@ const PTE16 = 3;
 const REC8 = 4 * REC;
 const TYPE8 = 8;
 const PCMD8 = 9;
+const BACKING16 = 5;
 /** in the type byte: the page has had a VA page (encl_page->va_page is not NULL) */
 const EP_HAS_VA_PAGE = 0b0100_0000;
 
@@ -93,6 +95,8 @@ export class EnclPages {
    * the records (pteIndex()), so an enclave can be mapped into any number of mms, as in the kernel
    */
   private readonly morePte: Uint16Array[] = [];
+  /** backing memcg ids past 65,534, by page (the record holds 0xffff for them) */
+  private readonly bigBackingCg = new Map<number, number>();
   /** per extent: the owning enclave's id, EXTENT_FREE or EXTENT_DETACHED */
   private extentEncl = new Int32Array(0);
   /** per extent: its stretch of ELRANGE (page index >> EXTENT_SHIFT), -1 when detached or free */
@@ -237,6 +241,19 @@ export class EnclPages {
   /** encl_page->va_page is not NULL: some EWB of the page succeeded */
   hasVaPage(id: number): boolean {
     return ((this.rec8[REC8 * id + TYPE8] as number) & EP_HAS_VA_PAGE) !== 0;
+  }
+
+  /** the memcg id the page's backing contents page is charged to, -1 when it has none */
+  backingCgOf(id: number): number {
+    const v = this.rec16[REC16 * id + BACKING16] as number;
+    return v === 0xffff ? (this.bigBackingCg.get(id) as number) : v - 1;
+  }
+
+  setBackingCg(id: number, memcgId: number): void {
+    const v = memcgId + 1;
+    if (v >= 0xffff) this.bigBackingCg.set(id, memcgId);
+    else this.bigBackingCg.delete(id);
+    this.rec16[REC16 * id + BACKING16] = Math.min(v, 0xffff);
   }
 
   /** the PCMD entry the page's last successful EWB wrote (Epcm.pcmdOut) */

@@ -17,6 +17,7 @@ import { EnclPageMap, EP_HOLDS_SLOT, EP_LOST, EP_PCMD_LIVE, EP_PENDING, PTE_SLOT
 import { OWNER_ENCL_PAGE, OWNER_VA } from "./epc-page.js";
 import { IntrusiveList } from "../lib/intrusive-list.js";
 import { SparseInt32Array } from "../lib/sparse-array.js";
+import { BackingContents } from "./backing.js";
 import {
   PAGE_SIZE,
   PCMDS_PER_PAGE,
@@ -80,7 +81,7 @@ export class Encl {
   attributesMask = 0n;
   readonly secs: SecsState;
   /** backing shmem: contents pages present (index -> the memcg id charged) and PCMD pages (index -> live entries) */
-  readonly backingContents = new SparseInt32Array();
+  readonly backingContents: BackingContents;
   readonly backingPcmd = new SparseInt32Array();
   /** the memcg id each PCMD page is charged to */
   readonly backingPcmdCg = new SparseInt32Array();
@@ -96,6 +97,7 @@ export class Encl {
   ) {
     this.pageArray = new EnclPageMap(sgx.enclPages, id);
     this.secsPage = sgx.enclPages.allocDetached(id, 0, SGX_PAGE_TYPE_SECS, 0);
+    this.backingContents = new BackingContents(sgx.enclPages, this.pageArray, this);
     this.secs = new SecsState(id);
     this.vaPages = new IntrusiveList(sgx.vaPages);
   }
@@ -335,7 +337,7 @@ function truncatePcmd(sgx: Sgx, encl: Encl, p: number): void {
 
 /** fput() of the backing file at release: every shmem page goes */
 function dropBacking(sgx: Sgx, encl: Encl): void {
-  encl.backingContents.forEach(0, 2 ** 31 - 1, (_i, memcgId) => unchargeBackingPage(sgx, memcgId));
+  encl.backingContents.forEachCharge((memcgId) => unchargeBackingPage(sgx, memcgId));
   encl.backingPcmdCg.forEach(0, 2 ** 31 - 1, (_i, memcgId) => unchargeBackingPage(sgx, memcgId));
   encl.backingContents.clear();
   encl.backingPcmd.clear();
@@ -735,6 +737,9 @@ export function sgxEnclPut(sgx: Sgx, encl: Encl): void {
 /** mirrors sgx_encl_release() */
 export function sgxEnclRelease(sgx: Sgx, encl: Encl): void {
   const pages = sgx.enclPages;
+  // fput() of the backing file comes last in the kernel; its contents pages are kept in the page
+  // records, so their charges go first (nothing in between looks at a memcg)
+  dropBacking(sgx, encl);
   const entries: number[] = [];
   encl.pageArray.forEach(0, encl.secsIndex, (_idx, ep) => entries.push(ep));
   for (const ep of entries) {
@@ -765,7 +770,6 @@ export function sgxEnclRelease(sgx: Sgx, encl: Encl): void {
     // the SECS frame stays allocated: it is leaked like any frame the kernel can no longer free
     if (pages.frameOf(encl.secsPage) >= 0) sgx.leaked++;
   }
-  dropBacking(sgx, encl);
   pages.release(encl.secsPage);
   encl.released = true;
 }
