@@ -60,7 +60,7 @@ export function runScheduled(sim: Simulator, action: ScheduledAction): void {
       for (const p of instances(sim, action.target)) killProcess(sim, p, action.signal, { kind: "signal", atNs: sim.nowNs, signal: action.signal });
       return;
     case "injectFailure":
-      sim.sgx.epcm.failNext[action.leaf] = (sim.sgx.epcm.failNext[action.leaf] ?? 0) + action.count;
+      sim.sgx.epcm.injectFailures(action.leaf, action.count);
       return;
     case "memoryFailure": {
       const victim = action.process === null ? undefined : sim.processes.find((p) => p.name === action.process);

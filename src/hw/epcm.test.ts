@@ -77,7 +77,7 @@ test("ELDU of a child needs its SECS resident; EAUG needs an initialized enclave
 
 test("injected failures hit the next executions of a leaf only", () => {
   const { epcm, secs } = setup();
-  epcm.failNext.EWB = 1;
+  epcm.injectFailures("EWB", 1);
   epcm.eblock(1, secs);
   epcm.etrack(secs);
   assert.notEqual(epcm.ewb(1, secs, false), 0);

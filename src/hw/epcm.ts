@@ -121,7 +121,9 @@ export class Epcm {
   /** nanoseconds of ENCLS work not yet charged to the running actor */
   cost = 0;
   /** injected failures still to happen, per leaf */
-  readonly failNext: Partial<Record<EnclsLeaf, number>> = {};
+  private readonly failNext: Partial<Record<EnclsLeaf, number>> = {};
+  /** injected failures not yet consumed, over all leaves (none: every leaf skips the lookup) */
+  private failuresArmed = 0;
 
   constructor(
     frames: number,
@@ -145,11 +147,19 @@ export class Epcm {
     return (this.state[frame] as number) >> TYPE_SHIFT;
   }
 
+  /** the next `count` executions of `leaf` fail (a scenario's `fail` action) */
+  injectFailures(leaf: EnclsLeaf, count: number): void {
+    this.failNext[leaf] = (this.failNext[leaf] ?? 0) + count;
+    this.failuresArmed += count;
+  }
+
   /** consumes one injected failure of `leaf` */
   private injected(leaf: EnclsLeaf): boolean {
+    if (this.failuresArmed === 0) return false;
     const n = this.failNext[leaf];
     if (n === undefined || n <= 0) return false;
     this.failNext[leaf] = n - 1;
+    this.failuresArmed--;
     return true;
   }
 

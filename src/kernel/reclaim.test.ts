@@ -69,7 +69,7 @@ test("a page whose first EWB failed has no VA page: its reload oopses in __sgx_e
   const [first, second] = sgx.lru.toArray();
   const p0 = sgx.pages.owner[first as number] as number;
   const p1 = sgx.pages.owner[second as number] as number;
-  sgx.epcm.failNext.EWB = 1;
+  sgx.epcm.injectFailures("EWB", 1);
   drive(sgxReclaimPages(sgx, sgx.lru));
   assert.equal(sgx.enclPages.vaPageOf(p0), -1, "the failed EWB left va_page unset");
   assert.ok(sgx.enclPages.vaPageOf(p1) >= 0, "the next page got one");
