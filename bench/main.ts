@@ -140,7 +140,7 @@ console.log(
   `  bytes per EPC frame            ${allocated.toFixed(1)} allocated (${perFrameLayout} by layout), ${rssPerFrame.toFixed(2)} resident until touched   (target <= 48; issue 13: <= 16)`,
 );
 console.log(
-  `  bytes per enclave page         ${sim.sgx.enclPages.bytesPerPage().toFixed(2)}: a 12-byte record (frame or VA page, desc and flags, PTE bits, type and max_prot, PCMD entry) and its share of its extent's tables and directory entry   (issue 13: <= 16)`,
+  `  bytes per enclave page         ${sim.sgx.enclPages.bytesPerPage().toFixed(2)}: a 12-byte record (frame or VA page, desc and flags, PTE bits, type and max_prot, PCMD entry, backing page's memcg) and its share of its extent's tables and directory entry   (issue 13: <= 16)`,
 );
 console.log(
   `  thrashing run recorded for --out (time series, events, ${fmt(recordedSlices)} trace slices)   ${((ms("thrash, recorded for --out") / ms("thrash: swaps")) * 100).toFixed(0)}% of the plain run's time`,
