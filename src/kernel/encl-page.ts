@@ -1,5 +1,5 @@
-// struct sgx_encl_page (encl.h) as a growable struct of arrays, and encl->page_array (the xarray of
-// an enclave's pages by index) over it.
+// struct sgx_encl_page (encl.h) as one record per page in a growable typed array, and encl->page_array
+// (the xarray of an enclave's pages by index) over it.
 //
 // Descriptors live in extents: an extent is 512 consecutive descriptor ids that hold the pages of one
 // 2 MiB stretch of one enclave's ELRANGE, so a page's id is its extent's first id plus its offset in
