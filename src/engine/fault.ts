@@ -70,8 +70,9 @@ export function touchStep(sim: Simulator, t: UserThread, s: TouchState): number 
     } else if (at === AT_CHECK) {
       const ep = encl.pageArray.get(index);
       const plane = slot >= 0 ? sgx.enclPages.ptePlane(slot) : null;
-      if (plane !== null && ep >= 0 && ((plane[pteIndex(ep)] as number) & ptePresentBit(slot)) !== 0) {
-        plane[pteIndex(ep)] = (plane[pteIndex(ep)] as number) | pteAccessedBit(slot);
+      const pi = pteIndex(ep);
+      if (plane !== null && ep >= 0 && ((plane[pi] as number) & ptePresentBit(slot)) !== 0) {
+        plane[pi] = (plane[pi] as number) | pteAccessedBit(slot);
         t.faultRetriesInARow = 0;
         s.at = AT_HIT;
         return sim.costs.memoryAccess;

@@ -47,7 +47,7 @@ export const EP_MAPPED = 1 << 15;
 /** mm slots per PTE plane: two bits each in a Uint16Array */
 export const PTE_SLOTS_PER_PLANE = 8;
 
-export const EXTENT_SHIFT = 9;
+const EXTENT_SHIFT = 9;
 /** descriptors per extent: 2 MiB of ELRANGE */
 export const EXTENT_PAGES = 1 << EXTENT_SHIFT;
 const EXTENT_MASK = EXTENT_PAGES - 1;
@@ -413,10 +413,5 @@ export class EnclPageMap {
     this.dir.clear();
     this.overrides = null;
     this.count = 0;
-  }
-
-  /** bytes of the directory */
-  byteSize(): number {
-    return this.dir.byteSize();
   }
 }
