@@ -1,5 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { setFlagsFromString } from "node:v8";
 import { costProfileNames, costProfiles, describeProfile, listProfiles, profileName, resolveCosts, swapCycles, type CostParamName } from "./costs.js";
 
 const PARAMS: readonly CostParamName[] = [
@@ -199,4 +200,12 @@ test("listProfiles prints one line per profile with EPC, sections/NUMA, CPUs and
   assert.match(listProfiles(), /^client-128m +93\.5 MiB \(23936 pages\) +1 section \/ 1 node +8 CPUs +3 GHz +Client/m);
   assert.match(listProfiles(), /^icelake-server +16 GiB +2 sections \/ 2 nodes +64 CPUs +2\.6 GHz /m);
   assert.match(listProfiles(), /^azure-dc48s-v3 +256 GiB +1 section \/ 1 node +48 CPUs +2\.8 GHz /m);
+});
+
+test("resolved costs are a fast-properties object, so the hot paths' cost reads are not hash lookups", () => {
+  // V8 natives are enabled for this one check; the flag affects only functions compiled after it
+  setFlagsFromString("--allow-natives-syntax");
+  const hasFastProperties = new Function("o", "return %HasFastProperties(o);") as (o: object) => boolean;
+  assert.equal(hasFastProperties({ ...{ a: 1 } }), true);
+  for (const name of costProfileNames) assert.equal(hasFastProperties(resolveCosts(name, { ewb: 1 })), true, name);
 });
