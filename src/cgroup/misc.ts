@@ -2,6 +2,7 @@
 // with its one resource here, `sgx_epc`: hierarchical charge with the capacity check at every level,
 // `misc.max` parsing, event counting (6.11+ or the older rules) and the peak watermark.
 import { EBUSY, EEXIST, EINVAL, ENOENT, ERANGE } from "../lib/errno.js";
+import type { MemcgState } from "./memory.js";
 
 export const U64_MAX = (1n << 64n) - 1n;
 export const SGX_EPC = "sgx_epc";
@@ -21,6 +22,8 @@ export class Cgroup {
   dying = false;
   /** pids of the processes in this cgroup (cgroup.procs) */
   readonly procs = new Set<number>();
+  /** the memory controller's state (memory.ts memcg()), made at its first use */
+  memcgState: MemcgState | null = null;
 
   constructor(
     readonly id: number,

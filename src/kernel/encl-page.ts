@@ -165,6 +165,7 @@ export class EnclPages {
     this.live++;
     this.rec[REC * id] = -1;
     this.rec[REC * id + 2] = 0;
+    if (this.bigBackingCg.size > 0) this.bigBackingCg.delete(id);
     this.rec8[REC8 * id + TYPE8] = type | (maxProt << PROT_SHIFT);
     this.clearPtes(id);
     this.rec16[REC16 * id + DESC16] = EP_ALLOCATED;
@@ -251,9 +252,10 @@ export class EnclPages {
 
   setBackingCg(id: number, memcgId: number): void {
     const v = memcgId + 1;
+    const i = REC16 * id + BACKING16;
     if (v >= 0xffff) this.bigBackingCg.set(id, memcgId);
-    else this.bigBackingCg.delete(id);
-    this.rec16[REC16 * id + BACKING16] = Math.min(v, 0xffff);
+    else if (this.rec16[i] === 0xffff) this.bigBackingCg.delete(id);
+    this.rec16[i] = Math.min(v, 0xffff);
   }
 
   /** the PCMD entry the page's last successful EWB wrote (Epcm.pcmdOut) */
