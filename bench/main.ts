@@ -122,7 +122,7 @@ const frameArrays = [...pages.arrays(), epcm.state, epcm.ownerPlusOne, epcm.perm
 // + the paging attribution's owner slot per frame (kernel/paging-accounts.ts)
 const allocated = frameArrays.reduce((n, a) => n + a.byteLength, 0) / sim.sgx.totalPages + sim.sgx.paging.bytesPerFrame();
 const rssPerFrame = Math.max(0, process.memoryUsage().rss - rssBefore) / sim.sgx.totalPages; // noisy: GC may shrink the heap meanwhile
-// EPC page state (the charge array only on a machine with EPC cgroups), the EPCM (state,
+// EPC page state, the EPCM (state,
 // ENCLAVESECS, permissions) and the paging attribution's owner slot
 const perFrameLayout = pages.bytesPerFrame() + epcm.state.BYTES_PER_ELEMENT + epcm.ownerPlusOne.BYTES_PER_ELEMENT + epcm.perm.BYTES_PER_ELEMENT + sim.sgx.paging.bytesPerFrame();
 

@@ -23,9 +23,9 @@ import type { Sgx } from "../kernel/state.js";
 function checkList(pages: EpcPages, name: string, head: number, size: number, tag: number, out: string[]): void {
   let n = 0;
   let prev = -1;
-  for (let f = head; f >= 0; f = pages.next[f] as number) {
+  for (let f = head; f >= 0; f = pages.nextOf(f)) {
     if (pages.list(f) !== tag) out.push(`Frame ${f} is linked on the ${name} but tagged ${LIST_NAMES[pages.list(f)]}.`);
-    if (pages.prev[f] !== prev) out.push(`Frame ${f} on the ${name} has a broken prev link.`);
+    if (pages.prevOf(f) !== prev) out.push(`Frame ${f} on the ${name} has a broken prev link.`);
     prev = f;
     if (++n > size) {
       out.push(`The ${name} holds more frames than its size ${size} (or has a cycle).`);
@@ -49,8 +49,8 @@ export function checkInvariants(sgx: Sgx): string[] {
     checkList(pages, name, lru.head, lru.size, ON_LRU, out);
     lruTotal += lru.size;
     if (sgx.epcCgroups) {
-      for (let f = lru.head; f >= 0; f = pages.next[f] as number) {
-        if (pages.cg(f) !== id + 1) out.push(`Frame ${f} is on the ${name} but charged to cgroup id ${pages.cg(f) - 1}.`);
+      for (let f = lru.head; f >= 0; f = pages.nextOf(f)) {
+        if (sgx.frameCg(f) !== id + 1) out.push(`Frame ${f} is on the ${name} but charged to cgroup id ${sgx.frameCg(f) - 1}.`);
       }
     }
   });
@@ -74,7 +74,7 @@ export function checkInvariants(sgx: Sgx): string[] {
     if (tag === ON_LRU && !tracked) out.push(`Frame ${f} is on the LRU without RECLAIMER_TRACKED.`);
     if (tracked && tag !== ON_LRU && tag !== ON_NONE) out.push(`Frame ${f} is RECLAIMER_TRACKED but ${LIST_NAMES[tag]}.`);
     if (tag === ON_LRU) {
-      const e = pages.owner[f] as number;
+      const e = pages.ownerOf(f);
       if (pages.ownerKind(f) !== OWNER_ENCL_PAGE || ep.frameOf(e) !== f || ep.type(e) === SGX_PAGE_TYPE_SECS)
         out.push(`Frame ${f} is on the LRU but is not the resident frame of a child page.`);
     }
@@ -100,11 +100,11 @@ export function checkInvariants(sgx: Sgx): string[] {
     if (list === undefined) return;
     checkList(pages, `unreclaimable list of cgroup ${sgx.cgroups.all[id]?.path}`, list.head, list.size, ON_UNRECLAIMABLE, out);
     unreclaimableTotal += list.size;
-    for (let f = list.head; f >= 0; f = pages.next[f] as number) {
+    for (let f = list.head; f >= 0; f = pages.nextOf(f)) {
       const kind = pages.ownerKind(f);
-      const isSecs = kind === OWNER_ENCL_PAGE && ep.type(pages.owner[f] as number) === SGX_PAGE_TYPE_SECS;
+      const isSecs = kind === OWNER_ENCL_PAGE && ep.type(pages.ownerOf(f)) === SGX_PAGE_TYPE_SECS;
       if (kind !== OWNER_VA && !isSecs) out.push(`Frame ${f} is UNRECLAIMABLE but neither a SECS nor a VA page.`);
-      if (Math.max(pages.cg(f) - 1, 0) !== id) out.push(`Frame ${f} is on the unreclaimable list of another cgroup than its charge.`);
+      if (Math.max(sgx.frameCg(f) - 1, 0) !== id) out.push(`Frame ${f} is on the unreclaimable list of another cgroup than its charge.`);
     }
   });
   if (byList[ON_UNRECLAIMABLE] !== unreclaimableTotal)
@@ -123,7 +123,7 @@ export function checkInvariants(sgx: Sgx): string[] {
       const frame = ep.frameOf(e);
       if (frame >= 0) {
         resident++;
-        if (pages.owner[frame] !== e || pages.ownerKind(frame) !== OWNER_ENCL_PAGE)
+        if (pages.ownerOf(frame) !== e || pages.ownerKind(frame) !== OWNER_ENCL_PAGE)
           out.push(`${name}: frame ${frame} of page ${index} is not owned by that page.`);
         if (!sgx.epcm.isValid(frame)) out.push(`${name}: resident page ${index} has an invalid EPCM entry.`);
         else if (sgx.epcm.owner(frame) !== encl.id) out.push(`${name}: the EPCM says frame ${frame} of page ${index} belongs to enclave ${sgx.epcm.owner(frame)}.`);
@@ -165,7 +165,7 @@ export function checkInvariants(sgx: Sgx): string[] {
     for (const v of vas) {
       slots += va.used[v] as number;
       const f = va.frame[v] as number;
-      if (f < 0 || pages.ownerKind(f) !== OWNER_VA || pages.owner[f] !== v || sgx.epcm.type(f) !== SGX_PAGE_TYPE_VA)
+      if (f < 0 || pages.ownerKind(f) !== OWNER_VA || pages.ownerOf(f) !== v || sgx.epcm.type(f) !== SGX_PAGE_TYPE_VA)
         out.push(`${name}: VA page ${v} is not backed by a VA frame it owns.`);
       if (va.isFull(v)) seenFull = true;
       else if (seenFull) out.push(`${name}: a VA page with free slots follows a full one.`);
@@ -179,14 +179,14 @@ export function checkInvariants(sgx: Sgx): string[] {
     if (tag !== ON_NONE && tag !== ON_UNRECLAIMABLE) continue;
     const kind = pages.ownerKind(f);
     if (kind === OWNER_ENCL_PAGE) {
-      const e = pages.owner[f] as number;
+      const e = pages.ownerOf(f);
       if (ep.frameOf(e) !== f && !pages.isTracked(f)) {
         // a frame between allocation and install (ioctl in progress) or leaked by EREMOVE
         continue;
       }
       if (pages.isTracked(f) && ep.type(e) === SGX_PAGE_TYPE_SECS) out.push(`Frame ${f}: a SECS page is RECLAIMER_TRACKED.`);
     } else if (kind === OWNER_VEPC) {
-      const v = sgx.vepcs[pages.owner[f] as number];
+      const v = sgx.vepcs[pages.ownerOf(f)];
       if (v === undefined || v.released) out.push(`Frame ${f} belongs to a released vEPC.`);
     }
   }
@@ -199,7 +199,7 @@ function checkCharges(sgx: Sgx, out: string[]): void {
   const tree = sgx.cgroups;
   const own = new Array<number>(tree.all.length).fill(0);
   for (let f = 0; f < sgx.totalPages; f++) {
-    const id = sgx.pages.cg(f);
+    const id = sgx.frameCg(f);
     if (id !== 0) own[id - 1] = (own[id - 1] as number) + 1;
     // the simulator's attribution (summary `attributed`, `paging`) follows the charge
     if (id !== 0 && sgx.paging.frameCgroupId(f) !== id) out.push(`Frame ${f} is charged to cgroup id ${id - 1} but attributed to cgroup id ${sgx.paging.frameCgroupId(f) - 1}.`);

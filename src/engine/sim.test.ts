@@ -53,7 +53,7 @@ test("a thread allocates from its CPU's NUMA node first", () => {
   const { sim } = simulate(scenario(m, [proc("a", hold), proc("b", hold), proc("c", hold)], { untilNs: 5 * ms }));
   const node1 = sim.sgx.sections[1]?.first ?? 0;
   const owners = new Set<number>();
-  for (let f = node1; f < node1 + 256; f++) if (sim.sgx.pages.list(f) !== 0) owners.add(sim.sgx.enclPages.enclOf(sim.sgx.pages.owner[f] as number));
+  for (let f = node1; f < node1 + 256; f++) if (sim.sgx.pages.list(f) !== 0) owners.add(sim.sgx.enclPages.enclOf(sim.sgx.pages.ownerOf(f)));
   assert.ok(owners.has(2), "enclave 2 (the process on CPU 2) got frames on node 1");
 });
 

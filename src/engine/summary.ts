@@ -190,7 +190,7 @@ export function buildSummary(sim: Simulator): SimSummary {
     if (kind === OWNER_VA) vaPages++;
     else if (kind === OWNER_VEPC) vepcPages++;
     else if (kind === OWNER_ENCL_PAGE) {
-      if (sgx.enclPages.type(pages.owner[f] as number) === 0) secsPages++;
+      if (sgx.enclPages.type(pages.ownerOf(f)) === 0) secsPages++;
       else enclavePages++;
     }
   }

@@ -111,7 +111,7 @@ export function sgxShouldReclaim(sgx: Sgx, watermark: number): boolean {
 /** `charged`: the cgroup the page's charge went to (current may have moved since), null without EPC cgroups */
 function setOwner(sgx: Sgx, frame: number, ownerKind: number, owner: number, charged: Cgroup | null): void {
   sgx.pages.setOwnerKind(frame, ownerKind);
-  sgx.pages.owner[frame] = owner;
+  sgx.pages.setOwnerOf(frame, owner);
   const t = sgx.env.current();
   sgx.paging.allocated(frame, charged ?? t.cgroup ?? sgx.cgroups.root, t.pid);
 }
@@ -124,12 +124,14 @@ function drainCharge(g: Generator<number, number>): number {
   }
 }
 
-/** with EPC cgroups: the page keeps its charge (sgx_epc_page.sgx_cg); on failure the charge goes back */
+/**
+ * with EPC cgroups: the page keeps its charge (sgx_epc_page.sgx_cg, which setOwner() recorded as
+ * the cgroup the frame was allocated for); on failure the charge goes back
+ */
 function settleCharge(sgx: Sgx, cg: Cgroup | null, ret: number): void {
   if (cg === null) return;
   sgx.chargesInFlight.set(cg, (sgx.chargesInFlight.get(cg) ?? 1) - 1);
-  if (ret >= 0) sgx.pages.setCg(ret, cg.id + 1);
-  else sgxCgroupUncharge(sgx, cg);
+  if (ret < 0) sgxCgroupUncharge(sgx, cg);
 }
 
 /** sgx_alloc_epc_page(owner, reclaim=false): faults, ELDU, EAUG and vEPC paths */
@@ -218,13 +220,11 @@ export function sgxFreeEpcPage(sgx: Sgx, frame: number): void {
   // v5 sgx_drop_epc_page() of a SECS or VA page before it is freed
   if (p.list(frame) === ON_UNRECLAIMABLE) sgx.unreclaimableOf(frame).remove(frame);
   p.setOwnerKind(frame, OWNER_NONE);
-  p.owner[frame] = 0;
+  p.setOwnerOf(frame, 0);
+  // the charge is read before freed() clears the slot that names it
+  const cgId = sgx.frameCg(frame);
   sgx.paging.freed(frame, sgx.cgroups.all);
-  const cgId = p.cg(frame);
-  if (cgId !== 0) {
-    p.setCg(frame, 0);
-    sgxCgroupUncharge(sgx, sgx.cgroups.all[cgId - 1] as Cgroup);
-  }
+  if (cgId !== 0) sgxCgroupUncharge(sgx, sgx.cgroups.all[cgId - 1] as Cgroup);
   const node = sgx.nodeOfFrame(frame);
   if (p.poisoned(frame)) node.poisonList.addHead(frame);
   else node.freeList.addTail(frame);

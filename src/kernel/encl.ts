@@ -131,7 +131,7 @@ function finishVaPage(sgx: Sgx, encl: Encl, frame: number): number {
   }
   const va = sgx.vaPages.alloc(encl.id);
   sgx.vaPages.frame[va] = frame;
-  sgx.pages.owner[frame] = va;
+  sgx.pages.setOwnerOf(frame, va);
   sgxRecordUnreclaimable(sgx, frame, true);
   return va;
 }

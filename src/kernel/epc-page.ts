@@ -29,8 +29,9 @@ export const OWNER_VA = 2;
 export const OWNER_VEPC = 3;
 
 // The frame's small fields share one byte (`word`): sgx_epc_page.flags in bits 0-1, page->poison in
-// bit 2, the owner kind in bits 3-4 and the list tag in bits 5-7; the charged cgroup is an array
-// allocated at the first charge (a mainline machine never has one).
+// bit 2, the owner kind in bits 3-4 and the list tag in bits 5-7. sgx_epc_page.sgx_cg needs no array:
+// with EPC cgroups a frame is charged to the cgroup it was allocated for, which the paging
+// attribution's slot names (Sgx.frameCg()).
 const FLAGS_MASK = 0b0000_0011;
 const POISON_BIT = 0b0000_0100;
 const KIND_SHIFT = 3;
@@ -44,8 +45,6 @@ export class EpcPages {
   readonly owner: Int32Array;
   readonly prev: Int32Array;
   readonly next: Int32Array;
-  /** sgx_epc_page.sgx_cg: the charged cgroup's id + 1, 0 when the page is not charged; empty until a first charge */
-  private cgPlusOne: Uint16Array = new Uint16Array(0);
 
   constructor(readonly count: number) {
     // Zero-filled typed arrays are lazily committed by the OS, so untouched frames cost no RSS.
@@ -96,17 +95,22 @@ export class EpcPages {
     this.word[frame] = (this.word[frame] as number) | POISON_BIT;
   }
 
-  /** the charged cgroup's id + 1, 0 when the frame is not charged */
-  cg(frame: number): number {
-    return frame < this.cgPlusOne.length ? (this.cgPlusOne[frame] as number) : 0;
+  /** sgx_epc_page.owner: the id of what ownerKind() names */
+  ownerOf(frame: number): number {
+    return this.owner[frame] as number;
   }
 
-  setCg(frame: number, idPlusOne: number): void {
-    if (this.cgPlusOne.length === 0) {
-      if (idPlusOne === 0) return;
-      this.cgPlusOne = new Uint16Array(this.count);
-    }
-    this.cgPlusOne[frame] = idPlusOne;
+  setOwnerOf(frame: number, owner: number): void {
+    this.owner[frame] = owner;
+  }
+
+  /** the list_head links (for checks; lists use the arrays) */
+  prevOf(frame: number): number {
+    return this.prev[frame] as number;
+  }
+
+  nextOf(frame: number): number {
+    return this.next[frame] as number;
   }
 
   /** sgx_epc_page.flags as the kernel would read them */
@@ -118,14 +122,14 @@ export class EpcPages {
     return ((this.word[frame] as number) & SGX_EPC_PAGE_RECLAIMER_TRACKED) !== 0;
   }
 
-  /** bytes a frame costs in these arrays: the charge array only once some cgroup was charged */
+  /** bytes a frame costs in these arrays */
   bytesPerFrame(): number {
-    return 1 + 4 + 4 + 4 + this.cgPlusOne.BYTES_PER_ELEMENT * (this.cgPlusOne.length > 0 ? 1 : 0);
+    return 1 + 4 + 4 + 4;
   }
 
   /** the arrays behind the frames (for the bench's byte count) */
   arrays(): ArrayBufferView[] {
-    return [this.word, this.owner, this.prev, this.next, this.cgPlusOne];
+    return [this.word, this.owner, this.prev, this.next];
   }
 }
 

@@ -17,7 +17,7 @@ export interface OomVictimPolicy {
 /** the enclave a SECS or VA frame belongs to */
 export function enclOfFrame(sgx: Sgx, frame: number): Encl | undefined {
   const kind = sgx.pages.ownerKind(frame);
-  const owner = sgx.pages.owner[frame] as number;
+  const owner = sgx.pages.ownerOf(frame);
   const id = kind === OWNER_VA ? sgx.vaPages.encl[owner] : kind === OWNER_ENCL_PAGE ? sgx.enclPages.enclOf(owner as number) : -1;
   return id === undefined || id < 0 ? undefined : sgx.encls[id];
 }
@@ -55,9 +55,9 @@ function candidates(sgx: Sgx, root: Cgroup): Map<Encl, number> {
   const counts = new Map<Encl, number>();
   const pages = sgx.pages;
   for (let f = 0; f < sgx.totalPages; f++) {
-    if (!inTree.has(pages.cg(f))) continue;
+    if (!inTree.has(sgx.frameCg(f))) continue;
     const kind = pages.ownerKind(f);
-    const owner = pages.owner[f] as number;
+    const owner = pages.ownerOf(f);
     const id = kind === OWNER_VA ? sgx.vaPages.encl[owner] : kind === OWNER_ENCL_PAGE ? sgx.enclPages.enclOf(owner as number) : -1;
     const encl = id === undefined || id < 0 ? undefined : sgx.encls[id];
     if (encl === undefined || encl.released || encl.refcount === 0 || (encl.flags & SGX_ENCL_CREATED) === 0) continue;

@@ -67,8 +67,8 @@ test("a page whose first EWB failed has no VA page: its reload oopses in __sgx_e
   const encl = enclave(sgx, 1024 * 1024, 20);
   mapInto(encl, new Mm(1));
   const [first, second] = sgx.lru.toArray();
-  const p0 = sgx.pages.owner[first as number] as number;
-  const p1 = sgx.pages.owner[second as number] as number;
+  const p0 = sgx.pages.ownerOf(first as number);
+  const p1 = sgx.pages.ownerOf(second as number);
   sgx.epcm.injectFailures("EWB", 1);
   drive(sgxReclaimPages(sgx, sgx.lru));
   assert.equal(sgx.enclPages.vaPageOf(p0), -1, "the failed EWB left va_page unset");

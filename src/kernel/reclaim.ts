@@ -135,7 +135,7 @@ function isolateFrom(sgx: Sgx, lru: FrameList, max: number, chunk: IsolatedPages
   while (scanned < max && !lru.isEmpty()) {
     const frame = lru.popHead();
     scanned++;
-    const ep = pages.owner[frame] as number;
+    const ep = pages.ownerOf(frame);
     const encl = sgx.encl(encls.enclOf(ep));
     if (encl.refcount > 0) {
       encl.refcount++;

@@ -317,9 +317,18 @@ export class Sgx {
     return l;
   }
 
+  /**
+   * sgx_epc_page.sgx_cg as the charged cgroup's id + 1, 0 when the frame is not charged: with EPC
+   * cgroups a frame is charged to the cgroup it was allocated for, which its attribution slot names
+   * (alloc.ts setOwner()), so the record keeps that once
+   */
+  frameCg(frame: number): number {
+    return this.epcCgroups ? this.paging.frameCgroupId(frame) : 0;
+  }
+
   /** v5: the unreclaimable list of the cgroup a page is charged to */
   unreclaimableOf(frame: number): FrameList {
-    const id = Math.max(this.pages.cg(frame) - 1, 0);
+    const id = Math.max(this.frameCg(frame) - 1, 0);
     let l = this.unreclaimables[id];
     if (l === undefined) {
       l = new FrameList(this.pages, ON_UNRECLAIMABLE);
@@ -330,7 +339,7 @@ export class Sgx {
 
   /** sgx_epc_page_lru(): the LRU of the cgroup a page is charged to (the global LRU in mainline) */
   lruOf(frame: number): FrameList {
-    const id = this.pages.cg(frame);
+    const id = this.frameCg(frame);
     if (id === 0) return this.lru;
     return this.lrus[id - 1] ?? this.lruOfCgroup(this.cgroups.all[id - 1] as Cgroup);
   }
