@@ -41,3 +41,22 @@ test("replay: --cgroup without a tenant and not a path is still one line of bad 
   assert.throws(() => replayScenario(f, { cgroup: ["=/r"] }), (e: Error) => e instanceof ReplayUsageError && e.message === "--cgroup =/r: expected TENANT=PATH, e.g. a=/tenants/a, or a PATH for every tenant.");
   assert.throws(() => replayScenario(f, { cgroup: ["r"] }), (e: Error) => e instanceof ReplayUsageError && e.message.startsWith("--cgroup r: expected TENANT=PATH"));
 });
+
+test("replay: --timing trace on a trace without timestamps is one line naming the flag and the file", () => {
+  const f = files.file("untimed.txt", "1\n2\n");
+  assert.throws(
+    () => replayScenario(f, { timing: "trace" }),
+    (e: Error) => e instanceof ReplayUsageError && e.message === `--timing trace: ${f} has no timestamps (expected an oracleGeneral trace, or a csv trace with a "time" column).`,
+  );
+  // with the flag's default the same trace replays
+  assert.equal(replayScenario(f, {}).scenario.processes.length, 1);
+});
+
+test("replay: a process that dies before its trace starts still reports the replay, with 0 requests", () => {
+  const f = files.file("never.txt", "1\n2\n3\n");
+  // one frame of EPC: ECREATE's SECS fits, the first VA page does not
+  const s = createSimulator(replayScenario(f, { epc: "4KiB" }).scenario).run();
+  assert.notEqual(s.processes[0]?.exitCode, 0, "the build fails");
+  assert.deepEqual(s.replay, { requests: 0, misses: 0, missRatio: 0 });
+  assert.deepEqual(s.processes[0]?.replay, { tenant: "", trace: f, requests: 0, misses: 0, missRatio: 0 });
+});

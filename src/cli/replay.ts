@@ -53,6 +53,8 @@ export function replayDocument(tracePath: string, trace: Trace, opts: ReplayOpti
   const kernel = opts.kernel ?? "mainline";
   if (!["mainline", "v17", "v5"].includes(kernel)) throw new ReplayUsageError(`--kernel: expected mainline, v17 or v5, got "${kernel}".`);
   if (opts.timing !== undefined && opts.timing !== "ignore" && opts.timing !== "trace") throw new ReplayUsageError(`--timing: expected ignore or trace, got "${opts.timing}".`);
+  if (opts.timing === "trace" && trace.timeNs === null)
+    throw new ReplayUsageError(`--timing trace: ${tracePath} has no timestamps (expected an oracleGeneral trace, or a csv trace with a "time" column).`);
   const tenants = opts.tenantColumn === true ? trace.tenants : [""];
   if (opts.tenantColumn === true && trace.tenantOf === null) throw new ReplayUsageError(`--tenant-column: ${tracePath} has no tenant column (expected a csv trace with a "tenant" column).`);
   const cgroupOf = new Map<string, string>();

@@ -74,6 +74,8 @@ export interface UserPrograms {
   main(sim: Simulator, t: UserThread): ThreadProgram;
   /** the process is a KVM guest (it runs a vEPC): the end of the others does not wait for it */
   isGuest(config: TaskConfig): boolean;
+  /** the trace the process replays (its first trace phase), or null: a replay counts it from the start, so one that dies before its trace shows 0 requests */
+  tracedBy(config: TaskConfig): { tenant: string; source: string } | null;
 }
 
 export class Simulator implements KernelEnv {
@@ -173,6 +175,8 @@ export class Simulator implements KernelEnv {
     scenario.processes.forEach((cfg, i) => {
       const isGuest = programs.isGuest(cfg);
       const p = new Process(i + 1, cfg, this.nextMmId++, isGuest);
+      const traced = programs.tracedBy(cfg);
+      if (traced !== null) p.traced = { ...traced, requests: 0, misses: 0 };
       this.processes.push(p);
       this.at(cfg.start, () => startProcess(this, p));
     });

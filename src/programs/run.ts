@@ -7,6 +7,13 @@ import type { ProcessConfig, Scenario } from "./types.js";
 const PROGRAMS: UserPrograms = {
   main: mainProgram,
   isGuest: (config) => (config as ProcessConfig).steps.some((s) => s.op === "vepc"),
+  tracedBy: (config) => {
+    for (const s of (config as ProcessConfig).steps) {
+      if (s.op !== "run") continue;
+      for (const ph of s.phases) if (ph.type === "access" && ph.pattern.kind === "trace") return { tenant: ph.pattern.tenant, source: ph.pattern.source };
+    }
+    return null;
+  },
 };
 
 /** a simulator of `scenario` whose processes run their steps */
