@@ -233,7 +233,9 @@ export class Epcm {
     this.cost += this.costs.eremove;
     if (!this.isValid(frame)) return 0;
     const type = this.type(frame);
-    const secs = this.secsById[this.owner(frame)];
+    // a VA page has no owner (-1): secsById[-1] would be a slow dictionary lookup
+    const owner = this.owner(frame);
+    const secs = owner >= 0 ? this.secsById[owner] : undefined;
     if (type === SGX_PAGE_TYPE_SECS) {
       if (secs !== undefined && secs.children > 0) return SGX_CHILD_PRESENT;
     } else if (type !== SGX_PAGE_TYPE_VA && secs !== undefined) {
