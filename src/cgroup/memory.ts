@@ -10,6 +10,8 @@ const PAGE = 4096;
 export interface MemcgState {
   /** memory.max in pages (U64_MAX / 4096 for "max") */
   maxPages: bigint;
+  /** memory.max in bytes as a number: Infinity when it is past 2^53 (no usage reaches it), else exact */
+  maxBytes: number;
   /** bytes charged in the subtree */
   usage: number;
   max: number;
@@ -21,7 +23,7 @@ const PAGE_COUNTER_MAX = U64_MAX / BigInt(PAGE);
 
 export function memcg(cg: Cgroup): MemcgState {
   // kept on the cgroup itself: a WeakMap lookup per charge showed in the reclaim profile
-  return (cg.memcgState ??= { maxPages: PAGE_COUNTER_MAX, usage: 0, max: 0, oom: 0, oomKill: 0 });
+  return (cg.memcgState ??= { maxPages: PAGE_COUNTER_MAX, maxBytes: Infinity, usage: 0, max: 0, oom: 0, oomKill: 0 });
 }
 
 const U64_MOD = 1n << 64n;
@@ -76,6 +78,8 @@ export function memoryMaxWrite(cg: Cgroup, text: string, oomKill?: (cg: Cgroup) 
     if (pages > PAGE_COUNTER_MAX) pages = PAGE_COUNTER_MAX;
   }
   s.maxPages = pages;
+  const bytes = pages * BigInt(PAGE);
+  s.maxBytes = bytes > BigInt(Number.MAX_SAFE_INTEGER) ? Infinity : Number(bytes);
   // the loop after xchg(): without swap nothing here is reclaimable, so its 16 reclaim retries all
   // fail and each round is MEMCG_OOM and mem_cgroup_out_of_memory() until the usage fits or no
   // one is left. The kernel spins until each victim's memory is gone; the simulator's write
@@ -112,7 +116,7 @@ function memoryEvent(cg: Cgroup, event: "max" | "oom" | "oomKill"): void {
 export function memcgTryCharge(cg: Cgroup, bytes: number): Cgroup | null {
   for (let c: Cgroup | null = cg; c !== null; c = c.parent) {
     const s = memcg(c);
-    if (c.parent !== null && BigInt(s.usage + bytes) > s.maxPages * BigInt(PAGE)) {
+    if (c.parent !== null && s.usage + bytes > s.maxBytes) {
       for (let u: Cgroup | null = cg; u !== c; u = (u as Cgroup).parent) memcg(u as Cgroup).usage -= bytes;
       memoryEvent(c, "max");
       return c;
@@ -126,7 +130,7 @@ export function memcgTryCharge(cg: Cgroup, bytes: number): Cgroup | null {
 export function memcgFits(cg: Cgroup, bytes: number): boolean {
   for (let c: Cgroup | null = cg; c !== null && c.parent !== null; c = c.parent) {
     const s = memcg(c);
-    if (BigInt(s.usage + bytes) > s.maxPages * BigInt(PAGE)) return false;
+    if (s.usage + bytes > s.maxBytes) return false;
   }
   return true;
 }

@@ -12,8 +12,9 @@ export type MiscEventsMode = "6.11" | "pre-6.11";
 
 export class Cgroup {
   readonly children: Cgroup[] = [];
-  /** misc_res for sgx_epc: bytes */
-  max = U64_MAX;
+  /** misc_res for sgx_epc: bytes (`max`), with its Number kept beside it for the charge paths */
+  private maxValue = U64_MAX;
+  private maxNumber = Infinity;
   usage = 0;
   events = 0;
   eventsLocal = 0;
@@ -35,9 +36,21 @@ export class Cgroup {
     return this.parent === null;
   }
 
-  /** misc.max in bytes as a number (Infinity for max); exact below 2^53, which usage never reaches */
+  get max(): bigint {
+    return this.maxValue;
+  }
+
+  set max(v: bigint) {
+    this.maxValue = v;
+    this.maxNumber = v === U64_MAX ? Infinity : Number(v);
+  }
+
+  /**
+   * misc.max in bytes as a number (Infinity for max); exact below 2^53, which usage never reaches.
+   * Kept from the last write: a BigInt compare and conversion per level per charge showed in v17 profiles
+   */
   maxBytes(): number {
-    return this.max === U64_MAX ? Infinity : Number(this.max);
+    return this.maxNumber;
   }
 }
 

@@ -203,7 +203,7 @@ function checkCharges(sgx: Sgx, out: string[]): void {
     if (id !== 0) own[id - 1] = (own[id - 1] as number) + 1;
     // (the charge is the attribution slot's cgroup, Sgx.frameCg(), so the two cannot disagree)
   }
-  for (const [cg, n] of sgx.chargesInFlight) own[cg.id] = (own[cg.id] as number) + n;
+  sgx.chargesInFlight.forEach((n, id) => (own[id] = (own[id] as number) + n));
   const subtreePages = new Array<number>(tree.all.length).fill(0);
   for (const cg of tree.all) {
     for (let c: typeof cg | null = cg; c !== null; c = c.parent) subtreePages[c.id] = (subtreePages[c.id] as number) + (own[cg.id] as number);

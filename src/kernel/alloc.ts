@@ -130,7 +130,7 @@ function drainCharge(g: Generator<number, number>): number {
  */
 function settleCharge(sgx: Sgx, cg: Cgroup | null, ret: number): void {
   if (cg === null) return;
-  sgx.chargesInFlight.set(cg, (sgx.chargesInFlight.get(cg) ?? 1) - 1);
+  sgx.chargesInFlight[cg.id] = (sgx.chargesInFlight[cg.id] ?? 1) - 1;
   if (ret < 0) sgxCgroupUncharge(sgx, cg);
 }
 
@@ -141,7 +141,7 @@ export function sgxAllocEpcPageNoReclaim(sgx: Sgx, ownerKind: number, owner: num
     cg = sgx.currentCgroup();
     const r = sgx.generation === "v5" ? drainCharge(sgxEpcCgroupTryChargeV5(sgx, cg, false)) : sgxCgroupTryChargeNoReclaim(sgx, cg);
     if (r !== 0) return r;
-    sgx.chargesInFlight.set(cg, (sgx.chargesInFlight.get(cg) ?? 0) + 1);
+    sgx.chargesInFlight[cg.id] = (sgx.chargesInFlight[cg.id] ?? 0) + 1;
   }
   let ret = sgxAllocEpcPageAnyNode(sgx);
   if (ret >= 0) setOwner(sgx, ret, ownerKind, owner, cg);
@@ -167,7 +167,7 @@ export function* sgxAllocEpcPage(sgx: Sgx, ownerKind: number, owner: number): Ge
     cg = sgx.currentCgroup();
     const r = sgx.generation === "v5" ? yield* sgxEpcCgroupTryChargeV5(sgx, cg, true) : yield* sgxCgroupTryCharge(sgx, cg);
     if (r !== 0) return r;
-    sgx.chargesInFlight.set(cg, (sgx.chargesInFlight.get(cg) ?? 0) + 1);
+    sgx.chargesInFlight[cg.id] = (sgx.chargesInFlight[cg.id] ?? 0) + 1;
   }
   let ret: number;
   let retried = false;

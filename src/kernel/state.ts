@@ -258,8 +258,8 @@ export class Sgx {
   warningCount = 0;
   /** frames still on sgx_dirty_page_list (boot, before ksgxd sanitized them) */
   dirtyLeft = 0;
-  /** charges made by allocations still looking for a free frame (charged before the page exists) */
-  readonly chargesInFlight = new Map<Cgroup, number>();
+  /** per cgroup id: charges made by allocations still looking for a free frame (charged before the page exists) */
+  readonly chargesInFlight: number[] = [];
   /** called with each cgroup the EPC cgroup's reclaim walk visits (for tests and traces) */
   onReclaimVisit: ((cg: Cgroup, walkRoot: Cgroup) => void) | null = null;
   /** the observer's tracepoints, when someone listens */
