@@ -78,14 +78,14 @@ export function memoryMaxWrite(cg: Cgroup, text: string, oomKill?: (cg: Cgroup) 
     if (pages > PAGE_COUNTER_MAX) pages = PAGE_COUNTER_MAX;
   }
   s.maxPages = pages;
-  const bytes = pages * BigInt(PAGE);
-  s.maxBytes = bytes > BigInt(Number.MAX_SAFE_INTEGER) ? Infinity : Number(bytes);
+  const maxBytes = pages * BigInt(PAGE);
+  s.maxBytes = maxBytes > BigInt(Number.MAX_SAFE_INTEGER) ? Infinity : Number(maxBytes);
   // the loop after xchg(): without swap nothing here is reclaimable, so its 16 reclaim retries all
   // fail and each round is MEMCG_OOM and mem_cgroup_out_of_memory() until the usage fits or no
   // one is left. The kernel spins until each victim's memory is gone; the simulator's write
   // returns at once, counting each victim's memory as gone (README, "Simplifications")
   let projected = BigInt(s.usage);
-  while (oomKill !== undefined && projected > pages * BigInt(PAGE)) {
+  while (oomKill !== undefined && projected > maxBytes) {
     const freed = oomKill(cg);
     if (freed < 0) break;
     projected -= BigInt(freed);

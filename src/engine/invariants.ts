@@ -201,7 +201,6 @@ function checkCharges(sgx: Sgx, out: string[]): void {
   for (let f = 0; f < sgx.totalPages; f++) {
     const id = sgx.frameCg(f);
     if (id !== 0) own[id - 1] = (own[id - 1] as number) + 1;
-    // (the charge is the attribution slot's cgroup, Sgx.frameCg(), so the two cannot disagree)
   }
   sgx.chargesInFlight.forEach((n, id) => (own[id] = (own[id] as number) + n));
   const subtreePages = new Array<number>(tree.all.length).fill(0);

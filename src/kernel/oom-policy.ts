@@ -18,7 +18,7 @@ export interface OomVictimPolicy {
 export function enclOfFrame(sgx: Sgx, frame: number): Encl | undefined {
   const kind = sgx.pages.ownerKind(frame);
   const owner = sgx.pages.ownerOf(frame);
-  const id = kind === OWNER_VA ? sgx.vaPages.encl[owner] : kind === OWNER_ENCL_PAGE ? sgx.enclPages.enclOf(owner as number) : -1;
+  const id = kind === OWNER_VA ? sgx.vaPages.encl[owner] : kind === OWNER_ENCL_PAGE ? sgx.enclPages.enclOf(owner) : -1;
   return id === undefined || id < 0 ? undefined : sgx.encls[id];
 }
 
@@ -58,7 +58,7 @@ function candidates(sgx: Sgx, root: Cgroup): Map<Encl, number> {
     if (!inTree.has(sgx.frameCg(f))) continue;
     const kind = pages.ownerKind(f);
     const owner = pages.ownerOf(f);
-    const id = kind === OWNER_VA ? sgx.vaPages.encl[owner] : kind === OWNER_ENCL_PAGE ? sgx.enclPages.enclOf(owner as number) : -1;
+    const id = kind === OWNER_VA ? sgx.vaPages.encl[owner] : kind === OWNER_ENCL_PAGE ? sgx.enclPages.enclOf(owner) : -1;
     const encl = id === undefined || id < 0 ? undefined : sgx.encls[id];
     if (encl === undefined || encl.released || encl.refcount === 0 || (encl.flags & SGX_ENCL_CREATED) === 0) continue;
     counts.set(encl, (counts.get(encl) ?? 0) + 1);

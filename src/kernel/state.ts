@@ -320,7 +320,7 @@ export class Sgx {
   /**
    * sgx_epc_page.sgx_cg as the charged cgroup's id + 1, 0 when the frame is not charged: with EPC
    * cgroups a frame is charged to the cgroup it was allocated for, which its attribution slot names
-   * (alloc.ts setOwner()), so the record keeps that once
+   * (alloc.ts setOwner()), so the charge is not stored a second time
    */
   frameCg(frame: number): number {
     return this.epcCgroups ? this.paging.frameCgroupId(frame) : 0;

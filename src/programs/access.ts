@@ -8,7 +8,7 @@ import {
 import type { AccessPhase, Phase } from "./types.js";
 import { createSampler, type PageSampler } from "./patterns.js";
 import { pteIndex, type EnclPageMap } from "../kernel/encl-page.js";
-import { Barrier, BLOCK, HANDOFF, PLAIN_DONE, UserThread, type PlainProgram, type ThreadProgram } from "../engine/process.js";
+import { Barrier, BLOCK, HANDOFF, PLAIN_DONE, UserThread, type PlainProgram, type ThreadProgram, type TracedRequests } from "../engine/process.js";
 import { Rng } from "../lib/random.js";
 import { PG_EAUG, PG_ELDU, PG_FAULTS, PG_SIGBUS } from "../kernel/paging-accounts.js";
 
@@ -156,7 +156,8 @@ export function* accessPhase(sim: Simulator, t: UserThread, encl: Encl, phase: A
   t.plain = loop;
   yield HANDOFF;
   if (phase.pattern.kind === "trace") {
-    const r = (p.traced ??= { tenant: phase.pattern.tenant, source: phase.pattern.source, requests: 0, misses: 0 });
+    // made when the process was (programs/run.ts tracedBy()), so a replay that never gets here reports 0
+    const r = p.traced as TracedRequests;
     r.requests += burst.i;
     r.misses += burst.misses;
   }
