@@ -1,8 +1,13 @@
 // Rendering a vega-lite spec to an SVG string at build time (headless vega view, renderer "none"),
 // made fit to sit inline in report.html: ids unique per chart, a <title> per mark, no namespaces.
-import * as vega from "vega";
-import * as vegaLite from "vega-lite";
 import type { TopLevelSpec } from "vega-lite";
+
+// vega and vega-lite take about half a second to load: only a run that draws a chart pays for them
+let renderers: Promise<[typeof import("vega"), typeof import("vega-lite")]> | null = null;
+function loadRenderers(): Promise<[typeof import("vega"), typeof import("vega-lite")]> {
+  renderers ??= Promise.all([import("vega"), import("vega-lite")]);
+  return renderers;
+}
 
 /** vega numbers clip paths and gradients globally; give each chart its own ids so that several SVGs on one page never collide and the same input always gives the same ids */
 function renumberIds(svg: string, prefix: string): string {
@@ -37,6 +42,7 @@ function dropNamespaces(svg: string): string {
 }
 
 export async function renderSpec(spec: TopLevelSpec, name: string): Promise<string> {
+  const [vega, vegaLite] = await loadRenderers();
   const vgSpec = vegaLite.compile(spec).spec;
   const view = new vega.View(vega.parse(vgSpec), { renderer: "none" });
   try {

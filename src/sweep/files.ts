@@ -2,7 +2,6 @@
 // sweep.html. Each depends on the table alone, so the same grid and seeds give the same bytes.
 import { join } from "node:path";
 import { stringify } from "csv-stringify/sync";
-import { parquetWriteBuffer } from "hyparquet-writer";
 import { writeAtomic } from "./store.js";
 import type { Table } from "./table.js";
 import { renderSweepHtml } from "./html.js";
@@ -11,7 +10,9 @@ export function sweepCsv(t: Table): string {
   return stringify([t.columns.map((c) => c.name), ...t.rows.map((r) => r.map((c) => (c === null ? "" : c)))]);
 }
 
-export function sweepParquet(t: Table): Uint8Array {
+/** the Parquet writer is loaded when a sweep writes its files, not by every command */
+export async function sweepParquet(t: Table): Promise<Uint8Array> {
+  const { parquetWriteBuffer } = await import("hyparquet-writer");
   const columnData = t.columns.map((c, i) => ({
     name: c.name,
     data: t.rows.map((r) => {
@@ -26,6 +27,6 @@ export function sweepParquet(t: Table): Uint8Array {
 
 export async function writeSweepFiles(dir: string, t: Table, title: string): Promise<void> {
   writeAtomic(join(dir, "sweep.csv"), sweepCsv(t));
-  writeAtomic(join(dir, "sweep.parquet"), sweepParquet(t));
+  writeAtomic(join(dir, "sweep.parquet"), await sweepParquet(t));
   writeAtomic(join(dir, "sweep.html"), await renderSweepHtml(t, title));
 }

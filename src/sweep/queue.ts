@@ -3,8 +3,8 @@
 // variant finished by an earlier sweep is not run again) and waits for the results; `epcsim worker
 // --queue URL` runs the jobs on its local pool. A worker that dies mid-job leaves its lock to expire;
 // another worker's stalled-job check puts the job back in the queue and it runs again.
-import { Queue, QueueEvents, Worker, type Job } from "bullmq";
-import { Redis } from "ioredis";
+import type { Queue, QueueEvents, Job } from "bullmq";
+import type { Redis } from "ioredis";
 import { GridError } from "./errors.js";
 import type { VariantResult } from "./result.js";
 import type { VariantTask } from "./run-variant.js";
@@ -16,7 +16,13 @@ export const QUEUE_NAME = "epcsim-variants";
 /** how long a job's lock lasts without renewal (and how often the stalled check runs): a dead worker's job is retried after about this long */
 export const DEFAULT_LOCK_MS = 30_000;
 
-function connection(url: string): Redis {
+/** BullMQ and ioredis, loaded by the commands that use a queue only (they take a quarter of a second to load) */
+async function queueLibraries(): Promise<{ bullmq: typeof import("bullmq"); Redis: typeof import("ioredis").Redis }> {
+  const [bullmq, { Redis }] = await Promise.all([import("bullmq"), import("ioredis")]);
+  return { bullmq, Redis };
+}
+
+function connection(url: string, Redis: typeof import("ioredis").Redis): Redis {
   if (!/^rediss?:\/\/[^/]+/.test(url)) throw new GridError(`--queue ${url}: expected a Redis URL such as redis://127.0.0.1:6379.`);
   // BullMQ's blocking commands need maxRetriesPerRequest null
   return new Redis(url, { maxRetriesPerRequest: null, lazyConnect: true });
@@ -28,7 +34,8 @@ function connection(url: string): Redis {
  * command is disabled cannot be asked: `warn` says so.
  */
 export async function connectChecked(url: string, warn: (message: string) => void): Promise<Redis> {
-  const redis = connection(url);
+  const { Redis } = await queueLibraries();
+  const redis = connection(url, Redis);
   // fail fast on a bad address rather than retrying for ever
   const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
   probe.on("error", () => undefined);
@@ -60,7 +67,10 @@ export class QueueRunner implements Runner {
   private readonly queue: Queue<VariantTask, VariantResult>;
   private readonly events: QueueEvents;
 
-  private constructor(private readonly redis: Redis) {
+  private constructor(
+    private readonly redis: Redis,
+    { Queue, QueueEvents }: typeof import("bullmq"),
+  ) {
     this.queue = new Queue(QUEUE_NAME, { connection: redis });
     // QueueEvents blocks on its connection: a connection of its own
     this.events = new QueueEvents(QUEUE_NAME, { connection: redis.duplicate() });
@@ -69,7 +79,8 @@ export class QueueRunner implements Runner {
   }
 
   static async open(url: string, warn: (message: string) => void): Promise<QueueRunner> {
-    return new QueueRunner(await connectChecked(url, warn));
+    const redis = await connectChecked(url, warn);
+    return new QueueRunner(redis, (await queueLibraries()).bullmq);
   }
 
   async run(task: VariantTask): Promise<VariantResult> {
@@ -94,6 +105,7 @@ export interface WorkerOptions {
 /** the worker's side: serves the queue on a local pool until close() */
 export async function serveQueue(url: string, options: WorkerOptions, warn: (message: string) => void): Promise<{ close: () => Promise<void> }> {
   const redis = await connectChecked(url, warn);
+  const { Worker } = (await queueLibraries()).bullmq;
   const pool = new VariantPool(options.jobs);
   const worker = new Worker<VariantTask, VariantResult>(
     QUEUE_NAME,

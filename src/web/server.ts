@@ -6,8 +6,7 @@ import { createRequire } from "node:module";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
-import fastifyStatic from "@fastify/static";
+import type { FastifyInstance, FastifyReply } from "fastify";
 import { causeLabel } from "../engine/cause.js";
 import { JobQueue } from "./jobs.js";
 import { fileInside, isInside, realRoot, relativeTo, resolveInside, walk } from "./paths.js";
@@ -109,6 +108,8 @@ function resultName(results: string, label: string): string {
 
 export async function buildServer(options: ServerOptions): Promise<{ app: FastifyInstance; queue: JobQueue; root: string }> {
   const root = realRoot(options.dir);
+  // loaded here, not at the top, so that commands other than serve never pay for the server
+  const [{ default: Fastify }, { default: fastifyStatic }] = await Promise.all([import("fastify"), import("@fastify/static")]);
   const app = Fastify({ logger: false, bodyLimit: MAX_SCENARIO_BYTES });
   let resultsDir: string | null = null;
   const queue = new JobQueue(options.jobs, options.workerUrl, (label) => {
