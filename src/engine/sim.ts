@@ -254,6 +254,11 @@ export class Simulator implements KernelEnv {
     if (k instanceof KernelThread) k.atPreemptPoint = true;
   }
 
+  continueInline(ns: number): boolean {
+    const t = this.currentRef;
+    return t instanceof UserThread && tryInline(this, t, ns);
+  }
+
   forceSigbus(task: Task): void {
     if (task instanceof UserThread) killProcess(this, task.proc, "SIGBUS", { kind: "memory-failure", atNs: this.nowNs });
   }

@@ -160,6 +160,24 @@ export function sgxAllocEpcPageNoReclaim(sgx: Sgx, ownerKind: number, owner: num
   return ret;
 }
 
+/** sgxAllocEpcPageAtOnce(): the allocation may have to wait (reclaim or charge); nothing was done */
+export const ALLOC_MUST_WAIT = -0x10000;
+
+/**
+ * sgx_alloc_epc_page(owner, reclaim=true) when its first attempt finds a free page and no cgroup is
+ * charged: what sgxAllocEpcPage() does then, as plain code. ALLOC_MUST_WAIT when it might reclaim,
+ * charge or fail: the generator must run instead. A failed attempt changes nothing (the generator
+ * makes it again), so nothing has been done then.
+ */
+export function sgxAllocEpcPageAtOnce(sgx: Sgx, ownerKind: number, owner: number): number {
+  if (sgx.epcCgroups) return ALLOC_MUST_WAIT;
+  const frame = sgxAllocEpcPageAnyNode(sgx);
+  if (frame < 0) return ALLOC_MUST_WAIT;
+  setOwner(sgx, frame, ownerKind, owner, null);
+  if (sgxShouldReclaim(sgx, SGX_NR_LOW_PAGES)) sgx.env.wakeKsgxd();
+  return frame;
+}
+
 /** sgx_alloc_epc_page(owner, reclaim=true): ECREATE and ADD_PAGES; reclaims directly while it must */
 export function* sgxAllocEpcPage(sgx: Sgx, ownerKind: number, owner: number): Generator<number, number> {
   let cg: Cgroup | null = null;

@@ -3,7 +3,9 @@
 // aging and zapping, the enclave cpumask for IPIs, and enclave release.
 import { SecsState, enclsFailed } from "../hw/epcm.js";
 import {
+  ALLOC_MUST_WAIT,
   sgxAllocEpcPage,
+  sgxAllocEpcPageAtOnce,
   sgxAllocEpcPageNoReclaim,
   sgxFreeEpcPage,
   sgxMarkPageReclaimable,
@@ -142,6 +144,22 @@ export function* sgxEnclGrow(sgx: Sgx, encl: Encl): Generator<number, number> {
   if (encl.pageCnt % SGX_VA_SLOT_COUNT === 0) {
     const frame = yield* sgxAllocEpcPage(sgx, OWNER_VA, -1);
     if (frame < 0) return frame;
+    va = finishVaPage(sgx, encl, frame);
+    if (va < 0) return va;
+  }
+  encl.pageCnt++;
+  return va;
+}
+
+/**
+ * sgx_encl_grow(encl, reclaim=true) when its VA page (if one is due) comes without waiting: what
+ * sgxEnclGrow() does then, as plain code; ALLOC_MUST_WAIT, having done nothing, otherwise
+ */
+export function sgxEnclGrowAtOnce(sgx: Sgx, encl: Encl): number {
+  let va = VA_NONE;
+  if (encl.pageCnt % SGX_VA_SLOT_COUNT === 0) {
+    const frame = sgxAllocEpcPageAtOnce(sgx, OWNER_VA, -1);
+    if (frame === ALLOC_MUST_WAIT) return ALLOC_MUST_WAIT;
     va = finishVaPage(sgx, encl, frame);
     if (va < 0) return va;
   }

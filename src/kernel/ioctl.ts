@@ -3,12 +3,13 @@
 // phases) so simulated time advances while it runs.
 import { enclsFaulted } from "../hw/epcm.js";
 import { EP_TRIM_ACCEPTED } from "./encl-page.js";
-import { sgxAllocEpcPage, sgxMarkPageReclaimable, sgxRecordUnreclaimable, sgxShouldReclaim, sgxUnmarkPageReclaimable } from "./alloc.js";
+import { ALLOC_MUST_WAIT, sgxAllocEpcPage, sgxAllocEpcPageAtOnce, sgxMarkPageReclaimable, sgxRecordUnreclaimable, sgxShouldReclaim, sgxUnmarkPageReclaimable } from "./alloc.js";
 import { EACCES, EAGAIN, EBUSY, EFAULT, EINVAL, EIO, ENODEV, ENOMEM, EPERM, ERESTARTSYS } from "../lib/errno.js";
 import {
   sgxEnclAddVaPage,
   sgxEnclFreeEpcPage,
   sgxEnclGrow,
+  sgxEnclGrowAtOnce,
   sgxEnclIpi,
   sgxEnclLoadPage,
   sgxEnclLock,
@@ -109,20 +110,52 @@ function validateSecinfo(type: number, perm: number): boolean {
   return true;
 }
 
-/** mirrors sgx_encl_add_page() */
-function* sgxEnclAddPage(sgx: Sgx, encl: Encl, offset: number, type: number, perm: number, measure: boolean): Generator<number, number> {
-  const pages = sgx.enclPages;
-  const index = offset / PAGE_SIZE;
-  const ep = pages.alloc(encl.pageArray, index, type, type === SGX_PAGE_TYPE_TCS ? PROT_R | PROT_W : perm);
-  const frame = yield* sgxAllocEpcPage(sgx, OWNER_ENCL_PAGE, ep);
-  if (frame < 0) {
-    pages.release(ep);
-    return frame;
+/** an enclave page sgxEnclAddPageAtOnce() began and sgxEnclAddPageWait() finishes */
+interface AddPageInProgress {
+  ep: number;
+  /** its frame, or ALLOC_MUST_WAIT when the allocation is still to come */
+  frame: number;
+}
+
+/** sgxEnclAddPageAtOnce(): an allocation must wait; sgxEnclAddPageWait() goes on from `s` */
+const ADD_MUST_WAIT = 1;
+
+/**
+ * mirrors sgx_encl_add_page() as plain code while its two allocations (the page's frame, and the
+ * VA page every 512th page needs) come without waiting. ADD_MUST_WAIT when one must wait:
+ * sgxEnclAddPageWait() finishes the page from where `s` says it stopped.
+ */
+function sgxEnclAddPageAtOnce(sgx: Sgx, encl: Encl, index: number, type: number, perm: number, measure: boolean, s: AddPageInProgress): number {
+  const ep = sgx.enclPages.alloc(encl.pageArray, index, type, type === SGX_PAGE_TYPE_TCS ? PROT_R | PROT_W : perm);
+  s.ep = ep;
+  const frame = sgxAllocEpcPageAtOnce(sgx, OWNER_ENCL_PAGE, ep);
+  s.frame = frame;
+  if (frame === ALLOC_MUST_WAIT) return ADD_MUST_WAIT;
+  const va = sgxEnclGrowAtOnce(sgx, encl);
+  if (va === ALLOC_MUST_WAIT) return ADD_MUST_WAIT;
+  return sgxEnclAddPageGrown(sgx, encl, index, ep, frame, va, type, perm, measure);
+}
+
+/** sgx_encl_add_page() from where sgxEnclAddPageAtOnce() stopped: the allocations that may reclaim */
+function* sgxEnclAddPageWait(sgx: Sgx, encl: Encl, index: number, type: number, perm: number, measure: boolean, s: AddPageInProgress): Generator<number, number> {
+  const ep = s.ep;
+  let frame = s.frame;
+  if (frame === ALLOC_MUST_WAIT) {
+    frame = yield* sgxAllocEpcPage(sgx, OWNER_ENCL_PAGE, ep);
+    if (frame < 0) {
+      sgx.enclPages.release(ep);
+      return frame;
+    }
   }
   const va = yield* sgxEnclGrow(sgx, encl);
+  return sgxEnclAddPageGrown(sgx, encl, index, ep, frame, va, type, perm, measure);
+}
+
+/** the rest of sgx_encl_add_page() once the frame and the VA slot (or the error) are there */
+function sgxEnclAddPageGrown(sgx: Sgx, encl: Encl, index: number, ep: number, frame: number, va: number, type: number, perm: number, measure: boolean): number {
   if (va < 0) {
     sgxEnclFreeEpcPage(sgx, frame);
-    pages.release(ep);
+    sgx.enclPages.release(ep);
     return va;
   }
   // mmap_read_lock() and mutex_lock(&encl->lock) from here to the end
@@ -185,14 +218,19 @@ export function* sgxIocEnclaveAddPages(
   if (!validateSecinfo(type, perm)) return { ret: -EINVAL, count: 0 };
   let ret = 0;
   let c = 0;
+  const inProgress: AddPageInProgress = { ep: -1, frame: -1 };
   for (; c < length; c += PAGE_SIZE) {
     if (sgx.env.current().signalPending()) {
       if (c === 0) ret = -ERESTARTSYS;
       break;
     }
-    ret = yield* sgxEnclAddPage(sgx, encl, offset + c, type, perm, measure);
+    const index = (offset + c) / PAGE_SIZE;
+    // a page whose allocations need not wait, and the yield after it when nothing else is due, run as plain code
+    ret = sgxEnclAddPageAtOnce(sgx, encl, index, type, perm, measure, inProgress);
+    if (ret === ADD_MUST_WAIT) ret = yield* sgxEnclAddPageWait(sgx, encl, index, type, perm, measure, inProgress);
     if (ret !== 0) break;
-    yield sgx.takeCost();
+    const d = sgx.takeCost();
+    if (!sgx.env.continueInline(d)) yield d;
   }
   return { ret, count: c };
 }

@@ -82,6 +82,12 @@ export interface KernelEnv {
    * without progress stops the run (summary.livelock). `cgroup`: what it charges or reclaims for.
    */
   kernelLoop(operation: string, progress: boolean, cgroup: Cgroup | null): void;
+  /**
+   * The current task is about to yield `ns`: true when it may go on at once instead, its wake-up
+   * preceding everything else the simulator would run (what it does between the two events is
+   * done); false when it must yield. Lets a long kernel loop run its common case as plain code.
+   */
+  continueInline(ns: number): boolean;
 }
 
 /** struct sgx_numa_node, plus the not-yet-touched part of its initial free list */

@@ -69,6 +69,11 @@ export class FakeEnv implements KernelEnv {
   }
   /** kernel retry loops that went round without progress, by name, since their last progress */
   readonly loops = new Map<string, number>();
+  /** kernel loops always yield here, so that tests see every step */
+  continueInline(): boolean {
+    return false;
+  }
+
   kernelLoop(operation: string, progress: boolean): void {
     if (progress) this.loops.delete(operation);
     else this.loops.set(operation, (this.loops.get(operation) ?? 0) + 1);
