@@ -170,6 +170,16 @@ export class CgroupTree {
     return CHARGE_OK;
   }
 
+  /** whether tryCharge(cg, amount) would succeed; changes nothing */
+  fits(cg: Cgroup, amount: number): boolean {
+    if (this.capacity === 0) return false;
+    for (let i: Cgroup | null = cg; i !== null; i = i.parent) {
+      const next = i.usage + amount;
+      if (next > i.maxBytes() || next > this.capacity) return false;
+    }
+    return true;
+  }
+
   /** mirrors misc_cg_uncharge() */
   uncharge(cg: Cgroup, amount: number): void {
     for (let i: Cgroup | null = cg; i !== null; i = i.parent) i.usage -= amount;

@@ -19,7 +19,7 @@ import { sgxReclaimGlobal, type ReclaimTally } from "./reclaim.js";
 
 /** the livelock guard's name for sgx_alloc_epc_page()'s reclaim loop (KernelEnv.kernelLoop) */
 export const ALLOC_RECLAIM_LOOP = "sgx_alloc_epc_page()";
-import { sgxCgroupTryCharge, sgxCgroupTryChargeNoReclaim, sgxCgroupUncharge } from "./epc-cgroup.js";
+import { sgxCgroupTryCharge, sgxCgroupTryChargeAtOnce, sgxCgroupTryChargeNoReclaim, sgxCgroupUncharge } from "./epc-cgroup.js";
 import { sgxEpcCgroupTryChargeV5 } from "./epc-cgroup-v5.js";
 import type { Cgroup } from "../cgroup/misc.js";
 import { noFreeEpc } from "./tracepoints.js";
@@ -163,17 +163,31 @@ export function sgxAllocEpcPageNoReclaim(sgx: Sgx, ownerKind: number, owner: num
 /** sgxAllocEpcPageAtOnce(): the allocation may have to wait (reclaim or charge); nothing was done */
 export const ALLOC_MUST_WAIT = -0x10000;
 
+/** whether __sgx_alloc_epc_page() would find a free frame on some node; changes nothing */
+function sgxHasFreePage(sgx: Sgx): boolean {
+  for (const n of sgx.numaMask) if ((sgx.nodes[n] as NumaNode).freeCount() > 0) return true;
+  return false;
+}
+
 /**
- * sgx_alloc_epc_page(owner, reclaim=true) when its first attempt finds a free page and no cgroup is
- * charged: what sgxAllocEpcPage() does then, as plain code. ALLOC_MUST_WAIT when it might reclaim,
- * charge or fail: the generator must run instead. A failed attempt changes nothing (the generator
- * makes it again), so nothing has been done then.
+ * sgx_alloc_epc_page(owner, reclaim=true) when its first attempt finds a free page and a v17
+ * charge fits (or there are no EPC cgroups): what sgxAllocEpcPage() does then, as plain code.
+ * ALLOC_MUST_WAIT, having done nothing, when it might reclaim, fail, or charge as v5 does: the
+ * generator must run instead.
  */
 export function sgxAllocEpcPageAtOnce(sgx: Sgx, ownerKind: number, owner: number): number {
-  if (sgx.epcCgroups) return ALLOC_MUST_WAIT;
+  if (!sgxHasFreePage(sgx)) return ALLOC_MUST_WAIT;
+  let cg: Cgroup | null = null;
+  if (sgx.epcCgroups) {
+    if (sgx.generation === "v5") return ALLOC_MUST_WAIT;
+    cg = sgx.currentCgroup();
+    if (!sgxCgroupTryChargeAtOnce(sgx, cg)) return ALLOC_MUST_WAIT;
+    sgx.chargesInFlight[cg.id] = (sgx.chargesInFlight[cg.id] ?? 0) + 1;
+  }
   const frame = sgxAllocEpcPageAnyNode(sgx);
-  if (frame < 0) return ALLOC_MUST_WAIT;
-  setOwner(sgx, frame, ownerKind, owner, null);
+  if (frame < 0) throw new Error("sgxAllocEpcPageAtOnce: a node with free frames gave none.");
+  setOwner(sgx, frame, ownerKind, owner, cg);
+  settleCharge(sgx, cg, frame);
   if (sgxShouldReclaim(sgx, SGX_NR_LOW_PAGES)) sgx.env.wakeKsgxd();
   return frame;
 }

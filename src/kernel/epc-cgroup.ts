@@ -125,6 +125,17 @@ export function sgxCgroupTryChargeNoReclaim(sgx: Sgx, cg: Cgroup): number {
   return r;
 }
 
+/**
+ * sgx_cgroup_try_charge(cg, SGX_DO_RECLAIM) when the charge fits at once: what
+ * sgxCgroupTryCharge() does then, as plain code; false, having done nothing, when it does not fit
+ */
+export function sgxCgroupTryChargeAtOnce(sgx: Sgx, cg: Cgroup): boolean {
+  if (!sgx.cgroups.fits(cg, PAGE_SIZE)) return false;
+  if (sgxCgroupTryChargeOnce(sgx, cg) !== 0) throw new Error("sgxCgroupTryChargeAtOnce: a charge that fits failed.");
+  if (sgx.options.cgroupQueueAfterCharge && sgxCgroupShouldReclaim(sgx, cg)) queueReclaimWork(sgx, cg);
+  return true;
+}
+
 /** mirrors sgx_cgroup_try_charge(cg, SGX_DO_RECLAIM): reclaim from subtree(cg) until the charge fits */
 export function* sgxCgroupTryCharge(sgx: Sgx, cg: Cgroup): Generator<number, number> {
   let retried = false;
