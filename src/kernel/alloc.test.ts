@@ -1,9 +1,20 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { archMemoryFailure, sgxAllocEpcPageAnyNode, sgxAllocEpcPageNoReclaim, sgxFreeEpcPage, sgxMarkPageReclaimable, sgxUnmarkPageReclaimable } from "./alloc.js";
+import {
+  ALLOC_MUST_WAIT,
+  archMemoryFailure,
+  sgxAllocEpcPage,
+  sgxAllocEpcPageAnyNode,
+  sgxAllocEpcPageAtOnce,
+  sgxAllocEpcPageNoReclaim,
+  sgxFreeEpcPage,
+  sgxMarkPageReclaimable,
+  sgxUnmarkPageReclaimable,
+} from "./alloc.js";
 import { EBUSY, ENOMEM } from "../lib/errno.js";
-import { ON_LRU, ON_NONE, OWNER_VEPC } from "./epc-page.js";
-import { FakeTask, kernel } from "../testing/kernel-harness.js";
+import { ON_LRU, ON_NONE, OWNER_ENCL_PAGE, OWNER_VEPC } from "./epc-page.js";
+import { drive, FakeTask, kernel } from "../testing/kernel-harness.js";
+import type { Cgroup } from "../cgroup/misc.js";
 
 test("the free list is a FIFO: frames come in address order, freed frames go to the tail", () => {
   const { sgx } = kernel(4);
@@ -42,6 +53,44 @@ test("without reclaim: ENOMEM when the LRU is empty (no wake-up), EBUSY and a wa
   sgxMarkPageReclaimable(sgx, f);
   assert.equal(sgxAllocEpcPageNoReclaim(sgx, OWNER_VEPC, 0), -EBUSY);
   assert.equal(env.wakeups, 1);
+});
+
+test("the allocation at once takes the frame the generator would, and changes nothing when it must wait", () => {
+  for (const generation of ["mainline", "v17"] as const) {
+    const atOnce = kernel(40, { generation });
+    const generator = kernel(40, { generation });
+    // 40 frames: past the first 8, free < 32 and the LRU has pages, so both wake ksgxd alike
+    for (let i = 0; i < 40; i++) {
+      const f = sgxAllocEpcPageAtOnce(atOnce.sgx, OWNER_ENCL_PAGE, i);
+      const g = drive(sgxAllocEpcPage(generator.sgx, OWNER_ENCL_PAGE, i));
+      assert.equal(f, g, `${generation}: allocation ${i}`);
+      sgxMarkPageReclaimable(atOnce.sgx, f);
+      sgxMarkPageReclaimable(generator.sgx, g);
+    }
+    assert.equal(atOnce.env.wakeups, generator.env.wakeups);
+    assert.ok(atOnce.env.wakeups > 0);
+    assert.deepEqual([atOnce.sgx.nrFree, atOnce.sgx.paging.processEpc(0).pages], [generator.sgx.nrFree, generator.sgx.paging.processEpc(0).pages]);
+    // no free frame: the generator would reclaim, so nothing is done here
+    const before = { free: atOnce.sgx.nrFree, wakeups: atOnce.env.wakeups, usage: atOnce.sgx.cgroups.root.usage };
+    assert.equal(sgxAllocEpcPageAtOnce(atOnce.sgx, OWNER_ENCL_PAGE, 99), ALLOC_MUST_WAIT);
+    assert.deepEqual({ free: atOnce.sgx.nrFree, wakeups: atOnce.env.wakeups, usage: atOnce.sgx.cgroups.root.usage }, before);
+  }
+});
+
+test("v17: a charge that does not fit leaves the allocation at once to the generator, with no event counted", () => {
+  const { sgx, env } = kernel(64, { generation: "v17" });
+  const a = sgx.cgroups.mkdir("/a") as Cgroup;
+  const task = new FakeTask(1, null, 0, "t/0");
+  task.cgroup = a;
+  env.task = task;
+  a.max = 2n * 4096n;
+  assert.ok(sgxAllocEpcPageAtOnce(sgx, OWNER_ENCL_PAGE, 0) >= 0);
+  assert.ok(sgxAllocEpcPageAtOnce(sgx, OWNER_ENCL_PAGE, 1) >= 0);
+  assert.equal(sgx.cgroups.fits(a, 4096), false);
+  const events = [a.events, a.eventsLocal, sgx.counters.chargeFailures];
+  assert.equal(sgxAllocEpcPageAtOnce(sgx, OWNER_ENCL_PAGE, 2), ALLOC_MUST_WAIT);
+  assert.deepEqual([a.usage, sgx.nrFree], [2 * 4096, 62]);
+  assert.deepEqual([a.events, a.eventsLocal, sgx.counters.chargeFailures], events, "misc.events counts the generator's attempt only");
 });
 
 test("unmarking a page a reclaimer isolated fails with EBUSY", () => {
