@@ -156,7 +156,7 @@ export class CgroupTree {
     for (let i: Cgroup | null = cg; i !== null; i = i.parent) {
       const next = i.usage + amount;
       i.usage = next;
-      if (next > i.maxBytes() || next > this.capacity) {
+      if (this.exceeds(i, next)) {
         this.countEvent(i);
         for (let j: Cgroup | null = cg; j !== null; j = j.parent) {
           j.usage -= amount;
@@ -173,11 +173,13 @@ export class CgroupTree {
   /** whether tryCharge(cg, amount) would succeed; changes nothing */
   fits(cg: Cgroup, amount: number): boolean {
     if (this.capacity === 0) return false;
-    for (let i: Cgroup | null = cg; i !== null; i = i.parent) {
-      const next = i.usage + amount;
-      if (next > i.maxBytes() || next > this.capacity) return false;
-    }
+    for (let i: Cgroup | null = cg; i !== null; i = i.parent) if (this.exceeds(i, i.usage + amount)) return false;
     return true;
+  }
+
+  /** a usage of `bytes` at level `i` is over its misc.max or the capacity */
+  private exceeds(i: Cgroup, bytes: number): boolean {
+    return bytes > i.maxBytes() || bytes > this.capacity;
   }
 
   /** mirrors misc_cg_uncharge() */

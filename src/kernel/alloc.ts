@@ -134,6 +134,13 @@ function settleCharge(sgx: Sgx, cg: Cgroup | null, ret: number): void {
   if (ret < 0) sgxCgroupUncharge(sgx, cg);
 }
 
+/** the end of sgx_alloc_epc_page() for result `ret`: the charge settled, ksgxd woken below the low watermark */
+function allocDone(sgx: Sgx, cg: Cgroup | null, ret: number): number {
+  settleCharge(sgx, cg, ret);
+  if (sgxShouldReclaim(sgx, SGX_NR_LOW_PAGES)) sgx.env.wakeKsgxd();
+  return ret;
+}
+
 /** sgx_alloc_epc_page(owner, reclaim=false): faults, ELDU, EAUG and vEPC paths */
 export function sgxAllocEpcPageNoReclaim(sgx: Sgx, ownerKind: number, owner: number): number {
   let cg: Cgroup | null = null;
@@ -155,9 +162,7 @@ export function sgxAllocEpcPageNoReclaim(sgx: Sgx, ownerKind: number, owner: num
     ret = -EBUSY;
     sgx.counters.ebusy++;
   }
-  settleCharge(sgx, cg, ret);
-  if (sgxShouldReclaim(sgx, SGX_NR_LOW_PAGES)) sgx.env.wakeKsgxd();
-  return ret;
+  return allocDone(sgx, cg, ret);
 }
 
 /** sgxAllocEpcPageAtOnce(): the allocation may have to wait (reclaim or charge); nothing was done */
@@ -187,9 +192,7 @@ export function sgxAllocEpcPageAtOnce(sgx: Sgx, ownerKind: number, owner: number
   const frame = sgxAllocEpcPageAnyNode(sgx);
   if (frame < 0) throw new Error("sgxAllocEpcPageAtOnce: a node with free frames gave none.");
   setOwner(sgx, frame, ownerKind, owner, cg);
-  settleCharge(sgx, cg, frame);
-  if (sgxShouldReclaim(sgx, SGX_NR_LOW_PAGES)) sgx.env.wakeKsgxd();
-  return frame;
+  return allocDone(sgx, cg, frame);
 }
 
 /** sgx_alloc_epc_page(owner, reclaim=true): ECREATE and ADD_PAGES; reclaims directly while it must */
@@ -231,9 +234,7 @@ export function* sgxAllocEpcPage(sgx: Sgx, ownerKind: number, owner: number): Ge
     retried = true;
   }
   if (retried) sgx.env.kernelLoop(ALLOC_RECLAIM_LOOP, true, cg);
-  settleCharge(sgx, cg, ret);
-  if (sgxShouldReclaim(sgx, SGX_NR_LOW_PAGES)) sgx.env.wakeKsgxd();
-  return ret;
+  return allocDone(sgx, cg, ret);
 }
 
 /**

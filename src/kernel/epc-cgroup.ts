@@ -117,11 +117,19 @@ function sgxCgroupTryChargeOnce(sgx: Sgx, cg: Cgroup): number {
   return chargeFailed(sgx, kernelNow(sgx), cg, charge.failedAt, overMax(charge.failedAt), empty, ret);
 }
 
+/**
+ * after a successful charge: the v11+ code's queueing of the async work here is unreachable;
+ * options.cgroupQueueAfterCharge restores its intent
+ */
+function chargedQueueWork(sgx: Sgx, cg: Cgroup): void {
+  if (sgx.options.cgroupQueueAfterCharge && sgxCgroupShouldReclaim(sgx, cg)) queueReclaimWork(sgx, cg);
+}
+
 /** mirrors sgx_cgroup_try_charge(cg, SGX_NO_RECLAIM): queue the async work and give up */
 export function sgxCgroupTryChargeNoReclaim(sgx: Sgx, cg: Cgroup): number {
   const r = sgxCgroupTryChargeOnce(sgx, cg);
   if (r === -EBUSY) queueReclaimWork(sgx, cg);
-  else if (r === 0 && sgx.options.cgroupQueueAfterCharge && sgxCgroupShouldReclaim(sgx, cg)) queueReclaimWork(sgx, cg);
+  else if (r === 0) chargedQueueWork(sgx, cg);
   return r;
 }
 
@@ -132,7 +140,7 @@ export function sgxCgroupTryChargeNoReclaim(sgx: Sgx, cg: Cgroup): number {
 export function sgxCgroupTryChargeAtOnce(sgx: Sgx, cg: Cgroup): boolean {
   if (!sgx.cgroups.fits(cg, PAGE_SIZE)) return false;
   if (sgxCgroupTryChargeOnce(sgx, cg) !== 0) throw new Error("sgxCgroupTryChargeAtOnce: a charge that fits failed.");
-  if (sgx.options.cgroupQueueAfterCharge && sgxCgroupShouldReclaim(sgx, cg)) queueReclaimWork(sgx, cg);
+  chargedQueueWork(sgx, cg);
   return true;
 }
 
@@ -143,8 +151,7 @@ export function* sgxCgroupTryCharge(sgx: Sgx, cg: Cgroup): Generator<number, num
     const r = sgxCgroupTryChargeOnce(sgx, cg);
     if (r !== -EBUSY) {
       if (retried) sgx.env.kernelLoop(V17_CHARGE_LOOP, true, cg);
-      // the v11+ code's queueing after a successful charge is unreachable; the option restores its intent
-      if (r === 0 && sgx.options.cgroupQueueAfterCharge && sgxCgroupShouldReclaim(sgx, cg)) queueReclaimWork(sgx, cg);
+      if (r === 0) chargedQueueWork(sgx, cg);
       return r;
     }
     const tally: ReclaimTally = { written: 0 };
