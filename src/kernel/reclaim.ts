@@ -250,7 +250,7 @@ export const SGX_NR_TO_SCAN_MAX = 32;
  * the reclaimable lists of subtree(cg) (the whole tree when cg is null) in pre-order, starting at
  * the subtree root every time, up to `nrToScan` pages; accept at most 32. Returns the pages freed.
  */
-export function* sgxReclaimEpcPagesV5(sgx: Sgx, nrToScan: number, ignoreAge: boolean, cg: Cgroup | null): Generator<number, number> {
+export function* sgxReclaimEpcPagesV5(sgx: Sgx, nrToScan: number, ignoreAge: boolean, cg: Cgroup | null, tally?: ReclaimTally): Generator<number, number> {
   countBatch(sgx);
   const startNs = sgx.env.now() + sgx.cost;
   const stats: BatchStats = { young: 0 };
@@ -268,6 +268,7 @@ export function* sgxReclaimEpcPagesV5(sgx: Sgx, nrToScan: number, ignoreAge: boo
   const isolated = chunk.n;
   const written = yield* reclaimIsolated(sgx, chunk, ignoreAge, SGX_NR_TO_SCAN_MAX, stats);
   traceBatch(sgx, startNs, cg, isolated, written, stats.young);
+  if (tally !== undefined) tally.written += written;
   return written;
 }
 
@@ -294,13 +295,9 @@ export const KSGXD_LOOP = "ksgxd()";
  * one round of global reclaim: a batch from the global LRU (mainline), sgx_reclaim_pages_global()
  * through the root's cursor (v17), or sgx_reclaim_epc_pages(16, false, NULL) from the root (v5)
  */
-export function* sgxReclaimGlobal(sgx: Sgx, tally?: ReclaimTally): Generator<number, number> {
-  if (sgx.generation === "v5") {
-    const written = yield* sgxReclaimEpcPagesV5(sgx, SGX_NR_TO_SCAN, false, null);
-    if (tally !== undefined) tally.written += written;
-    return written;
-  }
-  if (sgx.epcCgroups) return yield* sgxReclaimPagesGlobal(sgx, tally);
-  return yield* sgxReclaimPages(sgx, sgx.lru, null, tally);
+export function sgxReclaimGlobal(sgx: Sgx, tally?: ReclaimTally): Generator<number, number> {
+  // the batch's own generator, not one that delegates to it: every yield of a batch passes one level fewer
+  if (sgx.generation === "v5") return sgxReclaimEpcPagesV5(sgx, SGX_NR_TO_SCAN, false, null, tally);
+  if (sgx.epcCgroups) return sgxReclaimPagesGlobal(sgx, tally);
+  return sgxReclaimPages(sgx, sgx.lru, null, tally);
 }
-
