@@ -67,6 +67,23 @@ test("object ids become pages in first-seen order: a text trace of 3 distinct id
   assert.equal(s.counters.EADD, 4);
 });
 
+test("without --tenant-column a trace's tenant column is read past: one enclave, pages mapped across tenants", () => {
+  // tenant b's page 1 is tenant a's page 1 once tenants are ignored
+  const dir = dirWith({ "shared.csv": "tenant,page\na,1\nb,1\na,2\nb,3\n" });
+  const one = json(["replay", "shared.csv", "--epc", "1MiB"], dir);
+  assert.equal(one.processes.length, 1);
+  assert.equal(one.replay?.requests, 4);
+  // 3 distinct pages and the TCS
+  assert.equal(one.counters.EADD, 4);
+  const each = json(["replay", "shared.csv", "--tenant-column", "--epc", "1MiB"], dir);
+  assert.deepEqual(
+    each.processes.map((p) => [p.name, p.replay?.requests]),
+    [["a", 2], ["b", 2]],
+  );
+  // a: pages 1, 2; b: pages 1, 3; each with its TCS
+  assert.equal(each.counters.EADD, 6);
+});
+
 test("tenants: each is its own process; a limited cgroup (v17) pages, the unlimited tenant does not", () => {
   // 8 MiB holds both tenants' pages: without a limit nobody misses
   const base = ["replay", "examples/traces/kv-two-tenants.csv", "--tenant-column", "--epc", "8MiB", "--kernel", "v17"];
@@ -113,10 +130,11 @@ processes:
   // run from elsewhere: the path is the scenario file's, not the working directory's
   const s = json(["run", join(dir, "ok.yaml")], tmpdir());
   assert.deepEqual(s.processes[0]?.replay, { tenant: "a", trace: "t.csv", requests: 3, misses: 0, missRatio: 0 });
+  // naming no tenant replays the whole trace, the tenant column read past: pages 1, 2, 3 across tenants
   writeFileSync(join(dir, "no-tenant.yaml"), scenario("{ trace: { file: t.csv } }"));
-  const r = epcsim(["run", join(dir, "no-tenant.yaml"), "--quiet"]);
-  assert.equal(r.code, 2);
-  assert.match(r.stderr, /no-tenant\.yaml:7:\d+: processes\[0\]\.program\.access\.trace\.tenant: expected a tenant: the trace has 2 \("a", "b"\)/);
+  const all = json(["run", join(dir, "no-tenant.yaml")], tmpdir());
+  assert.deepEqual(all.processes[0]?.replay, { tenant: "", trace: "t.csv", requests: 4, misses: 0, missRatio: 0 });
+  assert.equal(all.counters.EADD, 16);
   writeFileSync(join(dir, "typo.yaml"), scenario("{ trace: { file: t.csv, tenant: aa } }"));
   assert.match(epcsim(["run", join(dir, "typo.yaml"), "--quiet"]).stderr, /tenant: expected a tenant of the trace \(did you mean "a"\?\)/);
   writeFileSync(join(dir, "times.yaml"), scenario("{ trace: { file: t.csv, tenant: a, timing: trace } }"));

@@ -57,6 +57,7 @@ export function replayDocument(tracePath: string, trace: Trace, opts: ReplayOpti
     throw new ReplayUsageError(`--timing trace: ${tracePath} has no timestamps (expected an oracleGeneral trace, or a csv trace with a "time" column).`);
   const tenants = opts.tenantColumn === true ? trace.tenants : [""];
   if (opts.tenantColumn === true && trace.tenantOf === null) throw new ReplayUsageError(`--tenant-column: ${tracePath} has no tenant column (expected a csv trace with a "tenant" column).`);
+  // (without --tenant-column the trace was read with its tenant column read past: one tenant, all requests)
   const cgroupOf = new Map<string, string>();
   // a bare PATH names no tenant: every tenant's process goes there, unless a TENANT=PATH names another for it
   const everyTenant = (opts.cgroup ?? []).filter((arg) => arg.startsWith("/") && !arg.includes("="));
@@ -92,7 +93,7 @@ export function replayDocument(tracePath: string, trace: Trace, opts: ReplayOpti
     machine.epc = opts.epc;
   }
   const processes = tenants.map((tenant, t) => {
-    const distinct = trace.tenantOf === null || opts.tenantColumn !== true ? (trace.distinctPages[0] ?? 0) : (trace.distinctPages[t] ?? 0);
+    const distinct = trace.distinctPages[t] ?? 0;
     // the trace's pages, then one TCS at the top of the added region
     const added = (distinct + 1) * PAGE;
     const traceRef: Record<string, unknown> = { file: tracePath };
@@ -121,10 +122,12 @@ export function replayDocument(tracePath: string, trace: Trace, opts: ReplayOpti
 export function replayScenario(file: string, opts: ReplayOptions, onWarning?: (m: string) => void): { scenario: Scenario; text: string } {
   // the trace is named as on the command line, resolved from the working directory
   const full = resolve(file);
-  const trace = readTrace(full, opts.format === undefined ? {} : { format: opts.format });
+  // without --tenant-column the whole trace is one enclave's: its tenant column is read past
+  const ignoreTenants = opts.tenantColumn !== true;
+  const trace = readTrace(full, { ...(opts.format === undefined ? {} : { format: opts.format }), ignoreTenants });
   const doc = replayDocument(file, trace, opts);
   const text = `# epcsim replay ${file}\n${stringify(doc)}`;
-  const traces = new Map([[traceKey(full, opts.format), trace]]);
+  const traces = new Map([[traceKey(full, opts.format, ignoreTenants), trace]]);
   const scenario = parseScenarioText(text, `replay ${file}`, { traces, baseDir: process.cwd(), ...(onWarning === undefined ? {} : { onWarning }) });
   return { scenario, text };
 }

@@ -80,7 +80,8 @@ export function workloadOf(m: Manifest, annotations: Record<string, string>, con
   const full = resolve(dirname(resolve(m.file)), value);
   let trace: Trace;
   try {
-    trace = readTrace(full);
+    // the program names no tenant: the whole trace, a tenant column read past
+    trace = readTrace(full, { ignoreTenants: true });
   } catch (e) {
     if (e instanceof TraceError) throw new ManifestError(`${label}: ${e.message}`);
     throw e;
@@ -89,6 +90,6 @@ export function workloadOf(m: Manifest, annotations: Record<string, string>, con
   return {
     program: { enclave: { size: nextPow2(Math.max(added, 2 * PAGE)), add: added, measure: false, tcs: 1 }, access: { trace: { file: full } } },
     kind: "trace",
-    traces: new Map([[traceKey(full, undefined), trace]]),
+    traces: new Map([[traceKey(full, undefined, true), trace]]),
   };
 }

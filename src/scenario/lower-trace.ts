@@ -29,9 +29,12 @@ export function resolveTracePath(source: string, file: string, baseDir: string |
   return resolve(base, file);
 }
 
-/** the key of a trace read from `file` (resolved) as `format` (undefined: by its name) */
-export function traceKey(file: string, format: string | undefined): string {
-  return `${format ?? ""}\u0000${file}`;
+/**
+ * the key of a trace read from `file` (resolved) as `format` (undefined: by its name), with its
+ * tenant column read or, for a phase that names no tenant, read past (ReadTraceOptions.ignoreTenants)
+ */
+export function traceKey(file: string, format: string | undefined, ignoreTenants = false): string {
+  return `${format ?? ""}\u0000${ignoreTenants ? "all" : "tenants"}\u0000${file}`;
 }
 
 /** traces already read (by traceKey()) for the load to use, and the folder trace names resolve from */
@@ -39,7 +42,7 @@ export function useTraces(ld: Loader, traces: Map<string, Trace> | undefined, ba
   contextOf.set(ld, { traces: traces ?? new Map(), baseDir: baseDir ?? null });
 }
 
-function loadTrace(ld: Loader, file: string, format: string | undefined, path: Path): Trace {
+function loadTrace(ld: Loader, file: string, format: string | undefined, ignoreTenants: boolean, path: Path): Trace {
   let ctx = contextOf.get(ld);
   if (ctx === undefined) {
     ctx = { traces: new Map(), baseDir: null };
@@ -47,11 +50,11 @@ function loadTrace(ld: Loader, file: string, format: string | undefined, path: P
   }
   const cache = ctx.traces;
   const full = resolveTracePath(ld.source, file, ctx.baseDir);
-  const key = traceKey(full, format);
+  const key = traceKey(full, format, ignoreTenants);
   const known = cache.get(key);
   if (known !== undefined) return known;
   try {
-    const trace = readTrace(full, format === undefined ? {} : { format });
+    const trace = readTrace(full, { ...(format === undefined ? {} : { format }), ignoreTenants });
     cache.set(key, trace);
     return trace;
   } catch (e) {
@@ -75,13 +78,11 @@ function requestsOf(trace: Trace, t: number): Int32Array | null {
 export function lowerTracePhase(ld: Loader, raw: unknown, path: Path): AccessPhase {
   const a = ld.check(phaseSchemas.trace, raw, path);
   const at = [...path, "trace"];
-  const trace = loadTrace(ld, a.trace.file, a.trace.format, [...at, "file"]);
+  // without a tenant the whole trace is replayed, its tenant column (if any) read past
+  const trace = loadTrace(ld, a.trace.file, a.trace.format, a.trace.tenant === undefined, [...at, "file"]);
   let t = 0;
   if (trace.tenantOf !== null) {
     const names = trace.tenants;
-    if (a.trace.tenant === undefined) {
-      ld.fail(at, `expected a tenant: the trace has ${names.length} (${names.slice(0, 5).map((n) => JSON.stringify(n)).join(", ")}${names.length > 5 ? ", ..." : ""})`, "tenant");
-    }
     t = names.indexOf(a.trace.tenant as string);
     if (t < 0) {
       const near = closestMatch(a.trace.tenant as string, names);

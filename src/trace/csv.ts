@@ -158,6 +158,8 @@ export interface CsvInput {
   source: ByteSource;
   compressed: boolean;
   chunkBytes: number;
+  /** read past the tenant column: every request is one tenant's, pages mapped across the whole trace */
+  ignoreTenants?: boolean;
 }
 
 export function readCsv(input: CsvInput): Trace {
@@ -179,6 +181,7 @@ export function readCsv(input: CsvInput): Trace {
       }
       for (let f = 0; f < fields.count; f++) header.push(fields.text(buf, f));
       cols = headerColumns(file, header);
+      if (input.ignoreTenants === true) cols.tenant = -1;
       b = new TraceBuilder({ tenants: cols.tenant >= 0, times: cols.time >= 0, ops: cols.op >= 0 });
       names = new TenantNames(b);
       return;

@@ -8,6 +8,11 @@ test("the format comes from the file name, a .zst suffix aside", () => {
     ["w.oracleGeneral.bin", "oracleGeneral"],
     ["dir.d/w.oracleGeneral.zst", "oracleGeneral"],
     ["w.oracleGeneral.bin.zst", "oracleGeneral"],
+    // libCacheSim's sampled traces
+    ["cluster52.oracleGeneral.sample10", "oracleGeneral"],
+    ["cluster52.oracleGeneral.sample10.zst", "oracleGeneral"],
+    // the last suffix decides
+    ["w.oracleGeneral.csv", "csv"],
     ["w.csv", "csv"],
     ["W.CSV.ZST", "csv"],
     ["w.txt", "txt"],
@@ -24,8 +29,11 @@ test("--format wins over the name, in any case", () => {
 test("an unknown format is bad input naming the file and what is expected", () => {
   assert.throws(() => traceFormatOf("w.bin"), {
     name: "TraceError",
-    message: "w.bin: unknown trace format: the name ends in none of .oracleGeneral, .oracleGeneral.bin, .csv, .txt (each optionally followed by .zst), expected such a name or --format oracleGeneral|csv|txt.",
+    message:
+      "w.bin: unknown trace format: the name ends in none of .oracleGeneral (or .oracleGeneral.bin, .oracleGeneral.sample10, ...), .csv, .txt (each optionally followed by .zst), expected such a name or --format oracleGeneral|csv|txt.",
   });
   assert.throws(() => traceFormatOf("w.zst"), { message: /^w\.zst: unknown trace format: the name ends in none of/ });
+  // .oracleGeneral must be a whole suffix
+  assert.throws(() => traceFormatOf("w.oracleGeneralx"), { message: /unknown trace format/ });
   assert.throws(() => traceFormatOf("w.csv", "parquet"), { message: 'w.csv: unknown trace format "parquet", expected one of oracleGeneral, csv, txt.' });
 });

@@ -16,6 +16,12 @@ export interface ReadTraceOptions {
   format?: string;
   /** the read buffer's size (tests use small ones to cross chunk boundaries) */
   chunkBytes?: number;
+  /**
+   * read past a csv trace's tenant column, so that the whole trace is one tenant's and its pages are
+   * mapped in first-seen order over all requests (a replay without --tenant-column, a trace phase
+   * without `tenant`)
+   */
+  ignoreTenants?: boolean;
 }
 
 export function readTrace(file: string, options: ReadTraceOptions = {}): Trace {
@@ -28,7 +34,7 @@ export function readTrace(file: string, options: ReadTraceOptions = {}): Trace {
       case "oracleGeneral":
         return readOracleGeneral({ ...input, size: open.size });
       case "csv":
-        return readCsv(input);
+        return readCsv({ ...input, ignoreTenants: options.ignoreTenants === true });
       case "txt":
         return readTxt(input);
     }
