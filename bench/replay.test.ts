@@ -9,9 +9,10 @@ test("bench: cachesim's result line gives its miss ratio and throughput", () => 
 });
 
 test("bench: --cachesim must name an executable, and nothing else is accepted", () => {
-  assert.deepEqual(parseBenchArgs([]), { cachesim: null, tib: false });
-  assert.deepEqual(parseBenchArgs(["--cachesim", process.execPath]), { cachesim: process.execPath, tib: false });
-  assert.deepEqual(parseBenchArgs(["--tib"]), { cachesim: null, tib: true });
+  assert.deepEqual(parseBenchArgs([]), { cachesim: null, tib: false, hugepages: false });
+  assert.deepEqual(parseBenchArgs(["--cachesim", process.execPath]), { cachesim: process.execPath, tib: false, hugepages: false });
+  assert.deepEqual(parseBenchArgs(["--tib"]), { cachesim: null, tib: true, hugepages: false });
+  assert.deepEqual(parseBenchArgs(["--hugepages"]), { cachesim: null, tib: false, hugepages: true });
   assert.throws(() => parseBenchArgs(["--cachesim", "/nonexistent/cachesim"]), { message: "npm run bench: --cachesim /nonexistent/cachesim: expected an executable libCacheSim cachesim binary." });
-  assert.throws(() => parseBenchArgs(["--cachesm", "x"]), /^Error: npm run bench: Unknown option '--cachesm'.*expected: npm run bench -- \[--cachesim PATH\] \[--tib\]/);
+  assert.throws(() => parseBenchArgs(["--cachesm", "x"]), /^Error: npm run bench: Unknown option '--cachesm'.*expected: npm run bench -- \[--cachesim PATH\] \[--tib\] \[--hugepages\]/);
 });

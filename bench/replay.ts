@@ -3,7 +3,7 @@
 // time: start-up and trace reading included, as a user would see it). libCacheSim is not a
 // dependency: the user passes a `cachesim` binary they built with `--cachesim PATH`.
 import { spawnSync } from "node:child_process";
-import { accessSync, constants, mkdtempSync, rmSync } from "node:fs";
+import { accessSync, constants, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -23,15 +23,29 @@ export interface BenchArgs {
   cachesim: string | null;
   /** populate the whole 1 TiB EPC, not 1/64 of it */
   tib: boolean;
+  /** run both tools' children with glibc's transparent-huge-page tunable (HUGEPAGES_ENV) */
+  hugepages: boolean;
 }
+
+/**
+ * glibc (2.35 and later) then madvises its large allocations MADV_HUGEPAGE, which in the kernel's
+ * default THP mode ("madvise") backs them with 2 MiB pages: a replay's random page lookups then miss
+ * the TLB far less. Typed arrays are such allocations, and so are cachesim's tables.
+ */
+export const HUGEPAGES_ENV = "glibc.malloc.hugetlb=1";
 
 /** `npm run bench -- [--cachesim PATH]`; bad arguments are one line (the caller exits 2) */
 export function parseBenchArgs(argv: string[]): BenchArgs {
-  let values: { cachesim?: string | undefined; tib?: boolean | undefined };
+  let values: { cachesim?: string | undefined; tib?: boolean | undefined; hugepages?: boolean | undefined };
   try {
-    ({ values } = parseArgs({ args: argv, options: { cachesim: { type: "string" }, tib: { type: "boolean" } }, strict: true, allowPositionals: false }));
+    ({ values } = parseArgs({
+      args: argv,
+      options: { cachesim: { type: "string" }, tib: { type: "boolean" }, hugepages: { type: "boolean" } },
+      strict: true,
+      allowPositionals: false,
+    }));
   } catch (e) {
-    throw new Error(`npm run bench: ${(e as Error).message} (expected: npm run bench -- [--cachesim PATH] [--tib]).`);
+    throw new Error(`npm run bench: ${(e as Error).message} (expected: npm run bench -- [--cachesim PATH] [--tib] [--hugepages]).`);
   }
   const path = values.cachesim ?? null;
   if (path !== null) {
@@ -41,7 +55,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
       throw new Error(`npm run bench: --cachesim ${path}: expected an executable libCacheSim cachesim binary.`);
     }
   }
-  return { cachesim: path, tib: values.tib === true };
+  return { cachesim: path, tib: values.tib === true, hugepages: values.hugepages === true };
 }
 
 /** cachesim's result line, e.g. "t.oracleGeneral Clock cache size 410MiB, 4000000 req, miss ratio 0.3590, throughput 3.76 MQPS" */
@@ -57,10 +71,13 @@ interface Run {
   missRatio: number;
 }
 
+/** the environment of the timed children (--hugepages adds glibc's THP tunable) */
+let childEnv: NodeJS.ProcessEnv = process.env;
+
 /** runs a command to its end; wall time around the spawn */
 function timed(cmd: string, args: string[], cwd: string): { ms: number; stdout: string } {
   const start = process.hrtime.bigint();
-  const r = spawnSync(cmd, args, { cwd, encoding: "utf8", maxBuffer: 1 << 28, stdio: ["ignore", "pipe", "pipe"] });
+  const r = spawnSync(cmd, args, { cwd, env: childEnv, encoding: "utf8", maxBuffer: 1 << 28, stdio: ["ignore", "pipe", "pipe"] });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   if (r.error !== undefined) throw new Error(`${cmd}: ${r.error.message}.`);
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} exited with ${r.status ?? r.signal}: ${r.stderr.trim().split("\n").slice(-1)[0] ?? ""}`);
@@ -82,6 +99,15 @@ function cachesim(bin: string, trace: string, bytes: number, cwd: string): Run {
   return { ms, missRatio: parseCachesimOutput(stdout).missRatio };
 }
 
+/** the kernel's THP mode, e.g. "madvise" (the bracketed word of /sys/kernel/mm/transparent_hugepage/enabled) */
+function thpMode(): string {
+  try {
+    return /\[(\w+)\]/.exec(readFileSync("/sys/kernel/mm/transparent_hugepage/enabled", "utf8"))?.[1] ?? "unknown";
+  } catch {
+    return "unknown (no /sys/kernel/mm/transparent_hugepage)";
+  }
+}
+
 const best = (runs: Run[]): Run => runs.reduce((a, b) => (b.ms < a.ms ? b : a));
 const rate = (r: Run): number => REQUESTS / (r.ms / 1000);
 const mps = (n: number): string => `${(n / 1e6).toFixed(2)} M`;
@@ -95,6 +121,7 @@ interface Cell {
 
 /** prints the side-by-side table; the traces live in a temporary folder removed at the end */
 export function replayBench(args: BenchArgs): void {
+  childEnv = args.hugepages ? { ...process.env, GLIBC_TUNABLES: [process.env.GLIBC_TUNABLES, HUGEPAGES_ENV].filter((t) => t !== undefined && t !== "").join(":") } : process.env;
   const dir = mkdtempSync(join(tmpdir(), "epcsim-bench-"));
   try {
     const traces = {
@@ -109,6 +136,11 @@ export function replayBench(args: BenchArgs): void {
         `epcsim replay TRACE --epc BYTES (mainline, profile client-128m, 2 CPUs) and cachesim TRACE oracleGeneral clock BYTES, alternately, best of ${RUNS}, whole-process wall time`,
     );
     console.log(`  cachesim: ${bin ?? "not given (npm run bench -- --cachesim PATH)"}`);
+    console.log(
+      args.hugepages
+        ? `  both with transparent huge pages: GLIBC_TUNABLES=${childEnv.GLIBC_TUNABLES ?? ""} (the kernel's THP mode here: ${thpMode()})`
+        : "  default memory (npm run bench -- --hugepages runs both with glibc's transparent-huge-page tunable)",
+    );
     console.log(
       `  ${pad("trace", 10)}${pad("EPC", 24)}${pad("epcsim req/s", 14)}${pad("cachesim req/s", 16)}${pad("ratio (target >= 1x)", 22)}${pad("miss ratio epcsim", 19)}${pad("cachesim", 10)}epcsim - cachesim (target ±0.02)`,
     );
