@@ -10,8 +10,13 @@
 //                    bytes of EPC allocated for the cgroup's subtree (the simulator's attribution)
 //   faults:<cgroup>, eldu:<cgroup>, ewb_pages:<cgroup>, charge_failures:<cgroup>
 //                    how many happened during the interval in the cgroup's subtree (attributed)
-import { stringify } from "csv-stringify/sync";
+import { createRequire } from "node:module";
 import { BATCH_COLUMNS, CGROUP_PAGING_COLUMNS, INTERVAL_COUNTERS, type Recorder } from "./recorder.js";
+
+// csv-stringify is loaded (its CommonJS build) when --out first writes timeseries.csv, not at every
+// command's start-up
+const requireHere = createRequire(import.meta.url);
+let csvStringify: typeof import("csv-stringify/sync") | undefined;
 
 export const CGROUP_COLUMNS = ["misc.current", "misc.max", "memory.current", "memory.max", "epc.attributed", ...CGROUP_PAGING_COLUMNS.map(([c]) => c)] as const;
 
@@ -37,5 +42,6 @@ export function formatTimeSeriesCsv(rec: Recorder): string {
     }
     return out;
   });
-  return stringify([header, ...records]);
+  csvStringify ??= requireHere("csv-stringify/sync") as typeof import("csv-stringify/sync");
+  return csvStringify.stringify([header, ...records]);
 }

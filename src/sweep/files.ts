@@ -1,13 +1,18 @@
 // The sweep's result files, written whole at the end from the table: sweep.csv, sweep.parquet and
 // sweep.html. Each depends on the table alone, so the same grid and seeds give the same bytes.
 import { join } from "node:path";
-import { stringify } from "csv-stringify/sync";
 import { writeAtomic } from "./store.js";
 import type { Table } from "./table.js";
 import { renderSweepHtml } from "./html.js";
+import { createRequire } from "node:module";
+
+// csv-stringify is loaded (its CommonJS build) when a sweep writes its files, not by every command
+const requireHere = createRequire(import.meta.url);
+let csvStringify: typeof import("csv-stringify/sync") | undefined;
 
 export function sweepCsv(t: Table): string {
-  return stringify([t.columns.map((c) => c.name), ...t.rows.map((r) => r.map((c) => (c === null ? "" : c)))]);
+  csvStringify ??= requireHere("csv-stringify/sync") as typeof import("csv-stringify/sync");
+  return csvStringify.stringify([t.columns.map((c) => c.name), ...t.rows.map((r) => r.map((c) => (c === null ? "" : c)))]);
 }
 
 /** the Parquet writer is loaded when a sweep writes its files, not by every command */

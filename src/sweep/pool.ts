@@ -1,8 +1,14 @@
 // The local pool: variants run on worker threads (piscina), `jobs` at a time, one per core by default.
 import { availableParallelism } from "node:os";
-import { Piscina } from "piscina";
+import type { Piscina } from "piscina";
+import { createRequire } from "node:module";
 import type { VariantTask } from "./run-variant.js";
 import type { VariantResult } from "./result.js";
+
+// piscina is loaded (its CommonJS build, synchronously) when a pool is made, not by every command
+// that imports this file for defaultJobs: each command pays at start-up for what its modules import
+const requireHere = createRequire(import.meta.url);
+let piscina: typeof import("piscina") | undefined;
 
 export const defaultJobs = (): number => availableParallelism();
 
@@ -11,7 +17,8 @@ export class VariantPool {
 
   constructor(jobs: number) {
     // every thread from the start: a sweep keeps them all busy, and the first variants should not wait for a thread to spawn
-    this.pool = new Piscina({ filename: new URL("./worker.js", import.meta.url).href, minThreads: jobs, maxThreads: jobs, idleTimeout: 1000 });
+    piscina ??= requireHere("piscina") as typeof import("piscina");
+    this.pool = new piscina.Piscina({ filename: new URL("./worker.js", import.meta.url).href, minThreads: jobs, maxThreads: jobs, idleTimeout: 1000 });
   }
 
   run(task: VariantTask): Promise<VariantResult> {

@@ -3,7 +3,7 @@
 // messages a live job streamed, so the run page draws a past result with the same charts.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parse } from "csv-parse/sync";
+import { createRequire } from "node:module";
 import type { SimEvent } from "../engine/observer.js";
 import type { SimSummary } from "../engine/summary.js";
 import { explainCause } from "../engine/cause.js";
@@ -14,13 +14,19 @@ import type { ComparisonRowMessage, StreamMessage } from "./protocol.js";
 import { listResults } from "./results.js";
 import { resolveInside } from "./paths.js";
 
+// csv-parse is loaded (its CommonJS build) when the dashboard first reads a result's time series,
+// not at every command's start-up
+const requireHere = createRequire(import.meta.url);
+let csvParse: typeof import("csv-parse/sync") | undefined;
+
 const CGROUP_COLUMN = new Set<string>(CGROUP_COLUMNS);
 /** timeseries.csv's per-cgroup columns as CgroupSample fields (the paging ones go into `paging`) */
 const SAMPLE_FIELD: Record<string, keyof CgroupSample> = { "misc.current": "misc", "misc.max": "max", "memory.current": "memory", "memory.max": "memoryMax", "epc.attributed": "attributed" };
 
 /** timeseries.csv back into rows: a cgroup whose cells are empty did not exist at that moment */
 export function parseTimeSeries(text: string): TimeSeriesRow[] {
-  const records = parse(text, { relax_column_count: false }) as string[][];
+  csvParse ??= requireHere("csv-parse/sync") as typeof import("csv-parse/sync");
+  const records = csvParse.parse(text, { relax_column_count: false }) as string[][];
   const header = records[0] ?? [];
   const cols = header.map((name) => {
     const colon = name.indexOf(":");
