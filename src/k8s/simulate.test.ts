@@ -132,6 +132,19 @@ spec: { restartPolicy: Never, containers: [{ name: c, resources: { limits: { sgx
   assert.deepEqual(sim.summary.processes[0]?.replay, { tenant: "", trace: join(pods, "..", "pages.txt"), requests: 300, misses: 0, missRatio: 0 });
 });
 
+test("a csv trace with tenants as the workload: the whole file in one enclave, its tenant column read past", () => {
+  const { pods } = files(`kind: Pod
+metadata: { name: kv, annotations: { epcsim.io/workload.c: kv.csv } }
+spec: { restartPolicy: Never, containers: [{ name: c, resources: { limits: { sgx.intel.com/epc: 1Mi } } }] }
+`);
+  // tenant a alone has one page, the whole file three: the enclave is sized for three
+  writeFileSync(join(pods, "..", "kv.csv"), "tenant,page\na,1\nb,2\nb,3\n");
+  const { sim } = runNode({ node: "client-128m", pods, untilNs: S });
+  const p = sim.summary.processes[0];
+  assert.equal(p?.exitCode, 0);
+  assert.deepEqual(p?.replay, { tenant: "", trace: join(pods, "..", "kv.csv"), requests: 3, misses: 0, missRatio: 0 });
+});
+
 test("the pod's phase from its containers' states, as the kubelet's getPhase() gives it", () => {
   assert.equal(podPhase(["Completed", "Completed"]), "Succeeded");
   assert.equal(podPhase(["Completed", "Error"]), "Failed");
