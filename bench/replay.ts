@@ -17,7 +17,8 @@ const RUNS = 3;
 /** a replay slower than this runs once per cell instead of RUNS times, to keep the bench within minutes */
 const SLOW_MS = 120_000;
 
-const cli = fileURLToPath(new URL("../src/cli/main.js", import.meta.url));
+// the command a user runs (bin/epcsim.js): the one-file bundle of the CLI
+const cli = fileURLToPath(new URL("../src/cli/epcsim.js", import.meta.url));
 
 export interface BenchArgs {
   cachesim: string | null;

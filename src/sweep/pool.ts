@@ -18,7 +18,8 @@ export class VariantPool {
   constructor(jobs: number) {
     // every thread from the start: a sweep keeps them all busy, and the first variants should not wait for a thread to spawn
     piscina ??= requireHere("piscina") as typeof import("piscina");
-    this.pool = new piscina.Piscina({ filename: new URL("./worker.js", import.meta.url).href, minThreads: jobs, maxThreads: jobs, idleTimeout: 1000 });
+    // (a path that holds from src/cli too, where the command's bundle runs this code: scripts/bundle-cli.mjs)
+    this.pool = new piscina.Piscina({ filename: new URL("../sweep/worker.js", import.meta.url).href, minThreads: jobs, maxThreads: jobs, idleTimeout: 1000 });
   }
 
   run(task: VariantTask): Promise<VariantResult> {
