@@ -1,6 +1,7 @@
 // Lowering a trace access phase (`access: { trace: { file, format, tenant, timing } }`): the trace
-// file, resolved from the scenario file's folder, read once per load; the tenant's requests as the
-// pages of a trace pattern; with `timing: trace`, the gaps between timestamps as think time.
+// file, resolved from the scenario file's folder, read once per load; the tenant's requests (all of
+// them, the tenant column read past, when the phase names none) as the pages of a trace pattern;
+// with `timing: trace`, the gaps between timestamps as think time.
 import { dirname, isAbsolute, resolve } from "node:path";
 import { closestMatch } from "leven";
 import { readTrace } from "../trace/read.js";

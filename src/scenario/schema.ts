@@ -89,7 +89,7 @@ export const tracePhaseSchema = z
       .strictObject({
         file: z.string().min(1).describe("the trace file, relative to the scenario file (oracleGeneral, csv or txt, optionally .zst)"),
         format: z.enum(["oracleGeneral", "csv", "txt"]).optional().describe("the trace format (default: from the file name)"),
-        tenant: z.string().optional().describe("the tenant whose requests this process replays (traces with a tenant column)"),
+        tenant: z.string().optional().describe("the tenant whose requests this process replays (traces with a tenant column); without it, the whole trace, its tenant column read past"),
         timing: z.enum(["ignore", "trace"]).optional().describe("trace: the gaps between timestamps become think time (default ignore)"),
       })
       .describe("the trace to replay: one access per request, object ids as pages in first-seen order"),
