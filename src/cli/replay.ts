@@ -124,10 +124,12 @@ export function replayScenario(file: string, opts: ReplayOptions, onWarning?: (m
   const full = resolve(file);
   // without --tenant-column the whole trace is one enclave's: its tenant column is read past
   const ignoreTenants = opts.tenantColumn !== true;
-  const trace = readTrace(full, { ...(opts.format === undefined ? {} : { format: opts.format }), ignoreTenants });
+  // timestamps are read only for --timing trace (the scenario's trace phase then has timing: trace)
+  const ignoreTimes = opts.timing !== "trace";
+  const trace = readTrace(full, { ...(opts.format === undefined ? {} : { format: opts.format }), ignoreTenants, ignoreTimes });
   const doc = replayDocument(file, trace, opts);
   const text = `# epcsim replay ${file}\n${stringify(doc)}`;
-  const traces = new Map([[traceKey(full, opts.format, ignoreTenants), trace]]);
+  const traces = new Map([[traceKey(full, opts.format, ignoreTenants, ignoreTimes), trace]]);
   const scenario = parseScenarioText(text, `replay ${file}`, { traces, baseDir: process.cwd(), ...(onWarning === undefined ? {} : { onWarning }) });
   return { scenario, text };
 }

@@ -80,8 +80,8 @@ export function workloadOf(m: Manifest, annotations: Record<string, string>, con
   const full = resolve(dirname(resolve(m.file)), value);
   let trace: Trace;
   try {
-    // the program names no tenant: the whole trace, a tenant column read past
-    trace = readTrace(full, { ignoreTenants: true });
+    // the program names no tenant and no timing: the whole trace, a tenant column read past, no timestamps kept
+    trace = readTrace(full, { ignoreTenants: true, ignoreTimes: true });
   } catch (e) {
     if (e instanceof TraceError) throw new ManifestError(`${label}: ${e.message}`);
     throw e;
@@ -90,6 +90,6 @@ export function workloadOf(m: Manifest, annotations: Record<string, string>, con
   return {
     program: { enclave: { size: nextPow2(Math.max(added, 2 * PAGE)), add: added, measure: false, tcs: 1 }, access: { trace: { file: full } } },
     kind: "trace",
-    traces: new Map([[traceKey(full, undefined, true), trace]]),
+    traces: new Map([[traceKey(full, undefined, true, true), trace]]),
   };
 }

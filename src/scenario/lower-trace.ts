@@ -32,10 +32,11 @@ export function resolveTracePath(source: string, file: string, baseDir: string |
 
 /**
  * the key of a trace read from `file` (resolved) as `format` (undefined: by its name), with its
- * tenant column read or, for a phase that names no tenant, read past (ReadTraceOptions.ignoreTenants)
+ * tenant column read or, for a phase that names no tenant, read past (ReadTraceOptions.ignoreTenants),
+ * and its timestamps kept or, for a phase without `timing: trace`, left out (ReadTraceOptions.ignoreTimes)
  */
-export function traceKey(file: string, format: string | undefined, ignoreTenants = false): string {
-  return `${format ?? ""}\u0000${ignoreTenants ? "all" : "tenants"}\u0000${file}`;
+export function traceKey(file: string, format: string | undefined, ignoreTenants = false, ignoreTimes = false): string {
+  return `${format ?? ""}\u0000${ignoreTenants ? "all" : "tenants"}\u0000${ignoreTimes ? "untimed" : "timed"}\u0000${file}`;
 }
 
 /** traces already read (by traceKey()) for the load to use, and the folder trace names resolve from */
@@ -43,7 +44,7 @@ export function useTraces(ld: Loader, traces: Map<string, Trace> | undefined, ba
   contextOf.set(ld, { traces: traces ?? new Map(), baseDir: baseDir ?? null });
 }
 
-function loadTrace(ld: Loader, file: string, format: string | undefined, ignoreTenants: boolean, path: Path): Trace {
+function loadTrace(ld: Loader, file: string, format: string | undefined, ignoreTenants: boolean, ignoreTimes: boolean, path: Path): Trace {
   let ctx = contextOf.get(ld);
   if (ctx === undefined) {
     ctx = { traces: new Map(), baseDir: null };
@@ -51,11 +52,11 @@ function loadTrace(ld: Loader, file: string, format: string | undefined, ignoreT
   }
   const cache = ctx.traces;
   const full = resolveTracePath(ld.source, file, ctx.baseDir);
-  const key = traceKey(full, format, ignoreTenants);
+  const key = traceKey(full, format, ignoreTenants, ignoreTimes);
   const known = cache.get(key);
   if (known !== undefined) return known;
   try {
-    const trace = readTrace(full, { ...(format === undefined ? {} : { format }), ignoreTenants });
+    const trace = readTrace(full, { ...(format === undefined ? {} : { format }), ignoreTenants, ignoreTimes });
     cache.set(key, trace);
     return trace;
   } catch (e) {
@@ -79,8 +80,9 @@ function requestsOf(trace: Trace, t: number): Int32Array | null {
 export function lowerTracePhase(ld: Loader, raw: unknown, path: Path): AccessPhase {
   const a = ld.check(phaseSchemas.trace, raw, path);
   const at = [...path, "trace"];
-  // without a tenant the whole trace is replayed, its tenant column (if any) read past
-  const trace = loadTrace(ld, a.trace.file, a.trace.format, a.trace.tenant === undefined, [...at, "file"]);
+  // without a tenant the whole trace is replayed, its tenant column (if any) read past; without
+  // timing: trace its timestamps are not needed
+  const trace = loadTrace(ld, a.trace.file, a.trace.format, a.trace.tenant === undefined, a.trace.timing !== "trace", [...at, "file"]);
   let t = 0;
   if (trace.tenantOf !== null) {
     const names = trace.tenants;

@@ -7,6 +7,8 @@ import { fileURLToPath } from "node:url";
 import { loadScenarioFile, parseScenarioText } from "./load.js";
 import { presetTestSgxOversubscribed } from "./presets.js";
 import type { Step } from "./types.js";
+import { traceKey } from "./lower-trace.js";
+import type { Trace } from "../trace/trace.js";
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -304,4 +306,31 @@ test("steps program: the selftest forms (checked accesses, vDSO exceptions, TCS 
     { op: "removePages", offset: 40 * KiB, length: MiB, retry: true },
     { op: "exit", code: 0 },
   ]);
+});
+
+test("a trace phase finds a trace already read under traceKey(): untimed without timing: trace, timed with it", () => {
+  // the file does not exist: the phase can only get its pages from the traces it is handed
+  const file = "/nonexistent/epcsim/t.oracleGeneral";
+  const trace = (timeNs: Float64Array | null): Trace => ({
+    source: file,
+    format: "oracleGeneral",
+    compressed: false,
+    requests: 3,
+    page: Uint32Array.from([0, 1, 0]),
+    tenantOf: null,
+    tenants: [""],
+    distinctPages: [2],
+    timeNs,
+    write: null,
+    skipped: 0,
+  });
+  const text = (timing: string): string =>
+    `processes:\n  - name: p\n    program:\n      enclave: { size: 64KiB, add: 64KiB, measure: false }\n      access: { trace: { file: ${file}${timing} } }\n`;
+  const untimed = new Map([[traceKey(file, undefined, true, true), trace(null)]]);
+  const s = parseScenarioText(text(""), "s.yaml", { traces: untimed });
+  assert.ok(s.processes[0]?.steps.some((st) => st.op === "run"));
+  // timing: trace asks for the timed read, which this map does not have: the phase tries the file
+  assert.throws(() => parseScenarioText(text(", timing: trace"), "s.yaml", { traces: untimed }), /cannot be opened/);
+  const timed = new Map([[traceKey(file, undefined, true, false), trace(Float64Array.from([0, 1e6, 2e6]))]]);
+  assert.doesNotThrow(() => parseScenarioText(text(", timing: trace"), "s.yaml", { traces: timed }));
 });

@@ -22,6 +22,8 @@ export interface OracleGeneralInput {
   size: number | null;
   /** the read buffer, rounded down to whole records */
   chunkBytes: number;
+  /** keep each request's time (false: Trace.timeNs is null) */
+  times: boolean;
 }
 
 export function readOracleGeneral(input: OracleGeneralInput): Trace {
@@ -33,13 +35,13 @@ export function readOracleGeneral(input: OracleGeneralInput): Trace {
   const words = new Uint32Array(bytes.buffer);
   // sized once from the file's size; a zstd header's declared size is trusted up to 1 GiB only
   const hint = input.size === null ? undefined : Math.floor(Math.min(input.size, input.compressed ? 2 ** 30 : Infinity) / RECORD_BYTES);
-  const b = new TraceBuilder({ tenants: false, times: true, ops: false }, hint);
+  const b = new TraceBuilder({ tenants: false, times: input.times, ops: false }, hint);
   const ids = b.idsOf(0);
   let records = 0;
   let carry = 0;
   // the loop keeps the arrays and the count in locals, and hands them back to b when they grow
   let page = b.page;
-  let time = b.timeNs!;
+  let time = b.timeNs;
   let n = b.requests;
   let skipped = 0;
   for (;;) {
@@ -59,10 +61,10 @@ export function readOracleGeneral(input: OracleGeneralInput): Trace {
         b.requests = n;
         b.grow();
         page = b.page;
-        time = b.timeNs!;
+        time = b.timeNs;
       }
       page[n] = ids.intern(lo, hi);
-      time[n] = words[w]! * 1e9;
+      if (time !== null) time[n] = words[w]! * 1e9;
       n++;
     }
     records += whole;
