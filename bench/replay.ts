@@ -156,7 +156,7 @@ export function replayBench(args: BenchArgs): void {
         : "  default memory (npm run bench -- --hugepages runs both with glibc's transparent-huge-page tunable)",
     );
     console.log(
-      `  ${pad("trace", 10)}${pad("EPC", 24)}${pad("epcsim req/s", 14)}${pad("cachesim req/s", 16)}${pad("ratio (target >= 1x)", 22)}${pad("miss ratio epcsim", 19)}${pad("cachesim", 10)}epcsim - cachesim (target ±0.02)`,
+      `  ${pad("trace", 10)}${pad("EPC", 24)}${pad("epcsim req/s", 14)}${pad("cachesim req/s", 16)}${pad("ratio (target >= 1x)", 22)}${pad("miss ratio epcsim", 19)}${pad("cachesim", 10)}${pad("epcsim - cachesim (target ±0.02)", 34)}bare loop req/s, x cachesim, miss ratio`,
     );
     const cells: Cell[] = [
       { name: "zipf", share: 0.1 },
