@@ -99,7 +99,8 @@ if (process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].re
     console.error("usage: node dist/bench/bare-loop.js TRACE BYTES");
     process.exit(2);
   }
-  const trace = readTrace(file);
+  // one tenant over the whole trace, as the replay without --tenant-column
+  const trace = readTrace(file, { ignoreTenants: true, ignoreTimes: true });
   const distinct = trace.distinctPages[0] as number;
   console.log(JSON.stringify(bareReplay(trace.page, trace.requests, distinct, Math.floor(Number(bytes) / 4096))));
 }
