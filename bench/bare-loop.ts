@@ -5,6 +5,7 @@
 // page first: no time, no ENCLS, no VA pages, no locks, no backing store, no accounting. Run as a
 // child process with the replay's own trace reader, it is what any model of this kernel costs here
 // at least, start-up and trace reading included. Not part of epcsim: the bench only.
+import { fileURLToPath } from "node:url";
 import { readTrace } from "../src/trace/read.js";
 import { SGX_NR_HIGH_PAGES, SGX_NR_LOW_PAGES, SGX_NR_TO_SCAN } from "../src/kernel/sgx.js";
 
@@ -46,6 +47,7 @@ export function bareReplay(page: Uint32Array, requests: number, distinct: number
     tail = f;
     lruSize++;
   };
+  // the decisions of sgx_reclaim_pages() (main.c): isolate from the head, young pages back to the tail
   const reclaim = (): void => {
     batches++;
     let n = 0;
@@ -70,6 +72,8 @@ export function bareReplay(page: Uint32Array, requests: number, distinct: number
       }
     }
   };
+  // sgx_alloc_epc_page(): reclaim directly when nothing is free; below the low watermark, ksgxd
+  // (here at once) reclaims until the high one, as sgx_should_reclaim() decides
   const load = (p: number): void => {
     if (nrFree === 0) reclaim();
     const f = free[--nrFree] as number;
@@ -93,7 +97,7 @@ export function bareReplay(page: Uint32Array, requests: number, distinct: number
 }
 
 // `node dist/bench/bare-loop.js TRACE BYTES`: one line of JSON (the bench spawns it, as it does epcsim and cachesim)
-if (process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/^.*[\\/]/, "/"))) {
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const [file, bytes] = process.argv.slice(2);
   if (file === undefined || bytes === undefined) {
     console.error("usage: node dist/bench/bare-loop.js TRACE BYTES");
