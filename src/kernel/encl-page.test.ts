@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { EnclPageMap, EnclPages, EP_LOST, EP_PENDING, EXTENT_PAGES } from "./encl-page.js";
+import { EnclPageMap, EnclPages, EP_LOST, EP_PENDING, EXTENT_PAGES, pteIndex } from "./encl-page.js";
 import { SGX_ENCL_PAGE_BEING_RECLAIMED, SGX_ENCL_PAGE_VA_OFFSET_MASK } from "./sgx.js";
 
 /** a plain model of one enclave's xarray: index -> descriptor id */
@@ -129,4 +129,16 @@ test("a page's one word is its frame while resident and its VA page while evicte
   assert.equal(pages.pcmdOf(id), 0x2b);
   assert.equal(pages.type(id), 2);
   assert.equal(pages.maxProt(id), 7, "EP_HAS_VA_PAGE shares the type byte without touching it");
+});
+
+test("prefetch() reads the PTE words of the pages it is given, and only theirs", () => {
+  const pages = new EnclPages(16);
+  const map = new EnclPageMap(pages, 1);
+  const ids = [0, 1, 2].map((i) => pages.alloc(map, i, 2, 7));
+  const plane = pages.ptePlane(0);
+  plane[pteIndex(ids[0] as number)] = 0b01;
+  plane[pteIndex(ids[2] as number)] = 0b1000;
+  assert.equal(pages.prefetch(Int32Array.from(ids), 3), 0b1001);
+  assert.equal(pages.prefetch(Int32Array.from(ids), 2), 0b01, "only the first n pages are read");
+  assert.equal(pages.prefetch(Int32Array.from([ids[1] as number]), 1), 0);
 });

@@ -313,6 +313,18 @@ export class EnclPages {
     return this.morePte[k] as Uint16Array;
   }
 
+  /**
+   * reads the records of pages `ids[0..n)` in one short loop and returns their PTE words or'ed: a
+   * reclaim batch then finds them in the cache, where reading them one at a time in its aging loop
+   * waits on memory once per page (the loads here are independent, so their misses overlap)
+   */
+  prefetch(ids: Int32Array, n: number): number {
+    const rec16 = this.rec16;
+    let any = 0;
+    for (let k = 0; k < n; k++) any |= rec16[pteIndex(ids[k] as number)] as number;
+    return any;
+  }
+
   /** every mm's PTE for the page gone */
   clearPtes(id: number): void {
     const i = pteIndex(id);

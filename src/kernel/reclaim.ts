@@ -54,6 +54,8 @@ export class IsolatedPages {
   frame: Int32Array;
   ep: Int32Array;
   n = 0;
+  /** the pages' PTE words or'ed (EnclPages.prefetch()): kept so that the reads are not optimised away */
+  touched = 0;
   constructor(capacity: number) {
     this.frame = new Int32Array(capacity);
     this.ep = new Int32Array(capacity);
@@ -160,6 +162,7 @@ function* reclaimIsolated(sgx: Sgx, chunk: IsolatedPages, ignoreAge: boolean, ma
   const frames = chunk.frame;
   const eps = chunk.ep;
   // phase 2: age and reserve backing; the pages kept are compacted to the front
+  chunk.touched = encls.prefetch(eps, chunk.n);
   let kept = 0;
   for (let k = 0; k < chunk.n; k++) {
     const frame = frames[k] as number;

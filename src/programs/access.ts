@@ -45,6 +45,12 @@ interface AccessBurst {
   readonly thinkNs: number;
   /** per access, think time after it on top of `thinkNs` (a trace replayed with its timing), or null */
   readonly thinks: Float64Array | null;
+  /** a replayed trace's pages (the sampler's own array, request i at [i]), or null for other patterns */
+  readonly tracePages: Uint32Array | null;
+  /** requests before this one have had their page records read ahead (lookAhead()) */
+  ahead: number;
+  /** what lookAhead() read, or'ed: kept so that its reads are not optimised away */
+  aheadSeen: number;
   /** the access on the fault path, run inline while nothing else is due */
   readonly touch: TouchState;
   /** ELDUs and EAUGs attributed to the process when the access on the fault path began */
@@ -142,6 +148,9 @@ export function* accessPhase(sim: Simulator, t: UserThread, encl: Encl, phase: A
     count: phase.count,
     thinkNs: phase.thinkNs,
     thinks: phase.pattern.kind === "trace" ? phase.pattern.thinkNs : null,
+    tracePages: phase.pattern.kind === "trace" && phase.pattern.pages.length === phase.count ? phase.pattern.pages : null,
+    ahead: 0,
+    aheadSeen: 0,
     touch: new TouchState(),
     loadsBefore: 0,
     misses: 0,
@@ -235,6 +244,27 @@ function touched(sim: Simulator, b: AccessBurst): number {
   return b.thinks === null ? b.thinkNs : b.thinkNs + (b.thinks[i] as number);
 }
 
+/** requests whose page records lookAhead() reads in one go */
+const LOOK_AHEAD = 16;
+
+/**
+ * reads the page records of the next LOOK_AHEAD requests of a replayed trace in one short loop, so
+ * that their cache misses overlap: the hot loop would otherwise wait on memory once per request,
+ * and a fault between two requests is too long for the core to have the next one's load in flight
+ */
+function lookAhead(b: AccessBurst, pte: Uint16Array, i: number): void {
+  const pages = b.tracePages as Uint32Array;
+  const end = Math.min(b.count, i + LOOK_AHEAD);
+  const map = b.pageArray;
+  let seen = 0;
+  for (let k = i; k < end; k++) {
+    const ep = map.slot(b.first + (pages[k] as number));
+    if (ep >= 0) seen |= pte[pteIndex(ep)] as number;
+  }
+  b.aheadSeen |= seen;
+  b.ahead = end;
+}
+
 /**
  * the hot loop, outside the generator so it compiles tight: accesses that hit a present PTE run
  * inline until another event is due; one that needs the fault path runs through touchStep(), its
@@ -255,6 +285,7 @@ export function accessBurst(sim: Simulator, b: AccessBurst): number {
       r = BURST_STOP;
       break;
     }
+    if (i >= b.ahead && b.tracePages !== null) lookAhead(b, pte, i);
     const index = first + sampler.next(rng);
     // a present PTE is on a mapped page at its own slot; anything else asks the page map
     let ep = pageArray.slot(index);
