@@ -121,13 +121,12 @@ const rssBefore = process.memoryUsage().rss;
 const sim = createSimulator(big);
 const pages = sim.sgx.pages;
 const epcm = sim.sgx.epcm;
-const frameArrays = [...pages.arrays(), epcm.state, epcm.ownerPlusOne, epcm.perm];
-// + the paging attribution's owner slot per frame (kernel/paging-accounts.ts)
-const allocated = frameArrays.reduce((n, a) => n + a.byteLength, 0) / sim.sgx.totalPages + sim.sgx.paging.bytesPerFrame();
+// the frame table's arrays and the EPCM's (its entry word, which holds the frame's small fields
+// too, and the tag it shares with the paging attribution's owner slot)
+const frameArrays = [...pages.arrays(), ...epcm.arrays()];
+const allocated = frameArrays.reduce((n, a) => n + a.byteLength, 0) / sim.sgx.totalPages;
 const rssPerFrame = Math.max(0, process.memoryUsage().rss - rssBefore) / sim.sgx.totalPages; // noisy: GC may shrink the heap meanwhile
-// EPC page state, the EPCM (state,
-// ENCLAVESECS, permissions) and the paging attribution's owner slot
-const perFrameLayout = pages.bytesPerFrame() + epcm.state.BYTES_PER_ELEMENT + epcm.ownerPlusOne.BYTES_PER_ELEMENT + epcm.perm.BYTES_PER_ELEMENT + sim.sgx.paging.bytesPerFrame();
+const perFrameLayout = pages.bytesPerFrame() + epcm.bytesPerFrame();
 
 console.log(`epcsim benchmarks (best of 3 runs after ${WARMUP_RUNS} warm-up runs, one core)`);
 console.log(`  accesses/s, working set fits   ${fmt(ACCESSES / (ms("fits: accesses") / 1000))}   (target >= 2 M)`);

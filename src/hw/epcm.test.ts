@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { resolveCosts } from "./costs.js";
-import { ENCLS_GP, ENCLS_PF, EPCM_PR, EPCM_R, EPCM_W, Epcm, SGX_PAGE_ATTRIBUTES_MISMATCH, SecsState, enclsFailed, enclsFaulted } from "./epcm.js";
+import { ENCLS_GP, ENCLS_PF, EPCM_OS_BITS, EPCM_PR, EPCM_R, EPCM_W, Epcm, SGX_PAGE_ATTRIBUTES_MISMATCH, SecsState, enclsFailed, enclsFaulted } from "./epcm.js";
 import {
   SGX_BLKSTATE,
   SGX_CHILD_PRESENT,
@@ -114,14 +114,14 @@ test("EPCM permissions: EADD sets them, EMODPR restricts them and sets PR, EACCE
   assert.ok(!epcm.allowsAccess(2, secs, false), "a TCS page is not accessible as data");
   assert.ok(epcm.isEnterableTcs(2, secs));
   assert.equal(epcm.emodpr(1, false, EPCM_R), 0);
-  assert.equal(epcm.perm[1], EPCM_R | EPCM_PR);
+  assert.equal(epcm.permOf(1), EPCM_R | EPCM_PR);
   assert.ok(epcm.allowsAccess(1, secs, false));
   assert.ok(!epcm.allowsAccess(1, secs, true), "a write to an EPCM read-only page faults");
   const secinfo = { type: SGX_PAGE_TYPE_REG, perm: EPCM_R, pending: false, modified: false, pr: true };
   assert.equal(epcm.eaccept(1, { ...secinfo, pr: false }), SGX_PAGE_ATTRIBUTES_MISMATCH, "the SECINFO must name the pending PR");
-  assert.equal(epcm.perm[1], EPCM_R | EPCM_PR, "a mismatch changes nothing");
+  assert.equal(epcm.permOf(1), EPCM_R | EPCM_PR, "a mismatch changes nothing");
   assert.equal(epcm.eaccept(1, secinfo), 0);
-  assert.equal(epcm.perm[1], EPCM_R);
+  assert.equal(epcm.permOf(1), EPCM_R);
   assert.equal(epcm.emodpe(1, EPCM_W), 0);
   assert.ok(epcm.allowsAccess(1, secs, true));
   assert.equal(epcm.emodpe(2, EPCM_W), ENCLS_PF, "EMODPE is for REG pages only");
@@ -130,12 +130,12 @@ test("EPCM permissions: EADD sets them, EMODPR restricts them and sets PR, EACCE
 test("EAUG gives a pending RW page that faults until EACCEPTed; EMODT clears the permissions", () => {
   const { epcm, secs } = setup();
   assert.equal(epcm.eaug(3, secs), 0);
-  assert.equal(epcm.perm[3], EPCM_R | EPCM_W);
+  assert.equal(epcm.permOf(3), EPCM_R | EPCM_W);
   assert.ok(!epcm.allowsAccess(3, secs, false), "pending");
   assert.equal(epcm.eaccept(3, { type: SGX_PAGE_TYPE_REG, perm: EPCM_R | EPCM_W, pending: true, modified: false, pr: false }), 0);
   assert.ok(epcm.allowsAccess(3, secs, true));
   assert.equal(epcm.emodt(3, SGX_PAGE_TYPE_TRIM), 0);
-  assert.equal(epcm.perm[3], 0);
+  assert.equal(epcm.permOf(3), 0);
   assert.ok(!epcm.allowsAccess(3, secs, false), "a trimmed page is not accessible, before ...");
   assert.equal(epcm.eaccept(3, { type: SGX_PAGE_TYPE_TRIM, perm: 0, pending: false, modified: true, pr: false }), 0);
   assert.ok(!epcm.allowsAccess(3, secs, false), "... or after its EACCEPT");
@@ -152,17 +152,22 @@ test("EWB and ELDU keep the EPCM permissions and PENDING/MODIFIED of a page (mod
   assert.equal(epcm.emodpr(4, false, EPCM_R), 0);
   pcmd = writeBack(epcm, secs, 4);
   assert.equal(epcm.eldu(5, SGX_PAGE_TYPE_REG, secs, 0, true, secs, pcmd), 0);
-  assert.equal(epcm.perm[5], EPCM_R | EPCM_PR, "restricted permissions and the pending PR come back");
+  assert.equal(epcm.permOf(5), EPCM_R | EPCM_PR, "restricted permissions and the pending PR come back");
 });
 
-test("ENCLAVESECS takes 2 bytes a frame until an enclave id needs more; then every frame keeps its owner", () => {
+test("an entry and its ENCLAVESECS take 4 bytes a frame, whatever the enclave ids; the OS's bits stay as the OS set them", () => {
   const epcm = new Epcm(8, resolveCosts("client-128m"));
-  assert.equal(epcm.ownerPlusOne.BYTES_PER_ELEMENT, 2);
+  assert.equal(epcm.bytesPerFrame(), 4);
+  epcm.entry[1] = EPCM_OS_BITS;
   const small = new SecsState(7);
   assert.equal(epcm.ecreate(0, small, 2 * 4096), 0);
   assert.equal(epcm.eadd(1, small, 2, 7), 0);
   const big = new SecsState(70_000);
   assert.equal(epcm.ecreate(2, big, 2 * 4096), 0);
-  assert.equal(epcm.ownerPlusOne.BYTES_PER_ELEMENT, 4);
+  assert.equal(epcm.bytesPerFrame(), 4);
   assert.deepEqual([epcm.owner(0), epcm.owner(1), epcm.owner(2), epcm.owner(3)], [7, 7, 70_000, -1]);
+  assert.equal(epcm.entry[1]! & EPCM_OS_BITS, EPCM_OS_BITS, "EADD kept the OS's bits");
+  assert.equal(epcm.eremove(1), 0);
+  assert.equal(epcm.entry[1], EPCM_OS_BITS, "EREMOVE cleared the EPCM's bits only");
+  assert.equal(epcm.owner(1), -1);
 });

@@ -3,7 +3,7 @@
 // SGX error codes the driver reacts to. Every leaf counts itself and charges its cost.
 import { SmallSet } from "../lib/small-set.js";
 import { SmallIntMap } from "../lib/small-int-map.js";
-import { widenedFor } from "../lib/grown.js";
+import { PairTags } from "../lib/pair-tags.js";
 import type { Costs } from "./costs.js";
 import {
   SGX_BLKSTATE,
@@ -36,6 +36,12 @@ export const EPCM_BLOCKED = 2;
 export const EPCM_PENDING = 4;
 export const EPCM_MODIFIED = 8;
 const TYPE_SHIFT = 4;
+/** in Epcm.entry: the state bits above, the permission bits below shifted up past them, and the OS's bits */
+const STATE_MASK = 0x7f;
+const PERM_SHIFT = 7;
+const PERM_MASK = 0xf << PERM_SHIFT;
+/** bits 11-15 of Epcm.entry, which the EPCM leaves to the OS (kernel/epc-page.ts) */
+export const EPCM_OS_BITS = 0xf800;
 /** EPCM.R/W/X (SECINFO permission bits) and EPCM.PR (permission restriction pending), in Epcm.perm */
 export const EPCM_R = 1;
 export const EPCM_W = 2;
@@ -101,14 +107,13 @@ export function newLeafCounters(): LeafCounters {
 }
 
 export class Epcm {
-  readonly state: Uint8Array;
   /**
-   * EPCM.ENCLAVESECS as enclave id + 1 (0: VA or invalid), 2 bytes a frame until an enclave id
-   * passes 65,534, then 4 (zero-filled, so the array needs no fill)
+   * per frame: the EPCM entry's state (valid, blocked, pending, modified, type: bits 0-6) and its
+   * R/W/X and PR (bits 7-10). Bits 11-15 (EPCM_OS_BITS) are left to the OS: the kernel keeps
+   * struct sgx_epc_page's small fields there (kernel/epc-page.ts), so that a frame's fixed-size
+   * state is one 16-bit word; the EPCM never changes them.
    */
-  ownerPlusOne: Uint16Array | Int32Array;
-  /** EPCM.R/W/X and EPCM.PR of each frame */
-  readonly perm: Uint8Array;
+  readonly entry: Uint16Array;
   /**
    * the PCMD entry the last successful EWB wrote, which the caller keeps (the kernel's backing PCMD
    * page) and hands back to ELDU: the page's EPCM permissions and PR in bits 0-3, PENDING and
@@ -128,23 +133,55 @@ export class Epcm {
   constructor(
     frames: number,
     private readonly costs: Costs,
+    /**
+     * side `a` of each frame's tag is EPCM.ENCLAVESECS as enclave id + 1 (0: VA or invalid); side
+     * `b` is the kernel's (kernel/paging-accounts.ts), which shares the tags to keep a frame's
+     * memory at 16 bytes
+     */
+    readonly tags: PairTags = new PairTags(frames),
   ) {
-    this.state = new Uint8Array(frames);
-    this.ownerPlusOne = new Uint16Array(frames);
-    this.perm = new Uint8Array(frames);
+    this.entry = new Uint16Array(frames);
+  }
+
+  /** bytes a frame costs here: the entry word, and the tag it shares with the kernel */
+  bytesPerFrame(): number {
+    return this.entry.BYTES_PER_ELEMENT + this.tags.bytesPerEntry();
+  }
+
+  /** the arrays behind the frames (for the bench's byte count) */
+  arrays(): ArrayBufferView[] {
+    return [this.entry, this.tags.tagArray()];
+  }
+
+  /** the EPCM state bits of `frame` (valid, blocked, pending, modified, type) */
+  private st(frame: number): number {
+    return (this.entry[frame] as number) & STATE_MASK;
+  }
+
+  private setSt(frame: number, state: number): void {
+    this.entry[frame] = ((this.entry[frame] as number) & ~STATE_MASK) | state;
+  }
+
+  /** EPCM.R/W/X and EPCM.PR of `frame` */
+  permOf(frame: number): number {
+    return ((this.entry[frame] as number) & PERM_MASK) >> PERM_SHIFT;
+  }
+
+  private setPerm(frame: number, perm: number): void {
+    this.entry[frame] = ((this.entry[frame] as number) & ~PERM_MASK) | (perm << PERM_SHIFT);
   }
 
   /** the enclave a SECS or child frame belongs to, -1 for VA and invalid frames */
   owner(frame: number): number {
-    return (this.ownerPlusOne[frame] as number) - 1;
+    return this.tags.a(frame) - 1;
   }
 
   isValid(frame: number): boolean {
-    return ((this.state[frame] as number) & EPCM_VALID) !== 0;
+    return (this.st(frame) & EPCM_VALID) !== 0;
   }
 
   type(frame: number): number {
-    return (this.state[frame] as number) >> TYPE_SHIFT;
+    return this.st(frame) >> TYPE_SHIFT;
   }
 
   /** the next `count` executions of `leaf` fail (a scenario's `fail` action) */
@@ -164,17 +201,13 @@ export class Epcm {
   }
 
   private set(frame: number, type: number, bits: number, owner: SecsState | null, perm = 0): void {
-    this.state[frame] = (type << TYPE_SHIFT) | bits | EPCM_VALID;
-    const v = owner === null ? 0 : owner.id + 1;
-    this.ownerPlusOne = widenedFor(this.ownerPlusOne, v);
-    this.ownerPlusOne[frame] = v;
-    this.perm[frame] = perm;
+    this.entry[frame] = ((this.entry[frame] as number) & EPCM_OS_BITS) | (perm << PERM_SHIFT) | (type << TYPE_SHIFT) | bits | EPCM_VALID;
+    this.tags.setA(frame, owner === null ? 0 : owner.id + 1);
   }
 
   private invalidate(frame: number): void {
-    this.state[frame] = 0;
-    this.ownerPlusOne[frame] = 0;
-    this.perm[frame] = 0;
+    this.entry[frame] = (this.entry[frame] as number) & EPCM_OS_BITS;
+    this.tags.setA(frame, 0);
   }
 
   /** ECREATE; `size` is SECS.SIZE: #GP unless a power of two of at least 2 pages (SDM, ECREATE) */
@@ -249,10 +282,10 @@ export class Epcm {
   eblock(frame: number, secs: SecsState): number {
     this.leaves.EBLOCK++;
     this.cost += this.costs.eblock;
-    const s = this.state[frame] as number;
+    const s = this.st(frame);
     if ((s & EPCM_VALID) === 0) return ENCLS_PF;
     if ((s & EPCM_BLOCKED) !== 0) return SGX_BLKSTATE;
-    this.state[frame] = s | EPCM_BLOCKED;
+    this.setSt(frame, s | EPCM_BLOCKED);
     secs.blockedAt.set(frame, secs.epoch);
     return 0;
   }
@@ -270,7 +303,7 @@ export class Epcm {
   ewb(frame: number, secs: SecsState, isSecs: boolean): number {
     this.leaves.EWB++;
     this.cost += this.costs.ewb;
-    const s = this.state[frame] as number;
+    const s = this.st(frame);
     if ((s & EPCM_VALID) === 0) return ENCLS_PF;
     // an injected failure leaves the frame as it was (valid and blocked), as a real failed EWB would
     if (this.injected("EWB")) return SGX_MAC_COMPARE_FAIL;
@@ -283,7 +316,7 @@ export class Epcm {
       secs.children--;
       secs.blockedAt.delete(frame);
     }
-    this.pcmdOut = ((s & (EPCM_PENDING | EPCM_MODIFIED)) << 2) | (this.perm[frame] as number);
+    this.pcmdOut = ((s & (EPCM_PENDING | EPCM_MODIFIED)) << 2) | this.permOf(frame);
     this.invalidate(frame);
     return 0;
   }
@@ -317,26 +350,26 @@ export class Epcm {
   emodpr(frame: number, trimAccepted: boolean, perm = 7): number {
     this.leaves.EMODPR++;
     this.cost += this.costs.emodpr;
-    const s = this.state[frame] as number;
+    const s = this.st(frame);
     if ((s & EPCM_VALID) === 0) return ENCLS_PF;
     const type = s >> TYPE_SHIFT;
     if (type === SGX_PAGE_TYPE_TRIM) return trimAccepted ? ENCLS_PF : SGX_PAGE_NOT_MODIFIABLE;
     if (type !== SGX_PAGE_TYPE_REG || (s & (EPCM_PENDING | EPCM_MODIFIED)) !== 0) return SGX_PAGE_NOT_MODIFIABLE;
-    this.perm[frame] = ((this.perm[frame] as number) & perm & 7) | EPCM_PR;
+    this.setPerm(frame, (this.permOf(frame) & perm & 7) | EPCM_PR);
     return 0;
   }
 
   emodt(frame: number, newType: number): number {
     this.leaves.EMODT++;
     this.cost += this.costs.emodt;
-    const s = this.state[frame] as number;
+    const s = this.st(frame);
     if ((s & EPCM_VALID) === 0) return ENCLS_PF;
     const type = s >> TYPE_SHIFT;
     if ((type !== SGX_PAGE_TYPE_REG && type !== SGX_PAGE_TYPE_TCS) || (s & (EPCM_PENDING | EPCM_MODIFIED)) !== 0)
       return SGX_PAGE_NOT_MODIFIABLE;
     // EMODT clears the permissions
-    this.state[frame] = (newType << TYPE_SHIFT) | EPCM_VALID | EPCM_MODIFIED;
-    this.perm[frame] = 0;
+    this.setSt(frame, (newType << TYPE_SHIFT) | EPCM_VALID | EPCM_MODIFIED);
+    this.setPerm(frame, 0);
     return 0;
   }
 
@@ -347,9 +380,9 @@ export class Epcm {
    */
   eaccept(frame: number, secinfo?: AcceptSecinfo): number {
     this.cost += this.costs.eaccept;
-    const s = this.state[frame] as number;
+    const s = this.st(frame);
     if ((s & EPCM_VALID) === 0) return ENCLS_PF;
-    const perm = this.perm[frame] as number;
+    const perm = this.permOf(frame);
     if (
       secinfo !== undefined &&
       (secinfo.type !== s >> TYPE_SHIFT ||
@@ -359,16 +392,16 @@ export class Epcm {
         secinfo.pr !== ((perm & EPCM_PR) !== 0))
     )
       return SGX_PAGE_ATTRIBUTES_MISMATCH;
-    this.state[frame] = s & ~(EPCM_PENDING | EPCM_MODIFIED);
-    this.perm[frame] = perm & ~EPCM_PR;
+    this.setSt(frame, s & ~(EPCM_PENDING | EPCM_MODIFIED));
+    this.setPerm(frame, perm & ~EPCM_PR);
     return 0;
   }
 
   /** ENCLU[EMODPE] run by the enclave: extends the permissions of a REG page that is not pending or modified */
   emodpe(frame: number, perm: number): number {
-    const s = this.state[frame] as number;
+    const s = this.st(frame);
     if ((s & EPCM_VALID) === 0 || s >> TYPE_SHIFT !== SGX_PAGE_TYPE_REG || (s & (EPCM_PENDING | EPCM_MODIFIED)) !== 0) return ENCLS_PF;
-    this.perm[frame] = (this.perm[frame] as number) | (perm & 7);
+    this.setPerm(frame, this.permOf(frame) | (perm & 7));
     return 0;
   }
 
@@ -378,15 +411,15 @@ export class Epcm {
    * permissions allow the access; false means a #PF with the SGX bit in the error code
    */
   allowsAccess(frame: number, secs: SecsState, write: boolean): boolean {
-    const s = this.state[frame] as number;
+    const s = this.st(frame);
     if ((s & EPCM_VALID) === 0 || this.owner(frame) !== secs.id) return false;
     if (s >> TYPE_SHIFT !== SGX_PAGE_TYPE_REG || (s & (EPCM_PENDING | EPCM_MODIFIED)) !== 0) return false;
-    return ((this.perm[frame] as number) & (write ? EPCM_W : EPCM_R)) !== 0;
+    return (this.permOf(frame) & (write ? EPCM_W : EPCM_R)) !== 0;
   }
 
   /** EENTER's checks of its TCS: a valid TCS page of this enclave, neither pending nor modified */
   isEnterableTcs(frame: number, secs: SecsState): boolean {
-    const s = this.state[frame] as number;
+    const s = this.st(frame);
     if ((s & EPCM_VALID) === 0 || this.owner(frame) !== secs.id) return false;
     return s >> TYPE_SHIFT === SGX_PAGE_TYPE_TCS && (s & (EPCM_PENDING | EPCM_MODIFIED)) === 0;
   }

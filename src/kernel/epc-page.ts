@@ -28,27 +28,40 @@ export const OWNER_VA = 2;
 /** a struct sgx_vepc */
 export const OWNER_VEPC = 3;
 
-// The frame's small fields share one byte (`word`): sgx_epc_page.flags in bits 0-1, page->poison in
-// bit 2, the owner kind in bits 3-4 and the list tag in bits 5-7. sgx_epc_page.sgx_cg needs no array:
-// with EPC cgroups a frame is charged to the cgroup it was allocated for, which the paging
-// attribution's slot names (Sgx.frameCg()).
-const FLAGS_MASK = 0b0000_0011;
-const POISON_BIT = 0b0000_0100;
-const KIND_SHIFT = 3;
-const KIND_MASK = 0b0001_1000;
-const LIST_SHIFT = 5;
-const LIST_MASK = 0b1110_0000;
+// The frame's small fields are bits 11-15 of the frame's EPCM word (hw/epcm.ts Epcm.entry, whose
+// bits 0-10 are the EPCM's), so that a frame's fixed state is 16 bits: SGX_EPC_PAGE_RECLAIMER_TRACKED
+// in bit 11, page->poison in bit 12, the list tag in bits 13-15. SGX_EPC_PAGE_IS_FREE is not stored:
+// the kernel sets it exactly when it puts a page on a free or poison list and clears it when it takes
+// one off, so it is the list tag's (flags()). The owner kind is in bits 30-31 of `owner`, above the
+// owner's id. sgx_epc_page.sgx_cg needs no field: with EPC cgroups a frame is charged to the cgroup
+// it was allocated for, which the paging attribution's slot names (Sgx.frameCg()).
+const TRACKED_BIT = 1 << 11;
+const POISON_BIT = 1 << 12;
+const LIST_SHIFT = 13;
+const LIST_MASK = 0b111 << LIST_SHIFT;
+/** the lists whose pages have SGX_EPC_PAGE_IS_FREE */
+const FREE_LISTS = (1 << ON_UNTOUCHED) | (1 << ON_FREE) | (1 << ON_POISON);
+const KIND_SHIFT = 30;
+const ID_MASK = (1 << KIND_SHIFT) - 1;
+/** owner ids must stay below this (2^30 - 1: the kind takes the top two bits, and all ones is -1) */
+export const OWNER_ID_LIMIT = ID_MASK;
 
 export class EpcPages {
-  /** the packed byte above, per frame */
-  readonly word: Uint8Array;
+  /** the EPCM's per-frame word, whose bits 11-15 are this table's (above) */
+  readonly word: Uint16Array;
+  /** sgx_epc_page.owner: the owner's id in bits 0-29, what it is (OWNER_*) in bits 30-31 */
   readonly owner: Int32Array;
   readonly prev: Int32Array;
   readonly next: Int32Array;
 
-  constructor(readonly count: number) {
+  constructor(
+    readonly count: number,
+    /** the EPCM's words (Epcm.entry); a table of its own when there is no EPCM (tests) */
+    word: Uint16Array = new Uint16Array(count),
+  ) {
+    if (word.length !== count) throw new Error(`EpcPages: ${count} frames need ${count} EPCM words, not ${word.length}.`);
     // Zero-filled typed arrays are lazily committed by the OS, so untouched frames cost no RSS.
-    this.word = new Uint8Array(count);
+    this.word = word;
     this.owner = new Int32Array(count);
     this.prev = new Int32Array(count);
     this.next = new Int32Array(count);
@@ -63,27 +76,33 @@ export class EpcPages {
     this.word[frame] = ((this.word[frame] as number) & ~LIST_MASK) | (tag << LIST_SHIFT);
   }
 
-  /** every frame's list tag at once (boot: all dirty), the other fields cleared */
+  /**
+   * every frame's list tag at once (boot: all dirty), the other fields cleared: at boot, before any
+   * EPCM entry is valid, so the EPCM's bits of the words are zero either way
+   */
   fillList(tag: number): void {
     this.word.fill(tag << LIST_SHIFT);
   }
 
-  /** sgx_epc_page.flags as stored (SGX_EPC_PAGE_*) */
+  /** sgx_epc_page.flags (SGX_EPC_PAGE_*): RECLAIMER_TRACKED as stored, IS_FREE from the list */
   flags(frame: number): number {
-    return (this.word[frame] as number) & FLAGS_MASK;
+    const w = this.word[frame] as number;
+    return ((w & TRACKED_BIT) !== 0 ? SGX_EPC_PAGE_RECLAIMER_TRACKED : 0) | (((FREE_LISTS >> (w >> LIST_SHIFT)) & 1) !== 0 ? SGX_EPC_PAGE_IS_FREE : 0);
   }
 
+  /** sets sgx_epc_page.flags; IS_FREE follows the list the caller has put the page on (or taken it off) */
   setFlags(frame: number, flags: number): void {
-    this.word[frame] = ((this.word[frame] as number) & ~FLAGS_MASK) | flags;
+    const w = this.word[frame] as number;
+    this.word[frame] = (flags & SGX_EPC_PAGE_RECLAIMER_TRACKED) !== 0 ? w | TRACKED_BIT : w & ~TRACKED_BIT;
   }
 
   /** what `owner` points to (OWNER_*) */
   ownerKind(frame: number): number {
-    return ((this.word[frame] as number) & KIND_MASK) >> KIND_SHIFT;
+    return (this.owner[frame] as number) >>> KIND_SHIFT;
   }
 
   setOwnerKind(frame: number, kind: number): void {
-    this.word[frame] = ((this.word[frame] as number) & ~KIND_MASK) | (kind << KIND_SHIFT);
+    this.owner[frame] = ((this.owner[frame] as number) & ID_MASK) | (kind << KIND_SHIFT);
   }
 
   /** page->poison */
@@ -95,13 +114,16 @@ export class EpcPages {
     this.word[frame] = (this.word[frame] as number) | POISON_BIT;
   }
 
-  /** sgx_epc_page.owner: the id of what ownerKind() names */
+  /** sgx_epc_page.owner: the id of what ownerKind() names, -1 for none yet (a VA page being set up) */
   ownerOf(frame: number): number {
-    return this.owner[frame] as number;
+    const id = (this.owner[frame] as number) & ID_MASK;
+    return id === ID_MASK ? -1 : id;
   }
 
   setOwnerOf(frame: number, owner: number): void {
-    this.owner[frame] = owner;
+    if (owner >= OWNER_ID_LIMIT) throw new Error(`EpcPages: owner id ${owner} does not fit the 30 bits a frame keeps for it.`);
+    // -1 is all ones in the id's bits
+    this.owner[frame] = ((this.owner[frame] as number) & ~ID_MASK) | (owner & ID_MASK);
   }
 
   /** the list_head links (for checks; lists use the arrays) */
@@ -115,21 +137,21 @@ export class EpcPages {
 
   /** sgx_epc_page.flags as the kernel would read them */
   kernelFlags(frame: number): number {
-    return this.list(frame) === ON_UNTOUCHED ? SGX_EPC_PAGE_IS_FREE : this.flags(frame);
+    return this.flags(frame);
   }
 
   isTracked(frame: number): boolean {
-    return ((this.word[frame] as number) & SGX_EPC_PAGE_RECLAIMER_TRACKED) !== 0;
+    return ((this.word[frame] as number) & TRACKED_BIT) !== 0;
   }
 
-  /** bytes a frame costs in these arrays */
+  /** bytes a frame costs in this table's own arrays (its small fields are in the EPCM's word: Epcm.bytesPerFrame()) */
   bytesPerFrame(): number {
-    return 1 + 4 + 4 + 4;
+    return 4 + 4 + 4;
   }
 
-  /** the arrays behind the frames (for the bench's byte count) */
+  /** this table's own arrays (for the bench's byte count) */
   arrays(): ArrayBufferView[] {
-    return [this.word, this.owner, this.prev, this.next];
+    return [this.owner, this.prev, this.next];
   }
 }
 

@@ -2,12 +2,13 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { CgroupTree, type Cgroup } from "../cgroup/misc.js";
 import { PagingAccounts, PG_EWB_PAGES, PG_FAULTS } from "./paging-accounts.js";
+import { PairTags } from "../lib/pair-tags.js";
 
 test("paging accounts: an event counts for the cgroup and its ancestors, and for the process", () => {
   const tree = new CgroupTree(1 << 20);
   const a = tree.mkdir("/a") as Cgroup;
   const b = tree.mkdir("/a/b") as Cgroup;
-  const acc = new PagingAccounts(16);
+  const acc = new PagingAccounts(new PairTags(16));
   acc.count(PG_FAULTS, b, 7);
   acc.count(PG_FAULTS, a, 8);
   assert.equal(acc.cgroupTotal(tree.root, PG_FAULTS), 2);
@@ -27,7 +28,7 @@ test("paging accounts: an event counts for the cgroup and its ancestors, and for
 
 test("paging accounts: a frame keeps its owner past 65,535 (cgroup, process) pairs", () => {
   const tree = new CgroupTree(1 << 20);
-  const acc = new PagingAccounts(4);
+  const acc = new PagingAccounts(new PairTags(4));
   for (let pid = 1; pid <= 70_000; pid++) acc.allocated(pid % 4, tree.root, pid);
   assert.equal(acc.frameCgroupId(3), tree.root.id + 1);
   acc.countFrame(PG_EWB_PAGES, 3, tree.all);

@@ -8,6 +8,7 @@
 // Per cgroup, an event counts for the cgroup and each ancestor, as a charge does in misc.current
 // (so a cgroup removed with rmdir leaves its counts in its parent).
 import type { Cgroup } from "../cgroup/misc.js";
+import type { PairTags } from "../lib/pair-tags.js";
 
 /** the `paging` object of summary.json, in this order */
 export const PAGING_FIELDS = ["faults", "nopageRetries", "eldu", "ewbPages", "eaug", "sigbus", "chargeFailures", "reclaimedFrom", "vepcFaults"] as const;
@@ -61,28 +62,22 @@ export class PagingAccounts {
   private readonly cgEpc = new Table(2);
   /** per pid: EPC pages allocated for it now, and the peak */
   private readonly procEpc = new Table(2);
-  /**
-   * per frame: the owner slot it was allocated for, 0 = none. A slot is one (cgroup, pid) pair, so
-   * a frame costs 2 bytes however many processes there are (4 past 65,535 pairs)
-   */
-  private frameSlot: Uint16Array | Uint32Array;
   private readonly slotOf = new Map<number, number>();
   private readonly slotCg: number[] = [0];
   private readonly slotPid: number[] = [0];
 
-  constructor(frames: number) {
-    // zero-filled typed arrays are committed lazily: untouched frames cost no memory
-    this.frameSlot = new Uint16Array(frames);
-  }
-
-  /** bytes per EPC frame of the owner slots (2, or 4 past 65,535 owner pairs) */
-  bytesPerFrame(): number {
-    return this.frameSlot.BYTES_PER_ELEMENT;
-  }
+  constructor(
+    /**
+     * per frame, side `b`: the owner slot it was allocated for, 0 = none. A slot is one (cgroup,
+     * pid) pair, and the tags are the EPCM's (hw/epcm.ts Epcm.tags, whose side `a` is the frame's
+     * EPCM owner): few (owner, slot) pairs are in use at once, so both cost a frame 2 bytes
+     */
+    private readonly frameSlot: PairTags,
+  ) {}
 
   /** the cgroup id + 1 the frame was allocated for, 0 = none */
   frameCgroupId(frame: number): number {
-    return this.slotCg[this.frameSlot[frame] as number] as number;
+    return this.slotCg[this.frameSlot.b(frame)] as number;
   }
 
   private slot(cg: Cgroup, pid: number): number {
@@ -93,7 +88,6 @@ export class PagingAccounts {
       this.slotOf.set(key, s);
       this.slotCg.push(cg.id + 1);
       this.slotPid.push(pid);
-      if (s > 0xffff && this.frameSlot instanceof Uint16Array) this.frameSlot = Uint32Array.from(this.frameSlot);
     }
     return s;
   }
@@ -108,23 +102,23 @@ export class PagingAccounts {
 
   /** one event of `field` for the cgroup and process frame `frame` was allocated for */
   countFrame(field: number, frame: number, cgroups: readonly Cgroup[]): void {
-    const s = this.frameSlot[frame] as number;
+    const s = this.frameSlot.b(frame);
     if (s === 0) return;
     this.count(field, cgroups[(this.slotCg[s] as number) - 1] as Cgroup, this.slotPid[s] as number);
   }
 
   /** the frame was allocated for `pid` in `cg` */
   allocated(frame: number, cg: Cgroup, pid: number): void {
-    this.frameSlot[frame] = this.slot(cg, pid);
+    this.frameSlot.setB(frame, this.slot(cg, pid));
     for (let c: Cgroup | null = cg; c !== null; c = c.parent) this.bump(this.cgEpc, c.id, 1);
     this.bump(this.procEpc, pid, 1);
   }
 
   /** the frame was freed */
   freed(frame: number, cgroups: readonly Cgroup[]): void {
-    const s = this.frameSlot[frame] as number;
+    const s = this.frameSlot.b(frame);
     if (s === 0) return;
-    this.frameSlot[frame] = 0;
+    this.frameSlot.setB(frame, 0);
     for (let c: Cgroup | null = cgroups[(this.slotCg[s] as number) - 1] as Cgroup; c !== null; c = c.parent) this.bump(this.cgEpc, c.id, -1);
     this.bump(this.procEpc, this.slotPid[s] as number, -1);
   }

@@ -287,10 +287,11 @@ export class Sgx {
     let total = 0;
     for (const s of machine.sections) total += Math.floor(s.size / 2 ** PAGE_SHIFT);
     this.totalPages = total;
-    this.pages = new EpcPages(total);
-    this.enclPages = new EnclPages(total);
-    this.paging = new PagingAccounts(total);
     this.epcm = new Epcm(total, costs);
+    // a frame's small fields and its paging slot share the EPCM's word and tag (16 bytes a frame)
+    this.pages = new EpcPages(total, this.epcm.entry);
+    this.enclPages = new EnclPages(total);
+    this.paging = new PagingAccounts(this.epcm.tags);
     this.lru = new FrameList(this.pages, ON_LRU);
     this.lrus.push(this.lru);
     this.generation = cgroupOptions.generation;

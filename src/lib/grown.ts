@@ -8,8 +8,3 @@ export function grown<T extends TypedColumn>(a: T, length: number): T {
   b.set(a);
   return b;
 }
-
-/** `a`, or a 32-bit copy of it when `value` does not fit its 16 bits (ids that pass 65,535 are rare) */
-export function widenedFor(a: Uint16Array | Int32Array, value: number): Uint16Array | Int32Array {
-  return value > 0xffff && a instanceof Uint16Array ? Int32Array.from(a) : a;
-}
