@@ -273,7 +273,7 @@ function lookAhead(b: AccessBurst, pte: Uint16Array, i: number): void {
 export function accessBurst(sim: Simulator, b: AccessBurst): number {
   const t = b.t;
   const proc = t.proc;
-  const { sampler, rng, first, present, accessed, step, pageArray, count } = b;
+  const { sampler, rng, first, present, accessed, step, pageArray, count, tracePages } = b;
   let limit = b.limit;
   let now = sim.nowNs;
   let i = b.i;
@@ -285,7 +285,7 @@ export function accessBurst(sim: Simulator, b: AccessBurst): number {
       r = BURST_STOP;
       break;
     }
-    if (i >= b.ahead && b.tracePages !== null) lookAhead(b, pte, i);
+    if (tracePages !== null && i >= b.ahead) lookAhead(b, pte, i);
     const index = first + sampler.next(rng);
     // a present PTE is on a mapped page at its own slot; anything else asks the page map
     let ep = pageArray.slot(index);
