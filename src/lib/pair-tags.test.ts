@@ -40,9 +40,12 @@ test("PairTags: an entry costs 2 bytes until 65,536 pairs are in use, then 4, ke
   assert.equal(tags.b(66_000), 0, "an untouched entry is the pair (0, 0)");
 });
 
-test("PairTags refuses a side it cannot keep exactly", () => {
+test("PairTags keeps any side in [0, 2^32) and refuses others", () => {
   const tags = new PairTags(4);
-  assert.throws(() => tags.setA(0, 2 ** 21), /a must be an integer/);
+  assert.throws(() => tags.setA(0, 2 ** 32), /a must be an integer/);
+  tags.setA(1, 2 ** 32 - 1);
+  tags.setB(1, 2 ** 32 - 1);
+  assert.deepEqual([tags.a(1), tags.b(1)], [2 ** 32 - 1, 2 ** 32 - 1], "the largest sides are kept exactly");
   assert.throws(() => tags.setB(0, -1), /b must be an integer/);
   assert.throws(() => tags.setB(0, 1.5), /b must be an integer/);
 });

@@ -7,21 +7,21 @@
 // tags widen to 4 bytes an entry.
 import { grown } from "./grown.js";
 
-/** `a` must stay below this: the pair's Map key is a * 2^32 + b, exact in a double */
-const A_LIMIT = 2 ** 21;
+/** either side must be an integer in [0, 2^32) */
 const TWO_32 = 2 ** 32;
 
 export class PairTags {
   private tags: Uint16Array | Uint32Array;
   /** per tag: its pair */
-  private tagA = new Int32Array(16);
+  private tagA = new Float64Array(16);
   private tagB = new Float64Array(16);
   /** per tag: the last `a` (or `b`) set on an entry with this tag, and the tag that gave (NaN: none) */
   private memoA = new Float64Array(16).fill(NaN);
   private memoATag = new Int32Array(16);
   private memoB = new Float64Array(16).fill(NaN);
   private memoBTag = new Int32Array(16);
-  private readonly byPair = new Map<number, number>([[0, 0]]);
+  /** tag by a, then by b */
+  private readonly byPair = new Map<number, Map<number, number>>([[0, new Map([[0, 0]])]]);
   /** tags handed out (tag 0 included) */
   size = 1;
 
@@ -73,17 +73,21 @@ export class PairTags {
   }
 
   private intern(a: number, b: number): number {
-    if (!(a >= 0 && a < A_LIMIT && Number.isInteger(a))) throw new Error(`PairTags: a must be an integer in [0, ${A_LIMIT}), not ${a}.`);
+    if (!(a >= 0 && a < TWO_32 && Number.isInteger(a))) throw new Error(`PairTags: a must be an integer in [0, 2^32), not ${a}.`);
     if (!(b >= 0 && b < TWO_32 && Number.isInteger(b))) throw new Error(`PairTags: b must be an integer in [0, 2^32), not ${b}.`);
-    const key = a * TWO_32 + b;
-    const known = this.byPair.get(key);
+    let byB = this.byPair.get(a);
+    if (byB === undefined) {
+      byB = new Map();
+      this.byPair.set(a, byB);
+    }
+    const known = byB.get(b);
     if (known !== undefined) return known;
     const t = this.size++;
     if (t === this.tagA.length) this.growTables();
     if (t === 0x10000) this.tags = Uint32Array.from(this.tags);
     this.tagA[t] = a;
     this.tagB[t] = b;
-    this.byPair.set(key, t);
+    byB.set(b, t);
     return t;
   }
 
