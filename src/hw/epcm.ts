@@ -42,7 +42,7 @@ const PERM_SHIFT = 7;
 const PERM_MASK = 0xf << PERM_SHIFT;
 /** bits 11-15 of Epcm.entry, which the EPCM leaves to the OS (kernel/epc-page.ts) */
 export const EPCM_OS_BITS = 0xf800;
-/** EPCM.R/W/X (SECINFO permission bits) and EPCM.PR (permission restriction pending), in Epcm.perm */
+/** EPCM.R/W/X (SECINFO permission bits) and EPCM.PR (permission restriction pending), as Epcm.permOf() gives them */
 export const EPCM_R = 1;
 export const EPCM_W = 2;
 export const EPCM_X = 4;

@@ -34,18 +34,18 @@ test("FrameList behaves like a deque with removal from the middle (list_head)", 
 
 test("frames on a free or poison list, or untouched, read as free to the kernel; others do not", () => {
   const pages = new EpcPages(4);
-  assert.equal(pages.kernelFlags(0), 2);
+  assert.equal(pages.flags(0), 2);
   pages.setList(1, ON_FREE);
-  assert.equal(pages.kernelFlags(1), 2);
+  assert.equal(pages.flags(1), 2);
   pages.setList(1, ON_NONE);
   pages.setFlags(1, 1);
-  assert.equal(pages.kernelFlags(1), 1, "taken off the free list and tracked");
+  assert.equal(pages.flags(1), 1, "taken off the free list and tracked");
   pages.setList(1, ON_POISON);
   pages.setFlags(1, 2);
-  assert.equal(pages.kernelFlags(1), 2, "IS_FREE alone on the poison list");
+  assert.equal(pages.flags(1), 2, "IS_FREE alone on the poison list");
   pages.setList(2, ON_LRU);
   pages.setFlags(2, 2);
-  assert.equal(pages.kernelFlags(2), 0, "IS_FREE follows the list, not the caller");
+  assert.equal(pages.flags(2), 0, "IS_FREE follows the list, not the caller");
 });
 
 test("a frame's owner keeps its id (or -1) and its kind apart, and ids past 30 bits are refused", () => {

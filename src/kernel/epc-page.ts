@@ -30,9 +30,13 @@ export const OWNER_VEPC = 3;
 
 // The frame's small fields are bits 11-15 of the frame's EPCM word (hw/epcm.ts Epcm.entry, whose
 // bits 0-10 are the EPCM's), so that a frame's fixed state is 16 bits: SGX_EPC_PAGE_RECLAIMER_TRACKED
-// in bit 11, page->poison in bit 12, the list tag in bits 13-15. SGX_EPC_PAGE_IS_FREE is not stored:
-// the kernel sets it exactly when it puts a page on a free or poison list and clears it when it takes
-// one off, so it is the list tag's (flags()). The owner kind is in bits 30-31 of `owner`, above the
+// in bit 11, page->poison in bit 12, the list tag in bits 13-15. SGX_EPC_PAGE_IS_FREE is not stored
+// but read from the list tag (flags()): sgx_free_epc_page() sets it as it puts a page on a free or
+// poison list, __sgx_alloc_epc_page_from_node() clears it as it takes one off, and
+// arch_memory_failure() moves a free page to the poison list keeping it. One page differs: a
+// poisoned page that __sgx_sanitize_pages() moves from the dirty list to the poison list keeps the
+// flags 0 it had there. Nothing reads IS_FREE of a poisoned page (arch_memory_failure() returns
+// first on page->poison), so no run can tell. The owner kind is in bits 30-31 of `owner`, above the
 // owner's id. sgx_epc_page.sgx_cg needs no field: with EPC cgroups a frame is charged to the cgroup
 // it was allocated for, which the paging attribution's slot names (Sgx.frameCg()).
 const TRACKED_BIT = 1 << 11;
@@ -133,11 +137,6 @@ export class EpcPages {
 
   nextOf(frame: number): number {
     return this.next[frame] as number;
-  }
-
-  /** sgx_epc_page.flags as the kernel would read them */
-  kernelFlags(frame: number): number {
-    return this.flags(frame);
   }
 
   isTracked(frame: number): boolean {
