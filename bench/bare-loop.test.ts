@@ -32,3 +32,18 @@ test("bare loop: an accessed page gets a second chance from the reclaimer, an un
   assert.equal(accessedFirst.misses, 40, "accessed before the batch: it stays");
   assert.equal(notAccessed.misses, 41, "not accessed: the batch takes it");
 });
+
+test("bare loop: a page faulted in is young (the retried access sets its accessed bit), unlike a new object in libCacheSim's CLOCK", () => {
+  // a hot set of 100 pages, each request followed by a page never seen again, on 300 frames: the
+  // one-time pages survive one pass of the reclaimer only if the faulting access marked them
+  const hot = 100;
+  const ids: number[] = [];
+  let once = hot;
+  for (let i = 0; i < 20_000; i++) ids.push(i % hot, once++);
+  const young = bareReplay(pages(ids), ids.length, once, 300, true);
+  const cold = bareReplay(pages(ids), ids.length, once, 300, false);
+  assert.ok(young.misses > cold.misses, `young on fault ${young.misses} misses, not young ${cold.misses}`);
+  // not young: the one-time pages go first, so after the warm-up the hot set stays resident
+  assert.equal(cold.misses, 20_000 + hot, "not young: one miss per one-time page and one per hot page after the build");
+  assert.ok(young.misses > 25_000, `young on fault: ${young.misses} misses, the hot set evicted again and again`);
+});

@@ -5,6 +5,11 @@
 // page first: no time, no ENCLS, no VA pages, no locks, no backing store, no accounting. Run as a
 // child process with the replay's own trace reader, it is what any model of this kernel costs here
 // at least, start-up and trace reading included. Not part of epcsim: the bench only.
+//
+// `faultSetsAccessed: false` is the one change that turns these decisions into libCacheSim's CLOCK:
+// there a new object starts with its reference bit clear, while in the kernel the access that faulted
+// a page in retries and sets its PTE's accessed bit, so every page loaded on a miss gets one second
+// chance. The bench runs both to show where the model's miss ratio departs from cachesim's.
 import { fileURLToPath } from "node:url";
 import { readTrace } from "../src/trace/read.js";
 import { SGX_NR_HIGH_PAGES, SGX_NR_LOW_PAGES, SGX_NR_TO_SCAN } from "../src/kernel/sgx.js";
@@ -25,7 +30,7 @@ const ACCESSED = 2;
  * replays `page[0 .. requests)` (dense indices below `distinct`) on `frames` EPC frames; a miss is
  * a request whose page was not resident
  */
-export function bareReplay(page: Uint32Array, requests: number, distinct: number, frames: number): BareResult {
+export function bareReplay(page: Uint32Array, requests: number, distinct: number, frames: number, faultSetsAccessed = true): BareResult {
   const pte = new Uint8Array(distinct);
   const owner = new Int32Array(frames);
   const prev = new Int32Array(frames);
@@ -90,21 +95,22 @@ export function bareReplay(page: Uint32Array, requests: number, distinct: number
     if (((pte[p] as number) & PRESENT) === 0) {
       misses++;
       load(p);
+      if (!faultSetsAccessed) continue;
     }
     pte[p] = (pte[p] as number) | ACCESSED;
   }
   return { requests, misses, missRatio: requests === 0 ? 0 : misses / requests, batches };
 }
 
-// `node dist/bench/bare-loop.js TRACE BYTES`: one line of JSON (the bench spawns it, as it does epcsim and cachesim)
+// `node dist/bench/bare-loop.js TRACE BYTES [--fault-not-accessed]`: one line of JSON (the bench spawns it, as it does epcsim and cachesim)
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const [file, bytes] = process.argv.slice(2);
-  if (file === undefined || bytes === undefined) {
-    console.error("usage: node dist/bench/bare-loop.js TRACE BYTES");
+  const [file, bytes, flag] = process.argv.slice(2);
+  if (file === undefined || bytes === undefined || (flag !== undefined && flag !== "--fault-not-accessed")) {
+    console.error("usage: node dist/bench/bare-loop.js TRACE BYTES [--fault-not-accessed]");
     process.exit(2);
   }
   // one tenant over the whole trace, as the replay without --tenant-column
   const trace = readTrace(file, { ignoreTenants: true, ignoreTimes: true });
   const distinct = trace.distinctPages[0] as number;
-  console.log(JSON.stringify(bareReplay(trace.page, trace.requests, distinct, Math.floor(Number(bytes) / 4096))));
+  console.log(JSON.stringify(bareReplay(trace.page, trace.requests, distinct, Math.floor(Number(bytes) / 4096), flag === undefined)));
 }
