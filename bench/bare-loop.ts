@@ -7,9 +7,11 @@
 // at least, start-up and trace reading included. Not part of epcsim: the bench only.
 //
 // `faultSetsAccessed: false` is the one change that turns these decisions into libCacheSim's CLOCK:
-// there a new object starts with its reference bit clear, while in the kernel the access that faulted
-// a page in retries and sets its PTE's accessed bit, so every page loaded on a miss gets one second
-// chance. The bench runs both to show where the model's miss ratio departs from cachesim's.
+// there a new object starts with its reference bit clear. In the kernel, sgx_vma_fault() (encl.c)
+// clears the new PTE's accessed bit after vmf_insert_pfn() (sgx_encl_test_and_clear_young()) and
+// returns VM_FAULT_NOPAGE; the access that faulted then runs again and sets the bit, so every page
+// loaded on a miss gets one second chance from sgx_reclaimer_age(). The bench runs both to show
+// where the model's miss ratio departs from cachesim's.
 import { fileURLToPath } from "node:url";
 import { readTrace } from "../src/trace/read.js";
 import { SGX_NR_HIGH_PAGES, SGX_NR_LOW_PAGES, SGX_NR_TO_SCAN } from "../src/kernel/sgx.js";
