@@ -24,9 +24,10 @@ export interface BareResult {
   batches: number;
 }
 
-const NONE = -1;
-const PRESENT = 1;
-const ACCESSED = 2;
+export const NONE = -1;
+/** the PTE bits both ceilings keep per page */
+export const PRESENT = 1;
+export const ACCESSED = 2;
 
 /**
  * replays `page[0 .. requests)` (dense indices below `distinct`) on `frames` EPC frames; a miss is

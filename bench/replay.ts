@@ -21,6 +21,8 @@ const SLOW_MS = 120_000;
 const cli = fileURLToPath(new URL("../src/cli/epcsim.js", import.meta.url));
 // the ceiling: the kernel's replacement decisions alone, with the same trace reader (bare-loop.ts)
 const bareLoop = fileURLToPath(new URL("./bare-loop.js", import.meta.url));
+// the second ceiling: those decisions with the kernel's page state and ENCLS steps, still without time (state-loop.ts)
+const stateLoop = fileURLToPath(new URL("./state-loop.js", import.meta.url));
 
 export interface BenchArgs {
   cachesim: string | null;
@@ -97,9 +99,17 @@ function epcsim(trace: string, args: string[], cwd: string): Run {
 }
 
 function bare(trace: string, bytes: number, cwd: string, faultNotAccessed = false): Run {
-  const { ms, stdout } = timed(process.execPath, [bareLoop, trace, String(bytes), ...(faultNotAccessed ? ["--fault-not-accessed"] : [])], cwd);
+  return ceilingRun("bare loop", [bareLoop, trace, String(bytes), ...(faultNotAccessed ? ["--fault-not-accessed"] : [])], cwd);
+}
+
+function state(trace: string, bytes: number, cwd: string): Run {
+  return ceilingRun("state loop", [stateLoop, trace, String(bytes)], cwd);
+}
+
+function ceilingRun(name: string, args: string[], cwd: string): Run {
+  const { ms, stdout } = timed(process.execPath, args, cwd);
   const r = JSON.parse(stdout) as { requests: number; missRatio: number };
-  if (r.requests !== REQUESTS) throw new Error(`bare loop ${trace}: ${r.requests} requests replayed, expected ${REQUESTS}.`);
+  if (r.requests !== REQUESTS) throw new Error(`${name} ${args[1] ?? ""}: ${r.requests} requests replayed, expected ${REQUESTS}.`);
   return { ms, missRatio: r.missRatio };
 }
 
@@ -151,12 +161,16 @@ export function replayBench(args: BenchArgs): void {
         "in typed arrays, with the replay's trace reader, timed the same way (bench/bare-loop.ts): the least any model of this kernel costs in this runtime",
     );
     console.log(
+      "  state loop: the same decisions with the kernel's page state and ENCLS steps (EPCM valid and blocked, the ETRACK epoch, VA pages and slots, PCMD entries, backing pages; " +
+        "EADD, ELDU, EBLOCK, ETRACK, EWB), still without time, events, CPUs, locks or accounting (bench/state-loop.ts): what the kernel's data work alone costs here",
+    );
+    console.log(
       args.hugepages
         ? `  both with transparent huge pages: GLIBC_TUNABLES=${childEnv.GLIBC_TUNABLES ?? ""} (the kernel's THP mode here: ${thpMode()})`
         : "  default memory (npm run bench -- --hugepages runs both with glibc's transparent-huge-page tunable)",
     );
     console.log(
-      `  ${pad("trace", 10)}${pad("EPC", 24)}${pad("epcsim req/s", 14)}${pad("cachesim req/s", 16)}${pad("ratio (target >= 1x)", 22)}${pad("miss ratio epcsim", 19)}${pad("cachesim", 10)}${pad("epcsim - cachesim (target ±0.02)", 34)}bare loop req/s, x cachesim, miss ratio`,
+      `  ${pad("trace", 10)}${pad("EPC", 24)}${pad("epcsim req/s", 14)}${pad("cachesim req/s", 16)}${pad("ratio (target >= 1x)", 22)}${pad("miss ratio epcsim", 19)}${pad("cachesim", 10)}${pad("epcsim - cachesim (target ±0.02)", 34)}${pad("bare loop req/s, x cachesim, miss ratio", 42)}state loop req/s, x cachesim, miss ratio`,
     );
     const cells: Cell[] = [
       { name: "zipf", share: 0.1 },
@@ -178,12 +192,14 @@ export function replayBench(args: BenchArgs): void {
       const theirs: Run[] = [];
       const cgroup: Run[] = [];
       const ceiling: Run[] = [];
+      const withState: Run[] = [];
       let runs = RUNS;
       for (let i = 0; i < runs; i++) {
         ours.push(epcsim(trace.file, ["--epc", String(bytes)], dir));
         if (i === 0 && (ours[0]?.ms ?? 0) > SLOW_MS) runs = 1;
         if (bin !== null) theirs.push(cachesim(bin, trace.file, bytes, dir));
         ceiling.push(bare(trace.file, bytes, dir));
+        withState.push(state(trace.file, bytes, dir));
         if (withV17) cgroup.push(epcsim(trace.file, v17Args, dir));
       }
       const a = best(ours);
@@ -200,7 +216,9 @@ export function replayBench(args: BenchArgs): void {
         row += `${pad("-", 16)}${pad("-", 22)}${pad(a.missRatio.toFixed(4), 19)}${pad("-", 10)}${pad("-", 34)}`;
       }
       const c = best(ceiling);
-      row += `${mps(rate(c))}, ${theirs.length > 0 ? `${(rate(c) / rate(best(theirs))).toFixed(2)}x` : "-"}, ${c.missRatio.toFixed(4)}`;
+      const xCachesim = (r: Run): string => (theirs.length > 0 ? `${(rate(r) / rate(best(theirs))).toFixed(2)}x` : "-");
+      const st = best(withState);
+      row += `${pad(`${mps(rate(c))}, ${xCachesim(c)}, ${c.missRatio.toFixed(4)}`, 42)}${mps(rate(st))}, ${xCachesim(st)}, ${st.missRatio.toFixed(4)}`;
       if (runs < RUNS) row += `   (one run: the first took ${(a.ms / 1000).toFixed(0)} s)`;
       console.log(row);
       if (theirs.length > 0) {
