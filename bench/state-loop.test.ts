@@ -25,7 +25,7 @@ test("state loop: pages that fit (with the SECS, the VA pages and 64 frames to s
   assert.equal(r.faults, 100, "the build leaves its pages unmapped: the first access to each maps it");
 });
 
-test("state loop: every evicted page holds one VA slot and one PCMD entry, and every batch pays one ETRACK", () => {
+test("state loop: every evicted page holds one VA slot and one PCMD entry, and a batch that writes pays one ETRACK at most", () => {
   for (const [distinct, frames] of [[3000, 700], [20_000, 2000], [70_000, 60_000]] as const) {
     const r = stateReplay(randomTrace(distinct, 4 * distinct), 4 * distinct, distinct, frames);
     assert.equal(r.EPA, Math.ceil((distinct + 1) / 512), "a VA page per 512 pages counted, the SECS included");

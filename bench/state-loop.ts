@@ -45,7 +45,6 @@ const PCMD = 4;
 const BACKING = 8;
 const EPCM_VALID = 1;
 const EPCM_BLOCKED = 2;
-const SGX_NOT_TRACKED = 11;
 
 /**
  * replays `page[0 .. requests)` (dense indices below `distinct`) on `frames` EPC frames, one of
@@ -58,7 +57,6 @@ export function stateReplay(page: Uint32Array, requests: number, distinct: numbe
   const free = new Int32Array(frames);
   const epcm = new Uint8Array(frames);
   const blockedAt = new Int32Array(frames);
-  // enclave pages
   // enclave pages: one record each, as the engine keeps them (its frame, its VA slot, its bits)
   const rec = new Int32Array(REC * distinct);
   for (let p = 0; p < distinct; p++) {
@@ -99,9 +97,12 @@ export function stateReplay(page: Uint32Array, requests: number, distinct: numbe
         return w * 32 + bit;
       }
     }
-    return NONE;
+    // the kernel would return the invalid offset SGX_VA_SLOT_COUNT << 3; ELDU's move of the freed
+    // slot's page to the head keeps that from happening here, so it would be a bug of this loop
+    throw new Error(`state loop: the VA page at the head of the list (${v}) is full.`);
   };
-  // mirrors sgx_reclaimer_write()'s EWB: a VA slot, the epoch test (ETRACK and again), the PCMD entry
+  // mirrors sgx_encl_ewb() (main.c): a VA slot from the head page, EWB; a page blocked in this epoch
+  // gets SGX_NOT_TRACKED, so ETRACK and EWB again (no thread is inside, so no IPI round)
   const ewb = (f: number, p: number): void => {
     const v = vaList.head;
     const slot = allocSlot(v);
@@ -110,12 +111,10 @@ export function stateReplay(page: Uint32Array, requests: number, distinct: numbe
       vaList.addTail(v);
     }
     EWB++;
-    let ret = (blockedAt[f] as number) >= epoch ? SGX_NOT_TRACKED : 0;
-    if (ret === SGX_NOT_TRACKED) {
+    if ((blockedAt[f] as number) >= epoch) {
       ETRACK++;
       epoch++;
       EWB++;
-      ret = 0;
     }
     epcm[f] = 0;
     const r = REC * p;
@@ -197,7 +196,7 @@ export function stateReplay(page: Uint32Array, requests: number, distinct: numbe
     }
     faults++;
     if (rec[r + R_FRAME] === NONE) {
-      // mirrors __sgx_encl_eldu(): ELDU, free the VA slot, zero the PCMD entry, truncate the backing
+      // mirrors sgx_encl_eldu() (encl.c): __sgx_encl_eldu()'s ELDU, PCMD zeroing and backing truncation, then the VA slot freed
       const f = allocFrame();
       ELDU++;
       misses++;
